@@ -1,0 +1,111 @@
+//! Bookings of a helper's slot: created by a resident (or a grid worker for a
+//! resident of their grid), moved through requested → accepted | declined,
+//! accepted → in_service → completed, requested | accepted → cancelled, and
+//! reviewed once by the resident when completed.
+//!
+//! A slot is never held by two live bookings: `bookings.active_slot_id` is
+//! UNIQUE and equals `slot_id` while the booking is live. Every transition is
+//! a conditional `UPDATE ... WHERE status IN (...)`; `rows_affected` decides
+//! the winner of concurrent transitions.
+
+pub mod notify;
+pub mod routes;
+pub mod service;
+
+pub use routes::configure;
+
+/// A booking's status.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    Requested,
+    Accepted,
+    Declined,
+    InService,
+    Completed,
+    Cancelled,
+}
+
+impl Status {
+    pub const ALL: [Status; 6] = [
+        Status::Requested,
+        Status::Accepted,
+        Status::Declined,
+        Status::InService,
+        Status::Completed,
+        Status::Cancelled,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Requested => "requested",
+            Status::Accepted => "accepted",
+            Status::Declined => "declined",
+            Status::InService => "in_service",
+            Status::Completed => "completed",
+            Status::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+}
+
+/// What someone does to a booking.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    Accept,
+    Decline,
+    Start,
+    Complete,
+    Cancel,
+}
+
+impl Action {
+    /// The statuses it may start from, and where it leads.
+    pub fn rule(self) -> (&'static [Status], Status) {
+        match self {
+            Action::Accept => (&[Status::Requested], Status::Accepted),
+            Action::Decline => (&[Status::Requested], Status::Declined),
+            Action::Start => (&[Status::Accepted], Status::InService),
+            Action::Complete => (&[Status::InService], Status::Completed),
+            Action::Cancel => (&[Status::Requested, Status::Accepted], Status::Cancelled),
+        }
+    }
+
+    /// Whether the booking's helper (rather than its resident or grid worker) does it.
+    pub fn by_helper(self) -> bool {
+        !matches!(self, Action::Cancel)
+    }
+
+    /// Whether it ends the booking's hold on its slot.
+    pub fn frees_slot(self) -> bool {
+        matches!(self, Action::Decline | Action::Cancel)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_round_trip() {
+        for s in Status::ALL {
+            assert_eq!(Status::parse(s.as_str()), Some(s));
+        }
+        assert_eq!(Status::parse("done"), None);
+    }
+
+    #[test]
+    fn only_decline_and_cancel_free_the_slot() {
+        for a in [Action::Accept, Action::Start, Action::Complete] {
+            assert!(!a.frees_slot() && a.by_helper());
+        }
+        assert!(Action::Decline.frees_slot() && Action::Decline.by_helper());
+        assert!(Action::Cancel.frees_slot() && !Action::Cancel.by_helper());
+        assert_eq!(
+            Action::Cancel.rule().0,
+            &[Status::Requested, Status::Accepted]
+        );
+    }
+}

@@ -1,0 +1,296 @@
+//! `/bookings`, `/me/bookings`, `/helpers/me/bookings` and the transitions.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use super::Action;
+use super::service::{self, BookingQuery, BookingView, NewBooking, ReviewRequest};
+use crate::auth::AuthUser;
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::extract::Json;
+use crate::helpers::service::current_helper;
+use crate::idempotency;
+use crate::pagination::{Page, PageParams, Paged};
+use crate::services::CACHE_PREFIX;
+use crate::startup::AppState;
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(create_booking)
+        .service(my_bookings)
+        .service(helper_bookings)
+        .service(get_booking)
+        .service(accept)
+        .service(decline)
+        .service(start)
+        .service(complete)
+        .service(cancel)
+        .service(review);
+}
+
+fn page_of(q: &BookingQuery) -> ApiResult<Page> {
+    Page::try_from(PageParams {
+        page: q.page,
+        page_size: q.page_size,
+    })
+}
+
+/// Book a slot (resident; or a grid worker for a resident of their grid via
+/// `on_behalf_of_user_id`). The served resident must live in a community the
+/// service serves. With an `Idempotency-Key`, a retry with the same body
+/// answers the first response again and books nothing more.
+#[utoipa::path(
+    tag = "bookings",
+    security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "1-64 printable ASCII characters; remembered 24 hours")),
+    request_body = NewBooking,
+    responses(
+        (status = 201, body = BookingView),
+        (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
+        (status = 403, description = "FORBIDDEN: not a resident, or the resident is outside the grid worker's grid", body = ErrorBody),
+        (status = 404, description = "SERVICE_NOT_FOUND or SLOT_NOT_FOUND (a slot of another helper)", body = ErrorBody),
+        (status = 409, description = "SLOT_TAKEN, SLOT_PASSED or IDEMPOTENCY_IN_PROGRESS", body = ErrorBody),
+        (status = 422, description = "VALIDATION_FAILED (a service outside the resident's community included) or IDEMPOTENCY_KEY_REUSED", body = ErrorBody),
+    )
+)]
+#[post("/bookings")]
+async fn create_booking(
+    state: web::Data<AppState>,
+    me: AuthUser,
+    req: HttpRequest,
+    body: Json<NewBooking>,
+) -> ApiResult<HttpResponse> {
+    let key = idempotency::key_from(&req)?;
+    let body = body.0;
+    let fingerprint = idempotency::fingerprint("POST /bookings", &body);
+    let db = &state.db;
+    let me_ref = &me;
+    let (status, json) =
+        idempotency::run(db, me.id(), key.as_deref(), &fingerprint, || async move {
+            let created = service::create(db, me_ref, body).await?;
+            let json = serde_json::to_value(created).map_err(ApiError::internal)?;
+            Ok((StatusCode::CREATED, json))
+        })
+        .await?;
+    Ok(HttpResponse::build(status).json(json))
+}
+
+/// Bookings the caller is served by, or made for someone as a grid worker.
+#[utoipa::path(
+    tag = "bookings",
+    security(("bearer" = [])),
+    params(BookingQuery),
+    responses(
+        (status = 200, body = Paged<BookingView>),
+        (status = 400, description = "INVALID_QUERY", body = ErrorBody),
+        (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
+    )
+)]
+#[get("/me/bookings")]
+async fn my_bookings(
+    state: web::Data<AppState>,
+    me: AuthUser,
+    query: web::Query<BookingQuery>,
+) -> ApiResult<web::Json<Paged<BookingView>>> {
+    let page = page_of(&query)?;
+    Ok(web::Json(
+        service::list_mine(&state.db, &me, query.status.as_deref(), page).await?,
+    ))
+}
+
+/// The helper's bookings.
+#[utoipa::path(
+    tag = "bookings",
+    security(("bearer" = [])),
+    params(BookingQuery),
+    responses(
+        (status = 200, body = Paged<BookingView>),
+        (status = 400, description = "INVALID_QUERY", body = ErrorBody),
+        (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
+        (status = 403, description = "FORBIDDEN: not an active helper", body = ErrorBody),
+    )
+)]
+#[get("/helpers/me/bookings")]
+async fn helper_bookings(
+    state: web::Data<AppState>,
+    me: AuthUser,
+    query: web::Query<BookingQuery>,
+) -> ApiResult<web::Json<Paged<BookingView>>> {
+    let helper = current_helper(&state.db, &me).await?;
+    let page = page_of(&query)?;
+    Ok(web::Json(
+        service::list_of_helper(&state.db, helper.id, query.status.as_deref(), page).await?,
+    ))
+}
+
+/// One booking, to its resident, its helper or the grid worker who made it.
+#[utoipa::path(
+    tag = "bookings",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Booking id")),
+    responses(
+        (status = 200, body = BookingView),
+        (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
+        (status = 404, description = "BOOKING_NOT_FOUND (also another user's booking)", body = ErrorBody),
+    )
+)]
+#[get("/bookings/{id}")]
+async fn get_booking(
+    state: web::Data<AppState>,
+    me: AuthUser,
+    id: web::Path<i64>,
+) -> ApiResult<web::Json<BookingView>> {
+    Ok(web::Json(
+        service::get(&state.db, &me, id.into_inner()).await?,
+    ))
+}
+
+async fn apply(
+    state: &AppState,
+    me: &AuthUser,
+    id: i64,
+    action: Action,
+) -> ApiResult<web::Json<BookingView>> {
+    Ok(web::Json(
+        service::transition(&state.db, me, id, action).await?,
+    ))
+}
+
+/// requested → accepted (the booking's helper).
+#[utoipa::path(
+    tag = "bookings",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Booking id")),
+    responses(
+        (status = 200, body = BookingView),
+        (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
+        (status = 403, description = "FORBIDDEN: not the booking's helper", body = ErrorBody),
+        (status = 404, description = "BOOKING_NOT_FOUND", body = ErrorBody),
+        (status = 409, description = "INVALID_TRANSITION (`details.status` is the current status)", body = ErrorBody),
+    )
+)]
+#[post("/bookings/{id}/accept")]
+async fn accept(
+    state: web::Data<AppState>,
+    me: AuthUser,
+    id: web::Path<i64>,
+) -> ApiResult<web::Json<BookingView>> {
+    apply(&state, &me, id.into_inner(), Action::Accept).await
+}
+
+/// requested → declined (the booking's helper); frees the slot.
+#[utoipa::path(
+    tag = "bookings",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Booking id")),
+    responses(
+        (status = 200, body = BookingView),
+        (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
+        (status = 403, description = "FORBIDDEN: not the booking's helper", body = ErrorBody),
+        (status = 404, description = "BOOKING_NOT_FOUND", body = ErrorBody),
+        (status = 409, description = "INVALID_TRANSITION", body = ErrorBody),
+    )
+)]
+#[post("/bookings/{id}/decline")]
+async fn decline(
+    state: web::Data<AppState>,
+    me: AuthUser,
+    id: web::Path<i64>,
+) -> ApiResult<web::Json<BookingView>> {
+    apply(&state, &me, id.into_inner(), Action::Decline).await
+}
+
+/// accepted → in_service (the booking's helper).
+#[utoipa::path(
+    tag = "bookings",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Booking id")),
+    responses(
+        (status = 200, body = BookingView),
+        (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
+        (status = 403, description = "FORBIDDEN: not the booking's helper", body = ErrorBody),
+        (status = 404, description = "BOOKING_NOT_FOUND", body = ErrorBody),
+        (status = 409, description = "INVALID_TRANSITION", body = ErrorBody),
+    )
+)]
+#[post("/bookings/{id}/start")]
+async fn start(
+    state: web::Data<AppState>,
+    me: AuthUser,
+    id: web::Path<i64>,
+) -> ApiResult<web::Json<BookingView>> {
+    apply(&state, &me, id.into_inner(), Action::Start).await
+}
+
+/// in_service → completed (the booking's helper).
+#[utoipa::path(
+    tag = "bookings",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Booking id")),
+    responses(
+        (status = 200, body = BookingView),
+        (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
+        (status = 403, description = "FORBIDDEN: not the booking's helper", body = ErrorBody),
+        (status = 404, description = "BOOKING_NOT_FOUND", body = ErrorBody),
+        (status = 409, description = "INVALID_TRANSITION", body = ErrorBody),
+    )
+)]
+#[post("/bookings/{id}/complete")]
+async fn complete(
+    state: web::Data<AppState>,
+    me: AuthUser,
+    id: web::Path<i64>,
+) -> ApiResult<web::Json<BookingView>> {
+    apply(&state, &me, id.into_inner(), Action::Complete).await
+}
+
+/// requested | accepted → cancelled (the resident or the grid worker who
+/// booked), until the service starts; frees the slot.
+#[utoipa::path(
+    tag = "bookings",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Booking id")),
+    responses(
+        (status = 200, body = BookingView),
+        (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
+        (status = 403, description = "FORBIDDEN: the helper cannot cancel (decline instead)", body = ErrorBody),
+        (status = 404, description = "BOOKING_NOT_FOUND", body = ErrorBody),
+        (status = 409, description = "INVALID_TRANSITION", body = ErrorBody),
+    )
+)]
+#[post("/bookings/{id}/cancel")]
+async fn cancel(
+    state: web::Data<AppState>,
+    me: AuthUser,
+    id: web::Path<i64>,
+) -> ApiResult<web::Json<BookingView>> {
+    apply(&state, &me, id.into_inner(), Action::Cancel).await
+}
+
+/// Rate a completed booking once (its resident); updates the service's and
+/// the helper's average.
+#[utoipa::path(
+    tag = "bookings",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Booking id")),
+    request_body = ReviewRequest,
+    responses(
+        (status = 200, body = BookingView),
+        (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
+        (status = 403, description = "FORBIDDEN: only the resident served reviews", body = ErrorBody),
+        (status = 404, description = "BOOKING_NOT_FOUND", body = ErrorBody),
+        (status = 409, description = "BOOKING_NOT_COMPLETED or ALREADY_REVIEWED", body = ErrorBody),
+        (status = 422, description = "VALIDATION_FAILED", body = ErrorBody),
+    )
+)]
+#[post("/bookings/{id}/review")]
+async fn review(
+    state: web::Data<AppState>,
+    me: AuthUser,
+    id: web::Path<i64>,
+    body: Json<ReviewRequest>,
+) -> ApiResult<web::Json<BookingView>> {
+    let reviewed = service::review(&state.db, &me, id.into_inner(), body.0).await?;
+    state.cache.delete_prefix(CACHE_PREFIX).await;
+    Ok(web::Json(reviewed))
+}

@@ -1,0 +1,535 @@
+//! Booking creation, reads, transitions and reviews.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use entity::{booking, building, grid_worker, helper, helper_service, slot, user};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    ExprTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, SqlErr, TransactionTrait,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::notify::notify_status_change;
+use super::{Action, Status};
+use crate::auth::{AuthUser, Role};
+use crate::error::{ApiError, ApiResult, ErrorCode, FieldError};
+use crate::helpers::service::find_by_user;
+use crate::helpers::valid_phone;
+use crate::money::Money;
+use crate::pagination::{Page, Paged};
+use crate::services::service::{communities_of_service, find_public};
+use crate::time;
+
+#[derive(Deserialize, Serialize, ToSchema)]
+pub struct NewBooking {
+    pub service_id: i64,
+    /// A free future slot of the service's helper, at least as long as the service.
+    pub slot_id: i64,
+    /// Where the helper comes to, 1-200 characters.
+    pub address: String,
+    /// Mainland mobile or landline with area code; shown to the helper.
+    pub contact_phone: String,
+    /// Up to 500 characters.
+    #[serde(default)]
+    pub note: String,
+    /// A grid worker booking for a resident of their own grid (代办).
+    #[serde(default)]
+    pub on_behalf_of_user_id: Option<i64>,
+}
+
+/// A booking as its resident, its helper and its grid worker see it (each
+/// sees the other party's phone in full).
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct BookingView {
+    pub id: i64,
+    pub service_id: i64,
+    pub slot_id: i64,
+    pub helper_id: i64,
+    /// The resident served.
+    pub resident_id: i64,
+    /// The resident served when a grid worker booked for them, else null.
+    pub on_behalf_of_user_id: Option<i64>,
+    /// The grid worker who booked, if any.
+    pub grid_worker_id: Option<i64>,
+    /// `requested`, `accepted`, `declined`, `in_service`, `completed`, `cancelled`.
+    pub status: String,
+    pub address: String,
+    pub contact_phone: String,
+    pub note: String,
+    /// The service's price when booked.
+    #[schema(value_type = String, example = "50.00")]
+    pub price: Money,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub service_title: String,
+    pub category: String,
+    pub helper_name: String,
+    pub helper_phone: String,
+    /// 1-5 once reviewed.
+    pub rating: Option<i16>,
+    pub review_comment: Option<String>,
+    pub reviewed_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct BookingQuery {
+    /// One of the booking statuses; all when absent.
+    pub status: Option<String>,
+    pub page: Option<u64>,
+    pub page_size: Option<u64>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ReviewRequest {
+    /// 1-5.
+    pub rating: i32,
+    /// Up to 500 characters.
+    #[serde(default)]
+    pub comment: String,
+}
+
+/// How the caller relates to a booking they can see.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Party {
+    Resident,
+    GridWorker,
+    Helper,
+}
+
+async fn assemble(
+    db: &impl ConnectionTrait,
+    rows: Vec<booking::Model>,
+) -> ApiResult<Vec<BookingView>> {
+    let service_ids: Vec<i64> = rows.iter().map(|b| b.service_id).collect();
+    let slot_ids: Vec<i64> = rows.iter().map(|b| b.slot_id).collect();
+    let helper_ids: Vec<i64> = rows.iter().map(|b| b.helper_id).collect();
+    let services: HashMap<i64, helper_service::Model> = helper_service::Entity::find()
+        .filter(helper_service::Column::Id.is_in(service_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s))
+        .collect();
+    let slots: HashMap<i64, slot::Model> = slot::Entity::find()
+        .filter(slot::Column::Id.is_in(slot_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s))
+        .collect();
+    let helpers: HashMap<i64, helper::Model> = helper::Entity::find()
+        .filter(helper::Column::Id.is_in(helper_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|h| (h.id, h))
+        .collect();
+    let mut out = Vec::with_capacity(rows.len());
+    for b in rows {
+        let (Some(service), Some(slot), Some(helper)) = (
+            services.get(&b.service_id),
+            slots.get(&b.slot_id),
+            helpers.get(&b.helper_id),
+        ) else {
+            continue;
+        };
+        out.push(BookingView {
+            on_behalf_of_user_id: b.grid_worker_id.map(|_| b.resident_id),
+            id: b.id,
+            service_id: b.service_id,
+            slot_id: b.slot_id,
+            helper_id: b.helper_id,
+            resident_id: b.resident_id,
+            grid_worker_id: b.grid_worker_id,
+            status: b.status,
+            address: b.address,
+            contact_phone: b.contact_phone,
+            note: b.note,
+            price: Money::from_fen(b.price_fen),
+            starts_at: slot.starts_at,
+            ends_at: slot.ends_at,
+            service_title: service.title.clone(),
+            category: service.category.clone(),
+            helper_name: helper.display_name.clone(),
+            helper_phone: helper.phone.clone(),
+            rating: b.rating,
+            review_comment: b.review_comment,
+            reviewed_at: b.reviewed_at,
+            created_at: b.created_at,
+            updated_at: b.updated_at,
+        });
+    }
+    Ok(out)
+}
+
+async fn one_view(db: &impl ConnectionTrait, b: booking::Model) -> ApiResult<BookingView> {
+    assemble(db, vec![b])
+        .await?
+        .pop()
+        .ok_or_else(|| ErrorCode::BookingNotFound.into())
+}
+
+/// Whether `worker` is a grid worker of the grid `resident` lives in.
+async fn works_grid_of(
+    db: &impl ConnectionTrait,
+    worker: i64,
+    resident: &user::Model,
+) -> ApiResult<bool> {
+    let Some(building_id) = resident.building_id else {
+        return Ok(false);
+    };
+    let Some(building) = building::Entity::find_by_id(building_id).one(db).await? else {
+        return Ok(false);
+    };
+    Ok(grid_worker::Entity::find_by_id((worker, building.grid_id))
+        .one(db)
+        .await?
+        .is_some())
+}
+
+/// Books a slot. 409 `SLOT_TAKEN` when another live booking holds it.
+pub async fn create(
+    db: &DatabaseConnection,
+    me: &AuthUser,
+    new: NewBooking,
+) -> ApiResult<BookingView> {
+    let mut errors = Vec::new();
+    let address = new.address.trim();
+    if address.is_empty() || address.chars().count() > 200 {
+        errors.push(FieldError::new("address", "须为 1-200 个字符"));
+    }
+    let contact_phone = new.contact_phone.trim();
+    if !valid_phone(contact_phone) {
+        errors.push(FieldError::new(
+            "contact_phone",
+            "请填写正确的手机号或固定电话",
+        ));
+    }
+    if new.note.chars().count() > 500 {
+        errors.push(FieldError::new("note", "不超过 500 个字符"));
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    let (service, helper) = find_public(db, new.service_id).await?;
+
+    // Who is served: the caller, or a resident of the calling grid worker's grid.
+    let (resident, grid_worker_id) = match new.on_behalf_of_user_id {
+        Some(uid) if uid != me.id() => {
+            me.require(Role::GridWorker)?;
+            let target = user::Entity::find_by_id(uid)
+                .one(db)
+                .await?
+                .ok_or_else(|| ApiError::new(ErrorCode::Forbidden))?;
+            if !works_grid_of(db, me.id(), &target).await? {
+                return Err(
+                    ApiError::new(ErrorCode::Forbidden).message("只能为本网格的居民代办预约")
+                );
+            }
+            (target, Some(me.id()))
+        }
+        _ => {
+            me.require(Role::Resident)?;
+            (me.user.clone(), None)
+        }
+    };
+    let served = communities_of_service(db, service.id).await?;
+    match resident.community_id {
+        None => errors.push(FieldError::new(
+            "service_id",
+            "被服务的居民须先绑定所在楼栋",
+        )),
+        Some(c) if !served.contains(&c) => errors.push(FieldError::new(
+            "service_id",
+            "该服务不在被服务居民所在的社区提供",
+        )),
+        Some(_) => {}
+    }
+    if helper.user_id == resident.id {
+        errors.push(FieldError::new("service_id", "不能预约自己提供的服务"));
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    let slot = slot::Entity::find_by_id(new.slot_id)
+        .filter(slot::Column::HelperId.eq(helper.id))
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::new(ErrorCode::SlotNotFound))?;
+    let now = time::now();
+    if slot.starts_at <= now {
+        return Err(ErrorCode::SlotPassed.into());
+    }
+    if slot.ends_at - slot.starts_at < TimeDelta::minutes(i64::from(service.duration_minutes)) {
+        return Err(ApiError::field("slot_id", "该时段短于服务时长"));
+    }
+    if slot.booked {
+        return Err(ErrorCode::SlotTaken.into());
+    }
+
+    let txn = db.begin().await?;
+    let held = slot::Entity::update_many()
+        .col_expr(slot::Column::Booked, Expr::value(true))
+        .filter(slot::Column::Id.eq(slot.id))
+        .filter(slot::Column::Booked.eq(false))
+        .exec(&txn)
+        .await?;
+    if held.rows_affected == 0 {
+        return Err(ErrorCode::SlotTaken.into());
+    }
+    let inserted = booking::ActiveModel {
+        service_id: Set(service.id),
+        slot_id: Set(slot.id),
+        active_slot_id: Set(Some(slot.id)),
+        helper_id: Set(helper.id),
+        resident_id: Set(resident.id),
+        grid_worker_id: Set(grid_worker_id),
+        address: Set(address.to_owned()),
+        contact_phone: Set(contact_phone.to_owned()),
+        note: Set(new.note.trim().to_owned()),
+        price_fen: Set(service.price_fen),
+        status: Set(Status::Requested.as_str().to_owned()),
+        rating: Set(None),
+        review_comment: Set(None),
+        reviewed_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await;
+    let saved = match inserted {
+        Ok(saved) => saved,
+        Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            return Err(ErrorCode::SlotTaken.into());
+        }
+        Err(err) => return Err(err.into()),
+    };
+    txn.commit().await?;
+    one_view(db, saved).await
+}
+
+/// The booking if the caller is one of its parties; 404 for anyone else.
+pub async fn visible(
+    db: &impl ConnectionTrait,
+    me: &AuthUser,
+    id: i64,
+) -> ApiResult<(booking::Model, Party)> {
+    let found = booking::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::new(ErrorCode::BookingNotFound))?;
+    if found.resident_id == me.id() {
+        return Ok((found, Party::Resident));
+    }
+    if found.grid_worker_id == Some(me.id()) {
+        return Ok((found, Party::GridWorker));
+    }
+    if me.has(Role::Helper)
+        && let Some(h) = find_by_user(db, me.id()).await?
+        && h.id == found.helper_id
+    {
+        return Ok((found, Party::Helper));
+    }
+    Err(ErrorCode::BookingNotFound.into())
+}
+
+pub async fn get(db: &impl ConnectionTrait, me: &AuthUser, id: i64) -> ApiResult<BookingView> {
+    let (found, _) = visible(db, me, id).await?;
+    one_view(db, found).await
+}
+
+fn status_filter(status: Option<&str>) -> ApiResult<Option<Status>> {
+    match status {
+        None => Ok(None),
+        Some(s) => Status::parse(s).map(Some).ok_or_else(|| {
+            ApiError::new(ErrorCode::InvalidQuery).details(serde_json::json!({
+                "fields": [FieldError::new("status", "未知的预约状态")]
+            }))
+        }),
+    }
+}
+
+async fn list(
+    db: &impl ConnectionTrait,
+    whose: Condition,
+    status: Option<&str>,
+    page: Page,
+) -> ApiResult<Paged<BookingView>> {
+    let mut query = booking::Entity::find().filter(whose);
+    if let Some(status) = status_filter(status)? {
+        query = query.filter(booking::Column::Status.eq(status.as_str()));
+    }
+    let total = query.clone().count(db).await?;
+    let rows = query
+        .order_by_desc(booking::Column::Id)
+        .offset(page.offset())
+        .limit(page.page_size)
+        .all(db)
+        .await?;
+    Ok(Paged::new(assemble(db, rows).await?, page, total))
+}
+
+/// Bookings the caller is served by or made as a grid worker, newest first.
+pub async fn list_mine(
+    db: &impl ConnectionTrait,
+    me: &AuthUser,
+    status: Option<&str>,
+    page: Page,
+) -> ApiResult<Paged<BookingView>> {
+    let whose = Condition::any()
+        .add(booking::Column::ResidentId.eq(me.id()))
+        .add(booking::Column::GridWorkerId.eq(me.id()));
+    list(db, whose, status, page).await
+}
+
+/// The helper's bookings, newest first.
+pub async fn list_of_helper(
+    db: &impl ConnectionTrait,
+    helper_id: i64,
+    status: Option<&str>,
+    page: Page,
+) -> ApiResult<Paged<BookingView>> {
+    let whose = Condition::all().add(booking::Column::HelperId.eq(helper_id));
+    list(db, whose, status, page).await
+}
+
+/// Applies `action`; 409 `INVALID_TRANSITION` when the booking is no longer in
+/// a status it applies to (a concurrent transition won).
+pub async fn transition(
+    db: &DatabaseConnection,
+    me: &AuthUser,
+    id: i64,
+    action: Action,
+) -> ApiResult<BookingView> {
+    let (found, party) = visible(db, me, id).await?;
+    if action.by_helper() != (party == Party::Helper) {
+        return Err(ErrorCode::Forbidden.into());
+    }
+    let (from, to) = action.rule();
+    let now = time::now();
+    let txn = db.begin().await?;
+    let mut update = booking::Entity::update_many()
+        .col_expr(booking::Column::Status, Expr::value(to.as_str()))
+        .col_expr(booking::Column::UpdatedAt, Expr::value(now));
+    if action.frees_slot() {
+        update = update.col_expr(
+            booking::Column::ActiveSlotId,
+            Expr::value(Option::<i64>::None),
+        );
+    }
+    let done = update
+        .filter(booking::Column::Id.eq(id))
+        .filter(booking::Column::Status.is_in(from.iter().map(|s| s.as_str())))
+        .exec(&txn)
+        .await?;
+    if done.rows_affected == 0 {
+        drop(txn);
+        let current = booking::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .map(|b| b.status)
+            .unwrap_or(found.status);
+        return Err(ApiError::new(ErrorCode::InvalidTransition)
+            .details(serde_json::json!({ "status": current })));
+    }
+    if action.frees_slot() {
+        slot::Entity::update_many()
+            .col_expr(slot::Column::Booked, Expr::value(false))
+            .filter(slot::Column::Id.eq(found.slot_id))
+            .exec(&txn)
+            .await?;
+    }
+    txn.commit().await?;
+    let updated = booking::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::new(ErrorCode::BookingNotFound))?;
+    // The resident is told of every change they did not make themselves.
+    if party != Party::Resident {
+        notify_status_change(db, &updated).await;
+    }
+    one_view(db, updated).await
+}
+
+/// The resident rates a completed booking, once.
+pub async fn review(
+    db: &DatabaseConnection,
+    me: &AuthUser,
+    id: i64,
+    body: ReviewRequest,
+) -> ApiResult<BookingView> {
+    let (found, party) = visible(db, me, id).await?;
+    if party != Party::Resident {
+        return Err(ErrorCode::Forbidden.into());
+    }
+    let mut errors = Vec::new();
+    if !(1..=5).contains(&body.rating) {
+        errors.push(FieldError::new("rating", "评分须为 1-5"));
+    }
+    if body.comment.chars().count() > 500 {
+        errors.push(FieldError::new("comment", "不超过 500 个字符"));
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    let rating = body.rating as i16;
+    let comment = body.comment.trim().to_owned();
+    let now = time::now();
+    let txn = db.begin().await?;
+    let done = booking::Entity::update_many()
+        .col_expr(booking::Column::Rating, Expr::value(rating))
+        .col_expr(booking::Column::ReviewComment, Expr::value(comment))
+        .col_expr(booking::Column::ReviewedAt, Expr::value(now))
+        .col_expr(booking::Column::UpdatedAt, Expr::value(now))
+        .filter(booking::Column::Id.eq(id))
+        .filter(booking::Column::Status.eq(Status::Completed.as_str()))
+        .filter(booking::Column::Rating.is_null())
+        .exec(&txn)
+        .await?;
+    if done.rows_affected == 0 {
+        drop(txn);
+        return Err(if found.status != Status::Completed.as_str() {
+            ErrorCode::BookingNotCompleted.into()
+        } else {
+            ErrorCode::AlreadyReviewed.into()
+        });
+    }
+    let r = i64::from(rating);
+    helper_service::Entity::update_many()
+        .col_expr(
+            helper_service::Column::RatingSum,
+            Expr::col(helper_service::Column::RatingSum).add(r),
+        )
+        .col_expr(
+            helper_service::Column::RatingCount,
+            Expr::col(helper_service::Column::RatingCount).add(1),
+        )
+        .filter(helper_service::Column::Id.eq(found.service_id))
+        .exec(&txn)
+        .await?;
+    helper::Entity::update_many()
+        .col_expr(
+            helper::Column::RatingSum,
+            Expr::col(helper::Column::RatingSum).add(r),
+        )
+        .col_expr(
+            helper::Column::RatingCount,
+            Expr::col(helper::Column::RatingCount).add(1),
+        )
+        .filter(helper::Column::Id.eq(found.helper_id))
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    let updated = booking::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::new(ErrorCode::BookingNotFound))?;
+    one_view(db, updated).await
+}

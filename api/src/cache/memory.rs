@@ -1,0 +1,152 @@
+//! The in-process backend: a bounded moka cache with a TTL per entry.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use moka::Expiry;
+use moka::future::Cache;
+
+use super::WindowCount;
+
+#[derive(Clone)]
+struct Entry {
+    value: Arc<str>,
+    ttl: Duration,
+}
+
+struct EntryExpiry;
+
+impl Expiry<String, Entry> for EntryExpiry {
+    fn expire_after_create(&self, _key: &String, entry: &Entry, _now: Instant) -> Option<Duration> {
+        Some(entry.ttl)
+    }
+
+    fn expire_after_update(
+        &self,
+        _key: &String,
+        entry: &Entry,
+        _now: Instant,
+        _current: Option<Duration>,
+    ) -> Option<Duration> {
+        Some(entry.ttl)
+    }
+}
+
+struct Counter {
+    count: AtomicI64,
+    started: Instant,
+    window: Duration,
+}
+
+struct CounterExpiry;
+
+impl Expiry<String, Arc<Counter>> for CounterExpiry {
+    fn expire_after_create(
+        &self,
+        _key: &String,
+        c: &Arc<Counter>,
+        _now: Instant,
+    ) -> Option<Duration> {
+        Some(c.window)
+    }
+}
+
+pub struct MemoryCache {
+    entries: Cache<String, Entry>,
+    counters: Cache<String, Arc<Counter>>,
+    generations: Mutex<HashMap<String, u64>>,
+}
+
+impl MemoryCache {
+    pub fn new(max_entries: u64) -> Self {
+        Self {
+            entries: Cache::builder()
+                .max_capacity(max_entries)
+                .expire_after(EntryExpiry)
+                .support_invalidation_closures()
+                .build(),
+            counters: Cache::builder()
+                .max_capacity(max_entries)
+                .expire_after(CounterExpiry)
+                .build(),
+            generations: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn generation(&self, ns: &str) -> u64 {
+        self.generations
+            .lock()
+            .map(|g| g.get(ns).copied().unwrap_or(0))
+            .unwrap_or(0)
+    }
+
+    pub fn bump(&self, ns: &str) {
+        if let Ok(mut g) = self.generations.lock() {
+            *g.entry(ns.to_owned()).or_insert(0) += 1;
+        }
+    }
+
+    pub async fn get_versioned(&self, ns: &str, rest: &str) -> (u64, Option<String>) {
+        let generation = self.generation(ns);
+        let value = self.get(&super::versioned_key(ns, generation, rest)).await;
+        (generation, value)
+    }
+
+    pub async fn get(&self, key: &str) -> Option<String> {
+        self.entries.get(key).await.map(|e| e.value.to_string())
+    }
+
+    pub async fn set(&self, key: &str, value: &str, ttl: Duration) {
+        let entry = Entry {
+            value: Arc::from(value),
+            ttl,
+        };
+        self.entries.insert(key.to_owned(), entry).await;
+    }
+
+    pub async fn set_if_absent(&self, key: &str, value: &str, ttl: Duration) -> bool {
+        let entry = Entry {
+            value: Arc::from(value),
+            ttl,
+        };
+        self.entries
+            .entry(key.to_owned())
+            .or_insert(entry)
+            .await
+            .is_fresh()
+    }
+
+    pub async fn delete(&self, key: &str) {
+        self.entries.invalidate(key).await;
+    }
+
+    pub fn delete_prefix(&self, prefix: &str) {
+        let prefix = prefix.to_owned();
+        if let Err(err) = self
+            .entries
+            .invalidate_entries_if(move |k, _| k.starts_with(&prefix))
+        {
+            // Only possible without support_invalidation_closures(); fall back to clearing.
+            tracing::warn!(%err, "prefix invalidation unavailable, clearing the cache");
+            self.entries.invalidate_all();
+        }
+    }
+
+    pub async fn incr_window(&self, key: &str, window: Duration) -> WindowCount {
+        let counter = self
+            .counters
+            .get_with(key.to_owned(), async {
+                Arc::new(Counter {
+                    count: AtomicI64::new(0),
+                    started: Instant::now(),
+                    window,
+                })
+            })
+            .await;
+        let count = counter.count.fetch_add(1, Ordering::SeqCst) + 1;
+        let resets_in = counter.window.saturating_sub(counter.started.elapsed());
+        WindowCount { count, resets_in }
+    }
+}

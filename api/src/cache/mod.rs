@@ -1,0 +1,359 @@
+//! The cache in front of hot public reads, and the shared counters behind rate
+//! limits: Redis in production, an in-process cache by default, one interface.
+//!
+//! Invalidation is by namespace generation: a key's namespace is its text up
+//! to the first `:` (`goods:` in `goods:list:…`), every stored key carries the
+//! namespace's current generation, and `delete_prefix("goods:")` bumps the
+//! generation: O(1) on any number of keys, instant for every instance sharing
+//! the Redis, and a reader that loaded from the database before the bump
+//! stores its (now stale) answer under the old generation, where nobody looks.
+//!
+//! The cache is never the source of truth. Every read falls through to the
+//! database when the backend fails, and such failures are logged and counted
+//! (`yizhan_cache_operations_total{outcome="error"}`), never returned to clients.
+
+mod memory;
+mod redis;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+pub use self::memory::MemoryCache;
+pub use self::redis::RedisCache;
+use crate::telemetry::Metrics;
+
+/// A JSON document already serialised (a cache hit): answered as
+/// `200 application/json` without another round of serde.
+pub struct JsonText(pub String);
+
+impl actix_web::Responder for JsonText {
+    type Body = actix_web::body::BoxBody;
+
+    fn respond_to(self, _req: &actix_web::HttpRequest) -> actix_web::HttpResponse {
+        actix_web::HttpResponse::Ok()
+            .content_type(actix_web::http::header::ContentType::json())
+            .body(self.0)
+    }
+}
+
+/// `"goods:list:1"` → (`"goods:"`, `"list:1"`); no colon → no namespace.
+fn split_namespace(key: &str) -> (&str, &str) {
+    match key.find(':') {
+        Some(i) => key.split_at(i + 1),
+        None => ("", key),
+    }
+}
+
+/// The stored form of `rest` in namespace `ns` at `generation`.
+fn versioned_key(ns: &str, generation: u64, rest: &str) -> String {
+    format!("{ns}{generation}:{rest}")
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("cache backend failed: {0}")]
+pub struct CacheError(pub String);
+
+/// The result of an atomic counter increment in a fixed window.
+#[derive(Clone, Copy, Debug)]
+pub struct WindowCount {
+    pub count: i64,
+    /// Time until the window resets.
+    pub resets_in: Duration,
+}
+
+enum Backend {
+    Memory(MemoryCache),
+    Redis(RedisCache),
+}
+
+#[derive(Clone)]
+pub struct Cache {
+    backend: Arc<Backend>,
+    metrics: Arc<Metrics>,
+}
+
+impl Cache {
+    pub fn memory(max_entries: u64, metrics: Arc<Metrics>) -> Self {
+        Self {
+            backend: Arc::new(Backend::Memory(MemoryCache::new(max_entries))),
+            metrics,
+        }
+    }
+
+    pub fn redis(redis: RedisCache, metrics: Arc<Metrics>) -> Self {
+        Self {
+            backend: Arc::new(Backend::Redis(redis)),
+            metrics,
+        }
+    }
+
+    pub fn backend_name(&self) -> &'static str {
+        match &*self.backend {
+            Backend::Memory(_) => "memory",
+            Backend::Redis(_) => "redis",
+        }
+    }
+
+    fn count(&self, outcome: &str) {
+        self.metrics.cache_ops.with_label_values(&[outcome]).inc();
+    }
+
+    fn failed(&self, op: &str, err: &CacheError) {
+        self.count("error");
+        tracing::warn!(op, %err, backend = self.backend_name(), "cache unavailable, using the database");
+    }
+
+    pub async fn get(&self, key: &str) -> Option<String> {
+        self.get_versioned(key).await.1
+    }
+
+    /// The value under `key` and the generation it was looked up in; the
+    /// generation is None when the backend failed (then nothing is stored).
+    async fn get_versioned(&self, key: &str) -> (Option<u64>, Option<String>) {
+        self.lookup(key, false).await
+    }
+
+    /// The public-read lookup: on Redis, the value may come from the local copy.
+    async fn get_for_read(&self, key: &str) -> (Option<u64>, Option<String>) {
+        self.lookup(key, true).await
+    }
+
+    async fn lookup(&self, key: &str, for_read: bool) -> (Option<u64>, Option<String>) {
+        let (ns, rest) = split_namespace(key);
+        let result = match &*self.backend {
+            Backend::Memory(m) => Ok(m.get_versioned(ns, rest).await),
+            Backend::Redis(r) if for_read => r.get_versioned_read(ns, rest).await,
+            Backend::Redis(r) => r.get_versioned(ns, rest).await,
+        };
+        match result {
+            Ok((generation, Some(v))) => {
+                self.count("hit");
+                (Some(generation), Some(v))
+            }
+            Ok((generation, None)) => {
+                self.count("miss");
+                (Some(generation), None)
+            }
+            Err(err) => {
+                self.failed("get", &err);
+                (None, None)
+            }
+        }
+    }
+
+    async fn set_versioned(&self, key: &str, generation: u64, value: &str, ttl: Duration) {
+        let (ns, rest) = split_namespace(key);
+        let result = match &*self.backend {
+            Backend::Memory(m) => {
+                m.set(&versioned_key(ns, generation, rest), value, ttl)
+                    .await;
+                Ok(())
+            }
+            Backend::Redis(r) => r.set_versioned(ns, generation, rest, value, ttl).await,
+        };
+        if let Err(err) = result {
+            self.failed("set", &err);
+        }
+    }
+
+    pub async fn set(&self, key: &str, value: &str, ttl: Duration) {
+        let (ns, _) = split_namespace(key);
+        let generation = match &*self.backend {
+            Backend::Memory(m) => Ok(m.generation(ns)),
+            Backend::Redis(r) => r.generation(ns).await,
+        };
+        match generation {
+            Ok(generation) => self.set_versioned(key, generation, value, ttl).await,
+            Err(err) => self.failed("set", &err),
+        }
+    }
+
+    /// Sets `key` only when absent; true when this call set it. Used as a short lock.
+    pub async fn set_if_absent(
+        &self,
+        key: &str,
+        value: &str,
+        ttl: Duration,
+    ) -> Result<bool, CacheError> {
+        match &*self.backend {
+            Backend::Memory(m) => Ok(m.set_if_absent(key, value, ttl).await),
+            Backend::Redis(r) => r.set_if_absent(key, value, ttl).await,
+        }
+    }
+
+    pub async fn delete(&self, key: &str) {
+        let (ns, rest) = split_namespace(key);
+        let result = match &*self.backend {
+            Backend::Memory(m) => {
+                let generation = m.generation(ns);
+                m.delete(&versioned_key(ns, generation, rest)).await;
+                Ok(())
+            }
+            Backend::Redis(r) => r.delete_versioned(ns, rest).await,
+        };
+        if let Err(err) = result {
+            self.failed("delete", &err);
+        }
+    }
+
+    /// Invalidates every key that starts with `prefix`, before the caller
+    /// answers. A whole namespace (`"goods:"`) is one generation bump; a
+    /// narrower prefix is deleted key by key.
+    pub async fn delete_prefix(&self, prefix: &str) {
+        let (ns, rest) = split_namespace(prefix);
+        let result = match (&*self.backend, rest.is_empty() && !ns.is_empty()) {
+            (Backend::Memory(m), true) => {
+                m.bump(ns);
+                Ok(())
+            }
+            (Backend::Redis(r), true) => r.bump(ns).await,
+            (Backend::Memory(m), false) => {
+                m.delete_prefix(&versioned_key(ns, m.generation(ns), rest));
+                Ok(())
+            }
+            (Backend::Redis(r), false) => match r.generation(ns).await {
+                Ok(generation) => r.delete_prefix(&versioned_key(ns, generation, rest)).await,
+                Err(err) => Err(err),
+            },
+        };
+        if let Err(err) = result {
+            self.failed("delete_prefix", &err);
+        }
+    }
+
+    /// Atomically increments the counter `key` in a fixed window that starts
+    /// with the first increment.
+    pub async fn incr_window(
+        &self,
+        key: &str,
+        window: Duration,
+    ) -> Result<WindowCount, CacheError> {
+        let result = match &*self.backend {
+            Backend::Memory(m) => Ok(m.incr_window(key, window).await),
+            Backend::Redis(r) => r.incr_window(key, window).await,
+        };
+        if let Err(err) = &result {
+            self.failed("incr", err);
+        }
+        result
+    }
+
+    /// Whether the backend answers; always true for the in-process cache.
+    pub async fn ping(&self) -> Result<(), CacheError> {
+        match &*self.backend {
+            Backend::Memory(_) => Ok(()),
+            Backend::Redis(r) => r.ping().await,
+        }
+    }
+
+    pub async fn get_json<T: DeserializeOwned>(&self, key: &str) -> Option<T> {
+        let raw = self.get(key).await?;
+        serde_json::from_str(&raw).ok()
+    }
+
+    pub async fn set_json<T: Serialize>(&self, key: &str, value: &T, ttl: Duration) {
+        if let Ok(raw) = serde_json::to_string(value) {
+            self.set(key, &raw, ttl).await;
+        }
+    }
+
+    /// Like [`Cache::get_or_load`], but answers the JSON text itself, so a hit
+    /// goes to the client without being parsed and printed again. Handlers
+    /// send it with [`JsonText`].
+    pub async fn get_or_load_json<T, E, F, Fut>(
+        &self,
+        key: &str,
+        ttl: Duration,
+        load: F,
+    ) -> Result<JsonText, E>
+    where
+        T: Serialize,
+        E: From<serde_json::Error>,
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<T, E>>,
+    {
+        if ttl.is_zero() {
+            return Ok(JsonText(serde_json::to_string(&load().await?)?));
+        }
+        let (generation, hit) = self.get_for_read(key).await;
+        if let Some(raw) = hit {
+            return Ok(JsonText(raw));
+        }
+        let raw = serde_json::to_string(&load().await?)?;
+        if let Some(generation) = generation {
+            self.set_versioned(key, generation, &raw, ttl).await;
+        }
+        Ok(JsonText(raw))
+    }
+
+    /// Answers from the cache, or computes, stores and answers. A zero TTL
+    /// (`cache.ttl_secs = 0`) turns caching of reads off.
+    pub async fn get_or_load<T, E, F, Fut>(&self, key: &str, ttl: Duration, load: F) -> Result<T, E>
+    where
+        T: Serialize + DeserializeOwned,
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<T, E>>,
+    {
+        if ttl.is_zero() {
+            return load().await;
+        }
+        let (generation, hit) = self.get_for_read(key).await;
+        if let Some(hit) = hit.and_then(|raw| serde_json::from_str(&raw).ok()) {
+            return Ok(hit);
+        }
+        let value = load().await?;
+        // Stored under the generation seen before loading: if a write bumped
+        // it meanwhile, this possibly stale value is never read.
+        if let (Some(generation), Ok(raw)) = (generation, serde_json::to_string(&value)) {
+            self.set_versioned(key, generation, &raw, ttl).await;
+        }
+        Ok(value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cache() -> Cache {
+        Cache::memory(1000, Arc::new(Metrics::new().unwrap()))
+    }
+
+    #[test]
+    fn namespaces_are_split_at_the_first_colon() {
+        assert_eq!(split_namespace("goods:list:1"), ("goods:", "list:1"));
+        assert_eq!(split_namespace("goods:"), ("goods:", ""));
+        assert_eq!(split_namespace("plain"), ("", "plain"));
+    }
+
+    #[tokio::test]
+    async fn a_namespace_bump_hides_every_key_and_a_stale_load_stays_hidden() {
+        let c = cache();
+        let ttl = Duration::from_secs(60);
+        c.set("goods:a", "1", ttl).await;
+        c.set("merchants:a", "m", ttl).await;
+        assert_eq!(c.get("goods:a").await.as_deref(), Some("1"));
+        c.delete_prefix("goods:").await;
+        assert_eq!(c.get("goods:a").await, None);
+        assert_eq!(c.get("merchants:a").await.as_deref(), Some("m"));
+
+        // A reader that looked before a write stores under the old generation.
+        let (generation, _) = c.get_versioned("goods:b").await;
+        c.delete_prefix("goods:").await;
+        c.set_versioned("goods:b", generation.unwrap(), "stale", ttl)
+            .await;
+        assert_eq!(c.get("goods:b").await, None);
+
+        c.set("goods:list:1", "x", ttl).await;
+        c.set("goods:detail:1", "y", ttl).await;
+        c.delete_prefix("goods:list:").await;
+        assert_eq!(c.get("goods:list:1").await, None);
+        assert_eq!(c.get("goods:detail:1").await.as_deref(), Some("y"));
+        c.delete("goods:detail:1").await;
+        assert_eq!(c.get("goods:detail:1").await, None);
+    }
+}

@@ -1,0 +1,7 @@
+//! Communities, their grids and buildings: public reads (cached) and the
+//! platform admin's writes.
+
+pub mod routes;
+pub mod service;
+
+pub use routes::configure;

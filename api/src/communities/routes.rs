@@ -1,0 +1,152 @@
+//! `/communities` (public, cached) and `/admin/communities`, `/admin/grids` (platform admin).
+
+use std::time::Duration;
+
+use actix_web::{HttpResponse, get, post, web};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use super::service::{
+    self, BuildingView, CommunityView, GridView, NewBuilding, NewCommunity, NewGrid,
+};
+use crate::auth::{AuthUser, Role};
+use crate::cache::JsonText;
+use crate::error::{ApiResult, ErrorBody};
+use crate::extract::Json;
+use crate::pagination::{Page, PageParams, Paged};
+use crate::startup::AppState;
+
+/// Cache keys of this resource all start with this.
+const CACHE_PREFIX: &str = "communities:";
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list_communities)
+        .service(get_community)
+        .service(create_community)
+        .service(create_grid)
+        .service(create_building);
+}
+
+fn ttl(state: &AppState) -> Duration {
+    Duration::from_secs(state.settings.cache.ttl_secs)
+}
+
+/// Communities with their grids and buildings.
+#[utoipa::path(
+    tag = "communities",
+    params(PageParams),
+    responses(
+        (status = 200, body = Paged<CommunityView>),
+        (status = 400, description = "INVALID_QUERY", body = ErrorBody),
+    )
+)]
+#[get("/communities")]
+async fn list_communities(
+    state: web::Data<AppState>,
+    query: web::Query<PageParams>,
+) -> ApiResult<JsonText> {
+    let page = Page::try_from(query.into_inner())?;
+    let key = format!("{CACHE_PREFIX}list:{}:{}", page.page, page.page_size);
+    let db = &state.db;
+    state
+        .cache
+        .get_or_load_json(&key, ttl(&state), || service::list(db, page))
+        .await
+}
+
+/// One community with its grids and buildings.
+#[utoipa::path(
+    tag = "communities",
+    params(("id" = i64, Path, description = "Community id")),
+    responses(
+        (status = 200, body = CommunityView),
+        (status = 404, description = "COMMUNITY_NOT_FOUND", body = ErrorBody),
+    )
+)]
+#[get("/communities/{id}")]
+async fn get_community(state: web::Data<AppState>, id: web::Path<i64>) -> ApiResult<JsonText> {
+    let id = id.into_inner();
+    let key = format!("{CACHE_PREFIX}detail:{id}");
+    let db = &state.db;
+    state
+        .cache
+        .get_or_load_json(&key, ttl(&state), || service::get(db, id))
+        .await
+}
+
+/// Create a community (platform admin).
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    request_body = NewCommunity,
+    responses(
+        (status = 201, body = CommunityView),
+        (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
+        (status = 403, description = "FORBIDDEN: not a platform admin", body = ErrorBody),
+        (status = 422, description = "VALIDATION_FAILED", body = ErrorBody),
+    )
+)]
+#[post("/admin/communities")]
+async fn create_community(
+    state: web::Data<AppState>,
+    me: AuthUser,
+    body: Json<NewCommunity>,
+) -> ApiResult<HttpResponse> {
+    me.require(Role::PlatformAdmin)?;
+    let created = service::create(&state.db, body.0).await?;
+    state.cache.delete_prefix(CACHE_PREFIX).await;
+    Ok(HttpResponse::Created().json(created))
+}
+
+/// Add a grid to a community (platform admin).
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Community id")),
+    request_body = NewGrid,
+    responses(
+        (status = 201, body = GridView),
+        (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
+        (status = 403, description = "FORBIDDEN", body = ErrorBody),
+        (status = 404, description = "COMMUNITY_NOT_FOUND", body = ErrorBody),
+        (status = 422, description = "VALIDATION_FAILED", body = ErrorBody),
+    )
+)]
+#[post("/admin/communities/{id}/grids")]
+async fn create_grid(
+    state: web::Data<AppState>,
+    me: AuthUser,
+    id: web::Path<i64>,
+    body: Json<NewGrid>,
+) -> ApiResult<HttpResponse> {
+    me.require(Role::PlatformAdmin)?;
+    let created = service::create_grid(&state.db, id.into_inner(), body.0).await?;
+    state.cache.delete_prefix(CACHE_PREFIX).await;
+    Ok(HttpResponse::Created().json(created))
+}
+
+/// Add a building to a grid (platform admin).
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Grid id")),
+    request_body = NewBuilding,
+    responses(
+        (status = 201, body = BuildingView),
+        (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
+        (status = 403, description = "FORBIDDEN", body = ErrorBody),
+        (status = 404, description = "GRID_NOT_FOUND", body = ErrorBody),
+        (status = 422, description = "VALIDATION_FAILED", body = ErrorBody),
+    )
+)]
+#[post("/admin/grids/{id}/buildings")]
+async fn create_building(
+    state: web::Data<AppState>,
+    me: AuthUser,
+    id: web::Path<i64>,
+    body: Json<NewBuilding>,
+) -> ApiResult<HttpResponse> {
+    me.require(Role::PlatformAdmin)?;
+    let created = service::create_building(&state.db, id.into_inner(), body.0).await?;
+    state.cache.delete_prefix(CACHE_PREFIX).await;
+    Ok(HttpResponse::Created().json(created))
+}

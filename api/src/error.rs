@@ -1,0 +1,302 @@
+//! The one error type handlers return, the stable error codes clients switch
+//! on, and their JSON body:
+//! `{"error": {"code", "message", "details"}, "request_id"}`.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use crate::telemetry;
+
+macro_rules! error_codes {
+    ($($variant:ident => ($status:ident, $message:literal)),+ $(,)?) => {
+        /// Stable, upper-snake error codes. Clients switch on these; never rename one.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+        #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+        pub enum ErrorCode {
+            $($variant),+
+        }
+
+        impl ErrorCode {
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant),+];
+
+            pub fn status(self) -> StatusCode {
+                match self {
+                    $(ErrorCode::$variant => StatusCode::$status),+
+                }
+            }
+
+            /// The default Chinese message shown to the user.
+            pub fn message(self) -> &'static str {
+                match self {
+                    $(ErrorCode::$variant => $message),+
+                }
+            }
+
+            pub fn as_str(self) -> String {
+                serde_json::to_value(self)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default()
+            }
+        }
+    };
+}
+
+error_codes! {
+    MalformedJson => (BAD_REQUEST, "请求体不是有效的 JSON"),
+    InvalidQuery => (BAD_REQUEST, "查询参数有误"),
+    ValidationFailed => (UNPROCESSABLE_ENTITY, "提交的内容有误"),
+    IdempotencyKeyReused => (UNPROCESSABLE_ENTITY, "同一幂等键对应了不同的请求内容"),
+    Unauthorized => (UNAUTHORIZED, "请先登录"),
+    TokenInvalid => (UNAUTHORIZED, "登录凭证无效"),
+    TokenExpired => (UNAUTHORIZED, "登录已过期，请重新登录"),
+    RefreshTokenInvalid => (UNAUTHORIZED, "刷新凭证无效或已过期"),
+    RefreshTokenReused => (UNAUTHORIZED, "刷新凭证已被使用，请重新登录"),
+    InvalidCredentials => (UNAUTHORIZED, "用户名或密码错误"),
+    WechatCodeInvalid => (UNAUTHORIZED, "微信登录凭证无效或已使用"),
+    Forbidden => (FORBIDDEN, "没有权限执行此操作"),
+    WechatUserBlocked => (FORBIDDEN, "该微信账号存在风险，暂时无法登录"),
+    NotFound => (NOT_FOUND, "资源不存在"),
+    RouteNotFound => (NOT_FOUND, "接口不存在"),
+    UserNotFound => (NOT_FOUND, "用户不存在"),
+    CommunityNotFound => (NOT_FOUND, "社区不存在"),
+    GridNotFound => (NOT_FOUND, "网格不存在"),
+    BuildingNotFound => (NOT_FOUND, "楼栋不存在"),
+    MerchantNotFound => (NOT_FOUND, "商户不存在"),
+    ApplicationNotFound => (NOT_FOUND, "入驻申请不存在"),
+    GoodsNotFound => (NOT_FOUND, "商品不存在"),
+    PromotionNotFound => (NOT_FOUND, "优惠活动不存在"),
+    ApplicationPending => (CONFLICT, "已有待审核的入驻申请"),
+    ApplicationNotPending => (CONFLICT, "该申请已审核，不能重复处理"),
+    MerchantStatusConflict => (CONFLICT, "商户当前状态不允许此操作"),
+    MethodNotAllowed => (METHOD_NOT_ALLOWED, "请求方法不被允许"),
+    Conflict => (CONFLICT, "操作与当前状态冲突"),
+    UsernameTaken => (CONFLICT, "用户名已被使用"),
+    AlreadyExists => (CONFLICT, "记录已存在"),
+    NoticeNotFound => (NOT_FOUND, "通知不存在"),
+    PhoneNotBound => (CONFLICT, "请先绑定手机号"),
+    GroupBuyNotFound => (NOT_FOUND, "团购不存在"),
+    OrderNotFound => (NOT_FOUND, "订单不存在"),
+    InsufficientStock => (CONFLICT, "商品库存不足"),
+    SoldOut => (CONFLICT, "团购已售罄"),
+    PerUserLimit => (CONFLICT, "超过每人限购数量"),
+    NotOngoing => (CONFLICT, "团购不在进行中"),
+    PickupCodeInvalid => (CONFLICT, "提货码无效或已使用"),
+    PaymentProviderUnavailable => (SERVICE_UNAVAILABLE, "该支付方式暂不可用"),
+    PayloadTooLarge => (PAYLOAD_TOO_LARGE, "请求体过大"),
+    RateLimited => (TOO_MANY_REQUESTS, "操作太频繁，请稍后再试"),
+    IdempotencyInProgress => (CONFLICT, "相同的请求正在处理中，请稍后再试"),
+    HelperApplicationNotFound => (NOT_FOUND, "服务人员申请不存在"),
+    HelperApplicationPending => (CONFLICT, "已有待审核的服务人员申请"),
+    AlreadyHelper => (CONFLICT, "已是认证服务人员"),
+    ApplicationAlreadyReviewed => (CONFLICT, "该申请已审核"),
+    ServiceNotFound => (NOT_FOUND, "服务不存在"),
+    SlotNotFound => (NOT_FOUND, "时段不存在"),
+    SlotOverlap => (CONFLICT, "与已发布的时段重叠"),
+    SlotTaken => (CONFLICT, "该时段已被预约"),
+    SlotPassed => (CONFLICT, "该时段已开始或已过去"),
+    BookingNotFound => (NOT_FOUND, "预约不存在"),
+    InvalidTransition => (CONFLICT, "当前状态不允许此操作"),
+    BookingNotCompleted => (CONFLICT, "服务完成后才能评价"),
+    AlreadyReviewed => (CONFLICT, "已评价过该预约"),
+    WechatUnavailable => (SERVICE_UNAVAILABLE, "微信服务暂时不可用，请稍后再试"),
+    ServiceUnavailable => (SERVICE_UNAVAILABLE, "服务暂时不可用，请稍后再试"),
+    InternalError => (INTERNAL_SERVER_ERROR, "服务器内部错误"),
+}
+
+/// One field that failed validation: which, and why.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+    pub request_id: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ErrorDetail {
+    pub code: ErrorCode,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub details: Option<Value>,
+}
+
+/// The error every handler and service returns.
+#[derive(Debug)]
+pub struct ApiError {
+    pub code: ErrorCode,
+    pub message: Option<String>,
+    pub details: Option<Value>,
+    pub retry_after_secs: Option<u64>,
+    pub allow: Option<String>,
+    /// The cause, logged for 5xx answers and never shown to the client.
+    pub source: Option<anyhow::Error>,
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    pub fn new(code: ErrorCode) -> Self {
+        Self {
+            code,
+            message: None,
+            details: None,
+            retry_after_secs: None,
+            allow: None,
+            source: None,
+        }
+    }
+
+    pub fn message(mut self, message: impl Into<String>) -> Self {
+        self.message = Some(message.into());
+        self
+    }
+
+    pub fn details(mut self, details: Value) -> Self {
+        self.details = Some(details);
+        self
+    }
+
+    pub fn retry_after(mut self, secs: u64) -> Self {
+        self.retry_after_secs = Some(secs);
+        self
+    }
+
+    pub fn validation(fields: Vec<FieldError>) -> Self {
+        Self::new(ErrorCode::ValidationFailed).details(serde_json::json!({ "fields": fields }))
+    }
+
+    pub fn field(field: &str, message: &str) -> Self {
+        Self::validation(vec![FieldError::new(field, message)])
+    }
+
+    pub fn internal(source: impl Into<anyhow::Error>) -> Self {
+        let mut err = Self::new(ErrorCode::InternalError);
+        err.source = Some(source.into());
+        err
+    }
+
+    pub fn unavailable(source: impl Into<anyhow::Error>) -> Self {
+        let mut err = Self::new(ErrorCode::ServiceUnavailable);
+        err.source = Some(source.into());
+        err
+    }
+}
+
+impl From<ErrorCode> for ApiError {
+    fn from(code: ErrorCode) -> Self {
+        Self::new(code)
+    }
+}
+
+impl From<sea_orm::DbErr> for ApiError {
+    fn from(err: sea_orm::DbErr) -> Self {
+        use sea_orm::DbErr;
+        match err {
+            DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => ApiError::unavailable(err),
+            other => ApiError::internal(other),
+        }
+    }
+}
+
+impl From<serde_json::Error> for ApiError {
+    fn from(err: serde_json::Error) -> Self {
+        ApiError::internal(err)
+    }
+}
+
+impl From<sea_orm::TransactionError<ApiError>> for ApiError {
+    fn from(err: sea_orm::TransactionError<ApiError>) -> Self {
+        match err {
+            sea_orm::TransactionError::Connection(db) => db.into(),
+            sea_orm::TransactionError::Transaction(api) => api,
+        }
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.code.as_str())?;
+        if let Some(source) = &self.source {
+            write!(f, ": {source:#}")?;
+        }
+        Ok(())
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.code.status()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        if status.is_server_error() {
+            tracing::error!(code = %self.code.as_str(), error = %self, "request failed");
+        }
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code,
+                message: self
+                    .message
+                    .clone()
+                    .unwrap_or_else(|| self.code.message().to_owned()),
+                details: self.details.clone(),
+            },
+            request_id: telemetry::current_request_id(),
+        };
+        let mut response = HttpResponse::build(status);
+        if let Some(secs) = self.retry_after_secs {
+            response.insert_header((header::RETRY_AFTER, secs.to_string()));
+        }
+        if let Some(allow) = self
+            .allow
+            .as_deref()
+            .and_then(|a| HeaderValue::from_str(a).ok())
+        {
+            response.insert_header((header::ALLOW, allow));
+        }
+        response.json(body)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_serialise_as_upper_snake() {
+        assert_eq!(ErrorCode::WechatCodeInvalid.as_str(), "WECHAT_CODE_INVALID");
+        assert_eq!(ErrorCode::MalformedJson.as_str(), "MALFORMED_JSON");
+    }
+
+    #[test]
+    fn every_code_has_a_client_or_server_status() {
+        for code in ErrorCode::ALL {
+            let status = code.status();
+            assert!(
+                status.is_client_error() || status.is_server_error(),
+                "{code:?}"
+            );
+            assert!(!code.message().is_empty());
+        }
+    }
+}

@@ -1,0 +1,246 @@
+//! `/goods-categories`, `/goods` (public, cached) and the owner's
+//! `/merchants/{id}/goods`, `/goods/{id}` writes.
+
+use std::time::Duration;
+
+use actix_web::{HttpResponse, delete, get, patch, post, web};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use super::CACHE_PREFIX;
+use super::service::{
+    self, CategoryView, GoodsFilter, GoodsPatch, GoodsQuery, GoodsView, NewGoods, OwnerGoodsQuery,
+    ShelfRequest,
+};
+use crate::auth::{AuthUser, MaybeAuthUser};
+use crate::cache::JsonText;
+use crate::error::{ApiResult, ErrorBody, ErrorCode};
+use crate::extract::Json;
+use crate::merchants::service as merchants;
+use crate::pagination::{Page, PageParams, Paged};
+use crate::startup::AppState;
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list_categories)
+        .service(list_goods)
+        .service(get_goods)
+        .service(owner_goods)
+        .service(create_goods)
+        .service(patch_goods)
+        .service(delete_goods)
+        .service(shelf_goods);
+}
+
+fn ttl(state: &AppState) -> Duration {
+    Duration::from_secs(state.settings.cache.ttl_secs)
+}
+
+/// The two-level goods category tree.
+#[utoipa::path(
+    tag = "goods",
+    responses((status = 200, body = Vec<CategoryView>))
+)]
+#[get("/goods-categories")]
+async fn list_categories(state: web::Data<AppState>) -> ApiResult<JsonText> {
+    let db = &state.db;
+    state
+        .cache
+        .get_or_load_json(&format!("{CACHE_PREFIX}categories"), ttl(&state), || {
+            service::categories(db)
+        })
+        .await
+}
+
+/// On-shelf goods of active merchants: filter, search, sort, page.
+#[utoipa::path(
+    tag = "goods",
+    params(GoodsQuery, PageParams),
+    responses(
+        (status = 200, body = Paged<GoodsView>),
+        (status = 400, description = "INVALID_QUERY: bad page, price or sort", body = ErrorBody),
+    )
+)]
+#[get("/goods")]
+async fn list_goods(
+    state: web::Data<AppState>,
+    query: web::Query<GoodsQuery>,
+    page: web::Query<PageParams>,
+) -> ApiResult<JsonText> {
+    let page = Page::try_from(page.into_inner())?;
+    let filter = GoodsFilter::parse(query.into_inner())?;
+    let key = format!("{CACHE_PREFIX}list:{}", filter.cache_key(page));
+    let db = &state.db;
+    state
+        .cache
+        .get_or_load_json(&key, ttl(&state), || {
+            service::list_public(db, &filter, page)
+        })
+        .await
+}
+
+/// One goods. Off-shelf, deleted, or of a suspended merchant: 404, except to its owner.
+#[utoipa::path(
+    tag = "goods",
+    params(("id" = i64, Path, description = "Goods id")),
+    responses(
+        (status = 200, body = GoodsView),
+        (status = 404, description = "GOODS_NOT_FOUND", body = ErrorBody),
+    )
+)]
+#[get("/goods/{id}")]
+async fn get_goods(
+    state: web::Data<AppState>,
+    me: MaybeAuthUser,
+    id: web::Path<i64>,
+) -> ApiResult<web::Json<GoodsView>> {
+    let id = id.into_inner();
+    let key = format!("{CACHE_PREFIX}detail:{id}");
+    let db = &state.db;
+    match state
+        .cache
+        .get_or_load(&key, ttl(&state), || service::get_public(db, id))
+        .await
+    {
+        Ok(found) => Ok(web::Json(found)),
+        Err(err) if err.code == ErrorCode::GoodsNotFound => match me.0 {
+            Some(me) => service::get_for_owner(db, id, &me)
+                .await?
+                .map(web::Json)
+                .ok_or(err),
+            None => Err(err),
+        },
+        Err(err) => Err(err),
+    }
+}
+
+/// The owner's goods, off-shelf included (`status=deleted` for deleted ones).
+#[utoipa::path(
+    tag = "goods",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Merchant id"), OwnerGoodsQuery, PageParams),
+    responses(
+        (status = 200, body = Paged<GoodsView>),
+        (status = 400, description = "INVALID_QUERY", body = ErrorBody),
+        (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
+        (status = 403, description = "FORBIDDEN: not the owner", body = ErrorBody),
+        (status = 404, description = "MERCHANT_NOT_FOUND", body = ErrorBody),
+    )
+)]
+#[get("/merchants/{id}/goods")]
+async fn owner_goods(
+    state: web::Data<AppState>,
+    me: AuthUser,
+    id: web::Path<i64>,
+    query: web::Query<OwnerGoodsQuery>,
+    page: web::Query<PageParams>,
+) -> ApiResult<web::Json<Paged<GoodsView>>> {
+    let page = Page::try_from(page.into_inner())?;
+    let m = merchants::owned_by(&state.db, id.into_inner(), &me).await?;
+    Ok(web::Json(
+        service::list_for_owner(&state.db, m.id, query.status, page).await?,
+    ))
+}
+
+/// List new goods (owner).
+#[utoipa::path(
+    tag = "goods",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Merchant id")),
+    request_body = NewGoods,
+    responses(
+        (status = 201, body = GoodsView),
+        (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
+        (status = 403, description = "FORBIDDEN: not the owner", body = ErrorBody),
+        (status = 404, description = "MERCHANT_NOT_FOUND", body = ErrorBody),
+        (status = 422, description = "VALIDATION_FAILED", body = ErrorBody),
+    )
+)]
+#[post("/merchants/{id}/goods")]
+async fn create_goods(
+    state: web::Data<AppState>,
+    me: AuthUser,
+    id: web::Path<i64>,
+    body: Json<NewGoods>,
+) -> ApiResult<HttpResponse> {
+    let m = merchants::owned_by(&state.db, id.into_inner(), &me).await?;
+    let created = service::create(&state.db, m.id, body.0).await?;
+    state.cache.delete_prefix(CACHE_PREFIX).await;
+    Ok(HttpResponse::Created().json(created))
+}
+
+/// Edit goods (owner).
+#[utoipa::path(
+    tag = "goods",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Goods id")),
+    request_body = GoodsPatch,
+    responses(
+        (status = 200, body = GoodsView),
+        (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
+        (status = 403, description = "FORBIDDEN: another merchant's listed goods", body = ErrorBody),
+        (status = 404, description = "GOODS_NOT_FOUND (also another merchant's unlisted goods)", body = ErrorBody),
+        (status = 422, description = "VALIDATION_FAILED", body = ErrorBody),
+    )
+)]
+#[patch("/goods/{id}")]
+async fn patch_goods(
+    state: web::Data<AppState>,
+    me: AuthUser,
+    id: web::Path<i64>,
+    body: Json<GoodsPatch>,
+) -> ApiResult<web::Json<GoodsView>> {
+    let g = service::owned_by(&state.db, id.into_inner(), &me).await?;
+    let updated = service::update(&state.db, g, body.0).await?;
+    state.cache.delete_prefix(CACHE_PREFIX).await;
+    Ok(web::Json(updated))
+}
+
+/// Soft-delete goods (owner).
+#[utoipa::path(
+    tag = "goods",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Goods id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
+        (status = 403, description = "FORBIDDEN: another merchant's listed goods", body = ErrorBody),
+        (status = 404, description = "GOODS_NOT_FOUND", body = ErrorBody),
+    )
+)]
+#[delete("/goods/{id}")]
+async fn delete_goods(
+    state: web::Data<AppState>,
+    me: AuthUser,
+    id: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
+    let g = service::owned_by(&state.db, id.into_inner(), &me).await?;
+    service::soft_delete(&state.db, g).await?;
+    state.cache.delete_prefix(CACHE_PREFIX).await;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Put goods on or take them off the shelf (owner).
+#[utoipa::path(
+    tag = "goods",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Goods id")),
+    request_body = ShelfRequest,
+    responses(
+        (status = 200, body = GoodsView),
+        (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
+        (status = 403, description = "FORBIDDEN: another merchant's listed goods", body = ErrorBody),
+        (status = 404, description = "GOODS_NOT_FOUND", body = ErrorBody),
+        (status = 422, description = "VALIDATION_FAILED", body = ErrorBody),
+    )
+)]
+#[post("/goods/{id}/shelf")]
+async fn shelf_goods(
+    state: web::Data<AppState>,
+    me: AuthUser,
+    id: web::Path<i64>,
+    body: Json<ShelfRequest>,
+) -> ApiResult<web::Json<GoodsView>> {
+    let g = service::owned_by(&state.db, id.into_inner(), &me).await?;
+    let updated = service::set_shelf(&state.db, g, body.on_shelf).await?;
+    state.cache.delete_prefix(CACHE_PREFIX).await;
+    Ok(web::Json(updated))
+}

@@ -1,0 +1,83 @@
+//! Payment providers. `offline` (pay at pickup) is the embedded default: its
+//! orders are placed at once and nothing is ever charged online. WeChat Pay
+//! (JSAPI prepay, notify, refund) plugs in here as another variant without
+//! changing the order flow: orders start `pending_payment`, `pay` returns the
+//! `wx.requestPayment` parameters, the notify callback marks them placed, and
+//! `refund` returns the money when a campaign fails or is cancelled.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::money::Money;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Provider {
+    /// Pay the merchant at pickup.
+    Offline,
+    /// WeChat Pay API v3 JSAPI.
+    Wechat,
+}
+
+impl Provider {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Provider::Offline => "offline",
+            Provider::Wechat => "wechat",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Provider> {
+        match s {
+            "offline" => Some(Provider::Offline),
+            "wechat" => Some(Provider::Wechat),
+            _ => None,
+        }
+    }
+
+    /// The status a new order starts in.
+    pub fn initial_status(self) -> &'static str {
+        match self {
+            Provider::Offline => "placed",
+            Provider::Wechat => "pending_payment",
+        }
+    }
+}
+
+/// What `POST /orders/{order_no}/pay` answers.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct PaymentAnswer {
+    pub order_no: String,
+    pub provider: Provider,
+    pub amount: Money,
+    /// The order's status after this call.
+    pub status: String,
+    /// True for offline: the resident pays the merchant at pickup.
+    pub pay_at_pickup: bool,
+    /// For WeChat Pay: the `wx.requestPayment` parameters
+    /// (`timeStamp`, `nonceStr`, `package`, `signType`, `paySign`).
+    #[schema(value_type = Option<Object>)]
+    pub request_payment: Option<serde_json::Value>,
+}
+
+/// Starts or confirms payment of an order through its provider.
+pub fn pay(provider: Provider, order: &entity::order::Model) -> ApiResult<PaymentAnswer> {
+    match provider {
+        Provider::Offline => Ok(PaymentAnswer {
+            order_no: order.order_no.clone(),
+            provider,
+            amount: Money::from_fen(order.amount_fen),
+            status: order.status.clone(),
+            pay_at_pickup: true,
+            request_payment: None,
+        }),
+        Provider::Wechat => Err(ApiError::new(ErrorCode::PaymentProviderUnavailable)),
+    }
+}
+
+/// Returns an order's money. Offline orders are never charged before pickup,
+/// so there is nothing to return; a charged order is refunded by its provider.
+pub fn refund_needed(order: &entity::order::Model) -> bool {
+    order.paid_at.is_some()
+}

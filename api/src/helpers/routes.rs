@@ -1,0 +1,168 @@
+//! `/helper-applications`, `/admin/helper-applications` and `/helpers/me`.
+
+use actix_web::{HttpResponse, get, post, web};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use super::service::{
+    self, ApplicationQuery, HelperApplicationView, HelperView, NewHelperApplication, RejectRequest,
+};
+use crate::auth::AuthUser;
+use crate::error::{ApiResult, ErrorBody};
+use crate::extract::Json;
+use crate::pagination::{Page, PageParams, Paged};
+use crate::startup::AppState;
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(apply)
+        .service(my_applications)
+        .service(review_queue)
+        .service(approve)
+        .service(reject)
+        .service(my_helper_profile);
+}
+
+fn page_of(q: &ApplicationQuery) -> ApiResult<Page> {
+    Page::try_from(PageParams {
+        page: q.page,
+        page_size: q.page_size,
+    })
+}
+
+/// Apply to become a helper (resident). One pending application at a time.
+#[utoipa::path(
+    tag = "helpers",
+    security(("bearer" = [])),
+    request_body = NewHelperApplication,
+    responses(
+        (status = 201, body = HelperApplicationView),
+        (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
+        (status = 403, description = "FORBIDDEN: not a resident", body = ErrorBody),
+        (status = 409, description = "HELPER_APPLICATION_PENDING or ALREADY_HELPER", body = ErrorBody),
+        (status = 422, description = "VALIDATION_FAILED", body = ErrorBody),
+    )
+)]
+#[post("/helper-applications")]
+async fn apply(
+    state: web::Data<AppState>,
+    me: AuthUser,
+    body: Json<NewHelperApplication>,
+) -> ApiResult<HttpResponse> {
+    let created = service::apply(&state.db, &me, body.0).await?;
+    Ok(HttpResponse::Created().json(created))
+}
+
+/// The caller's own helper applications, newest first.
+#[utoipa::path(
+    tag = "helpers",
+    security(("bearer" = [])),
+    params(ApplicationQuery),
+    responses(
+        (status = 200, body = Paged<HelperApplicationView>),
+        (status = 400, description = "INVALID_QUERY", body = ErrorBody),
+        (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
+    )
+)]
+#[get("/me/helper-applications")]
+async fn my_applications(
+    state: web::Data<AppState>,
+    me: AuthUser,
+    query: web::Query<ApplicationQuery>,
+) -> ApiResult<web::Json<Paged<HelperApplicationView>>> {
+    let page = page_of(&query)?;
+    let list = service::list_mine(&state.db, me.id(), query.status.as_deref(), page).await?;
+    Ok(web::Json(list))
+}
+
+/// Review queue: applications naming one of the admin's communities, oldest first.
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    params(ApplicationQuery),
+    responses(
+        (status = 200, body = Paged<HelperApplicationView>),
+        (status = 400, description = "INVALID_QUERY", body = ErrorBody),
+        (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
+        (status = 403, description = "FORBIDDEN: not an admin", body = ErrorBody),
+    )
+)]
+#[get("/admin/helper-applications")]
+async fn review_queue(
+    state: web::Data<AppState>,
+    me: AuthUser,
+    query: web::Query<ApplicationQuery>,
+) -> ApiResult<web::Json<Paged<HelperApplicationView>>> {
+    let page = page_of(&query)?;
+    let list = service::list_for_admin(&state.db, &me, query.status.as_deref(), page).await?;
+    Ok(web::Json(list))
+}
+
+/// Approve (an admin of one of the application's communities): creates the
+/// helper, serving the application's communities, and gives the applicant role `helper`.
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Application id")),
+    responses(
+        (status = 200, body = HelperApplicationView),
+        (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
+        (status = 403, description = "FORBIDDEN: none of its communities is the admin's", body = ErrorBody),
+        (status = 404, description = "HELPER_APPLICATION_NOT_FOUND", body = ErrorBody),
+        (status = 409, description = "APPLICATION_ALREADY_REVIEWED", body = ErrorBody),
+    )
+)]
+#[post("/admin/helper-applications/{id}/approve")]
+async fn approve(
+    state: web::Data<AppState>,
+    me: AuthUser,
+    id: web::Path<i64>,
+) -> ApiResult<web::Json<HelperApplicationView>> {
+    Ok(web::Json(
+        service::approve(&state.db, &me, id.into_inner()).await?,
+    ))
+}
+
+/// Reject with a reason the applicant sees; they may apply again.
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Application id")),
+    request_body = RejectRequest,
+    responses(
+        (status = 200, body = HelperApplicationView),
+        (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
+        (status = 403, description = "FORBIDDEN", body = ErrorBody),
+        (status = 404, description = "HELPER_APPLICATION_NOT_FOUND", body = ErrorBody),
+        (status = 409, description = "APPLICATION_ALREADY_REVIEWED", body = ErrorBody),
+        (status = 422, description = "VALIDATION_FAILED", body = ErrorBody),
+    )
+)]
+#[post("/admin/helper-applications/{id}/reject")]
+async fn reject(
+    state: web::Data<AppState>,
+    me: AuthUser,
+    id: web::Path<i64>,
+    body: Json<RejectRequest>,
+) -> ApiResult<web::Json<HelperApplicationView>> {
+    Ok(web::Json(
+        service::reject(&state.db, &me, id.into_inner(), body.0).await?,
+    ))
+}
+
+/// The caller's helper profile (full phone, skills, communities, rating).
+#[utoipa::path(
+    tag = "helpers",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = HelperView),
+        (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
+        (status = 403, description = "FORBIDDEN: not an active helper", body = ErrorBody),
+    )
+)]
+#[get("/helpers/me")]
+async fn my_helper_profile(
+    state: web::Data<AppState>,
+    me: AuthUser,
+) -> ApiResult<web::Json<HelperView>> {
+    let helper = service::current_helper(&state.db, &me).await?;
+    Ok(web::Json(service::profile(&state.db, helper).await?))
+}

@@ -1,0 +1,34 @@
+//! 驿站 (yizhan): the REST API behind a community convenience-service
+//! WeChat mini-program.
+
+pub mod admins;
+pub mod auth;
+pub mod bookings;
+pub mod cache;
+pub mod cli;
+pub mod communities;
+pub mod db;
+pub mod error;
+pub mod extract;
+pub mod goods;
+pub mod group_buys;
+pub mod helpers;
+pub mod idempotency;
+pub mod me;
+pub mod merchants;
+pub mod money;
+pub mod notices;
+pub mod openapi;
+pub mod ops;
+pub mod pagination;
+pub mod promotions;
+pub mod rate_limit;
+pub mod seed;
+pub mod services;
+pub mod settings;
+pub mod startup;
+pub mod stats;
+pub mod subscriptions;
+pub mod telemetry;
+pub mod time;
+pub mod wechat;

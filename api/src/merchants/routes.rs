@@ -1,0 +1,353 @@
+//! `/merchant-applications`, `/me/merchant-applications`,
+//! `/admin/merchant-applications`, `/admin/merchants`, `/merchants`.
+
+use std::time::Duration;
+
+use actix_web::{HttpResponse, get, patch, post, web};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use super::applications::{self, ApplicationQuery, ApplicationView, NewApplication, RejectRequest};
+use super::service::{self, MerchantPatch, MerchantQuery, MerchantStatus, MerchantView};
+use super::{CACHE_PREFIX, fields, invalidate_marketplace};
+use crate::auth::{AuthUser, MaybeAuthUser, Role};
+use crate::cache::JsonText;
+use crate::error::{ApiResult, ErrorBody, ErrorCode};
+use crate::extract::Json;
+use crate::pagination::{Page, PageParams, Paged};
+use crate::startup::AppState;
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(apply)
+        .service(my_applications)
+        .service(review_queue)
+        .service(approve)
+        .service(reject)
+        .service(suspend)
+        .service(reinstate)
+        .service(list_merchants)
+        .service(get_merchant)
+        .service(patch_merchant);
+}
+
+fn ttl(state: &AppState) -> Duration {
+    Duration::from_secs(state.settings.cache.ttl_secs)
+}
+
+/// Apply to become a merchant (resident).
+#[utoipa::path(
+    tag = "merchants",
+    security(("bearer" = [])),
+    request_body = NewApplication,
+    responses(
+        (status = 201, body = ApplicationView),
+        (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
+        (status = 403, description = "FORBIDDEN: not a resident", body = ErrorBody),
+        (status = 409, description = "APPLICATION_PENDING: the caller already has a pending application", body = ErrorBody),
+        (status = 422, description = "VALIDATION_FAILED", body = ErrorBody),
+    )
+)]
+#[post("/merchant-applications")]
+async fn apply(
+    state: web::Data<AppState>,
+    me: AuthUser,
+    body: Json<NewApplication>,
+) -> ApiResult<HttpResponse> {
+    me.require(Role::Resident)?;
+    let created = applications::submit(&state.db, &me, body.0).await?;
+    Ok(HttpResponse::Created().json(created))
+}
+
+/// The caller's own merchant applications, newest first (with reject reasons).
+#[utoipa::path(
+    tag = "merchants",
+    security(("bearer" = [])),
+    params(PageParams),
+    responses(
+        (status = 200, body = Paged<ApplicationView>),
+        (status = 400, description = "INVALID_QUERY", body = ErrorBody),
+        (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
+    )
+)]
+#[get("/me/merchant-applications")]
+async fn my_applications(
+    state: web::Data<AppState>,
+    me: AuthUser,
+    page: web::Query<PageParams>,
+) -> ApiResult<web::Json<Paged<ApplicationView>>> {
+    let page = Page::try_from(page.into_inner())?;
+    Ok(web::Json(
+        applications::list_mine(&state.db, me.id(), page).await?,
+    ))
+}
+
+/// Review queue: applications for the admin's communities, oldest first.
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    params(ApplicationQuery, PageParams),
+    responses(
+        (status = 200, body = Paged<ApplicationView>),
+        (status = 400, description = "INVALID_QUERY", body = ErrorBody),
+        (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
+        (status = 403, description = "FORBIDDEN: not an admin", body = ErrorBody),
+    )
+)]
+#[get("/admin/merchant-applications")]
+async fn review_queue(
+    state: web::Data<AppState>,
+    me: AuthUser,
+    query: web::Query<ApplicationQuery>,
+    page: web::Query<PageParams>,
+) -> ApiResult<web::Json<Paged<ApplicationView>>> {
+    let page = Page::try_from(page.into_inner())?;
+    Ok(web::Json(
+        applications::list_for_admin(&state.db, &me, query.status, page).await?,
+    ))
+}
+
+/// Approve: creates the merchant and gives the applicant the merchant role.
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Application id")),
+    responses(
+        (status = 200, description = "The application, with `merchant_id`", body = ApplicationView),
+        (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
+        (status = 403, description = "FORBIDDEN: not an admin of any community the application names", body = ErrorBody),
+        (status = 404, description = "APPLICATION_NOT_FOUND", body = ErrorBody),
+        (status = 409, description = "APPLICATION_NOT_PENDING: already reviewed", body = ErrorBody),
+    )
+)]
+#[post("/admin/merchant-applications/{id}/approve")]
+async fn approve(
+    state: web::Data<AppState>,
+    me: AuthUser,
+    id: web::Path<i64>,
+) -> ApiResult<web::Json<ApplicationView>> {
+    let approved = applications::approve(&state.db, &me, id.into_inner()).await?;
+    state.cache.delete_prefix(CACHE_PREFIX).await;
+    Ok(web::Json(approved))
+}
+
+/// Reject with a reason the applicant reads.
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Application id")),
+    request_body = RejectRequest,
+    responses(
+        (status = 200, body = ApplicationView),
+        (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
+        (status = 403, description = "FORBIDDEN: not an admin of any community the application names", body = ErrorBody),
+        (status = 404, description = "APPLICATION_NOT_FOUND", body = ErrorBody),
+        (status = 409, description = "APPLICATION_NOT_PENDING: already reviewed", body = ErrorBody),
+        (status = 422, description = "VALIDATION_FAILED: reason missing or too long", body = ErrorBody),
+    )
+)]
+#[post("/admin/merchant-applications/{id}/reject")]
+async fn reject(
+    state: web::Data<AppState>,
+    me: AuthUser,
+    id: web::Path<i64>,
+    body: Json<RejectRequest>,
+) -> ApiResult<web::Json<ApplicationView>> {
+    Ok(web::Json(
+        applications::reject(&state.db, &me, id.into_inner(), body.0).await?,
+    ))
+}
+
+async fn change_status(
+    state: &AppState,
+    me: &AuthUser,
+    id: i64,
+    from: MerchantStatus,
+    to: MerchantStatus,
+) -> ApiResult<MerchantView> {
+    service::find(&state.db, id).await?;
+    service::require_admin_of_merchant(&state.db, me, id).await?;
+    let changed = service::set_status(&state.db, id, from, to).await?;
+    invalidate_marketplace(&state.cache).await;
+    Ok(changed)
+}
+
+/// Suspend a merchant: it, its goods and promotions vanish from public reads at once.
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Merchant id")),
+    responses(
+        (status = 200, body = MerchantView),
+        (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
+        (status = 403, description = "FORBIDDEN: not an admin of a community the merchant serves", body = ErrorBody),
+        (status = 404, description = "MERCHANT_NOT_FOUND", body = ErrorBody),
+        (status = 409, description = "MERCHANT_STATUS_CONFLICT: already suspended", body = ErrorBody),
+    )
+)]
+#[post("/admin/merchants/{id}/suspend")]
+async fn suspend(
+    state: web::Data<AppState>,
+    me: AuthUser,
+    id: web::Path<i64>,
+) -> ApiResult<web::Json<MerchantView>> {
+    let id = id.into_inner();
+    let changed = change_status(
+        &state,
+        &me,
+        id,
+        MerchantStatus::Active,
+        MerchantStatus::Suspended,
+    )
+    .await?;
+    state
+        .cache
+        .delete_prefix(crate::group_buys::routes::CACHE_PREFIX)
+        .await;
+    Ok(web::Json(changed))
+}
+
+/// Reinstate a suspended merchant: everything it had listed is public again.
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Merchant id")),
+    responses(
+        (status = 200, body = MerchantView),
+        (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
+        (status = 403, description = "FORBIDDEN: not an admin of a community the merchant serves", body = ErrorBody),
+        (status = 404, description = "MERCHANT_NOT_FOUND", body = ErrorBody),
+        (status = 409, description = "MERCHANT_STATUS_CONFLICT: not suspended", body = ErrorBody),
+    )
+)]
+#[post("/admin/merchants/{id}/reinstate")]
+async fn reinstate(
+    state: web::Data<AppState>,
+    me: AuthUser,
+    id: web::Path<i64>,
+) -> ApiResult<web::Json<MerchantView>> {
+    let id = id.into_inner();
+    let changed = change_status(
+        &state,
+        &me,
+        id,
+        MerchantStatus::Suspended,
+        MerchantStatus::Active,
+    )
+    .await?;
+    state
+        .cache
+        .delete_prefix(crate::group_buys::routes::CACHE_PREFIX)
+        .await;
+    Ok(web::Json(changed))
+}
+
+/// Active merchants, newest first.
+#[utoipa::path(
+    tag = "merchants",
+    params(MerchantQuery, PageParams),
+    responses(
+        (status = 200, body = Paged<MerchantView>),
+        (status = 400, description = "INVALID_QUERY", body = ErrorBody),
+    )
+)]
+#[get("/merchants")]
+async fn list_merchants(
+    state: web::Data<AppState>,
+    query: web::Query<MerchantQuery>,
+    page: web::Query<PageParams>,
+) -> ApiResult<JsonText> {
+    let page = Page::try_from(page.into_inner())?;
+    let query = MerchantQuery {
+        community_id: query.community_id,
+        category: fields::keyword(query.category.as_deref()),
+        q: fields::keyword(query.q.as_deref()),
+    };
+    let key = format!(
+        "{CACHE_PREFIX}list:c{}:p{}:{}:cat{}:q{}",
+        opt(query.community_id),
+        page.page,
+        page.page_size,
+        query
+            .category
+            .as_deref()
+            .map(hex::encode)
+            .unwrap_or_default(),
+        query.q.as_deref().map(hex::encode).unwrap_or_default(),
+    );
+    let db = &state.db;
+    state
+        .cache
+        .get_or_load_json(&key, ttl(&state), || service::list_public(db, &query, page))
+        .await
+}
+
+fn opt(v: Option<i64>) -> String {
+    v.map(|v| v.to_string()).unwrap_or_else(|| "-".to_owned())
+}
+
+/// A merchant's profile. Suspended merchants are 404, except to their owner.
+#[utoipa::path(
+    tag = "merchants",
+    params(("id" = i64, Path, description = "Merchant id")),
+    responses(
+        (status = 200, body = MerchantView),
+        (status = 404, description = "MERCHANT_NOT_FOUND", body = ErrorBody),
+    )
+)]
+#[get("/merchants/{id}")]
+async fn get_merchant(
+    state: web::Data<AppState>,
+    me: MaybeAuthUser,
+    id: web::Path<i64>,
+) -> ApiResult<web::Json<MerchantView>> {
+    let id = id.into_inner();
+    let key = format!("{CACHE_PREFIX}detail:{id}");
+    let db = &state.db;
+    match state
+        .cache
+        .get_or_load(&key, ttl(&state), || service::get_public(db, id))
+        .await
+    {
+        Ok(found) => Ok(web::Json(found)),
+        Err(err) if err.code == ErrorCode::MerchantNotFound => {
+            // The owner still sees their own suspended shop (never cached).
+            match me.0 {
+                Some(me) => {
+                    let m = service::find(db, id).await?;
+                    if m.owner_user_id != me.id() {
+                        return Err(err);
+                    }
+                    Ok(web::Json(service::view(db, m).await?))
+                }
+                None => Err(err),
+            }
+        }
+        Err(err) => Err(err),
+    }
+}
+
+/// Edit the shop's profile (owner).
+#[utoipa::path(
+    tag = "merchants",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Merchant id")),
+    request_body = MerchantPatch,
+    responses(
+        (status = 200, body = MerchantView),
+        (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
+        (status = 403, description = "FORBIDDEN: not the owner", body = ErrorBody),
+        (status = 404, description = "MERCHANT_NOT_FOUND", body = ErrorBody),
+        (status = 422, description = "VALIDATION_FAILED", body = ErrorBody),
+    )
+)]
+#[patch("/merchants/{id}")]
+async fn patch_merchant(
+    state: web::Data<AppState>,
+    me: AuthUser,
+    id: web::Path<i64>,
+    body: Json<MerchantPatch>,
+) -> ApiResult<web::Json<MerchantView>> {
+    let m = service::owned_by(&state.db, id.into_inner(), &me).await?;
+    let updated = service::update(&state.db, m, body.0).await?;
+    invalidate_marketplace(&state.cache).await;
+    Ok(web::Json(updated))
+}

@@ -1,0 +1,373 @@
+//! Merchant queries and writes: public reads, the owner's profile edits,
+//! suspension and reinstatement.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use entity::{goods_category, merchant, merchant_community};
+use sea_orm::sea_query::Query;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
+use serde::{Deserialize, Deserializer, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::fields;
+use crate::auth::{AuthUser, Role};
+use crate::error::{ApiError, ApiResult, ErrorCode, FieldError};
+use crate::pagination::{Page, Paged};
+use crate::time;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MerchantStatus {
+    Active,
+    Suspended,
+}
+
+impl MerchantStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MerchantStatus::Active => "active",
+            MerchantStatus::Suspended => "suspended",
+        }
+    }
+
+    fn parse(s: &str) -> Self {
+        if s == "active" {
+            MerchantStatus::Active
+        } else {
+            MerchantStatus::Suspended
+        }
+    }
+}
+
+/// A merchant as residents see it. `contact_phone` is the business phone.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct MerchantView {
+    pub id: i64,
+    pub name: String,
+    /// A top-level goods category name, e.g. `果蔬生鲜`.
+    pub category: String,
+    pub address: String,
+    pub lat: f64,
+    pub lng: f64,
+    pub business_hours: String,
+    pub announcement: String,
+    pub logo_url: Option<String>,
+    pub contact_phone: String,
+    pub community_ids: Vec<i64>,
+    pub status: MerchantStatus,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MerchantQuery {
+    /// Merchants serving this community.
+    pub community_id: Option<i64>,
+    /// Exact merchant category, e.g. `果蔬生鲜`.
+    pub category: Option<String>,
+    /// Substring of the name (`%` and `_` match literally).
+    pub q: Option<String>,
+}
+
+/// Distinguishes an absent field (leave as is) from `null` (clear it).
+fn nullable<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// The owner's edit; absent fields stay as they are.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MerchantPatch {
+    /// 1-40 characters.
+    pub name: Option<String>,
+    /// 1-200 characters.
+    pub address: Option<String>,
+    pub lat: Option<f64>,
+    pub lng: Option<f64>,
+    /// Free text up to 100 characters, e.g. `每日 07:00-21:00`.
+    pub business_hours: Option<String>,
+    /// The shop's notice to customers, up to 500 characters.
+    pub announcement: Option<String>,
+    /// Business phone (mobile or landline).
+    pub contact_phone: Option<String>,
+    /// An https URL; `null` clears it.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    pub logo_url: Option<Option<String>>,
+}
+
+pub async fn find(db: &impl ConnectionTrait, id: i64) -> ApiResult<merchant::Model> {
+    merchant::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ErrorCode::MerchantNotFound.into())
+}
+
+pub fn is_active(m: &merchant::Model) -> bool {
+    m.status == MerchantStatus::Active.as_str()
+}
+
+/// The merchant `id` when the caller owns it. Someone else's active merchant
+/// is 403 (it is public anyway); a suspended one is 404, as to the public.
+pub async fn owned_by(
+    db: &impl ConnectionTrait,
+    id: i64,
+    me: &AuthUser,
+) -> ApiResult<merchant::Model> {
+    let m = find(db, id).await?;
+    if m.owner_user_id == me.id() {
+        Ok(m)
+    } else if is_active(&m) {
+        Err(ErrorCode::Forbidden.into())
+    } else {
+        Err(ErrorCode::MerchantNotFound.into())
+    }
+}
+
+/// The communities each merchant serves, in id order.
+pub async fn community_ids(
+    db: &impl ConnectionTrait,
+    merchant_ids: &[i64],
+) -> ApiResult<HashMap<i64, Vec<i64>>> {
+    let rows = merchant_community::Entity::find()
+        .filter(merchant_community::Column::MerchantId.is_in(merchant_ids.iter().copied()))
+        .order_by_asc(merchant_community::Column::CommunityId)
+        .all(db)
+        .await?;
+    let mut map: HashMap<i64, Vec<i64>> = HashMap::new();
+    for row in rows {
+        map.entry(row.merchant_id)
+            .or_default()
+            .push(row.community_id);
+    }
+    Ok(map)
+}
+
+fn to_view(m: merchant::Model, community_ids: Vec<i64>) -> MerchantView {
+    MerchantView {
+        status: MerchantStatus::parse(&m.status),
+        id: m.id,
+        name: m.name,
+        category: m.category,
+        address: m.address,
+        lat: m.lat,
+        lng: m.lng,
+        business_hours: m.business_hours,
+        announcement: m.announcement,
+        logo_url: m.logo_url,
+        contact_phone: m.contact_phone,
+        community_ids,
+        created_at: m.created_at,
+    }
+}
+
+pub async fn view(db: &impl ConnectionTrait, m: merchant::Model) -> ApiResult<MerchantView> {
+    let mut ids = community_ids(db, &[m.id]).await?;
+    let served = ids.remove(&m.id).unwrap_or_default();
+    Ok(to_view(m, served))
+}
+
+/// Ids of active merchants, as a subquery for goods and promotions.
+pub fn active_ids() -> sea_orm::sea_query::SelectStatement {
+    Query::select()
+        .column(merchant::Column::Id)
+        .from(merchant::Entity)
+        .and_where(merchant::Column::Status.eq(MerchantStatus::Active.as_str()))
+        .to_owned()
+}
+
+/// Ids of merchants serving `community_id`, as a subquery.
+pub fn serving(community_id: i64) -> sea_orm::sea_query::SelectStatement {
+    Query::select()
+        .column(merchant_community::Column::MerchantId)
+        .from(merchant_community::Entity)
+        .and_where(merchant_community::Column::CommunityId.eq(community_id))
+        .to_owned()
+}
+
+/// Active merchants, newest first.
+pub async fn list_public(
+    db: &impl ConnectionTrait,
+    query: &MerchantQuery,
+    page: Page,
+) -> ApiResult<Paged<MerchantView>> {
+    let mut select = merchant::Entity::find()
+        .filter(merchant::Column::Status.eq(MerchantStatus::Active.as_str()));
+    if let Some(cid) = query.community_id {
+        select = select.filter(merchant::Column::Id.in_subquery(serving(cid)));
+    }
+    if let Some(category) = query.category.as_deref() {
+        select = select.filter(merchant::Column::Category.eq(category));
+    }
+    if let Some(q) = query.q.as_deref() {
+        select = select.filter(merchant::Column::Name.like(fields::contains(q)));
+    }
+    let total = select.clone().count(db).await?;
+    let rows = select
+        .order_by_desc(merchant::Column::Id)
+        .offset(page.offset())
+        .limit(page.page_size)
+        .all(db)
+        .await?;
+    let ids: Vec<i64> = rows.iter().map(|m| m.id).collect();
+    let mut served = community_ids(db, &ids).await?;
+    let items = rows
+        .into_iter()
+        .map(|m| {
+            let c = served.remove(&m.id).unwrap_or_default();
+            to_view(m, c)
+        })
+        .collect();
+    Ok(Paged::new(items, page, total))
+}
+
+/// An active merchant; a suspended one is 404 like a missing one.
+pub async fn get_public(db: &impl ConnectionTrait, id: i64) -> ApiResult<MerchantView> {
+    let m = find(db, id).await?;
+    if !is_active(&m) {
+        return Err(ErrorCode::MerchantNotFound.into());
+    }
+    view(db, m).await
+}
+
+/// Whether `name` is a top-level goods category, the merchant categories.
+pub async fn is_merchant_category(db: &impl ConnectionTrait, name: &str) -> ApiResult<bool> {
+    Ok(goods_category::Entity::find()
+        .filter(goods_category::Column::ParentId.is_null())
+        .filter(goods_category::Column::Name.eq(name))
+        .one(db)
+        .await?
+        .is_some())
+}
+
+pub async fn update(
+    db: &impl ConnectionTrait,
+    m: merchant::Model,
+    patch: MerchantPatch,
+) -> ApiResult<MerchantView> {
+    let mut errors = Vec::new();
+    let name = patch
+        .name
+        .as_deref()
+        .map(|v| fields::text(&mut errors, "name", v, 1, 40));
+    let address = patch
+        .address
+        .as_deref()
+        .map(|v| fields::text(&mut errors, "address", v, 1, 200));
+    fields::lat_lng(
+        &mut errors,
+        patch.lat.unwrap_or(0.0),
+        patch.lng.unwrap_or(0.0),
+    );
+    let hours = patch
+        .business_hours
+        .as_deref()
+        .map(|v| fields::text(&mut errors, "business_hours", v, 0, 100));
+    let announcement = patch
+        .announcement
+        .as_deref()
+        .map(|v| fields::text(&mut errors, "announcement", v, 0, 500));
+    let phone = patch
+        .contact_phone
+        .as_deref()
+        .map(|v| fields::phone(&mut errors, "contact_phone", v));
+    if let Some(Some(url)) = &patch.logo_url
+        && !fields::is_https_url(url)
+    {
+        errors.push(FieldError::new(
+            "logo_url",
+            "须为 https 链接，不超过 512 个字符",
+        ));
+    }
+    fields::finish(errors)?;
+
+    let mut active = m.into_active_model();
+    if let Some(v) = name {
+        active.name = Set(v);
+    }
+    if let Some(v) = address {
+        active.address = Set(v);
+    }
+    if let Some(v) = patch.lat {
+        active.lat = Set(v);
+    }
+    if let Some(v) = patch.lng {
+        active.lng = Set(v);
+    }
+    if let Some(v) = hours {
+        active.business_hours = Set(v);
+    }
+    if let Some(v) = announcement {
+        active.announcement = Set(v);
+    }
+    if let Some(v) = phone {
+        active.contact_phone = Set(v);
+    }
+    if let Some(v) = patch.logo_url {
+        active.logo_url = Set(v);
+    }
+    active.updated_at = Set(time::now());
+    let saved = active.update(db).await?;
+    view(db, saved).await
+}
+
+/// 403 unless the caller administers one of the communities the merchant serves.
+pub async fn require_admin_of_merchant(
+    db: &impl ConnectionTrait,
+    me: &AuthUser,
+    merchant_id: i64,
+) -> ApiResult<()> {
+    me.require_any(&[Role::CommunityAdmin, Role::PlatformAdmin])?;
+    let served = community_ids(db, &[merchant_id])
+        .await?
+        .remove(&merchant_id)
+        .unwrap_or_default();
+    require_admin_of_any(db, me, &served).await
+}
+
+/// 403 unless the caller administers at least one of `community_ids`.
+pub async fn require_admin_of_any(
+    db: &impl ConnectionTrait,
+    me: &AuthUser,
+    community_ids: &[i64],
+) -> ApiResult<()> {
+    match me.admin_communities(db).await? {
+        None => Ok(()),
+        Some(own) if community_ids.iter().any(|c| own.contains(c)) => Ok(()),
+        Some(_) => Err(ErrorCode::Forbidden.into()),
+    }
+}
+
+/// Moves a merchant from `from` to `to` in one conditional update; 409 when
+/// it is not in `from` (already suspended, already active).
+pub async fn set_status(
+    db: &impl ConnectionTrait,
+    id: i64,
+    from: MerchantStatus,
+    to: MerchantStatus,
+) -> ApiResult<MerchantView> {
+    let result = merchant::Entity::update_many()
+        .col_expr(merchant::Column::Status, to.as_str().into())
+        .col_expr(merchant::Column::UpdatedAt, time::now().into())
+        .filter(
+            Condition::all()
+                .add(merchant::Column::Id.eq(id))
+                .add(merchant::Column::Status.eq(from.as_str())),
+        )
+        .exec(db)
+        .await?;
+    let m = find(db, id).await?;
+    if result.rows_affected == 0 {
+        return Err(ApiError::new(ErrorCode::MerchantStatusConflict)
+            .details(serde_json::json!({ "status": m.status })));
+    }
+    view(db, m).await
+}

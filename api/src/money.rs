@@ -1,0 +1,186 @@
+//! Money: CNY with exactly two decimals, a `rust_decimal` inside, a JSON
+//! string outside (`"12.50"`), integer fen (分) in the database.
+
+use std::fmt;
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// Largest amount any single price or order may reach: 99,999,999.99 CNY.
+const MAX_FEN: i64 = 9_999_999_999;
+
+/// A non-negative CNY amount with at most two decimals.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Money(Decimal);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MoneyError {
+    #[error("金额格式不正确")]
+    NotANumber,
+    #[error("金额最多两位小数")]
+    TooManyDecimals,
+    #[error("金额不能为负数")]
+    Negative,
+    #[error("金额过大")]
+    TooLarge,
+}
+
+impl Money {
+    pub const ZERO: Money = Money(Decimal::ZERO);
+
+    /// From integer fen, as stored.
+    pub fn from_fen(fen: i64) -> Self {
+        Money(Decimal::new(fen, 2))
+    }
+
+    /// To integer fen, for storage and for WeChat Pay.
+    pub fn fen(&self) -> i64 {
+        let scaled = self.0 * Decimal::ONE_HUNDRED;
+        i64::try_from(scaled.trunc()).unwrap_or(i64::MAX)
+    }
+
+    pub fn decimal(&self) -> Decimal {
+        self.0
+    }
+
+    pub fn is_zero(&self) -> bool {
+        self.0.is_zero()
+    }
+
+    /// `self × quantity`, or None on overflow past the maximum amount.
+    pub fn times(&self, quantity: i64) -> Option<Money> {
+        let total = self.0.checked_mul(Decimal::from(quantity))?;
+        Money::try_from(total).ok()
+    }
+
+    pub fn checked_add(&self, other: Money) -> Option<Money> {
+        Money::try_from(self.0.checked_add(other.0)?).ok()
+    }
+}
+
+impl TryFrom<Decimal> for Money {
+    type Error = MoneyError;
+
+    fn try_from(d: Decimal) -> Result<Self, MoneyError> {
+        if d.is_sign_negative() && !d.is_zero() {
+            return Err(MoneyError::Negative);
+        }
+        if d.normalize().scale() > 2 {
+            return Err(MoneyError::TooManyDecimals);
+        }
+        let mut d = d;
+        d.rescale(2);
+        if d * Decimal::ONE_HUNDRED > Decimal::from(MAX_FEN) {
+            return Err(MoneyError::TooLarge);
+        }
+        Ok(Money(d))
+    }
+}
+
+impl FromStr for Money {
+    type Err = MoneyError;
+
+    fn from_str(s: &str) -> Result<Self, MoneyError> {
+        let s = s.trim();
+        // Plain decimals only: no exponents, signs on positives, or spaces inside.
+        let valid = !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_digit() || c == '.' || c == '-')
+            && s.matches('.').count() <= 1
+            && !s.starts_with('.')
+            && !s.ends_with('.')
+            && s.rfind('-').is_none_or(|i| i == 0);
+        if !valid {
+            return Err(MoneyError::NotANumber);
+        }
+        let d = Decimal::from_str_exact(s).map_err(|_| MoneyError::NotANumber)?;
+        Money::try_from(d)
+    }
+}
+
+impl fmt::Display for Money {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:.2}", self.0)
+    }
+}
+
+impl Serialize for Money {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_string())
+    }
+}
+
+/// Accepts `"12.50"`; also a JSON number with at most two decimals, read
+/// exactly from its text (never through a float).
+impl<'de> Deserialize<'de> for Money {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = serde_json::Value::deserialize(d)?;
+        let text = match &raw {
+            serde_json::Value::String(s) => s.clone(),
+            serde_json::Value::Number(n) => n.to_string(),
+            _ => return Err(serde::de::Error::custom(MoneyError::NotANumber)),
+        };
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+impl utoipa::PartialSchema for Money {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .pattern(Some(r"^\d+\.\d{2}$"))
+            .description(Some("CNY with exactly two decimals"))
+            .examples([serde_json::json!("12.50")])
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Money {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_prints_two_decimals() {
+        assert_eq!("12.5".parse::<Money>().unwrap().to_string(), "12.50");
+        assert_eq!("0".parse::<Money>().unwrap().to_string(), "0.00");
+        assert_eq!("3.10".parse::<Money>().unwrap().fen(), 310);
+        assert_eq!(Money::from_fen(1999).to_string(), "19.99");
+        assert_eq!("19.990".parse::<Money>().unwrap().fen(), 1999);
+    }
+
+    #[test]
+    fn rejects_what_is_not_money() {
+        assert_eq!("1.234".parse::<Money>(), Err(MoneyError::TooManyDecimals));
+        assert_eq!("-1".parse::<Money>(), Err(MoneyError::Negative));
+        for bad in [
+            "abc", "", "1e3", "1.", ".5", "1..2", "+1", "1 0", "NaN", "1-",
+        ] {
+            assert_eq!(bad.parse::<Money>(), Err(MoneyError::NotANumber), "{bad}");
+        }
+        assert_eq!("100000000.00".parse::<Money>(), Err(MoneyError::TooLarge));
+    }
+
+    #[test]
+    fn json_in_and_out() {
+        let m: Money = serde_json::from_str("\"8.8\"").unwrap();
+        assert_eq!(serde_json::to_string(&m).unwrap(), "\"8.80\"");
+        let n: Money = serde_json::from_str("8.85").unwrap();
+        assert_eq!(n.fen(), 885);
+        assert!(serde_json::from_str::<Money>("8.855").is_err());
+        assert!(serde_json::from_str::<Money>("true").is_err());
+    }
+
+    #[test]
+    fn arithmetic_is_exact() {
+        let p: Money = "0.10".parse().unwrap();
+        assert_eq!(p.times(3).unwrap().to_string(), "0.30");
+        assert_eq!(
+            p.checked_add("0.20".parse().unwrap()).unwrap().to_string(),
+            "0.30"
+        );
+        assert!(Money::from_fen(MAX_FEN).times(2).is_none());
+    }
+}

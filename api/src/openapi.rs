@@ -1,0 +1,61 @@
+//! The OpenAPI document, generated from the handlers' annotations.
+//! `openapi.yaml` at the repository root is this document, committed; a test
+//! fails when they differ (`UPDATE_OPENAPI=1 cargo test` rewrites it).
+
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::error::{ErrorBody, ErrorCode, ErrorDetail, FieldError};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "驿站 (yizhan) API",
+        description = "Backend of the 便民服务驿站 WeChat mini-program. JSON under /api/v1; \
+errors are `{\"error\": {\"code\", \"message\", \"details\"}, \"request_id\"}` with the stable codes of the \
+ErrorCode schema; lists are `{items, page, page_size, total}`; money is a string with two decimals; \
+times are RFC 3339. Every response carries X-Request-Id.",
+        license(name = "MIT")
+    ),
+    components(schemas(ErrorBody, ErrorDetail, ErrorCode, FieldError)),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "auth", description = "Login, token refresh and logout"),
+        (name = "me", description = "The caller's own profile"),
+        (name = "communities", description = "Communities, grids and buildings"),
+        (name = "merchants", description = "Merchant applications and profiles"),
+        (name = "goods", description = "Goods categories and goods"),
+        (name = "promotions", description = "Merchants' time-boxed offers"),
+        (name = "admin", description = "Platform and community administration"),
+        (name = "helpers", description = "Helper applications and profiles"),
+        (name = "services", description = "Service catalog and time slots"),
+        (name = "bookings", description = "Bookings of helpers' slots, their lifecycle and reviews"),
+        (name = "notices", description = "Community notices, the resident feed and outage push"),
+        (name = "ops", description = "Health, readiness, metrics and this document"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        if let Some(components) = openapi.components.as_mut() {
+            components.add_security_scheme(
+                "bearer",
+                SecurityScheme::Http(
+                    Http::builder()
+                        .scheme(HttpAuthScheme::Bearer)
+                        .bearer_format("JWT")
+                        .build(),
+                ),
+            );
+        }
+    }
+}
+
+/// The document as YAML.
+pub fn to_yaml(spec: &utoipa::openapi::OpenApi) -> String {
+    spec.to_yaml()
+        .unwrap_or_else(|e| format!("# could not render the document: {e}\n"))
+}

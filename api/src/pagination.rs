@@ -1,0 +1,122 @@
+//! `?page=&page_size=` in, `{items, page, page_size, total}` out.
+
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::error::{ApiError, FieldError};
+
+pub const MAX_PAGE_SIZE: u64 = 100;
+pub const DEFAULT_PAGE_SIZE: u64 = 20;
+
+#[derive(Clone, Copy, Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageParams {
+    /// 1-based page number (default 1).
+    pub page: Option<u64>,
+    /// Items per page, 1-100 (default 20).
+    pub page_size: Option<u64>,
+}
+
+/// A validated page request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Page {
+    pub page: u64,
+    pub page_size: u64,
+}
+
+impl Page {
+    pub fn offset(&self) -> u64 {
+        (self.page - 1) * self.page_size
+    }
+}
+
+impl TryFrom<PageParams> for Page {
+    type Error = ApiError;
+
+    fn try_from(p: PageParams) -> Result<Self, ApiError> {
+        let mut errors = Vec::new();
+        let page = p.page.unwrap_or(1);
+        let page_size = p.page_size.unwrap_or(DEFAULT_PAGE_SIZE);
+        if page == 0 || page > 1_000_000 {
+            errors.push(FieldError::new("page", "页码须在 1-1000000 之间"));
+        }
+        if page_size == 0 || page_size > MAX_PAGE_SIZE {
+            errors.push(FieldError::new("page_size", "每页条数须在 1-100 之间"));
+        }
+        if errors.is_empty() {
+            Ok(Page { page, page_size })
+        } else {
+            Err(ApiError::new(crate::error::ErrorCode::InvalidQuery)
+                .details(serde_json::json!({ "fields": errors })))
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct Paged<T> {
+    pub items: Vec<T>,
+    pub page: u64,
+    pub page_size: u64,
+    pub total: u64,
+}
+
+impl<T> Paged<T> {
+    pub fn new(items: Vec<T>, page: Page, total: u64) -> Self {
+        Self {
+            items,
+            page: page.page,
+            page_size: page.page_size,
+            total,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_and_limits() {
+        let p = Page::try_from(PageParams {
+            page: None,
+            page_size: None,
+        })
+        .unwrap();
+        assert_eq!(
+            p,
+            Page {
+                page: 1,
+                page_size: 20
+            }
+        );
+        assert_eq!(
+            Page {
+                page: 3,
+                page_size: 20
+            }
+            .offset(),
+            40
+        );
+        assert!(
+            Page::try_from(PageParams {
+                page: Some(0),
+                page_size: None
+            })
+            .is_err()
+        );
+        assert!(
+            Page::try_from(PageParams {
+                page: None,
+                page_size: Some(101)
+            })
+            .is_err()
+        );
+        assert!(
+            Page::try_from(PageParams {
+                page: None,
+                page_size: Some(100)
+            })
+            .is_ok()
+        );
+    }
+}

@@ -1,0 +1,10 @@
+//! Promotions: a merchant's time-boxed offers, shown to residents of the
+//! communities it serves while they run.
+
+pub mod routes;
+pub mod service;
+
+pub use routes::configure;
+
+/// Cache keys of promotion reads all start with this.
+pub const CACHE_PREFIX: &str = "promotions:";

@@ -1,0 +1,389 @@
+//! Catalog queries and a helper's writes to their own services.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use entity::{helper, helper_service, service_community};
+use sea_orm::sea_query::Query;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::category::is_category;
+use crate::error::{ApiError, ApiResult, ErrorCode, FieldError};
+use crate::helpers::rating_avg;
+use crate::helpers::service::{ACTIVE, HelperSummary, helper_communities, split_skills};
+use crate::money::Money;
+use crate::pagination::{Page, Paged};
+use crate::time;
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewService {
+    /// One of the helper's approved skills (a service category).
+    pub category: String,
+    /// 1-64 characters.
+    pub title: String,
+    /// Up to 2000 characters.
+    #[serde(default)]
+    pub description: String,
+    /// CNY, `"0.00"` for a volunteer (free) service.
+    #[schema(value_type = String, example = "50.00")]
+    pub price: Money,
+    /// 15-1440.
+    pub duration_minutes: i32,
+    /// Communities served: a non-empty subset of the helper's communities.
+    pub community_ids: Vec<i64>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ServicePatch {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    #[schema(value_type = Option<String>, example = "50.00")]
+    pub price: Option<Money>,
+    pub duration_minutes: Option<i32>,
+    pub community_ids: Option<Vec<i64>>,
+    /// false takes the service off the catalog (its existing bookings go on).
+    pub active: Option<bool>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct ServiceView {
+    pub id: i64,
+    pub helper_id: i64,
+    pub helper: HelperSummary,
+    pub category: String,
+    pub title: String,
+    pub description: String,
+    #[schema(value_type = String, example = "50.00")]
+    pub price: Money,
+    pub duration_minutes: i32,
+    pub community_ids: Vec<i64>,
+    pub active: bool,
+    /// Average rating 1-5 to two decimals; null before the first review.
+    pub rating_avg: Option<f64>,
+    pub rating_count: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CatalogQuery {
+    pub community_id: Option<i64>,
+    pub category: Option<String>,
+    pub helper_id: Option<i64>,
+    pub page: Option<u64>,
+    pub page_size: Option<u64>,
+}
+
+async fn communities_of(
+    db: &impl ConnectionTrait,
+    ids: &[i64],
+) -> ApiResult<HashMap<i64, Vec<i64>>> {
+    let rows = service_community::Entity::find()
+        .filter(service_community::Column::ServiceId.is_in(ids.to_vec()))
+        .order_by_asc(service_community::Column::CommunityId)
+        .all(db)
+        .await?;
+    let mut map: HashMap<i64, Vec<i64>> = HashMap::new();
+    for r in rows {
+        map.entry(r.service_id).or_default().push(r.community_id);
+    }
+    Ok(map)
+}
+
+pub async fn assemble(
+    db: &impl ConnectionTrait,
+    rows: Vec<helper_service::Model>,
+) -> ApiResult<Vec<ServiceView>> {
+    let ids: Vec<i64> = rows.iter().map(|s| s.id).collect();
+    let mut communities = communities_of(db, &ids).await?;
+    let helper_ids: Vec<i64> = rows.iter().map(|s| s.helper_id).collect();
+    let helpers: HashMap<i64, helper::Model> = helper::Entity::find()
+        .filter(helper::Column::Id.is_in(helper_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|h| (h.id, h))
+        .collect();
+    let mut out = Vec::with_capacity(rows.len());
+    for s in rows {
+        let Some(h) = helpers.get(&s.helper_id) else {
+            continue;
+        };
+        out.push(ServiceView {
+            helper: h.into(),
+            community_ids: communities.remove(&s.id).unwrap_or_default(),
+            rating_avg: rating_avg(s.rating_sum, s.rating_count),
+            id: s.id,
+            helper_id: s.helper_id,
+            category: s.category,
+            title: s.title,
+            description: s.description,
+            price: Money::from_fen(s.price_fen),
+            duration_minutes: s.duration_minutes,
+            active: s.active,
+            rating_count: s.rating_count,
+            created_at: s.created_at,
+        });
+    }
+    Ok(out)
+}
+
+/// A service the public may see and book: active, of an active helper.
+pub async fn find_public(
+    db: &impl ConnectionTrait,
+    id: i64,
+) -> ApiResult<(helper_service::Model, helper::Model)> {
+    let found = helper_service::Entity::find_by_id(id)
+        .filter(helper_service::Column::Active.eq(true))
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::new(ErrorCode::ServiceNotFound))?;
+    let helper = helper::Entity::find_by_id(found.helper_id)
+        .filter(helper::Column::Status.eq(ACTIVE))
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::new(ErrorCode::ServiceNotFound))?;
+    Ok((found, helper))
+}
+
+pub async fn communities_of_service(db: &impl ConnectionTrait, id: i64) -> ApiResult<Vec<i64>> {
+    Ok(communities_of(db, &[id])
+        .await?
+        .remove(&id)
+        .unwrap_or_default())
+}
+
+pub async fn get_public(db: &impl ConnectionTrait, id: i64) -> ApiResult<ServiceView> {
+    let (found, _) = find_public(db, id).await?;
+    assemble(db, vec![found])
+        .await?
+        .pop()
+        .ok_or_else(|| ErrorCode::ServiceNotFound.into())
+}
+
+/// The public catalog: active services of active helpers, best rated first.
+pub async fn list_public(
+    db: &impl ConnectionTrait,
+    q: &CatalogQuery,
+    page: Page,
+) -> ApiResult<Paged<ServiceView>> {
+    let mut query = helper_service::Entity::find()
+        .filter(helper_service::Column::Active.eq(true))
+        .filter(
+            helper_service::Column::HelperId.in_subquery(
+                Query::select()
+                    .column(helper::Column::Id)
+                    .from(helper::Entity)
+                    .and_where(helper::Column::Status.eq(ACTIVE))
+                    .to_owned(),
+            ),
+        );
+    if let Some(community_id) = q.community_id {
+        query = query.filter(
+            helper_service::Column::Id.in_subquery(
+                Query::select()
+                    .column(service_community::Column::ServiceId)
+                    .from(service_community::Entity)
+                    .and_where(service_community::Column::CommunityId.eq(community_id))
+                    .to_owned(),
+            ),
+        );
+    }
+    if let Some(category) = &q.category {
+        query = query.filter(helper_service::Column::Category.eq(category.as_str()));
+    }
+    if let Some(helper_id) = q.helper_id {
+        query = query.filter(helper_service::Column::HelperId.eq(helper_id));
+    }
+    let total = query.clone().count(db).await?;
+    let rows = query
+        .order_by_desc(helper_service::Column::RatingCount)
+        .order_by_asc(helper_service::Column::Id)
+        .offset(page.offset())
+        .limit(page.page_size)
+        .all(db)
+        .await?;
+    Ok(Paged::new(assemble(db, rows).await?, page, total))
+}
+
+/// Every service of one helper, inactive ones included.
+pub async fn list_of_helper(
+    db: &impl ConnectionTrait,
+    helper_id: i64,
+) -> ApiResult<Vec<ServiceView>> {
+    let rows = helper_service::Entity::find()
+        .filter(helper_service::Column::HelperId.eq(helper_id))
+        .order_by_asc(helper_service::Column::Id)
+        .all(db)
+        .await?;
+    assemble(db, rows).await
+}
+
+fn check_title(errors: &mut Vec<FieldError>, title: &str) {
+    let n = title.trim().chars().count();
+    if n == 0 || n > 64 {
+        errors.push(FieldError::new("title", "须为 1-64 个字符"));
+    }
+}
+
+fn check_description(errors: &mut Vec<FieldError>, description: &str) {
+    if description.chars().count() > 2000 {
+        errors.push(FieldError::new("description", "不超过 2000 个字符"));
+    }
+}
+
+fn check_duration(errors: &mut Vec<FieldError>, minutes: i32) {
+    if !(15..=1440).contains(&minutes) {
+        errors.push(FieldError::new("duration_minutes", "须在 15-1440 分钟之间"));
+    }
+}
+
+fn check_service_communities(
+    errors: &mut Vec<FieldError>,
+    ids: &[i64],
+    allowed: &[i64],
+) -> Vec<i64> {
+    let mut ids = ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        errors.push(FieldError::new("community_ids", "至少指定一个社区"));
+    } else if ids.iter().any(|c| !allowed.contains(c)) {
+        errors.push(FieldError::new("community_ids", "只能选择您获批服务的社区"));
+    }
+    ids
+}
+
+async fn replace_communities(
+    db: &impl ConnectionTrait,
+    service_id: i64,
+    ids: &[i64],
+) -> ApiResult<()> {
+    service_community::Entity::delete_many()
+        .filter(service_community::Column::ServiceId.eq(service_id))
+        .exec(db)
+        .await?;
+    for community_id in ids {
+        service_community::ActiveModel {
+            service_id: Set(service_id),
+            community_id: Set(*community_id),
+        }
+        .insert(db)
+        .await?;
+    }
+    Ok(())
+}
+
+async fn one_view(db: &impl ConnectionTrait, row: helper_service::Model) -> ApiResult<ServiceView> {
+    assemble(db, vec![row])
+        .await?
+        .pop()
+        .ok_or_else(|| ErrorCode::ServiceNotFound.into())
+}
+
+pub async fn create(
+    db: &DatabaseConnection,
+    helper: &helper::Model,
+    new: NewService,
+) -> ApiResult<ServiceView> {
+    let mut errors = Vec::new();
+    let category = new.category.trim();
+    if !is_category(category) {
+        errors.push(FieldError::new("category", "未知的服务类别"));
+    } else if !split_skills(&helper.skills).iter().any(|s| s == category) {
+        errors.push(FieldError::new("category", "不在您获批的服务类别内"));
+    }
+    check_title(&mut errors, &new.title);
+    check_description(&mut errors, &new.description);
+    check_duration(&mut errors, new.duration_minutes);
+    let allowed = helper_communities(db, helper.id).await?;
+    let community_ids = check_service_communities(&mut errors, &new.community_ids, &allowed);
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    let now = time::now();
+    let txn = db.begin().await?;
+    let saved = helper_service::ActiveModel {
+        helper_id: Set(helper.id),
+        category: Set(category.to_owned()),
+        title: Set(new.title.trim().to_owned()),
+        description: Set(new.description.trim().to_owned()),
+        price_fen: Set(new.price.fen()),
+        duration_minutes: Set(new.duration_minutes),
+        active: Set(true),
+        rating_sum: Set(0),
+        rating_count: Set(0),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    replace_communities(&txn, saved.id, &community_ids).await?;
+    txn.commit().await?;
+    one_view(db, saved).await
+}
+
+/// Edits one of the helper's own services; another helper's service is 404.
+pub async fn update(
+    db: &DatabaseConnection,
+    helper: &helper::Model,
+    id: i64,
+    patch: ServicePatch,
+) -> ApiResult<ServiceView> {
+    let found = helper_service::Entity::find_by_id(id)
+        .filter(helper_service::Column::HelperId.eq(helper.id))
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::new(ErrorCode::ServiceNotFound))?;
+    let mut errors = Vec::new();
+    if let Some(title) = &patch.title {
+        check_title(&mut errors, title);
+    }
+    if let Some(description) = &patch.description {
+        check_description(&mut errors, description);
+    }
+    if let Some(minutes) = patch.duration_minutes {
+        check_duration(&mut errors, minutes);
+    }
+    let community_ids = match &patch.community_ids {
+        Some(ids) => {
+            let allowed = helper_communities(db, helper.id).await?;
+            Some(check_service_communities(&mut errors, ids, &allowed))
+        }
+        None => None,
+    };
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    let txn = db.begin().await?;
+    let mut active = found.into_active_model();
+    if let Some(title) = patch.title {
+        active.title = Set(title.trim().to_owned());
+    }
+    if let Some(description) = patch.description {
+        active.description = Set(description.trim().to_owned());
+    }
+    if let Some(price) = patch.price {
+        active.price_fen = Set(price.fen());
+    }
+    if let Some(minutes) = patch.duration_minutes {
+        active.duration_minutes = Set(minutes);
+    }
+    if let Some(on) = patch.active {
+        active.active = Set(on);
+    }
+    active.updated_at = Set(time::now());
+    let saved = active.update(&txn).await?;
+    if let Some(ids) = community_ids {
+        replace_communities(&txn, saved.id, &ids).await?;
+    }
+    txn.commit().await?;
+    one_view(db, saved).await
+}

@@ -1,0 +1,178 @@
+//! Typed configuration: `config/default.toml`, then `config/{YIZHAN_ENV}.toml`,
+//! then `YIZHAN__SECTION__KEY` environment variables.
+
+use std::path::Path;
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+/// The JWT secret shipped in `config/default.toml`; production refuses it.
+pub const DEV_JWT_SECRET: &str = "dev-only-insecure-jwt-secret-change-me";
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub redis: RedisSettings,
+    pub cache: CacheSettings,
+    pub auth: AuthSettings,
+    pub rate_limit: RateLimitSettings,
+    pub log: LogSettings,
+    pub wechat: WechatSettings,
+    pub wechatpay: WechatPaySettings,
+    pub payments: PaymentSettings,
+    pub jobs: JobSettings,
+    /// The environment the settings were loaded for (`development`, `test`, `production`).
+    #[serde(default)]
+    pub env: String,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct ServerSettings {
+    pub host: String,
+    pub port: u16,
+    pub body_limit: usize,
+    pub trust_forwarded_for: bool,
+    /// 0 = one worker per core.
+    pub workers: usize,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct DatabaseSettings {
+    pub url: SecretString,
+    pub max_connections: u32,
+    pub connect_timeout_secs: u64,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct RedisSettings {
+    pub url: Option<SecretString>,
+    pub key_prefix: String,
+    pub timeout_ms: u64,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct CacheSettings {
+    pub ttl_secs: u64,
+    pub max_entries: u64,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct AuthSettings {
+    pub jwt_secret: SecretString,
+    pub access_ttl_secs: i64,
+    pub refresh_ttl_days: i64,
+    pub dev_login: bool,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct RateLimitSettings {
+    pub login_per_minute: i64,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct LogSettings {
+    pub format: String,
+    pub level: String,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct WechatSettings {
+    pub api_base: String,
+    pub app_id: String,
+    pub app_secret: SecretString,
+    pub timeout_ms: u64,
+    pub templates: WechatTemplates,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct WechatTemplates {
+    pub outage: String,
+    pub group_buy: String,
+    pub booking: String,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct WechatPaySettings {
+    pub api_base: String,
+    pub mch_id: String,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct PaymentSettings {
+    /// `offline` (pay at pickup) or `wechat` (WeChat Pay API v3 JSAPI).
+    pub provider: String,
+    /// Unpaid orders expire after this long and release their quantity.
+    pub payment_timeout_secs: i64,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct JobSettings {
+    /// How often each instance runs the background sweeps: group-buy
+    /// settlement and order expiry, scheduled notices and their push,
+    /// subscribe messages owed.
+    pub sweep_interval_ms: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("configuration could not be read: {0}")]
+    Load(#[from] config::ConfigError),
+    #[error("refusing to start in production: {0}")]
+    Unsafe(String),
+}
+
+impl Settings {
+    /// Loads settings for `YIZHAN_ENV` (default `development`) from `config_dir`
+    /// and the process environment.
+    pub fn load(config_dir: &Path) -> Result<Self, SettingsError> {
+        let env = std::env::var("YIZHAN_ENV").unwrap_or_else(|_| "development".to_owned());
+        Self::load_for(config_dir, &env)
+    }
+
+    pub fn load_for(config_dir: &Path, env: &str) -> Result<Self, SettingsError> {
+        let raw = config::Config::builder()
+            .add_source(config::File::from(config_dir.join("default.toml")))
+            .add_source(config::File::from(config_dir.join(format!("{env}.toml"))).required(false))
+            .add_source(
+                config::Environment::with_prefix("YIZHAN")
+                    .prefix_separator("__")
+                    .separator("__")
+                    .try_parsing(true),
+            )
+            .set_override("env", env)?
+            .build()?;
+        let settings: Settings = raw.try_deserialize()?;
+        settings.check()?;
+        Ok(settings)
+    }
+
+    /// Production refuses settings that are only safe on a developer's machine.
+    pub fn check(&self) -> Result<(), SettingsError> {
+        if !["offline", "wechat"].contains(&self.payments.provider.as_str()) {
+            return Err(SettingsError::Unsafe(format!(
+                "payments.provider must be offline or wechat, not {:?}",
+                self.payments.provider
+            )));
+        }
+        if self.env != "production" {
+            return Ok(());
+        }
+        let secret = self.auth.jwt_secret.expose_secret();
+        if secret == DEV_JWT_SECRET || secret.len() < 32 {
+            return Err(SettingsError::Unsafe(
+                "auth.jwt_secret is the development secret or shorter than 32 bytes; set YIZHAN__AUTH__JWT_SECRET".into(),
+            ));
+        }
+        if self.auth.dev_login {
+            return Err(SettingsError::Unsafe(
+                "auth.dev_login is on; it must be off in production".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        self.database.url.expose_secret().starts_with("sqlite:")
+    }
+}

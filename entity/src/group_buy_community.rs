@@ -1,0 +1,15 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "group_buy_communities")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub group_buy_id: i64,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub community_id: i64,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,28 @@
+use sea_orm::entity::prelude::*;
+
+/// An approved helper (服务人员): one per user.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "helpers")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    #[sea_orm(unique)]
+    pub user_id: i64,
+    pub display_name: String,
+    pub phone: String,
+    /// Comma-separated service categories the helper was approved for.
+    pub skills: String,
+    /// `active` or `suspended`.
+    pub status: String,
+    pub rating_sum: i64,
+    pub rating_count: i64,
+    /// Bumped on every slot publish: serialises one helper's slot writes.
+    pub slots_version: i64,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,37 @@
+//! sea-orm entities, one module per table. Behaviour lives in `api/`; these
+//! files only describe rows.
+
+pub mod admin_community;
+pub mod auth_session;
+pub mod booking;
+pub mod booking_notification;
+pub mod building;
+pub mod community;
+pub mod goods;
+pub mod goods_category;
+pub mod grid;
+pub mod grid_worker;
+pub mod group_buy;
+pub mod group_buy_community;
+pub mod group_buy_notification;
+pub mod group_buy_participant;
+pub mod helper;
+pub mod helper_application;
+pub mod helper_application_community;
+pub mod helper_community;
+pub mod helper_service;
+pub mod idempotency_key;
+pub mod merchant;
+pub mod merchant_application;
+pub mod merchant_application_community;
+pub mod merchant_community;
+pub mod notice;
+pub mod notice_delivery;
+pub mod notice_read;
+pub mod order;
+pub mod promotion;
+pub mod refresh_token;
+pub mod service_community;
+pub mod slot;
+pub mod subscription_grant;
+pub mod user;

@@ -1,0 +1,36 @@
+use sea_orm::entity::prelude::*;
+
+/// A resident's order in a group-buy. Status: pending_payment, placed,
+/// awaiting_pickup, picked_up, cancelled, refunded, expired.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "orders")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    #[sea_orm(unique)]
+    pub order_no: String,
+    pub group_buy_id: i64,
+    pub merchant_id: i64,
+    pub user_id: i64,
+    pub quantity: i64,
+    pub unit_price_fen: i64,
+    pub amount_fen: i64,
+    pub status: String,
+    pub payment_provider: String,
+    /// The provider's reference (WeChat Pay prepay id / transaction id).
+    pub payment_ref: Option<String>,
+    pub paid_at: Option<DateTimeUtc>,
+    #[sea_orm(unique)]
+    pub pickup_code: Option<String>,
+    pub picked_up_at: Option<DateTimeUtc>,
+    pub cancelled_at: Option<DateTimeUtc>,
+    pub refunded_at: Option<DateTimeUtc>,
+    pub expires_at: Option<DateTimeUtc>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,40 @@
+//! Schema migrations, one file per change, each with a real `down`.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261122_000001_create_communities;
+mod m20261122_000002_create_users_and_sessions;
+mod m20261122_000010_create_merchants;
+mod m20261122_000011_create_goods;
+mod m20261122_000012_seed_goods_categories;
+mod m20261122_000013_create_promotions;
+mod m20261122_000030_create_idempotency_keys;
+mod m20261122_000031_create_helpers;
+mod m20261122_000032_create_services_and_slots;
+mod m20261122_000033_create_bookings;
+mod m20261122_000040_create_group_buys;
+mod m20261122_000050_create_subscriptions;
+mod m20261122_000051_create_notices;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261122_000001_create_communities::Migration),
+            Box::new(m20261122_000002_create_users_and_sessions::Migration),
+            Box::new(m20261122_000010_create_merchants::Migration),
+            Box::new(m20261122_000011_create_goods::Migration),
+            Box::new(m20261122_000012_seed_goods_categories::Migration),
+            Box::new(m20261122_000013_create_promotions::Migration),
+            Box::new(m20261122_000030_create_idempotency_keys::Migration),
+            Box::new(m20261122_000031_create_helpers::Migration),
+            Box::new(m20261122_000032_create_services_and_slots::Migration),
+            Box::new(m20261122_000033_create_bookings::Migration),
+            Box::new(m20261122_000040_create_group_buys::Migration),
+            Box::new(m20261122_000050_create_subscriptions::Migration),
+            Box::new(m20261122_000051_create_notices::Migration),
+        ]
+    }
+}

@@ -1,0 +1,151 @@
+use std::process::Command;
+
+use yizhan::settings::{DEV_JWT_SECRET, Settings};
+
+use crate::helpers::config_dir;
+
+fn yizhan() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_yizhan"));
+    cmd.env("YIZHAN_CONFIG_DIR", config_dir())
+        .env_remove("YIZHAN_ENV")
+        .env_remove("YIZHAN__AUTH__JWT_SECRET")
+        .env_remove("YIZHAN__AUTH__DEV_LOGIN")
+        .env_remove("YIZHAN__DATABASE__URL")
+        .env_remove("YIZHAN__REDIS__URL");
+    cmd
+}
+
+#[test]
+fn production_refuses_the_development_secret() {
+    let out = yizhan()
+        .env("YIZHAN_ENV", "production")
+        .arg("serve")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("jwt_secret"), "{stderr}");
+}
+
+#[test]
+fn production_refuses_dev_login() {
+    let out = yizhan()
+        .env("YIZHAN_ENV", "production")
+        .env(
+            "YIZHAN__AUTH__JWT_SECRET",
+            "a-long-production-secret-0123456789abcdef",
+        )
+        .env("YIZHAN__AUTH__DEV_LOGIN", "true")
+        .arg("serve")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("dev_login"), "{stderr}");
+}
+
+#[test]
+fn production_settings_pass_with_a_real_secret() {
+    let mut settings = Settings::load_for(&config_dir(), "test").unwrap();
+    settings.env = "production".into();
+    settings.auth.dev_login = false;
+    settings.auth.jwt_secret = DEV_JWT_SECRET.to_owned().into();
+    assert!(settings.check().is_err());
+    settings.auth.jwt_secret = "a-long-production-secret-0123456789abcdef"
+        .to_owned()
+        .into();
+    assert!(settings.check().is_ok());
+}
+
+#[test]
+fn environment_variables_override_files_and_migrate_reports_status() {
+    let dir = std::env::temp_dir()
+        .join("yizhan-tests")
+        .join(uuid::Uuid::new_v4().simple().to_string());
+    let db = dir.join("sub").join("env.db");
+    let url = format!("sqlite://{}?mode=rwc", db.display());
+    let up = yizhan()
+        .env("YIZHAN__DATABASE__URL", &url)
+        .args(["migrate", "up"])
+        .output()
+        .unwrap();
+    assert!(
+        up.status.success(),
+        "{}",
+        String::from_utf8_lossy(&up.stderr)
+    );
+    assert!(
+        db.exists(),
+        "the database file named by the environment was created"
+    );
+    let status = yizhan()
+        .env("YIZHAN__DATABASE__URL", &url)
+        .args(["migrate", "status"])
+        .output()
+        .unwrap();
+    assert!(status.status.success());
+    let down = yizhan()
+        .env("YIZHAN__DATABASE__URL", &url)
+        .args(["migrate", "down"])
+        .output()
+        .unwrap();
+    assert!(
+        down.status.success(),
+        "{}",
+        String::from_utf8_lossy(&down.stderr)
+    );
+}
+
+#[test]
+fn create_admin_from_the_command_line() {
+    let dir = std::env::temp_dir()
+        .join("yizhan-tests")
+        .join(uuid::Uuid::new_v4().simple().to_string());
+    let url = format!("sqlite://{}?mode=rwc", dir.join("cli.db").display());
+    let ok = yizhan()
+        .env("YIZHAN__DATABASE__URL", &url)
+        .env("ROOT_PW", "root-password-1")
+        .args([
+            "create-admin",
+            "--username",
+            "root",
+            "--password-env",
+            "ROOT_PW",
+            "--platform",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("root"));
+    let dup = yizhan()
+        .env("YIZHAN__DATABASE__URL", &url)
+        .env("ROOT_PW", "root-password-1")
+        .args([
+            "create-admin",
+            "--username",
+            "root",
+            "--password-env",
+            "ROOT_PW",
+            "--platform",
+        ])
+        .output()
+        .unwrap();
+    assert!(!dup.status.success());
+    let missing = yizhan()
+        .env("YIZHAN__DATABASE__URL", &url)
+        .args([
+            "create-admin",
+            "--username",
+            "x2",
+            "--password-env",
+            "UNSET_VAR_XYZ",
+            "--platform",
+        ])
+        .output()
+        .unwrap();
+    assert!(!missing.status.success());
+}

@@ -1,0 +1,25 @@
+//! Integration tests: each test starts the real application on a random port
+//! against its own database (a fresh SQLite file, or a fresh PostgreSQL
+//! database when TEST_DATABASE_URL is set), its own cache (in-process, or a
+//! private key prefix in TEST_REDIS_URL's Redis) and a wiremock WeChat.
+
+mod admins;
+mod auth;
+mod bookings;
+mod communities;
+mod config;
+mod conventions;
+mod goods;
+mod group_buys;
+mod helpers;
+mod helpers_services;
+mod idempotency;
+mod me;
+mod merchants;
+mod notices;
+mod openapi;
+mod ops;
+mod promotions;
+mod seed;
+mod stats;
+mod subscriptions;

@@ -1,0 +1,264 @@
+#!/usr/bin/env python3
+"""Load benchmark for yizhan: seeds a data set, starts the release server on
+the embedded default (SQLite + in-process cache) and/or on PostgreSQL + Redis,
+drives it with wrk and prints one table.
+
+    python3 tests/load/bench.py --scale 1 --backend both
+
+Needs wrk (Debian package `wrk`; installed automatically when running as root)
+and, for the PostgreSQL + Redis pass, the services at 127.0.0.1. Traffic goes to
+127.0.0.1 only; every run is bounded by --duration.
+"""
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BIN = os.path.join(ROOT, "target", "release", "yizhan")
+PORT = 18080
+BASE = f"http://127.0.0.1:{PORT}"
+
+
+def sh(cmd, env=None, check=True, capture=False):
+    return subprocess.run(cmd, env=env, check=check, text=True,
+                          stdout=subprocess.PIPE if capture else None,
+                          stderr=subprocess.PIPE if capture else None)
+
+
+def ensure_wrk():
+    if shutil.which("wrk"):
+        return
+    if os.geteuid() == 0:
+        sh(["apt-get", "install", "-y", "wrk"], check=False)
+        if not shutil.which("wrk"):
+            sh(["apt-get", "update"], check=False)
+            sh(["apt-get", "install", "-y", "wrk"])
+    if not shutil.which("wrk"):
+        sys.exit("wrk is required: apt-get install wrk")
+
+
+def http(method, path, body=None, token=None):
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(BASE + path, data=data, method=method)
+    req.add_header("content-type", "application/json")
+    if token:
+        req.add_header("authorization", "Bearer " + token)
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return json.loads(r.read() or b"null")
+
+
+def wait_ready(proc):
+    for _ in range(300):
+        if proc.poll() is not None:
+            sys.exit("server exited during start-up")
+        try:
+            http("GET", "/readyz")
+            return
+        except Exception:
+            time.sleep(0.1)
+    sys.exit("server did not become ready")
+
+
+def peak_rss_mb(pid):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+def parse_latency(text, pct):
+    m = re.search(rf"^\s*{pct}%\s+([\d.]+)(us|ms|s)\s*$", text, re.M)
+    if not m:
+        return float("nan")
+    v, unit = float(m.group(1)), m.group(2)
+    return v / 1000 if unit == "us" else v * 1000 if unit == "s" else v
+
+
+def run_wrk(path, seconds, connections, script=None):
+    cmd = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "5s"]
+    if script:
+        cmd += ["-s", script]
+    cmd.append(BASE + path)
+    out = sh(cmd, capture=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    errors = 0
+    m = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if m:
+        errors += int(m.group(1))
+    m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    if m:
+        errors += sum(int(x) for x in m.groups())
+    return {"rps": rps, "p50": parse_latency(out, 50), "p99": parse_latency(out, 99), "errors": errors}
+
+
+def order_script(campaign, community, how_many=64):
+    """A wrk script that orders 1 unit of the hot campaign as rotating residents
+    of its community, each request with its own Idempotency-Key."""
+    tokens = []
+    n = 0
+    while len(tokens) < how_many and n < 5000:
+        r = http("POST", "/api/v1/auth/dev/login", {"openid": f"seed-{n}"})
+        n += 1
+        if r["user"]["community_id"] == community:
+            tokens.append(r["access_token"])
+    lua = "tokens = {" + ",".join(f'"{t}"' for t in tokens) + "}\n" + f"""
+counter = 0
+request = function()
+  counter = counter + 1
+  local t = tokens[(counter % #tokens) + 1]
+  local headers = {{}}
+  headers["Content-Type"] = "application/json"
+  headers["Authorization"] = "Bearer " .. t
+  headers["Idempotency-Key"] = "bench-" .. tostring(math.random(1, 2147483647)) .. "-" .. counter
+  return wrk.format("POST", "/api/v1/group-buys/{campaign}/orders", headers, '{{"quantity": 1}}')
+end
+"""
+    path = os.path.join(tempfile.gettempdir(), "yizhan-orders.lua")
+    with open(path, "w") as f:
+        f.write(lua)
+    return path
+
+
+def scenarios(extra_env):
+    """(name, path, wrk lua script or None). Paths use ids discovered from the seeded data."""
+    communities = http("GET", "/api/v1/communities?page_size=1")
+    cid = communities["items"][0]["id"]
+    goods = http("GET", f"/api/v1/goods?community_id={cid}&page_size=1")
+    gid = goods["items"][0]["id"]
+    hot = max(http("GET", "/api/v1/group-buys?status=ongoing&page_size=100")["items"],
+              key=lambda g: g["total_quantity"])
+    hot_community = hot["community_ids"][0]
+    out = [
+        ("healthz", "/healthz", None),
+        ("goods list", f"/api/v1/goods?community_id={cid}&sort=sales&page_size=20", None),
+        ("goods detail", f"/api/v1/goods/{gid}", None),
+        ("group-buy list", f"/api/v1/group-buys?community_id={hot_community}", None),
+        ("communities list", "/api/v1/communities?page_size=20", None),
+    ]
+    try:
+        http("GET", f"/api/v1/notices?community_id={cid}")
+        out.append(("notices feed", f"/api/v1/notices?community_id={cid}", None))
+    except Exception:
+        pass
+    out.append(("orders (write)", "/", order_script(hot["id"], hot_community)))
+    return out
+
+
+def start_server(env, log):
+    proc = subprocess.Popen([BIN, "serve"], env=env, stdout=log, stderr=log)
+    wait_ready(proc)
+    return proc
+
+
+def stop(proc):
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def bench_backend(name, env, args, rows):
+    log = open(os.path.join(tempfile.gettempdir(), f"yizhan-bench-{name}.log"), "w")
+    t0 = time.time()
+    sh([BIN, "seed", "--scale", str(args.scale)], env=env)
+    seed_secs = time.time() - t0
+    print(f"[{name}] seeded scale {args.scale} in {seed_secs:.1f}s", flush=True)
+
+    proc = start_server(env, log)
+    try:
+        results = []
+        for label, path, script in scenarios(env):
+            # Warm-up fills caches and connection pools.
+            run_wrk(path, 2, args.connections, script)
+            r = run_wrk(path, args.duration, args.connections, script)
+            results.append((label, r))
+            print(f"[{name}] {label}: {r['rps']:.0f} req/s p50 {r['p50']:.2f} ms p99 {r['p99']:.2f} ms errors {r['errors']}", flush=True)
+        rss = peak_rss_mb(proc.pid)
+    finally:
+        stop(proc)
+
+    # The same goods list read with the cache off, for comparison.
+    nocache_env = dict(env, YIZHAN__CACHE__TTL_SECS="0")
+    proc = start_server(nocache_env, log)
+    try:
+        cid = http("GET", "/api/v1/communities?page_size=1")["items"][0]["id"]
+        path = f"/api/v1/goods?community_id={cid}&sort=sales&page_size=20"
+        run_wrk(path, 2, args.connections)
+        r = run_wrk(path, args.duration, args.connections)
+        results.append(("goods list, cache off", r))
+        print(f"[{name}] goods list, cache off: {r['rps']:.0f} req/s", flush=True)
+        rss = max(rss, peak_rss_mb(proc.pid))
+    finally:
+        stop(proc)
+
+    ceiling = next(r["rps"] for label, r in results if label == "healthz")
+    for label, r in results:
+        rows.append((name, label, r, r["rps"] / ceiling if ceiling else float("nan")))
+    rows.append((name, "peak RSS", {"rss": rss, "seed": seed_secs}, None))
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--scale", type=int, default=1)
+    p.add_argument("--backend", choices=["embedded", "pg", "both"], default="both")
+    p.add_argument("--duration", type=int, default=10, help="seconds per endpoint")
+    p.add_argument("--connections", type=int, default=64)
+    p.add_argument("--pg-url", default="postgres://postgres@127.0.0.1:5432")
+    p.add_argument("--redis-url", default="redis://127.0.0.1:6379")
+    p.add_argument("--skip-build", action="store_true")
+    args = p.parse_args()
+
+    ensure_wrk()
+    if not args.skip_build:
+        sh(["cargo", "build", "--release", "-p", "yizhan"], env=dict(os.environ))
+
+    base_env = {k: v for k, v in os.environ.items() if not k.startswith("YIZHAN")}
+    base_env.update({
+        "YIZHAN_ENV": "development",
+        "YIZHAN_CONFIG_DIR": os.path.join(ROOT, "config"),
+        "YIZHAN__SERVER__PORT": str(PORT),
+        "YIZHAN__LOG__LEVEL": "warn",
+        "YIZHAN__RATE_LIMIT__LOGIN_PER_MINUTE": "1000000",
+    })
+    rows = []
+    if args.backend in ("embedded", "both"):
+        tmp = tempfile.mkdtemp(prefix="yizhan-bench-")
+        env = dict(base_env, YIZHAN__DATABASE__URL=f"sqlite://{tmp}/bench.db?mode=rwc")
+        bench_backend("embedded", env, args, rows)
+        shutil.rmtree(tmp, ignore_errors=True)
+    if args.backend in ("pg", "both"):
+        db = f"yz_bench_s{args.scale}"
+        sh(["psql", f"{args.pg_url}/postgres", "-qc", f"drop database if exists {db}"])
+        sh(["psql", f"{args.pg_url}/postgres", "-qc", f"create database {db}"])
+        prefix = f"yzbench{int(time.time())}:"
+        env = dict(base_env, YIZHAN__DATABASE__URL=f"{args.pg_url}/{db}",
+                   YIZHAN__REDIS__URL=args.redis_url, YIZHAN__REDIS__KEY_PREFIX=prefix)
+        bench_backend("pg+redis", env, args, rows)
+
+    print()
+    print(f"scale {args.scale}, {args.connections} connections, {args.duration}s per endpoint, wrk -t2, "
+          f"{os.cpu_count()} cores")
+    print(f"| backend | endpoint | req/s | p50 ms | p99 ms | errors | vs healthz |")
+    print(f"|---|---|---:|---:|---:|---:|---:|")
+    for backend, label, r, ratio in rows:
+        if label == "peak RSS":
+            print(f"| {backend} | server peak RSS: {r['rss']:.0f} MB; seed {r['seed']:.1f}s | | | | | |")
+        else:
+            print(f"| {backend} | {label} | {r['rps']:.0f} | {r['p50']:.2f} | {r['p99']:.2f} | {r['errors']} | {ratio:.0%} |")
+
+
+if __name__ == "__main__":
+    main()
