@@ -154,6 +154,7 @@ impl Application {
             state.clone(),
             Duration::from_millis(state.settings.jobs.sweep_interval_ms),
         );
+        crate::idempotency::spawn_purge(state.db.clone());
         group_buys::settlement::spawn(
             state.db.clone(),
             state.cache.clone(),

@@ -180,7 +180,10 @@ async fn plant(
 }
 
 #[tokio::test]
-async fn a_key_still_in_progress_answers_409_stale_and_expired_records_are_taken_over() {
+async fn a_request_waits_for_a_running_one_with_its_key_and_replays_its_answer() {
+    use actix_web::http::StatusCode;
+    use yizhan::idempotency::{Begun, begin};
+
     let s = setup().await;
     let app = &s.app;
     let slot = app.publish_slot(&s.helper, 5, 60).await;
@@ -188,49 +191,48 @@ async fn a_key_still_in_progress_answers_409_stale_and_expired_records_are_taken
     let parsed: yizhan::bookings::service::NewBooking = serde_json::from_value(b.clone()).unwrap();
     let hash = yizhan::idempotency::fingerprint("POST /bookings", &parsed);
 
-    // Another instance is working on it right now and does not finish in time.
-    plant(&s, "busy", &hash, "in_progress", TimeDelta::zero()).await;
-    let started = std::time::Instant::now();
-    let r = post_with_key(app, &s.resident, "busy", &b).await;
+    // Another instance is working on the key right now: its transaction holds it.
+    let Begun::Fresh(running) = begin(&app.db, s.resident_id, Some("busy"), &hash)
+        .await
+        .unwrap()
+    else {
+        panic!("a fresh key begins fresh work");
+    };
+    let client = app.client.clone();
+    let url = app.url("/bookings");
+    let token = s.resident.clone();
+    let sent = b.clone();
+    let retry = tokio::spawn(async move {
+        let r = client
+            .post(url)
+            .bearer_auth(token)
+            .header("Idempotency-Key", "busy")
+            .json(&sent)
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.json::<Value>().await.unwrap())
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert!(
+        !retry.is_finished(),
+        "the retry waits for the running request"
+    );
+    running
+        .finish(&app.db, Ok((StatusCode::CREATED, json!({ "id": 777 }))))
+        .await
+        .unwrap();
+    assert_eq!(retry.await.unwrap(), (201, json!({ "id": 777 })));
+    assert_eq!(bookings(app).await, 0, "the retry did no work of its own");
+
+    // A record a crashed older version left in progress: fresh is 409, old is taken over.
+    plant(&s, "stuck", &hash, "in_progress", TimeDelta::zero()).await;
+    let r = post_with_key(app, &s.resident, "stuck", &b).await;
     assert_eq!(
         (r.status.as_u16(), r.code()),
         (409, "IDEMPOTENCY_IN_PROGRESS")
     );
-    assert!(started.elapsed() >= yizhan::idempotency::WAIT_FOR_FIRST);
     assert_eq!(bookings(app).await, 0);
-
-    // It finishes while we wait: we get its answer.
-    plant(&s, "finishing", &hash, "in_progress", TimeDelta::zero()).await;
-    let db = app.db.clone();
-    let finisher = tokio::spawn(async move {
-        tokio::time::sleep(std::time::Duration::from_millis(600)).await;
-        idempotency_key::Entity::update_many()
-            .col_expr(
-                idempotency_key::Column::State,
-                sea_orm::sea_query::Expr::value("completed"),
-            )
-            .col_expr(
-                idempotency_key::Column::ResponseStatus,
-                sea_orm::sea_query::Expr::value(201),
-            )
-            .col_expr(
-                idempotency_key::Column::ResponseBody,
-                sea_orm::sea_query::Expr::value("{\"id\":777}"),
-            )
-            .filter(idempotency_key::Column::Key.eq("finishing"))
-            .exec(&db)
-            .await
-            .unwrap();
-    });
-    let r = post_with_key(app, &s.resident, "finishing", &b).await;
-    finisher.await.unwrap();
-    assert_eq!(
-        (r.status.as_u16(), r.body.clone()),
-        (201, json!({ "id": 777 }))
-    );
-    assert_eq!(bookings(app).await, 0);
-
-    // An in-progress record abandoned long ago is taken over.
     plant(&s, "abandoned", &hash, "in_progress", TimeDelta::minutes(5)).await;
     let r = post_with_key(app, &s.resident, "abandoned", &b).await;
     assert_eq!(r.status, 201, "{}", r.text);
@@ -248,69 +250,123 @@ async fn a_key_still_in_progress_answers_409_stale_and_expired_records_are_taken
     let r = post_with_key(app, &s.resident, "old", &body(s.service, slot2)).await;
     assert_eq!(r.status, 201, "{}", r.text);
     assert_eq!(bookings(app).await, 2);
+
+    // The purge deletes expired records only.
+    plant(&s, "older", "x", "completed", TimeDelta::hours(30)).await;
+    assert_eq!(
+        yizhan::idempotency::purge_expired(&app.db).await.unwrap(),
+        1
+    );
+    let keys: Vec<String> = idempotency_key::Entity::find()
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|k| k.key)
+        .collect();
+    assert_eq!(keys.len(), 4, "{keys:?}");
+    assert!(!keys.contains(&"older".to_owned()));
+}
+
+/// Runs `answer` as the work of an attempt with `key`; None when replayed.
+async fn attempt(
+    db: &sea_orm::DatabaseConnection,
+    uid: i64,
+    key: Option<&str>,
+    answer: yizhan::error::ApiResult<(actix_web::http::StatusCode, Value)>,
+) -> (
+    bool,
+    yizhan::error::ApiResult<(actix_web::http::StatusCode, Value)>,
+) {
+    use yizhan::idempotency::{Begun, begin};
+    match begin(db, uid, key, "fp").await.unwrap() {
+        Begun::Replay(status, body) => (false, Ok((status, body))),
+        Begun::Fresh(work) => {
+            // The work writes something, which must stand or fall with the answer.
+            idempotency_key::ActiveModel {
+                user_id: Set(uid),
+                key: Set(format!("work-{}", rand_suffix())),
+                request_hash: Set("work".to_owned()),
+                state: Set("completed".to_owned()),
+                response_status: Set(None),
+                response_body: Set(None),
+                created_at: Set(yizhan::time::now()),
+                ..Default::default()
+            }
+            .insert(work.txn())
+            .await
+            .unwrap();
+            (true, work.finish(db, answer).await)
+        }
+    }
+}
+
+fn rand_suffix() -> String {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static N: AtomicUsize = AtomicUsize::new(0);
+    N.fetch_add(1, Ordering::SeqCst).to_string()
+}
+
+async fn work_rows(db: &sea_orm::DatabaseConnection) -> u64 {
+    idempotency_key::Entity::find()
+        .filter(idempotency_key::Column::RequestHash.eq("work"))
+        .count(db)
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
 async fn server_errors_are_forgotten_so_a_retry_runs_and_client_errors_are_kept() {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-
     use actix_web::http::StatusCode;
     use yizhan::error::{ApiError, ErrorCode};
-    use yizhan::idempotency::run;
 
     let s = setup().await;
     let db = &s.app.db;
-    let runs = AtomicUsize::new(0);
     let uid = s.resident_id;
 
-    let failed = run(db, uid, Some("k5"), "fp", || async {
-        runs.fetch_add(1, Ordering::SeqCst);
-        Err::<(StatusCode, Value), _>(ApiError::internal(anyhow::anyhow!("database hiccup")))
-    })
+    let (ran, failed) = attempt(
+        db,
+        uid,
+        Some("k5"),
+        Err(ApiError::internal(anyhow::anyhow!("database hiccup"))),
+    )
     .await;
+    assert!(ran);
     assert_eq!(failed.unwrap_err().code, ErrorCode::InternalError);
     assert_eq!(idempotency_key::Entity::find().count(db).await.unwrap(), 0);
-    let ok = run(db, uid, Some("k5"), "fp", || async {
-        runs.fetch_add(1, Ordering::SeqCst);
-        Ok((StatusCode::CREATED, json!({ "n": 1 })))
-    })
-    .await
-    .unwrap();
-    assert_eq!(ok, (StatusCode::CREATED, json!({ "n": 1 })));
-    assert_eq!(
-        runs.load(Ordering::SeqCst),
-        2,
-        "the retry after a 5xx did the work"
-    );
-
-    let refused = run(db, uid, Some("k4"), "fp", || async {
-        runs.fetch_add(1, Ordering::SeqCst);
-        Err::<(StatusCode, Value), _>(ApiError::new(ErrorCode::SlotTaken))
-    })
+    assert_eq!(work_rows(db).await, 0, "the failed work was rolled back");
+    let (ran, ok) = attempt(
+        db,
+        uid,
+        Some("k5"),
+        Ok((StatusCode::CREATED, json!({ "n": 1 }))),
+    )
     .await;
+    assert!(ran, "the retry after a 5xx did the work");
+    assert_eq!(ok.unwrap(), (StatusCode::CREATED, json!({ "n": 1 })));
+    assert_eq!(work_rows(db).await, 1);
+
+    let (ran, refused) = attempt(
+        db,
+        uid,
+        Some("k4"),
+        Err(ApiError::new(ErrorCode::SlotTaken)),
+    )
+    .await;
+    assert!(ran);
     assert_eq!(refused.unwrap_err().code, ErrorCode::SlotTaken);
-    let (status, body) = run(db, uid, Some("k4"), "fp", || async {
-        runs.fetch_add(1, Ordering::SeqCst);
-        Ok((StatusCode::CREATED, json!({})))
-    })
-    .await
-    .unwrap();
+    assert_eq!(work_rows(db).await, 1, "the refused work was rolled back");
+    let (ran, replayed) = attempt(db, uid, Some("k4"), Ok((StatusCode::CREATED, json!({})))).await;
+    assert!(!ran, "the 409 was replayed, not redone");
+    let (status, body) = replayed.unwrap();
     assert_eq!(status, StatusCode::CONFLICT);
     assert_eq!(body["error"]["code"], "SLOT_TAKEN");
-    assert_eq!(
-        runs.load(Ordering::SeqCst),
-        3,
-        "the 409 was replayed, not redone"
-    );
 
     // No key: always runs.
     for _ in 0..2 {
-        run(db, uid, None, "fp", || async {
-            runs.fetch_add(1, Ordering::SeqCst);
-            Ok((StatusCode::OK, json!({})))
-        })
-        .await
-        .unwrap();
+        let (ran, ok) = attempt(db, uid, None, Ok((StatusCode::OK, json!({})))).await;
+        assert!(ran);
+        assert_eq!(ok.unwrap().0, StatusCode::OK);
     }
-    assert_eq!(runs.load(Ordering::SeqCst), 5);
+    assert_eq!(work_rows(db).await, 3);
 }

@@ -4,7 +4,7 @@ use actix_web::{HttpResponse, post, web};
 use entity::{admin_community, community, grid_worker, user};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel,
-    PaginatorTrait, QueryFilter, Set, SqlErr, TransactionTrait,
+    PaginatorTrait, QueryFilter, Set, SqlErr,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -106,7 +106,7 @@ pub async fn create_admin_account(
         return Err(ApiError::validation(errors));
     }
     let hash = password::hash(password_plain.to_owned()).await?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let now = time::now();
     let inserted = user::ActiveModel {
         username: Set(Some(username.to_owned())),
@@ -204,7 +204,7 @@ async fn assign_grid_worker(
     if target.openid.is_none() {
         return Err(ApiError::field("user_id", "只能指定小程序居民用户"));
     }
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let inserted = grid_worker::ActiveModel {
         user_id: Set(target.id),
         grid_id: Set(grid.id),

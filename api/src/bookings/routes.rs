@@ -10,7 +10,7 @@ use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::Json;
 use crate::helpers::service::current_helper;
-use crate::idempotency;
+use crate::idempotency::{self, Begun};
 use crate::pagination::{Page, PageParams, Paged};
 use crate::services::CACHE_PREFIX;
 use crate::startup::AppState;
@@ -63,15 +63,18 @@ async fn create_booking(
     let key = idempotency::key_from(&req)?;
     let body = body.0;
     let fingerprint = idempotency::fingerprint("POST /bookings", &body);
-    let db = &state.db;
-    let me_ref = &me;
-    let (status, json) =
-        idempotency::run(db, me.id(), key.as_deref(), &fingerprint, || async move {
-            let created = service::create(db, me_ref, body).await?;
+    let attempt = match idempotency::begin(&state.db, me.id(), key.as_deref(), &fingerprint).await?
+    {
+        Begun::Replay(status, json) => return Ok(HttpResponse::build(status).json(json)),
+        Begun::Fresh(attempt) => attempt,
+    };
+    let created = service::create(attempt.txn(), &me, body)
+        .await
+        .and_then(|created| {
             let json = serde_json::to_value(created).map_err(ApiError::internal)?;
             Ok((StatusCode::CREATED, json))
-        })
-        .await?;
+        });
+    let (status, json) = attempt.finish(&state.db, created).await?;
     Ok(HttpResponse::build(status).json(json))
 }
 

@@ -7,7 +7,7 @@ use entity::{booking, building, grid_worker, helper, helper_service, slot, user}
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    ExprTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, SqlErr, TransactionTrait,
+    ExprTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, SqlErr,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -193,9 +193,10 @@ async fn works_grid_of(
         .is_some())
 }
 
-/// Books a slot. 409 `SLOT_TAKEN` when another live booking holds it.
+/// Books a slot, in the caller's write transaction. 409 `SLOT_TAKEN` when
+/// another live booking holds it.
 pub async fn create(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     me: &AuthUser,
     new: NewBooking,
 ) -> ApiResult<BookingView> {
@@ -273,12 +274,11 @@ pub async fn create(
         return Err(ErrorCode::SlotTaken.into());
     }
 
-    let txn = db.begin().await?;
     let held = slot::Entity::update_many()
         .col_expr(slot::Column::Booked, Expr::value(true))
         .filter(slot::Column::Id.eq(slot.id))
         .filter(slot::Column::Booked.eq(false))
-        .exec(&txn)
+        .exec(db)
         .await?;
     if held.rows_affected == 0 {
         return Err(ErrorCode::SlotTaken.into());
@@ -302,7 +302,7 @@ pub async fn create(
         updated_at: Set(now),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(db)
     .await;
     let saved = match inserted {
         Ok(saved) => saved,
@@ -311,7 +311,6 @@ pub async fn create(
         }
         Err(err) => return Err(err.into()),
     };
-    txn.commit().await?;
     one_view(db, saved).await
 }
 
@@ -414,7 +413,7 @@ pub async fn transition(
     }
     let (from, to) = action.rule();
     let now = time::now();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let mut update = booking::Entity::update_many()
         .col_expr(booking::Column::Status, Expr::value(to.as_str()))
         .col_expr(booking::Column::UpdatedAt, Expr::value(now));
@@ -482,7 +481,7 @@ pub async fn review(
     let rating = body.rating as i16;
     let comment = body.comment.trim().to_owned();
     let now = time::now();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let done = booking::Entity::update_many()
         .col_expr(booking::Column::Rating, Expr::value(rating))
         .col_expr(booking::Column::ReviewComment, Expr::value(comment))

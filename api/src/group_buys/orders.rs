@@ -137,18 +137,20 @@ fn new_pickup_code() -> String {
     format!("{:08}", rand::rng().random_range(0..100_000_000u32))
 }
 
-/// Places an order: the per-user limit and the campaign's remaining quantity
-/// are checked and taken in conditional updates inside one transaction, so
-/// concurrent orders can neither oversell nor exceed a limit.
+/// Places an order in the caller's write transaction: the per-user limit and
+/// the campaign's remaining quantity are checked and taken by conditional
+/// writes, so concurrent orders can neither oversell nor exceed a limit. The
+/// campaign row, which every order of a hot campaign updates, is written last
+/// so that PostgreSQL holds its lock only until the commit.
 pub async fn place(
-    db: &DatabaseConnection,
+    txn: &impl ConnectionTrait,
     me: &AuthUser,
     group_buy_id: i64,
     quantity: i64,
     provider: Provider,
     payment_timeout_secs: i64,
 ) -> ApiResult<OrderView> {
-    let gb = service::get_public(db, group_buy_id).await?;
+    let gb = service::get_public(txn, group_buy_id).await?;
     if quantity < 1 || quantity > gb.per_user_limit {
         return Err(ApiError::field(
             "quantity",
@@ -166,70 +168,32 @@ pub async fn place(
         return Err(ErrorCode::NotOngoing.into());
     }
 
-    let txn = db.begin().await?;
-    // First statement is a write, so SQLite takes the write lock up front.
-    group_buy_participant::Entity::insert(group_buy_participant::ActiveModel {
+    // The resident's running total, within the limit or not at all.
+    let mine = (
+        group_buy_participant::Entity,
+        group_buy_participant::Column::Quantity,
+    );
+    let within_limit = group_buy_participant::Entity::insert(group_buy_participant::ActiveModel {
         group_buy_id: Set(group_buy_id),
         user_id: Set(me.id()),
-        quantity: Set(0),
+        quantity: Set(quantity),
     })
     .on_conflict(
         OnConflict::columns([
             group_buy_participant::Column::GroupBuyId,
             group_buy_participant::Column::UserId,
         ])
-        .do_nothing()
+        .value(
+            group_buy_participant::Column::Quantity,
+            Expr::col(mine).add(quantity),
+        )
+        .action_and_where(Expr::col(mine).add(quantity).lte(gb.per_user_limit))
         .to_owned(),
     )
-    .try_insert()
-    .exec(&txn)
+    .exec_without_returning(txn)
     .await?;
-    let within_limit = group_buy_participant::Entity::update_many()
-        .col_expr(
-            group_buy_participant::Column::Quantity,
-            Expr::col(group_buy_participant::Column::Quantity).add(quantity),
-        )
-        .filter(group_buy_participant::Column::GroupBuyId.eq(group_buy_id))
-        .filter(group_buy_participant::Column::UserId.eq(me.id()))
-        .filter(
-            Expr::col(group_buy_participant::Column::Quantity)
-                .add(quantity)
-                .lte(gb.per_user_limit),
-        )
-        .exec(&txn)
-        .await?;
-    if within_limit.rows_affected != 1 {
+    if within_limit != 1 {
         return Err(ErrorCode::PerUserLimit.into());
-    }
-    let taken = group_buy::Entity::update_many()
-        .col_expr(
-            group_buy::Column::OrderedQuantity,
-            Expr::col(group_buy::Column::OrderedQuantity).add(quantity),
-        )
-        .col_expr(
-            group_buy::Column::OrdersCount,
-            Expr::col(group_buy::Column::OrdersCount).add(1),
-        )
-        .filter(group_buy::Column::Id.eq(group_buy_id))
-        .filter(group_buy::Column::State.eq(OPEN))
-        .filter(group_buy::Column::StartsAt.lte(now))
-        .filter(group_buy::Column::EndsAt.gt(now))
-        .filter(
-            Expr::col(group_buy::Column::OrderedQuantity)
-                .add(quantity)
-                .lte(Expr::col(group_buy::Column::TotalQuantity)),
-        )
-        .exec(&txn)
-        .await?;
-    if taken.rows_affected != 1 {
-        let current = service::find(&txn, group_buy_id).await?;
-        let ongoing = current.state == OPEN && current.starts_at <= now && current.ends_at > now;
-        return Err(if ongoing {
-            ErrorCode::SoldOut
-        } else {
-            ErrorCode::NotOngoing
-        }
-        .into());
     }
     let unit = gb.group_price;
     let amount = unit
@@ -251,9 +215,38 @@ pub async fn place(
         updated_at: Set(now),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
-    txn.commit().await?;
+    let taken = group_buy::Entity::update_many()
+        .col_expr(
+            group_buy::Column::OrderedQuantity,
+            Expr::col(group_buy::Column::OrderedQuantity).add(quantity),
+        )
+        .col_expr(
+            group_buy::Column::OrdersCount,
+            Expr::col(group_buy::Column::OrdersCount).add(1),
+        )
+        .filter(group_buy::Column::Id.eq(group_buy_id))
+        .filter(group_buy::Column::State.eq(OPEN))
+        .filter(group_buy::Column::StartsAt.lte(now))
+        .filter(group_buy::Column::EndsAt.gt(now))
+        .filter(
+            Expr::col(group_buy::Column::OrderedQuantity)
+                .add(quantity)
+                .lte(Expr::col(group_buy::Column::TotalQuantity)),
+        )
+        .exec(txn)
+        .await?;
+    if taken.rows_affected != 1 {
+        let current = service::find(txn, group_buy_id).await?;
+        let ongoing = current.state == OPEN && current.starts_at <= now && current.ends_at > now;
+        return Err(if ongoing {
+            ErrorCode::SoldOut
+        } else {
+            ErrorCode::NotOngoing
+        }
+        .into());
+    }
     Ok(OrderView::from_model(&saved, true))
 }
 
@@ -337,7 +330,7 @@ pub async fn cancel_mine(
     if gb.state != OPEN || gb.ends_at <= now {
         return Err(ApiError::new(ErrorCode::InvalidTransition).message("已截单，不能取消"));
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let next = if payments::refund_needed(&o) {
         "refunded"
     } else {
@@ -446,7 +439,7 @@ pub async fn expire_overdue(db: &DatabaseConnection, now: DateTime<Utc>) -> ApiR
         .await?;
     let mut expired = 0;
     for o in overdue {
-        let txn = db.begin().await?;
+        let txn = crate::db::begin_write(db).await?;
         let changed = order::Entity::update_many()
             .col_expr(order::Column::Status, Expr::value("expired"))
             .col_expr(order::Column::UpdatedAt, Expr::value(now))
@@ -523,7 +516,7 @@ pub async fn pick_up(
         return Err(ApiError::field("pickup_code", "请输入提货码"));
     }
     let now = time::now();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let changed = order::Entity::update_many()
         .col_expr(order::Column::Status, Expr::value("picked_up"))
         .col_expr(order::Column::PickedUpAt, Expr::value(now))

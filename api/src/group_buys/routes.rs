@@ -18,7 +18,7 @@ use crate::auth::{AuthUser, Role};
 use crate::cache::JsonText;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::Json;
-use crate::idempotency;
+use crate::idempotency::{self, Begun};
 use crate::pagination::{Page, PageParams, Paged};
 use crate::startup::AppState;
 
@@ -189,22 +189,24 @@ async fn place_order(
     let id = id.into_inner();
     let body = body.0;
     let fingerprint = idempotency::fingerprint(&format!("POST /group-buys/{id}/orders"), &body);
-    let (db, me_ref, state_ref) = (&state.db, &me, &state);
-    let (status, json) =
-        idempotency::run(db, me.id(), key.as_deref(), &fingerprint, || async move {
-            let placed = orders::place(
-                db,
-                me_ref,
-                id,
-                body.quantity,
-                state_ref.default_provider(),
-                state_ref.settings.payments.payment_timeout_secs,
-            )
-            .await?;
-            state_ref.cache.delete_prefix(CACHE_PREFIX).await;
-            Ok((StatusCode::CREATED, serde_json::to_value(placed)?))
-        })
-        .await?;
+    let attempt = match idempotency::begin(&state.db, me.id(), key.as_deref(), &fingerprint).await?
+    {
+        Begun::Replay(status, json) => return Ok(HttpResponse::build(status).json(json)),
+        Begun::Fresh(attempt) => attempt,
+    };
+    let placed = orders::place(
+        attempt.txn(),
+        &me,
+        id,
+        body.quantity,
+        state.default_provider(),
+        state.settings.payments.payment_timeout_secs,
+    )
+    .await
+    .and_then(|placed| Ok((StatusCode::CREATED, serde_json::to_value(placed)?)));
+    let (status, json) = attempt.finish(&state.db, placed).await?;
+    // After the commit, so no read can cache the progress from before it.
+    state.cache.delete_prefix(CACHE_PREFIX).await;
     Ok(HttpResponse::build(status).json(json))
 }
 

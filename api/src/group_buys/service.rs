@@ -7,7 +7,7 @@ use entity::{group_buy, group_buy_community, merchant};
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    ExprTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    ExprTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -222,7 +222,7 @@ pub async fn create(
     community_ids.sort_unstable();
     community_ids.dedup();
 
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     if !market::reserve_stock(&txn, new.goods_id, new.total_quantity).await? {
         return Err(ErrorCode::InsufficientStock.into());
     }
@@ -373,7 +373,7 @@ pub async fn cancel(db: &DatabaseConnection, me: &AuthUser, id: i64) -> ApiResul
         }
     }
     let now = time::now();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let changed = group_buy::Entity::update_many()
         .col_expr(group_buy::Column::State, Expr::value(CANCELLED))
         .col_expr(group_buy::Column::SettledAt, Expr::value(now))

@@ -14,7 +14,6 @@ use sea_orm::Set;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, ExprTrait, QueryFilter, QueryOrder, QuerySelect,
-    TransactionTrait,
 };
 
 use super::market;
@@ -61,7 +60,7 @@ async fn settle_one(
     id: i64,
     now: DateTime<Utc>,
 ) -> ApiResult<Option<Settled>> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     // Take the campaign first, with a write: on PostgreSQL a concurrent
     // settler waits on the row lock and then finds it no longer open; on
     // SQLite the transaction holds the write lock from its first statement.

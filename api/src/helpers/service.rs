@@ -10,7 +10,6 @@ use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
     IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, SqlErr,
-    TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -233,7 +232,7 @@ pub async fn apply(
         return Err(ErrorCode::AlreadyHelper.into());
     }
     let now = time::now();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let inserted = helper_application::ActiveModel {
         user_id: Set(me.id()),
         pending_user_id: Set(Some(me.id())),
@@ -403,7 +402,7 @@ pub async fn approve(
     id: i64,
 ) -> ApiResult<HelperApplicationView> {
     let app = reviewable(db, me, id).await?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     close_application(&txn, id, me.id(), APPROVED, None).await?;
     let now = time::now();
     let inserted = helper::ActiveModel {

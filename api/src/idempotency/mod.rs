@@ -1,20 +1,26 @@
-//! `Idempotency-Key` for `POST`s that create things (bookings, orders,
-//! payments): the first request with a key does the work and its answer is
-//! saved; a retry with the same key and body gets that answer again without
-//! the work being done twice; the same key with another body is 422
-//! `IDEMPOTENCY_KEY_REUSED`. Records live in the database (shared by every API
-//! instance) for 24 hours.
+//! `Idempotency-Key` for `POST`s that create things (bookings, orders): the
+//! first request with a key does the work and its answer is saved; a retry
+//! with the same key and body gets that answer again without the work being
+//! done twice; the same key with another body is 422 `IDEMPOTENCY_KEY_REUSED`.
+//! Records live in the database (shared by every API instance) for 24 hours.
+//!
+//! The record is written in the same transaction as the work, so the two
+//! commit or vanish together: a crash mid-request leaves nothing behind, and a
+//! concurrent request with the same key waits on the database (PostgreSQL's
+//! unique index, SQLite's write gate) until the first commits, then replays
+//! its answer.
 //!
 //! ```ignore
 //! let key = idempotency::key_from(&req)?;
 //! let fp = idempotency::fingerprint("POST /bookings", &body);
-//! let (status, json) = idempotency::run(&state.db, me.id(), key.as_deref(), &fp, || async {
-//!     Ok((StatusCode::CREATED, serde_json::to_value(create(...).await?)?))
-//! })
-//! .await?;
+//! let attempt = match idempotency::begin(&state.db, me.id(), key.as_deref(), &fp).await? {
+//!     Begun::Replay(status, body) => return Ok(HttpResponse::build(status).json(body)),
+//!     Begun::Fresh(attempt) => attempt,
+//! };
+//! let result = create(attempt.txn(), ...).await.map(|v| (StatusCode::CREATED, v));
+//! let (status, body) = attempt.finish(&state.db, result).await?;
 //! ```
 
-use std::future::Future;
 use std::time::Duration;
 
 use actix_web::HttpRequest;
@@ -22,13 +28,14 @@ use actix_web::http::StatusCode;
 use chrono::TimeDelta;
 use entity::idempotency_key;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, SqlErr,
-    sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, Set, SqlErr, sea_query::Expr,
 };
 use serde::Serialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+use crate::db::{WriteTxn, begin_write};
 use crate::error::{ApiError, ApiResult, ErrorBody, ErrorCode, ErrorDetail};
 use crate::{telemetry, time};
 
@@ -36,12 +43,11 @@ use crate::{telemetry, time};
 pub const HEADER: &str = "Idempotency-Key";
 /// How long a key is remembered.
 pub const RETENTION: TimeDelta = TimeDelta::hours(24);
-/// How long a retry waits for the first request with its key to finish.
-pub const WAIT_FOR_FIRST: Duration = Duration::from_secs(5);
-/// An in-progress record this old was abandoned (its request was dropped
-/// mid-way); a retry takes it over instead of waiting for ever.
+/// An in-progress record (written by versions that committed the record
+/// before the work) this old was abandoned; a retry takes it over.
 pub const ABANDONED_AFTER: TimeDelta = TimeDelta::seconds(60);
-const POLL: Duration = Duration::from_millis(50);
+/// How often expired records are deleted.
+pub const PURGE_EVERY: Duration = Duration::from_secs(600);
 
 const IN_PROGRESS: &str = "in_progress";
 const COMPLETED: &str = "completed";
@@ -74,133 +80,212 @@ pub fn fingerprint(route: &str, body: &impl Serialize) -> String {
     hex::encode(hasher.finalize())
 }
 
-/// Runs `work` at most once per (user, key). Without a key it just runs.
-///
-/// Successful answers and final client errors (4xx other than 429) are saved
-/// and replayed with the same status and body; on a server error (or 429) the
-/// record is removed so a retry can try again.
-pub async fn run<C, F, Fut>(
-    db: &C,
+/// What `begin` found.
+pub enum Begun {
+    /// A request with this key already finished: its answer, to send again.
+    Replay(StatusCode, Value),
+    /// This request does the work, in the attempt's transaction.
+    Fresh(Attempt),
+}
+
+/// A write transaction holding the (uncommitted) record of its key, if any.
+pub struct Attempt {
+    txn: WriteTxn,
+    claim: Option<Claim>,
+}
+
+struct Claim {
+    row_id: i64,
+    user_id: i64,
+    key: String,
+    fingerprint: String,
+}
+
+/// Begins the write transaction for a request and claims its key in it.
+/// Without a key it is just the transaction.
+pub async fn begin(
+    db: &DatabaseConnection,
     user_id: i64,
     key: Option<&str>,
     fingerprint: &str,
-    work: F,
-) -> ApiResult<(StatusCode, Value)>
-where
-    C: ConnectionTrait,
-    F: FnOnce() -> Fut,
-    Fut: Future<Output = ApiResult<(StatusCode, Value)>>,
-{
+) -> ApiResult<Begun> {
     let Some(key) = key else {
-        return work().await;
+        return Ok(Begun::Fresh(Attempt {
+            txn: begin_write(db).await?,
+            claim: None,
+        }));
     };
-    let row_id = loop {
-        match claim(db, user_id, key, fingerprint).await? {
-            Claim::Mine(id) => break id,
-            Claim::Answered(status, body) => return Ok((status, body)),
-            // The first attempt failed and its record is gone: take over.
-            Claim::Vanished => continue,
+    // A record that expires or is abandoned between our tries is cleared and
+    // the key claimed again; a few rounds settle any such race.
+    for _ in 0..3 {
+        let txn = begin_write(db).await?;
+        let inserted = idempotency_key::ActiveModel {
+            user_id: Set(user_id),
+            key: Set(key.to_owned()),
+            request_hash: Set(fingerprint.to_owned()),
+            state: Set(IN_PROGRESS.to_owned()),
+            response_status: Set(None),
+            response_body: Set(None),
+            created_at: Set(time::now()),
+            ..Default::default()
         }
-    };
-    let result = work().await;
-    let saved = match &result {
-        Ok((status, body)) => Some((*status, body.clone())),
-        Err(err) if is_final(err) => Some((err.code.status(), error_json(err))),
-        Err(_) => None,
-    };
-    match saved {
-        Some((status, body)) => {
-            idempotency_key::Entity::update_many()
-                .col_expr(idempotency_key::Column::State, Expr::value(COMPLETED))
-                .col_expr(
-                    idempotency_key::Column::ResponseStatus,
-                    Expr::value(i32::from(status.as_u16())),
-                )
-                .col_expr(
-                    idempotency_key::Column::ResponseBody,
-                    Expr::value(body.to_string()),
-                )
-                .filter(idempotency_key::Column::Id.eq(row_id))
-                .exec(db)
-                .await?;
+        .insert(&txn)
+        .await;
+        match inserted {
+            Ok(row) => {
+                return Ok(Begun::Fresh(Attempt {
+                    txn,
+                    claim: Some(Claim {
+                        row_id: row.id,
+                        user_id,
+                        key: key.to_owned(),
+                        fingerprint: fingerprint.to_owned(),
+                    }),
+                }));
+            }
+            Err(err) if is_duplicate(&err) => txn.rollback().await?,
+            Err(err) => return Err(err.into()),
         }
-        None => {
-            idempotency_key::Entity::delete_by_id(row_id)
-                .exec(db)
-                .await?;
-        }
-    }
-    result
-}
-
-enum Claim {
-    Mine(i64),
-    Answered(StatusCode, Value),
-    Vanished,
-}
-
-/// Inserts the in-progress record, or learns what became of an earlier one.
-async fn claim(
-    db: &impl ConnectionTrait,
-    user_id: i64,
-    key: &str,
-    fingerprint: &str,
-) -> ApiResult<Claim> {
-    let now = time::now();
-    // Expired keys go first, so a key may be reused after the retention period.
-    idempotency_key::Entity::delete_many()
-        .filter(idempotency_key::Column::CreatedAt.lt(now - RETENTION))
-        .exec(db)
-        .await?;
-    let inserted = idempotency_key::ActiveModel {
-        user_id: Set(user_id),
-        key: Set(key.to_owned()),
-        request_hash: Set(fingerprint.to_owned()),
-        state: Set(IN_PROGRESS.to_owned()),
-        response_status: Set(None),
-        response_body: Set(None),
-        created_at: Set(now),
-        ..Default::default()
-    }
-    .insert(db)
-    .await;
-    match inserted {
-        Ok(row) => return Ok(Claim::Mine(row.id)),
-        Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {}
-        Err(err) => return Err(err.into()),
-    }
-    let deadline = tokio::time::Instant::now() + WAIT_FOR_FIRST;
-    loop {
+        // A request with this key committed before us.
         let Some(row) = idempotency_key::Entity::find()
             .filter(idempotency_key::Column::UserId.eq(user_id))
             .filter(idempotency_key::Column::Key.eq(key))
             .one(db)
             .await?
         else {
-            return Ok(Claim::Vanished);
+            continue;
         };
+        let now = time::now();
+        let expired = row.created_at < now - RETENTION;
+        let abandoned = row.state != COMPLETED && row.created_at < now - ABANDONED_AFTER;
+        if expired || abandoned {
+            idempotency_key::Entity::delete_many()
+                .filter(idempotency_key::Column::Id.eq(row.id))
+                .filter(idempotency_key::Column::CreatedAt.eq(row.created_at))
+                .exec(db)
+                .await?;
+            continue;
+        }
         if row.request_hash != fingerprint {
             return Err(ErrorCode::IdempotencyKeyReused.into());
         }
         if row.state == COMPLETED {
-            return Ok(stored_answer(&row));
+            let (status, body) = stored_answer(&row);
+            return Ok(Begun::Replay(status, body));
         }
-        if row.created_at < time::now() - ABANDONED_AFTER {
-            idempotency_key::Entity::delete_many()
-                .filter(idempotency_key::Column::Id.eq(row.id))
-                .filter(idempotency_key::Column::State.eq(IN_PROGRESS))
-                .exec(db)
-                .await?;
-            return Ok(Claim::Vanished);
+        return Err(ErrorCode::IdempotencyInProgress.into());
+    }
+    Err(ErrorCode::IdempotencyInProgress.into())
+}
+
+impl Attempt {
+    /// The transaction the work runs in.
+    pub fn txn(&self) -> &WriteTxn {
+        &self.txn
+    }
+
+    /// Ends the attempt with the work's result. Success saves the answer with
+    /// the work and commits both. Any error rolls the work back; a final
+    /// client error (4xx other than 429) is then saved to be replayed, while
+    /// after a server error (or 429) the key stays free so a retry runs again.
+    pub async fn finish(
+        self,
+        db: &DatabaseConnection,
+        result: ApiResult<(StatusCode, Value)>,
+    ) -> ApiResult<(StatusCode, Value)> {
+        let Attempt { txn, claim } = self;
+        let (status, body) = match result {
+            Ok(answer) => answer,
+            Err(err) => {
+                txn.rollback().await?;
+                if let Some(claim) = claim.filter(|_| is_final(&err)) {
+                    save_error(db, &claim, &err).await?;
+                }
+                return Err(err);
+            }
+        };
+        if let Some(claim) = claim {
+            complete(&txn, claim.row_id, status, &body).await?;
         }
-        if tokio::time::Instant::now() >= deadline {
-            return Err(ErrorCode::IdempotencyInProgress.into());
-        }
-        tokio::time::sleep(POLL).await;
+        txn.commit().await?;
+        Ok((status, body))
     }
 }
 
-fn stored_answer(row: &idempotency_key::Model) -> Claim {
+async fn complete(
+    conn: &impl ConnectionTrait,
+    row_id: i64,
+    status: StatusCode,
+    body: &Value,
+) -> Result<(), DbErr> {
+    idempotency_key::Entity::update_many()
+        .col_expr(idempotency_key::Column::State, Expr::value(COMPLETED))
+        .col_expr(
+            idempotency_key::Column::ResponseStatus,
+            Expr::value(i32::from(status.as_u16())),
+        )
+        .col_expr(
+            idempotency_key::Column::ResponseBody,
+            Expr::value(body.to_string()),
+        )
+        .filter(idempotency_key::Column::Id.eq(row_id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// Records a final error answer once the work is rolled back. Should a
+/// request with the same key have committed meanwhile, its answer stands.
+async fn save_error(db: &DatabaseConnection, claim: &Claim, err: &ApiError) -> ApiResult<()> {
+    let txn = begin_write(db).await?;
+    let saved = idempotency_key::ActiveModel {
+        user_id: Set(claim.user_id),
+        key: Set(claim.key.clone()),
+        request_hash: Set(claim.fingerprint.clone()),
+        state: Set(COMPLETED.to_owned()),
+        response_status: Set(Some(i32::from(err.code.status().as_u16()))),
+        response_body: Set(Some(error_json(err).to_string())),
+        created_at: Set(time::now()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await;
+    match saved {
+        Ok(_) => txn.commit().await?,
+        Err(e) if is_duplicate(&e) => txn.rollback().await?,
+        Err(e) => return Err(e.into()),
+    }
+    Ok(())
+}
+
+fn is_duplicate(err: &DbErr) -> bool {
+    matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
+}
+
+/// Deletes the records past their retention.
+pub async fn purge_expired(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
+    let deleted = idempotency_key::Entity::delete_many()
+        .filter(idempotency_key::Column::CreatedAt.lt(time::now() - RETENTION))
+        .exec(db)
+        .await?;
+    Ok(deleted.rows_affected)
+}
+
+/// Runs `purge_expired` in the background every `PURGE_EVERY`.
+pub fn spawn_purge(db: DatabaseConnection) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(PURGE_EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if let Err(err) = purge_expired(&db).await {
+                tracing::warn!(error = %err, "purging expired idempotency keys failed; will retry");
+            }
+        }
+    });
+}
+
+fn stored_answer(row: &idempotency_key::Model) -> (StatusCode, Value) {
     let status = row
         .response_status
         .and_then(|s| u16::try_from(s).ok())
@@ -211,7 +296,7 @@ fn stored_answer(row: &idempotency_key::Model) -> Claim {
         .as_deref()
         .and_then(|b| serde_json::from_str(b).ok())
         .unwrap_or(Value::Null);
-    Claim::Answered(status, body)
+    (status, body)
 }
 
 /// A client error that the same request would get again: worth replaying.

@@ -12,7 +12,6 @@ use sea_orm::sea_query::Query;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
     IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, SqlErr,
-    TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -210,7 +209,7 @@ pub async fn submit(
     }
     fields::finish(errors)?;
 
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let inserted = application::ActiveModel {
         user_id: Set(me.id()),
         pending_user_id: Set(Some(me.id())),
@@ -357,7 +356,7 @@ pub async fn approve(
     id: i64,
 ) -> ApiResult<ApplicationView> {
     let (app, communities) = reviewable(db, me, id).await?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     close(&txn, me, id, ApplicationStatus::Approved, None).await?;
     let now = time::now();
     let created = merchant::ActiveModel {

@@ -7,7 +7,7 @@ use entity::{building, notice, notice_delivery, notice_read};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -335,7 +335,7 @@ pub async fn publish(
 
 /// Moves a draft or scheduled notice to published, once; true when this call did.
 pub async fn publish_one(db: &DatabaseConnection, id: i64, now: DateTime<Utc>) -> ApiResult<bool> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let changed = notice::Entity::update_many()
         .col_expr(notice::Column::Status, Expr::value("published"))
         .col_expr(notice::Column::PublishedAt, Expr::value(now))

@@ -7,7 +7,7 @@ use entity::{helper, helper_service, service_community};
 use sea_orm::sea_query::Query;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -308,7 +308,7 @@ pub async fn create(
         return Err(ApiError::validation(errors));
     }
     let now = time::now();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let saved = helper_service::ActiveModel {
         helper_id: Set(helper.id),
         category: Set(category.to_owned()),
@@ -362,7 +362,7 @@ pub async fn update(
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let mut active = found.into_active_model();
     if let Some(title) = patch.title {
         active.title = Set(title.trim().to_owned());

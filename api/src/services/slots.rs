@@ -6,7 +6,7 @@ use entity::{helper, slot};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, ExprTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -105,7 +105,7 @@ pub async fn publish(
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     // Writing the helper row first serialises one helper's publishes (a row
     // lock on PostgreSQL, the write lock on SQLite), so the overlap check
     // below cannot race with another publish.
