@@ -12,7 +12,7 @@ use sea_orm::prelude::async_trait::async_trait;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
-    DbErr, ExecResult, QueryResult, SqliteTransactionMode, Statement, TransactionOptions,
+    DbErr, ExecResult, QueryResult, SqlErr, SqliteTransactionMode, Statement, TransactionOptions,
     TransactionTrait,
 };
 use secrecy::ExposeSecret;
@@ -32,6 +32,9 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<DatabaseConnection, 
         .connect_timeout(Duration::from_secs(settings.connect_timeout_secs))
         // Under a burst, requests queue for a connection rather than fail.
         .acquire_timeout(Duration::from_secs(30))
+        // A ping on every checkout doubled the round trips of each query;
+        // only a connection idle long enough to have been dropped is checked.
+        .test_before_acquire_if_idle_for(Duration::from_secs(30))
         .sqlx_logging(false)
         .map_sqlx_sqlite_opts(|o| {
             o.journal_mode(SqliteJournalMode::Wal)
@@ -135,6 +138,11 @@ impl ConnectionTrait for WriteTxn {
     fn support_returning(&self) -> bool {
         self.txn.support_returning()
     }
+}
+
+/// True when `err` is a unique-constraint violation: the row is there already.
+pub fn is_duplicate(err: &DbErr) -> bool {
+    matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
 }
 
 /// Applies every pending migration.

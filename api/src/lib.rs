@@ -14,6 +14,7 @@ pub mod goods;
 pub mod group_buys;
 pub mod helpers;
 pub mod idempotency;
+pub mod jobs;
 pub mod me;
 pub mod merchants;
 pub mod money;

@@ -38,21 +38,23 @@ pub struct AppState {
 }
 
 /// Every `/api/v1` route.
+/// actix tries routes in registration order, matching each path pattern with
+/// a regex, so the public reads every resident makes come first.
 fn api_v1(cfg: &mut ServiceConfig) {
-    cfg.configure(auth::routes::configure)
+    cfg.configure(crate::goods::configure)
         .configure(group_buys::configure)
-        .configure(me::configure)
+        .configure(crate::notices::configure)
         .configure(communities::configure)
-        .configure(admins::configure)
         .configure(crate::merchants::configure)
-        .configure(crate::goods::configure)
         .configure(crate::promotions::configure)
-        .configure(helpers::configure)
         .configure(services::configure)
+        .configure(auth::routes::configure)
+        .configure(me::configure)
+        .configure(admins::configure)
+        .configure(helpers::configure)
         .configure(bookings::configure)
         .configure(crate::stats::configure)
-        .configure(crate::subscriptions::configure)
-        .configure(crate::notices::configure);
+        .configure(crate::subscriptions::configure);
 }
 
 /// The OpenAPI document of exactly the routes the server registers.

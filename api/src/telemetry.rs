@@ -114,7 +114,14 @@ fn request_id_from(req: &ServiceRequest) -> String {
                     .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
         })
         .map(str::to_owned)
-        .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string())
+        // A random v4 UUID from the thread-local generator: `new_v4` would
+        // ask the kernel for randomness on every request.
+        .unwrap_or_else(|| {
+            uuid::Builder::from_random_bytes(rand::random())
+                .into_uuid()
+                .simple()
+                .to_string()
+        })
 }
 
 /// Outermost middleware: request id (taken from the request when sane),

@@ -191,13 +191,22 @@ async fn a_request_waits_for_a_running_one_with_its_key_and_replays_its_answer()
     let parsed: yizhan::bookings::service::NewBooking = serde_json::from_value(b.clone()).unwrap();
     let hash = yizhan::idempotency::fingerprint("POST /bookings", &parsed);
 
-    // Another instance is working on the key right now: its transaction holds it.
+    // Another instance is booking this slot with this key right now.
     let Begun::Fresh(running) = begin(&app.db, s.resident_id, Some("busy"), &hash)
         .await
         .unwrap()
     else {
         panic!("a fresh key begins fresh work");
     };
+    entity::slot::Entity::update_many()
+        .col_expr(
+            entity::slot::Column::Booked,
+            sea_orm::sea_query::Expr::value(true),
+        )
+        .filter(entity::slot::Column::Id.eq(slot))
+        .exec(running.txn())
+        .await
+        .unwrap();
     let client = app.client.clone();
     let url = app.url("/bookings");
     let token = s.resident.clone();
@@ -222,10 +231,21 @@ async fn a_request_waits_for_a_running_one_with_its_key_and_replays_its_answer()
         .finish(&app.db, Ok((StatusCode::CREATED, json!({ "id": 777 }))))
         .await
         .unwrap();
-    assert_eq!(retry.await.unwrap(), (201, json!({ "id": 777 })));
-    assert_eq!(bookings(app).await, 0, "the retry did no work of its own");
+    assert_eq!(
+        retry.await.unwrap(),
+        (201, json!({ "id": 777 })),
+        "the retry answers what the first request did"
+    );
+    assert_eq!(
+        bookings(app).await,
+        0,
+        "the retry booked nothing of its own"
+    );
 
     // A record a crashed older version left in progress: fresh is 409, old is taken over.
+    let b = body(s.service, app.publish_slot(&s.helper, 11, 60).await);
+    let parsed: yizhan::bookings::service::NewBooking = serde_json::from_value(b.clone()).unwrap();
+    let hash = yizhan::idempotency::fingerprint("POST /bookings", &parsed);
     plant(&s, "stuck", &hash, "in_progress", TimeDelta::zero()).await;
     let r = post_with_key(app, &s.resident, "stuck", &b).await;
     assert_eq!(

@@ -181,6 +181,8 @@ def bench_backend(name, env, args, rows):
     try:
         results = []
         for label, path, script in scenarios(env):
+            if args.only and label not in args.only:
+                continue
             # Warm-up fills caches and connection pools.
             run_wrk(path, 2, args.connections, script)
             r = run_wrk(path, args.duration, args.connections, script)
@@ -191,6 +193,17 @@ def bench_backend(name, env, args, rows):
         stop(proc)
 
     # The same goods list read with the cache off, for comparison.
+    if not args.only or "goods list, cache off" in args.only:
+        rss = max(rss, bench_without_cache(name, env, args, log, results))
+
+    ceiling = next((r["rps"] for label, r in results if label == "healthz"), 0)
+    for label, r in results:
+        rows.append((name, label, r, r["rps"] / ceiling if ceiling else float("nan")))
+    rows.append((name, "peak RSS", {"rss": rss, "seed": seed_secs}, None))
+
+
+def bench_without_cache(name, env, args, log, results):
+    """The goods list read with the cache off; returns the server's peak RSS."""
     nocache_env = dict(env, YIZHAN__CACHE__TTL_SECS="0")
     proc = start_server(nocache_env, log)
     try:
@@ -200,14 +213,9 @@ def bench_backend(name, env, args, rows):
         r = run_wrk(path, args.duration, args.connections)
         results.append(("goods list, cache off", r))
         print(f"[{name}] goods list, cache off: {r['rps']:.0f} req/s", flush=True)
-        rss = max(rss, peak_rss_mb(proc.pid))
+        return peak_rss_mb(proc.pid)
     finally:
         stop(proc)
-
-    ceiling = next(r["rps"] for label, r in results if label == "healthz")
-    for label, r in results:
-        rows.append((name, label, r, r["rps"] / ceiling if ceiling else float("nan")))
-    rows.append((name, "peak RSS", {"rss": rss, "seed": seed_secs}, None))
 
 
 def main():
@@ -219,6 +227,8 @@ def main():
     p.add_argument("--pg-url", default="postgres://postgres@127.0.0.1:5432")
     p.add_argument("--redis-url", default="redis://127.0.0.1:6379")
     p.add_argument("--skip-build", action="store_true")
+    p.add_argument("--only", type=lambda s: [x.strip() for x in s.split(",")], default=None,
+                   help="comma-separated endpoint labels to run, e.g. 'healthz,orders (write)'")
     args = p.parse_args()
 
     ensure_wrk()

@@ -4,7 +4,7 @@ use actix_web::{HttpResponse, post, web};
 use entity::{admin_community, community, grid_worker, user};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel,
-    PaginatorTrait, QueryFilter, Set, SqlErr,
+    PaginatorTrait, QueryFilter, Set,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -121,7 +121,7 @@ pub async fn create_admin_account(
     .await;
     let account = match inserted {
         Ok(account) => account,
-        Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+        Err(err) if crate::db::is_duplicate(&err) => {
             return Err(ErrorCode::UsernameTaken.into());
         }
         Err(err) => return Err(err.into()),
@@ -214,7 +214,7 @@ async fn assign_grid_worker(
     .await;
     match inserted {
         Ok(_) => {}
-        Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+        Err(err) if crate::db::is_duplicate(&err) => {
             return Err(ErrorCode::AlreadyExists.into());
         }
         Err(err) => return Err(err.into()),

@@ -6,9 +6,7 @@ use chrono::Duration;
 use entity::{auth_session, refresh_token, user};
 use rand::RngCore;
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, SqlErr,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
@@ -67,13 +65,11 @@ pub async fn find_or_create_by_openid(
     };
     match fresh.insert(db).await {
         Ok(model) => Ok(model),
-        Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
-            user::Entity::find()
-                .filter(user::Column::Openid.eq(openid))
-                .one(db)
-                .await?
-                .ok_or_else(|| ApiError::internal(err))
-        }
+        Err(err) if crate::db::is_duplicate(&err) => user::Entity::find()
+            .filter(user::Column::Openid.eq(openid))
+            .one(db)
+            .await?
+            .ok_or_else(|| ApiError::internal(err)),
         Err(err) => Err(err.into()),
     }
 }

@@ -7,7 +7,7 @@
 //! subscribe message.
 
 use entity::{booking, booking_notification};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, Set, SqlErr};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
 
 use crate::time;
 
@@ -26,7 +26,7 @@ pub async fn notify_status_change(db: &impl ConnectionTrait, booking: &booking::
     .await;
     match inserted {
         Ok(_) => {}
-        Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {}
+        Err(err) if crate::db::is_duplicate(&err) => {}
         Err(err) => {
             tracing::warn!(booking_id = booking.id, error = %err, "booking notification not recorded");
         }

@@ -7,7 +7,7 @@ use entity::{booking, building, grid_worker, helper, helper_service, slot, user}
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    ExprTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, SqlErr,
+    ExprTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -306,7 +306,7 @@ pub async fn create(
     .await;
     let saved = match inserted {
         Ok(saved) => saved,
-        Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+        Err(err) if crate::db::is_duplicate(&err) => {
             return Err(ErrorCode::SlotTaken.into());
         }
         Err(err) => return Err(err.into()),

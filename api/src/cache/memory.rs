@@ -88,14 +88,14 @@ impl MemoryCache {
         }
     }
 
-    pub async fn get_versioned(&self, ns: &str, rest: &str) -> (u64, Option<String>) {
+    pub async fn get_versioned(&self, ns: &str, rest: &str) -> (u64, Option<Arc<str>>) {
         let generation = self.generation(ns);
         let value = self.get(&super::versioned_key(ns, generation, rest)).await;
         (generation, value)
     }
 
-    pub async fn get(&self, key: &str) -> Option<String> {
-        self.entries.get(key).await.map(|e| e.value.to_string())
+    pub async fn get(&self, key: &str) -> Option<Arc<str>> {
+        self.entries.get(key).await.map(|e| e.value)
     }
 
     pub async fn set(&self, key: &str, value: &str, ttl: Duration) {

@@ -27,8 +27,30 @@ pub use self::redis::RedisCache;
 use crate::telemetry::Metrics;
 
 /// A JSON document already serialised (a cache hit): answered as
-/// `200 application/json` without another round of serde.
-pub struct JsonText(pub String);
+/// `200 application/json` without another round of serde, and without a copy:
+/// the body shares the text the cache holds.
+pub struct JsonText(pub Arc<str>);
+
+impl JsonText {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for JsonText {
+    fn from(text: String) -> Self {
+        Self(Arc::from(text))
+    }
+}
+
+/// The cached text as the bytes of a response body.
+struct SharedText(Arc<str>);
+
+impl AsRef<[u8]> for SharedText {
+    fn as_ref(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+}
 
 impl actix_web::Responder for JsonText {
     type Body = actix_web::body::BoxBody;
@@ -36,7 +58,7 @@ impl actix_web::Responder for JsonText {
     fn respond_to(self, _req: &actix_web::HttpRequest) -> actix_web::HttpResponse {
         actix_web::HttpResponse::Ok()
             .content_type(actix_web::http::header::ContentType::json())
-            .body(self.0)
+            .body(actix_web::web::Bytes::from_owner(SharedText(self.0)))
     }
 }
 
@@ -108,26 +130,29 @@ impl Cache {
     }
 
     pub async fn get(&self, key: &str) -> Option<String> {
-        self.get_versioned(key).await.1
+        self.get_versioned(key).await.1.map(|v| v.to_string())
     }
 
     /// The value under `key` and the generation it was looked up in; the
     /// generation is None when the backend failed (then nothing is stored).
-    async fn get_versioned(&self, key: &str) -> (Option<u64>, Option<String>) {
+    async fn get_versioned(&self, key: &str) -> (Option<u64>, Option<Arc<str>>) {
         self.lookup(key, false).await
     }
 
     /// The public-read lookup: on Redis, the value may come from the local copy.
-    async fn get_for_read(&self, key: &str) -> (Option<u64>, Option<String>) {
+    async fn get_for_read(&self, key: &str) -> (Option<u64>, Option<Arc<str>>) {
         self.lookup(key, true).await
     }
 
-    async fn lookup(&self, key: &str, for_read: bool) -> (Option<u64>, Option<String>) {
+    async fn lookup(&self, key: &str, for_read: bool) -> (Option<u64>, Option<Arc<str>>) {
         let (ns, rest) = split_namespace(key);
         let result = match &*self.backend {
             Backend::Memory(m) => Ok(m.get_versioned(ns, rest).await),
             Backend::Redis(r) if for_read => r.get_versioned_read(ns, rest).await,
-            Backend::Redis(r) => r.get_versioned(ns, rest).await,
+            Backend::Redis(r) => r
+                .get_versioned(ns, rest)
+                .await
+                .map(|(g, v)| (g, v.map(Arc::from))),
         };
         match result {
             Ok((generation, Some(v))) => {
@@ -277,7 +302,7 @@ impl Cache {
         Fut: Future<Output = Result<T, E>>,
     {
         if ttl.is_zero() {
-            return Ok(JsonText(serde_json::to_string(&load().await?)?));
+            return Ok(serde_json::to_string(&load().await?)?.into());
         }
         let (generation, hit) = self.get_for_read(key).await;
         if let Some(raw) = hit {
@@ -287,7 +312,7 @@ impl Cache {
         if let Some(generation) = generation {
             self.set_versioned(key, generation, &raw, ttl).await;
         }
-        Ok(JsonText(raw))
+        Ok(raw.into())
     }
 
     /// Answers from the cache, or computes, stores and answers. A zero TTL

@@ -2,10 +2,13 @@
 //! under the configured prefix, and a short back-off after a failure so a dead
 //! Redis costs a request nothing but a skipped cache.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use tokio::sync::oneshot;
 
 use super::{CacheError, WindowCount};
 
@@ -13,14 +16,12 @@ use super::{CacheError, WindowCount};
 const BACKOFF_MS: i64 = 1000;
 
 pub struct RedisCache {
-    conn: ConnectionManager,
-    prefix: String,
-    skip_until_ms: AtomicI64,
+    link: Arc<Link>,
     /// Values of versioned keys seen lately. A versioned key's value never
     /// changes (a write bumps the generation instead), so a local copy is
     /// safe while the generation, read from Redis on every lookup, still
     /// points at it: the big value is not shipped from Redis each time.
-    local: moka::future::Cache<String, std::sync::Arc<str>>,
+    local: moka::future::Cache<String, Arc<str>>,
 }
 
 fn now_ms() -> i64 {
@@ -33,29 +34,28 @@ impl From<redis::RedisError> for CacheError {
     }
 }
 
-impl RedisCache {
-    /// Builds the client without connecting: the API starts even when Redis is down.
-    pub fn new(url: &str, prefix: &str, timeout: Duration) -> Result<Self, CacheError> {
-        let client = redis::Client::open(url)?;
-        let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(timeout))
-            .set_response_timeout(Some(timeout))
-            .set_number_of_retries(1)
-            .set_max_delay(Duration::from_secs(1));
-        let conn = client.get_connection_manager_lazy(config)?;
-        Ok(Self {
-            conn,
-            prefix: prefix.to_owned(),
-            skip_until_ms: AtomicI64::new(0),
-            local: moka::future::Cache::builder()
-                .max_capacity(10_000)
-                .time_to_live(Duration::from_secs(5))
-                .build(),
-        })
-    }
+/// The connection and what every user of it shares.
+struct Link {
+    conn: ConnectionManager,
+    prefix: String,
+    skip_until_ms: AtomicI64,
+    generation_reads: Mutex<HashMap<String, GenerationReads>>,
+}
 
+/// Public reads of one namespace's generation waiting for the next GET.
+#[derive(Default)]
+struct GenerationReads {
+    running: bool,
+    waiting: Vec<oneshot::Sender<Result<u64, String>>>,
+}
+
+impl Link {
     fn key(&self, key: &str) -> String {
         format!("{}{}", self.prefix, key)
+    }
+
+    fn generation_key(&self, ns: &str) -> String {
+        format!("{}gen:{}", self.prefix, ns)
     }
 
     async fn run<T: redis::FromRedisValue>(&self, cmd: &redis::Cmd) -> Result<T, CacheError> {
@@ -77,6 +77,98 @@ impl RedisCache {
                 Err(err.into())
             }
         }
+    }
+
+    async fn generation(&self, ns: &str) -> Result<u64, CacheError> {
+        let g: Option<u64> = self
+            .run(redis::cmd("GET").arg(self.generation_key(ns)))
+            .await?;
+        Ok(g.unwrap_or(0))
+    }
+
+    /// Sends one GET for everyone waiting, answers them, and goes on while
+    /// more arrived meanwhile.
+    async fn read_generations(self: Arc<Self>, ns: String) {
+        let mut stopped = StopReading {
+            link: &self,
+            ns: &ns,
+            finished: false,
+        };
+        loop {
+            let batch = {
+                let mut reads = self.reads();
+                let queue = reads.entry(ns.clone()).or_default();
+                if queue.waiting.is_empty() {
+                    queue.running = false;
+                    stopped.finished = true;
+                    return;
+                }
+                std::mem::take(&mut queue.waiting)
+            };
+            let result = self.generation(&ns).await.map_err(|err| err.0);
+            for waiter in batch {
+                let _ = waiter.send(result.clone());
+            }
+        }
+    }
+
+    fn reads(&self) -> std::sync::MutexGuard<'_, HashMap<String, GenerationReads>> {
+        self.generation_reads
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// Should the reading task be dropped mid-way (its runtime shutting down),
+/// the readers it left waiting are let go (they use the database) and the
+/// next reader starts a new task.
+struct StopReading<'a> {
+    link: &'a Link,
+    ns: &'a str,
+    finished: bool,
+}
+
+impl Drop for StopReading<'_> {
+    fn drop(&mut self) {
+        if !self.finished
+            && let Some(queue) = self.link.reads().get_mut(self.ns)
+        {
+            queue.running = false;
+            queue.waiting.clear();
+        }
+    }
+}
+
+impl RedisCache {
+    /// Builds the client without connecting: the API starts even when Redis is down.
+    pub fn new(url: &str, prefix: &str, timeout: Duration) -> Result<Self, CacheError> {
+        let client = redis::Client::open(url)?;
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(timeout))
+            .set_response_timeout(Some(timeout))
+            .set_number_of_retries(1)
+            .set_max_delay(Duration::from_secs(1));
+        let conn = client.get_connection_manager_lazy(config)?;
+        Ok(Self {
+            link: Arc::new(Link {
+                conn,
+                prefix: prefix.to_owned(),
+                skip_until_ms: AtomicI64::new(0),
+                generation_reads: Mutex::default(),
+            }),
+            local: moka::future::Cache::builder()
+                .max_capacity(10_000)
+                .time_to_live(Duration::from_secs(5))
+                .build(),
+        })
+    }
+
+    fn key(&self, key: &str) -> String {
+        self.link.key(key)
+    }
+
+    async fn run<T: redis::FromRedisValue>(&self, cmd: &redis::Cmd) -> Result<T, CacheError> {
+        self.link.run(cmd).await
     }
 
     pub async fn get(&self, key: &str) -> Result<Option<String>, CacheError> {
@@ -116,14 +208,32 @@ impl RedisCache {
     }
 
     fn generation_key(&self, ns: &str) -> String {
-        format!("{}gen:{}", self.prefix, ns)
+        self.link.generation_key(ns)
     }
 
     pub async fn generation(&self, ns: &str) -> Result<u64, CacheError> {
-        let g: Option<u64> = self
-            .run(redis::cmd("GET").arg(self.generation_key(ns)))
-            .await?;
-        Ok(g.unwrap_or(0))
+        self.link.generation(ns).await
+    }
+
+    /// The namespace's generation for a public read. Reads that arrive
+    /// while one is on its way to Redis share the next one, sent once they
+    /// have all arrived: each still sees every write finished before it
+    /// began, and Redis answers one GET per round trip instead of one per
+    /// request.
+    async fn generation_for_read(&self, ns: &str) -> Result<u64, CacheError> {
+        let (tx, rx) = oneshot::channel();
+        let first = {
+            let mut reads = self.link.reads();
+            let queue = reads.entry(ns.to_owned()).or_default();
+            queue.waiting.push(tx);
+            !std::mem::replace(&mut queue.running, true)
+        };
+        if first {
+            tokio::spawn(self.link.clone().read_generations(ns.to_owned()));
+        }
+        rx.await
+            .map_err(|_| CacheError("generation read abandoned".into()))?
+            .map_err(CacheError)
     }
 
     /// The namespace's generation and the value under it, in one round trip.
@@ -159,17 +269,16 @@ impl RedisCache {
         &self,
         ns: &str,
         rest: &str,
-    ) -> Result<(u64, Option<String>), CacheError> {
-        let generation = self.generation(ns).await?;
+    ) -> Result<(u64, Option<Arc<str>>), CacheError> {
+        let generation = self.generation_for_read(ns).await?;
         let key = format!("{ns}{generation}:{rest}");
         if let Some(v) = self.local.get(&key).await {
-            return Ok((generation, Some(v.to_string())));
+            return Ok((generation, Some(v)));
         }
         let value: Option<String> = self.run(redis::cmd("GET").arg(self.key(&key))).await?;
+        let value = value.map(Arc::<str>::from);
         if let Some(v) = &value {
-            self.local
-                .insert(key, std::sync::Arc::from(v.as_str()))
-                .await;
+            self.local.insert(key, v.clone()).await;
         }
         Ok((generation, value))
     }
@@ -234,12 +343,12 @@ impl RedisCache {
         key: &str,
         window: Duration,
     ) -> Result<WindowCount, CacheError> {
-        if now_ms() < self.skip_until_ms.load(Ordering::Relaxed) {
+        if now_ms() < self.link.skip_until_ms.load(Ordering::Relaxed) {
             return Err(CacheError("redis skipped after a recent failure".into()));
         }
         let key = self.key(key);
         let ms = window.as_millis().max(1) as u64;
-        let mut conn = self.conn.clone();
+        let mut conn = self.link.conn.clone();
         let (count, _, pttl): (i64, i64, i64) = redis::pipe()
             .atomic()
             .cmd("INCR")
@@ -253,7 +362,8 @@ impl RedisCache {
             .query_async(&mut conn)
             .await
             .inspect_err(|_| {
-                self.skip_until_ms
+                self.link
+                    .skip_until_ms
                     .store(now_ms() + BACKOFF_MS, Ordering::Relaxed)
             })?;
         Ok(WindowCount {
@@ -263,7 +373,7 @@ impl RedisCache {
     }
 
     pub async fn ping(&self) -> Result<(), CacheError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.link.conn.clone();
         let _: String = redis::cmd("PING").query_async(&mut conn).await?;
         Ok(())
     }

@@ -142,15 +142,20 @@ fn new_pickup_code() -> String {
 /// writes, so concurrent orders can neither oversell nor exceed a limit. The
 /// campaign row, which every order of a hot campaign updates, is written last
 /// so that PostgreSQL holds its lock only until the commit.
+///
+/// `gb` is the campaign as read before the transaction (so that SQLite's
+/// single writer does not wait on reads); whatever may have changed since,
+/// its state, window and remaining quantity, is checked again by the writes.
 pub async fn place(
     txn: &impl ConnectionTrait,
     me: &AuthUser,
-    group_buy_id: i64,
+    gb: ApiResult<service::GroupBuyView>,
     quantity: i64,
     provider: Provider,
     payment_timeout_secs: i64,
 ) -> ApiResult<OrderView> {
-    let gb = service::get_public(txn, group_buy_id).await?;
+    let gb = gb?;
+    let group_buy_id = gb.id;
     if quantity < 1 || quantity > gb.per_user_limit {
         return Err(ApiError::field(
             "quantity",
@@ -488,13 +493,7 @@ pub async fn assign_pickup_codes(
                     done += 1;
                     break;
                 }
-                Err(err)
-                    if attempts < 5
-                        && matches!(
-                            err.sql_err(),
-                            Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
-                        ) =>
-                {
+                Err(err) if attempts < 5 && crate::db::is_duplicate(&err) => {
                     sp.rollback().await?;
                 }
                 Err(err) => return Err(err.into()),

@@ -189,6 +189,8 @@ async fn place_order(
     let id = id.into_inner();
     let body = body.0;
     let fingerprint = idempotency::fingerprint(&format!("POST /group-buys/{id}/orders"), &body);
+    // Read before the write transaction; a replay ignores it.
+    let gb = service::get_public(&state.db, id).await;
     let attempt = match idempotency::begin(&state.db, me.id(), key.as_deref(), &fingerprint).await?
     {
         Begun::Replay(status, json) => return Ok(HttpResponse::build(status).json(json)),
@@ -197,7 +199,7 @@ async fn place_order(
     let placed = orders::place(
         attempt.txn(),
         &me,
-        id,
+        gb,
         body.quantity,
         state.default_provider(),
         state.settings.payments.payment_timeout_secs,

@@ -152,14 +152,8 @@ pub async fn sweep(db: &DatabaseConnection, cache: &Cache) -> ApiResult<Vec<Sett
 
 /// Runs the sweep in the background every `interval` until the process ends.
 pub fn spawn(db: DatabaseConnection, cache: Cache, interval: Duration) {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(interval);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tick.tick().await;
-            if let Err(err) = sweep(&db, &cache).await {
-                tracing::warn!(error = %err, "group-buy settlement sweep failed; will retry");
-            }
-        }
+    crate::jobs::repeat("group-buy settlement", interval, move || {
+        let (db, cache) = (db.clone(), cache.clone());
+        async move { sweep(&db, &cache).await }
     });
 }

@@ -9,7 +9,7 @@ use entity::{
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, SqlErr,
+    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -251,7 +251,7 @@ pub async fn apply(
     .await;
     let saved = match inserted {
         Ok(saved) => saved,
-        Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+        Err(err) if crate::db::is_duplicate(&err) => {
             return Err(ErrorCode::HelperApplicationPending.into());
         }
         Err(err) => return Err(err.into()),
@@ -422,7 +422,7 @@ pub async fn approve(
     .await;
     let helper = match inserted {
         Ok(h) => h,
-        Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+        Err(err) if crate::db::is_duplicate(&err) => {
             return Err(ErrorCode::AlreadyHelper.into());
         }
         Err(err) => return Err(err.into()),

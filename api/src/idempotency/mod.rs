@@ -4,11 +4,13 @@
 //! done twice; the same key with another body is 422 `IDEMPOTENCY_KEY_REUSED`.
 //! Records live in the database (shared by every API instance) for 24 hours.
 //!
-//! The record is written in the same transaction as the work, so the two
-//! commit or vanish together: a crash mid-request leaves nothing behind, and a
-//! concurrent request with the same key waits on the database (PostgreSQL's
-//! unique index, SQLite's write gate) until the first commits, then replays
-//! its answer.
+//! The record is inserted at the end of the work's own transaction, under a
+//! unique (user, key) index, so work and record commit together or not at
+//! all: a crash mid-request leaves nothing behind. Of two requests with one
+//! key running at once, the second to insert waits for the first to commit
+//! (PostgreSQL's unique index; on SQLite the write gate runs them one after
+//! the other), hits the duplicate, rolls its own work back and answers with
+//! the first one's answer.
 //!
 //! ```ignore
 //! let key = idempotency::key_from(&req)?;
@@ -29,7 +31,7 @@ use chrono::TimeDelta;
 use entity::idempotency_key;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, Set, SqlErr, sea_query::Expr,
+    QueryFilter, Set,
 };
 use serde::Serialize;
 use serde_json::Value;
@@ -43,13 +45,12 @@ use crate::{telemetry, time};
 pub const HEADER: &str = "Idempotency-Key";
 /// How long a key is remembered.
 pub const RETENTION: TimeDelta = TimeDelta::hours(24);
-/// An in-progress record (written by versions that committed the record
-/// before the work) this old was abandoned; a retry takes it over.
+/// An in-progress record (written by older versions, which committed the
+/// record before the work) this old was abandoned; a retry takes it over.
 pub const ABANDONED_AFTER: TimeDelta = TimeDelta::seconds(60);
 /// How often expired records are deleted.
 pub const PURGE_EVERY: Duration = Duration::from_secs(600);
 
-const IN_PROGRESS: &str = "in_progress";
 const COMPLETED: &str = "completed";
 
 /// A key is 1-64 printable ASCII characters (no spaces).
@@ -88,94 +89,78 @@ pub enum Begun {
     Fresh(Attempt),
 }
 
-/// A write transaction holding the (uncommitted) record of its key, if any.
+/// A write transaction, and the key its answer will be saved under.
 pub struct Attempt {
     txn: WriteTxn,
-    claim: Option<Claim>,
+    key: Option<Key>,
 }
 
-struct Claim {
-    row_id: i64,
+struct Key {
     user_id: i64,
     key: String,
     fingerprint: String,
 }
 
-/// Begins the write transaction for a request and claims its key in it.
-/// Without a key it is just the transaction.
+/// What the database holds for a key.
+enum Recorded {
+    Nothing,
+    Answer(StatusCode, Value),
+}
+
+/// Replays the answer of a finished request with this key, or begins the
+/// write transaction for this one. Without a key it is just the transaction.
 pub async fn begin(
     db: &DatabaseConnection,
     user_id: i64,
     key: Option<&str>,
     fingerprint: &str,
 ) -> ApiResult<Begun> {
-    let Some(key) = key else {
-        return Ok(Begun::Fresh(Attempt {
-            txn: begin_write(db).await?,
-            claim: None,
-        }));
+    let key = key.map(|key| Key {
+        user_id,
+        key: key.to_owned(),
+        fingerprint: fingerprint.to_owned(),
+    });
+    if let Some(k) = &key
+        && let Recorded::Answer(status, body) = recorded(db, k).await?
+    {
+        return Ok(Begun::Replay(status, body));
+    }
+    Ok(Begun::Fresh(Attempt {
+        txn: begin_write(db).await?,
+        key,
+    }))
+}
+
+/// The answer recorded for `k`; a record past its retention, or left in
+/// progress by an older version that crashed, is cleared and counts as none.
+async fn recorded(db: &DatabaseConnection, k: &Key) -> ApiResult<Recorded> {
+    let Some(row) = idempotency_key::Entity::find()
+        .filter(idempotency_key::Column::UserId.eq(k.user_id))
+        .filter(idempotency_key::Column::Key.eq(k.key.as_str()))
+        .one(db)
+        .await?
+    else {
+        return Ok(Recorded::Nothing);
     };
-    // A record that expires or is abandoned between our tries is cleared and
-    // the key claimed again; a few rounds settle any such race.
-    for _ in 0..3 {
-        let txn = begin_write(db).await?;
-        let inserted = idempotency_key::ActiveModel {
-            user_id: Set(user_id),
-            key: Set(key.to_owned()),
-            request_hash: Set(fingerprint.to_owned()),
-            state: Set(IN_PROGRESS.to_owned()),
-            response_status: Set(None),
-            response_body: Set(None),
-            created_at: Set(time::now()),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await;
-        match inserted {
-            Ok(row) => {
-                return Ok(Begun::Fresh(Attempt {
-                    txn,
-                    claim: Some(Claim {
-                        row_id: row.id,
-                        user_id,
-                        key: key.to_owned(),
-                        fingerprint: fingerprint.to_owned(),
-                    }),
-                }));
-            }
-            Err(err) if is_duplicate(&err) => txn.rollback().await?,
-            Err(err) => return Err(err.into()),
-        }
-        // A request with this key committed before us.
-        let Some(row) = idempotency_key::Entity::find()
-            .filter(idempotency_key::Column::UserId.eq(user_id))
-            .filter(idempotency_key::Column::Key.eq(key))
-            .one(db)
-            .await?
-        else {
-            continue;
-        };
-        let now = time::now();
-        let expired = row.created_at < now - RETENTION;
-        let abandoned = row.state != COMPLETED && row.created_at < now - ABANDONED_AFTER;
-        if expired || abandoned {
-            idempotency_key::Entity::delete_many()
-                .filter(idempotency_key::Column::Id.eq(row.id))
-                .filter(idempotency_key::Column::CreatedAt.eq(row.created_at))
-                .exec(db)
-                .await?;
-            continue;
-        }
-        if row.request_hash != fingerprint {
-            return Err(ErrorCode::IdempotencyKeyReused.into());
-        }
-        if row.state == COMPLETED {
-            let (status, body) = stored_answer(&row);
-            return Ok(Begun::Replay(status, body));
-        }
+    let now = time::now();
+    let expired = row.created_at < now - RETENTION;
+    let abandoned = row.state != COMPLETED && row.created_at < now - ABANDONED_AFTER;
+    if expired || abandoned {
+        idempotency_key::Entity::delete_many()
+            .filter(idempotency_key::Column::Id.eq(row.id))
+            .filter(idempotency_key::Column::CreatedAt.eq(row.created_at))
+            .exec(db)
+            .await?;
+        return Ok(Recorded::Nothing);
+    }
+    if row.request_hash != k.fingerprint {
+        return Err(ErrorCode::IdempotencyKeyReused.into());
+    }
+    if row.state != COMPLETED {
         return Err(ErrorCode::IdempotencyInProgress.into());
     }
-    Err(ErrorCode::IdempotencyInProgress.into())
+    let (status, body) = stored_answer(&row);
+    Ok(Recorded::Answer(status, body))
 }
 
 impl Attempt {
@@ -188,78 +173,81 @@ impl Attempt {
     /// the work and commits both. Any error rolls the work back; a final
     /// client error (4xx other than 429) is then saved to be replayed, while
     /// after a server error (or 429) the key stays free so a retry runs again.
+    /// Should a request with the same key have committed first, its answer
+    /// is the answer.
     pub async fn finish(
         self,
         db: &DatabaseConnection,
         result: ApiResult<(StatusCode, Value)>,
     ) -> ApiResult<(StatusCode, Value)> {
-        let Attempt { txn, claim } = self;
-        let (status, body) = match result {
-            Ok(answer) => answer,
-            Err(err) => {
-                txn.rollback().await?;
-                if let Some(claim) = claim.filter(|_| is_final(&err)) {
-                    save_error(db, &claim, &err).await?;
-                }
-                return Err(err);
+        let Attempt { txn, key } = self;
+        match (result, key) {
+            (Ok(answer), None) => {
+                txn.commit().await?;
+                Ok(answer)
             }
-        };
-        if let Some(claim) = claim {
-            complete(&txn, claim.row_id, status, &body).await?;
+            (Ok((status, body)), Some(k)) => {
+                if save(&txn, &k, status, &body).await? {
+                    txn.commit().await?;
+                    Ok((status, body))
+                } else {
+                    txn.rollback().await?;
+                    replay(db, &k).await
+                }
+            }
+            (Err(err), key) => {
+                txn.rollback().await?;
+                match key {
+                    Some(k) if is_final(&err) => {
+                        let txn = begin_write(db).await?;
+                        if save(&txn, &k, err.code.status(), &error_json(&err)).await? {
+                            txn.commit().await?;
+                            Err(err)
+                        } else {
+                            txn.rollback().await?;
+                            replay(db, &k).await
+                        }
+                    }
+                    _ => Err(err),
+                }
+            }
         }
-        txn.commit().await?;
-        Ok((status, body))
     }
 }
 
-async fn complete(
+/// Inserts the answer under its key; false when the key is already taken.
+async fn save(
     conn: &impl ConnectionTrait,
-    row_id: i64,
+    k: &Key,
     status: StatusCode,
     body: &Value,
-) -> Result<(), DbErr> {
-    idempotency_key::Entity::update_many()
-        .col_expr(idempotency_key::Column::State, Expr::value(COMPLETED))
-        .col_expr(
-            idempotency_key::Column::ResponseStatus,
-            Expr::value(i32::from(status.as_u16())),
-        )
-        .col_expr(
-            idempotency_key::Column::ResponseBody,
-            Expr::value(body.to_string()),
-        )
-        .filter(idempotency_key::Column::Id.eq(row_id))
-        .exec(conn)
-        .await?;
-    Ok(())
-}
-
-/// Records a final error answer once the work is rolled back. Should a
-/// request with the same key have committed meanwhile, its answer stands.
-async fn save_error(db: &DatabaseConnection, claim: &Claim, err: &ApiError) -> ApiResult<()> {
-    let txn = begin_write(db).await?;
-    let saved = idempotency_key::ActiveModel {
-        user_id: Set(claim.user_id),
-        key: Set(claim.key.clone()),
-        request_hash: Set(claim.fingerprint.clone()),
+) -> ApiResult<bool> {
+    let inserted = idempotency_key::ActiveModel {
+        user_id: Set(k.user_id),
+        key: Set(k.key.clone()),
+        request_hash: Set(k.fingerprint.clone()),
         state: Set(COMPLETED.to_owned()),
-        response_status: Set(Some(i32::from(err.code.status().as_u16()))),
-        response_body: Set(Some(error_json(err).to_string())),
+        response_status: Set(Some(i32::from(status.as_u16()))),
+        response_body: Set(Some(body.to_string())),
         created_at: Set(time::now()),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(conn)
     .await;
-    match saved {
-        Ok(_) => txn.commit().await?,
-        Err(e) if is_duplicate(&e) => txn.rollback().await?,
-        Err(e) => return Err(e.into()),
+    match inserted {
+        Ok(_) => Ok(true),
+        Err(err) if crate::db::is_duplicate(&err) => Ok(false),
+        Err(err) => Err(err.into()),
     }
-    Ok(())
 }
 
-fn is_duplicate(err: &DbErr) -> bool {
-    matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
+/// The answer of the request that saved `k` first.
+async fn replay(db: &DatabaseConnection, k: &Key) -> ApiResult<(StatusCode, Value)> {
+    match recorded(db, k).await? {
+        Recorded::Answer(status, body) => Ok((status, body)),
+        // It expired in between: vanishingly rare; the client may retry.
+        Recorded::Nothing => Err(ErrorCode::IdempotencyInProgress.into()),
+    }
 }
 
 /// Deletes the records past their retention.
@@ -273,15 +261,9 @@ pub async fn purge_expired(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
 
 /// Runs `purge_expired` in the background every `PURGE_EVERY`.
 pub fn spawn_purge(db: DatabaseConnection) {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(PURGE_EVERY);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tick.tick().await;
-            if let Err(err) = purge_expired(&db).await {
-                tracing::warn!(error = %err, "purging expired idempotency keys failed; will retry");
-            }
-        }
+    crate::jobs::repeat("idempotency key purge", PURGE_EVERY, move || {
+        let db = db.clone();
+        async move { purge_expired(&db).await }
     });
 }
 

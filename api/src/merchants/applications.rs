@@ -11,7 +11,7 @@ use entity::{
 use sea_orm::sea_query::Query;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, SqlErr,
+    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -233,7 +233,7 @@ pub async fn submit(
     .await;
     let saved = match inserted {
         Ok(saved) => saved,
-        Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+        Err(err) if crate::db::is_duplicate(&err) => {
             return Err(ErrorCode::ApplicationPending.into());
         }
         Err(err) => return Err(err.into()),

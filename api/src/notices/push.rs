@@ -310,14 +310,8 @@ async fn deliver_one(
 
 /// Runs the sweep in the background every `interval`.
 pub fn spawn(state: actix_web::web::Data<AppState>, interval: Duration) {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(interval);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tick.tick().await;
-            if let Err(err) = sweep(&state, crate::time::now()).await {
-                tracing::warn!(error = %err, "notice sweep failed; will retry");
-            }
-        }
+    crate::jobs::repeat("notice sweep", interval, move || {
+        let state = state.clone();
+        async move { sweep(&state, crate::time::now()).await }
     });
 }

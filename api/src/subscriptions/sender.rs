@@ -190,14 +190,8 @@ pub async fn sweep(state: &AppState) -> ApiResult<Vec<Delivery>> {
 
 /// Runs the sweep in the background every `interval`.
 pub fn spawn(state: actix_web::web::Data<AppState>, interval: Duration) {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(interval);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tick.tick().await;
-            if let Err(err) = sweep(&state).await {
-                tracing::warn!(error = %err, "subscribe-message sweep failed; will retry");
-            }
-        }
+    crate::jobs::repeat("subscribe-message sweep", interval, move || {
+        let state = state.clone();
+        async move { sweep(&state).await }
     });
 }
