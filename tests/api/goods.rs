@@ -746,6 +746,56 @@ async fn goods_writes_on_one_instance_invalidate_the_other_instances_cache() {
 }
 
 #[tokio::test]
+async fn reads_in_flight_on_another_instance_never_answer_from_before_a_finished_write() {
+    if test_redis_url().is_none() {
+        eprintln!("skipped here: runs in the PostgreSQL + Redis pass (TEST_REDIS_URL)");
+        return;
+    }
+    let a = spawn_app().await;
+    let b = spawn_sibling(&a).await;
+    let platform = a.platform_admin().await;
+    let (cid, _, _) = a.community_with_building(&platform, "并发社区").await;
+    let (mid, owner) = a.approved_merchant(&platform, &[cid], "busy-goods").await;
+    let gid = a.create_goods(&owner, mid, json!({})).await["id"]
+        .as_i64()
+        .unwrap();
+    let detail = format!("/goods/{gid}");
+
+    // Readers keep b's shared generation reads busy the whole time.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let readers: Vec<_> = (0..8)
+        .map(|_| {
+            let (client, url, stop) = (b.client.clone(), b.url(&detail), stop.clone());
+            tokio::spawn(async move {
+                let mut reads = 0u32;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let r = client.get(&url).send().await.unwrap();
+                    assert_eq!(r.status(), 200);
+                    reads += 1;
+                }
+                reads
+            })
+        })
+        .collect();
+    for cents in 1..=20 {
+        let price = format!("{}.{cents:02}", 10 + cents);
+        let r = a
+            .patch(&detail, Some(&owner), json!({ "price": price }))
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!(
+            b.get(&detail, None).await.body["price"],
+            price.as_str(),
+            "b answered a price from before the write"
+        );
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for reader in readers {
+        assert!(reader.await.unwrap() > 0);
+    }
+}
+
+#[tokio::test]
 async fn goods_are_served_from_the_database_with_redis_unreachable() {
     let app = spawn_app_with(|s| {
         s.redis.url = Some("redis://127.0.0.1:1".to_owned().into());

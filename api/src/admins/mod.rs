@@ -3,14 +3,14 @@
 use actix_web::{HttpResponse, post, web};
 use entity::{admin_community, community, grid_worker, user};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel,
-    PaginatorTrait, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    Set,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::auth::{AuthUser, Role, join_roles, password, with_role};
+use crate::auth::{AuthUser, Role, grant_role, join_roles, password};
 use crate::communities::service::find_grid;
 use crate::error::{ApiError, ApiResult, ErrorBody, ErrorCode, FieldError};
 use crate::extract::Json;
@@ -219,11 +219,7 @@ async fn assign_grid_worker(
         }
         Err(err) => return Err(err.into()),
     }
-    let roles = with_role(&target.roles, Role::GridWorker);
-    let mut active = target.into_active_model();
-    active.roles = Set(roles);
-    active.updated_at = Set(time::now());
-    active.update(&txn).await?;
+    grant_role(&txn, target.id, Role::GridWorker).await?;
     txn.commit().await?;
     Ok(HttpResponse::Created().json(GridWorkerView {
         user_id: body.user_id,

@@ -9,7 +9,10 @@ use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, web};
 use entity::{admin_community, auth_session, user};
 use futures_util::future::LocalBoxFuture;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, RelationTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    QuerySelect, RelationTrait, Set,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -75,6 +78,20 @@ pub fn with_role(raw: &str, role: Role) -> String {
     let mut roles = parse_roles(raw);
     roles.push(role);
     join_roles(&roles)
+}
+
+/// Gives `user_id` the `role` (merchant, helper, grid worker) on approval.
+pub async fn grant_role(conn: &impl ConnectionTrait, user_id: i64, role: Role) -> ApiResult<()> {
+    let user = user::Entity::find_by_id(user_id)
+        .one(conn)
+        .await?
+        .ok_or_else(|| ApiError::new(ErrorCode::UserNotFound))?;
+    let roles = with_role(&user.roles, role);
+    let mut active = user.into_active_model();
+    active.roles = Set(roles);
+    active.updated_at = Set(crate::time::now());
+    active.update(conn).await?;
+    Ok(())
 }
 
 /// The authenticated caller: a valid access token whose session is not revoked.

@@ -4,18 +4,18 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use entity::{
-    community, helper, helper_application, helper_application_community, helper_community, user,
+    community, helper, helper_application, helper_application_community, helper_community,
 };
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{rating_avg, valid_phone};
-use crate::auth::{AuthUser, Role, with_role};
+use crate::auth::{AuthUser, Role, grant_role};
 use crate::error::{ApiError, ApiResult, ErrorCode, FieldError};
 use crate::me::mask_phone;
 use crate::pagination::{Page, Paged};
@@ -444,15 +444,7 @@ pub async fn approve(
         .filter(helper_application::Column::Id.eq(id))
         .exec(&txn)
         .await?;
-    let applicant = user::Entity::find_by_id(app.user_id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| ApiError::new(ErrorCode::UserNotFound))?;
-    let roles = with_role(&applicant.roles, Role::Helper);
-    let mut active = applicant.into_active_model();
-    active.roles = Set(roles);
-    active.updated_at = Set(now);
-    active.update(&txn).await?;
+    grant_role(&txn, app.user_id, Role::Helper).await?;
     txn.commit().await?;
     let saved = helper_application::Entity::find_by_id(id)
         .one(db)

@@ -6,20 +6,20 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use entity::{
     community, merchant, merchant_application as application,
-    merchant_application_community as app_community, merchant_community, user,
+    merchant_application_community as app_community, merchant_community,
 };
 use sea_orm::sea_query::Query;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::fields;
 use super::service::{self, MerchantStatus, require_admin_of_any};
-use crate::auth::{AuthUser, Role, with_role};
-use crate::error::{ApiError, ApiResult, ErrorCode, FieldError};
+use crate::auth::{AuthUser, Role, grant_role};
+use crate::error::{ApiResult, ErrorCode, FieldError};
 use crate::pagination::{Page, Paged};
 use crate::time;
 
@@ -392,15 +392,7 @@ pub async fn approve(
         .filter(application::Column::Id.eq(id))
         .exec(&txn)
         .await?;
-    let applicant = user::Entity::find_by_id(app.user_id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| ApiError::new(ErrorCode::UserNotFound))?;
-    let roles = with_role(&applicant.roles, Role::Merchant);
-    let mut active = applicant.into_active_model();
-    active.roles = Set(roles);
-    active.updated_at = Set(now);
-    active.update(&txn).await?;
+    grant_role(&txn, app.user_id, Role::Merchant).await?;
     let saved = find(&txn, id).await?;
     txn.commit().await?;
     Ok(to_view(saved, communities))
