@@ -1,6 +1,7 @@
 //! Orders: placing (the atomic check-and-decrement), cancelling, reading,
 //! and pickup at the merchant's counter.
 
+use actix_web::http::StatusCode;
 use chrono::{DateTime, Utc};
 use entity::{group_buy, group_buy_participant, order, user};
 use rand::Rng;
@@ -17,6 +18,7 @@ use super::payments::{self, Provider};
 use super::service::{self, OPEN};
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult, ErrorCode, FieldError};
+use crate::idempotency::Attempt;
 use crate::me::mask_phone;
 use crate::money::Money;
 use crate::pagination::{Page, Paged};
@@ -137,17 +139,18 @@ fn new_pickup_code() -> String {
     format!("{:08}", rand::rng().random_range(0..100_000_000u32))
 }
 
-/// Places an order in the caller's write transaction: the per-user limit and
+/// Places an order in the attempt's write transaction: the per-user limit and
 /// the campaign's remaining quantity are checked and taken by conditional
 /// writes, so concurrent orders can neither oversell nor exceed a limit. The
-/// campaign row, which every order of a hot campaign updates, is written last
-/// so that PostgreSQL holds its lock only until the commit.
+/// campaign row, which every order of a hot campaign updates, is written last,
+/// after the idempotent answer is saved, so that PostgreSQL holds its lock
+/// only until the commit.
 ///
 /// `gb` is the campaign as read before the transaction (so that SQLite's
 /// single writer does not wait on reads); whatever may have changed since,
 /// its state, window and remaining quantity, is checked again by the writes.
 pub async fn place(
-    txn: &impl ConnectionTrait,
+    attempt: &mut Attempt,
     me: &AuthUser,
     gb: ApiResult<service::GroupBuyView>,
     quantity: i64,
@@ -156,6 +159,7 @@ pub async fn place(
 ) -> ApiResult<OrderView> {
     let gb = gb?;
     let group_buy_id = gb.id;
+    let txn = attempt.txn();
     if quantity < 1 || quantity > gb.per_user_limit {
         return Err(ApiError::field(
             "quantity",
@@ -222,6 +226,16 @@ pub async fn place(
     }
     .insert(txn)
     .await?;
+    let placed = OrderView::from_model(&saved, true);
+    let answer = serde_json::to_value(&placed).map_err(ApiError::internal)?;
+    if !attempt
+        .save_answer_early(StatusCode::CREATED, &answer)
+        .await?
+    {
+        // The same key won meanwhile; `finish` answers with its answer.
+        return Err(ErrorCode::IdempotencyInProgress.into());
+    }
+    let txn = attempt.txn();
     let taken = group_buy::Entity::update_many()
         .col_expr(
             group_buy::Column::OrderedQuantity,
@@ -252,7 +266,7 @@ pub async fn place(
         }
         .into());
     }
-    Ok(OrderView::from_model(&saved, true))
+    Ok(placed)
 }
 
 /// The caller's own order; another resident's is 404.

@@ -191,13 +191,13 @@ async fn place_order(
     let fingerprint = idempotency::fingerprint(&format!("POST /group-buys/{id}/orders"), &body);
     // Read before the write transaction; a replay ignores it.
     let gb = service::get_public(&state.db, id).await;
-    let attempt = match idempotency::begin(&state.db, me.id(), key.as_deref(), &fingerprint).await?
-    {
-        Begun::Replay(status, json) => return Ok(HttpResponse::build(status).json(json)),
-        Begun::Fresh(attempt) => attempt,
-    };
+    let mut attempt =
+        match idempotency::begin(&state.db, me.id(), key.as_deref(), &fingerprint).await? {
+            Begun::Replay(status, json) => return Ok(HttpResponse::build(status).json(json)),
+            Begun::Fresh(attempt) => attempt,
+        };
     let placed = orders::place(
-        attempt.txn(),
+        &mut attempt,
         &me,
         gb,
         body.quantity,

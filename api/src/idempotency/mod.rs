@@ -93,6 +93,16 @@ pub enum Begun {
 pub struct Attempt {
     txn: WriteTxn,
     key: Option<Key>,
+    early: Early,
+}
+
+/// Whether the work saved its answer before its last writes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Early {
+    NotYet,
+    Saved,
+    /// A request with the same key committed first.
+    Lost,
 }
 
 struct Key {
@@ -128,6 +138,7 @@ pub async fn begin(
     Ok(Begun::Fresh(Attempt {
         txn: begin_write(db).await?,
         key,
+        early: Early::NotYet,
     }))
 }
 
@@ -169,6 +180,21 @@ impl Attempt {
         &self.txn
     }
 
+    /// Saves the answer before the work's last write, for work that ends on a
+    /// hot row (a campaign's counters): PostgreSQL then holds that row's lock
+    /// only until the commit rather than also through this insert. False when
+    /// a request with the same key committed first: the work stops there, and
+    /// `finish`, whatever it is given, answers with that request's answer. An
+    /// error after this rolls the saved answer back with the work.
+    pub async fn save_answer_early(&mut self, status: StatusCode, body: &Value) -> ApiResult<bool> {
+        let Some(k) = &self.key else {
+            return Ok(true);
+        };
+        let saved = save(&self.txn, k, status, body).await?;
+        self.early = if saved { Early::Saved } else { Early::Lost };
+        Ok(saved)
+    }
+
     /// Ends the attempt with the work's result. Success saves the answer with
     /// the work and commits both. Any error rolls the work back; a final
     /// client error (4xx other than 429) is then saved to be replayed, while
@@ -180,9 +206,17 @@ impl Attempt {
         db: &DatabaseConnection,
         result: ApiResult<(StatusCode, Value)>,
     ) -> ApiResult<(StatusCode, Value)> {
-        let Attempt { txn, key } = self;
+        let Attempt { txn, key, early } = self;
+        if let (Early::Lost, Some(k)) = (early, &key) {
+            txn.rollback().await?;
+            return replay(db, k).await;
+        }
         match (result, key) {
             (Ok(answer), None) => {
+                txn.commit().await?;
+                Ok(answer)
+            }
+            (Ok(answer), Some(_)) if early == Early::Saved => {
                 txn.commit().await?;
                 Ok(answer)
             }
