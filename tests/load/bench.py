@@ -193,7 +193,7 @@ def bench_backend(name, env, args, rows):
         stop(proc)
 
     # The same goods list read with the cache off, for comparison.
-    if not args.only or "goods list, cache off" in args.only:
+    if not args.only or "goods list (cache off)" in args.only:
         rss = max(rss, bench_without_cache(name, env, args, log, results))
 
     ceiling = next((r["rps"] for label, r in results if label == "healthz"), 0)
@@ -211,8 +211,8 @@ def bench_without_cache(name, env, args, log, results):
         path = f"/api/v1/goods?community_id={cid}&sort=sales&page_size=20"
         run_wrk(path, 2, args.connections)
         r = run_wrk(path, args.duration, args.connections)
-        results.append(("goods list, cache off", r))
-        print(f"[{name}] goods list, cache off: {r['rps']:.0f} req/s", flush=True)
+        results.append(("goods list (cache off)", r))
+        print(f"[{name}] goods list (cache off): {r['rps']:.0f} req/s", flush=True)
         return peak_rss_mb(proc.pid)
     finally:
         stop(proc)

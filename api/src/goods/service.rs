@@ -17,7 +17,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult, ErrorCode, FieldError};
 use crate::merchants::fields;
-use crate::merchants::service::{self as merchants, active_ids, serving};
+use crate::merchants::service::{self as merchants, active_ids, active_serving};
 use crate::money::Money;
 use crate::pagination::{Page, Paged};
 use crate::time;
@@ -284,11 +284,16 @@ pub async fn categories(db: &impl ConnectionTrait) -> ApiResult<Vec<CategoryView
         .collect())
 }
 
-fn public_select() -> Select<goods::Entity> {
+/// On shelf, not deleted, of an active merchant (serving `community_id`).
+fn public_select(community_id: Option<i64>) -> Select<goods::Entity> {
+    let merchants = match community_id {
+        Some(cid) => active_serving(cid),
+        None => active_ids(),
+    };
     goods::Entity::find()
         .filter(goods::Column::OnShelf.eq(true))
         .filter(goods::Column::DeletedAt.is_null())
-        .filter(goods::Column::MerchantId.in_subquery(active_ids()))
+        .filter(goods::Column::MerchantId.in_subquery(merchants))
 }
 
 pub async fn list_public(
@@ -296,10 +301,7 @@ pub async fn list_public(
     f: &GoodsFilter,
     page: Page,
 ) -> ApiResult<Paged<GoodsView>> {
-    let mut select = public_select();
-    if let Some(cid) = f.community_id {
-        select = select.filter(goods::Column::MerchantId.in_subquery(serving(cid)));
-    }
+    let mut select = public_select(f.community_id);
     if let Some(mid) = f.merchant_id {
         select = select.filter(goods::Column::MerchantId.eq(mid));
     }
@@ -349,7 +351,7 @@ pub async fn list_public(
 }
 
 pub async fn get_public(db: &impl ConnectionTrait, id: i64) -> ApiResult<GoodsView> {
-    public_select()
+    public_select(None)
         .filter(goods::Column::Id.eq(id))
         .one(db)
         .await?

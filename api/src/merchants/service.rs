@@ -5,10 +5,10 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use entity::{goods_category, merchant, merchant_community};
-use sea_orm::sea_query::Query;
+use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait,
+    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -181,6 +181,36 @@ pub fn active_ids() -> sea_orm::sea_query::SelectStatement {
         .column(merchant::Column::Id)
         .from(merchant::Entity)
         .and_where(merchant::Column::Status.eq(MerchantStatus::Active.as_str()))
+        .to_owned()
+}
+
+/// Ids of active merchants serving `community_id`, as a subquery: the
+/// community's few merchants are checked, not the whole active list built.
+pub fn active_serving(community_id: i64) -> sea_orm::sea_query::SelectStatement {
+    Query::select()
+        .column((
+            merchant_community::Entity,
+            merchant_community::Column::MerchantId,
+        ))
+        .from(merchant_community::Entity)
+        .inner_join(
+            merchant::Entity,
+            Expr::col((merchant::Entity, merchant::Column::Id)).equals((
+                merchant_community::Entity,
+                merchant_community::Column::MerchantId,
+            )),
+        )
+        .and_where(
+            Expr::col((
+                merchant_community::Entity,
+                merchant_community::Column::CommunityId,
+            ))
+            .eq(community_id),
+        )
+        .and_where(
+            Expr::col((merchant::Entity, merchant::Column::Status))
+                .eq(MerchantStatus::Active.as_str()),
+        )
         .to_owned()
 }
 
