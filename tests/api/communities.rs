@@ -230,12 +230,9 @@ async fn invalid_map_input_is_422_with_fields_and_writes_nothing() {
 /// with the in-process cache each instance has its own cache by design.
 #[tokio::test]
 async fn a_write_on_one_instance_invalidates_the_other_instances_cache() {
-    if crate::helpers::test_redis_url().is_none() {
-        eprintln!("skipped here: runs in the PostgreSQL + Redis pass (TEST_REDIS_URL)");
+    let Some((a, b)) = crate::helpers::two_instances_sharing_redis().await else {
         return;
-    }
-    let a = spawn_app().await;
-    let b = crate::helpers::spawn_sibling(&a).await;
+    };
     let platform = a.platform_admin().await;
     let (cid, gid, _) = a.community_with_building(&platform, "共享缓存社区").await;
     let before = b.get(&format!("/communities/{cid}"), None).await;

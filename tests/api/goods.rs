@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{Reply, TestApp, spawn_app, spawn_app_with, spawn_sibling, test_redis_url};
+use crate::helpers::{Reply, SharedMarket, TestApp, shared_market, spawn_app, spawn_app_with};
 
 fn ids(r: &Reply) -> Vec<i64> {
     r.body["items"]
@@ -690,15 +690,17 @@ async fn the_public_list_filters_searches_sorts_and_pages() {
 /// seen through the other at once.
 #[tokio::test]
 async fn goods_writes_on_one_instance_invalidate_the_other_instances_cache() {
-    if test_redis_url().is_none() {
-        eprintln!("skipped here: runs in the PostgreSQL + Redis pass (TEST_REDIS_URL)");
+    let Some(SharedMarket {
+        a,
+        b,
+        community_id: cid,
+        merchant_id: mid,
+        owner,
+        ..
+    }) = shared_market("shared-goods").await
+    else {
         return;
-    }
-    let a = spawn_app().await;
-    let b = spawn_sibling(&a).await;
-    let platform = a.platform_admin().await;
-    let (cid, _, _) = a.community_with_building(&platform, "共享社区").await;
-    let (mid, owner) = a.approved_merchant(&platform, &[cid], "shared-goods").await;
+    };
     let gid = a.create_goods(&owner, mid, json!({})).await["id"]
         .as_i64()
         .unwrap();
@@ -747,15 +749,16 @@ async fn goods_writes_on_one_instance_invalidate_the_other_instances_cache() {
 
 #[tokio::test]
 async fn reads_in_flight_on_another_instance_never_answer_from_before_a_finished_write() {
-    if test_redis_url().is_none() {
-        eprintln!("skipped here: runs in the PostgreSQL + Redis pass (TEST_REDIS_URL)");
+    let Some(SharedMarket {
+        a,
+        b,
+        merchant_id: mid,
+        owner,
+        ..
+    }) = shared_market("busy-goods").await
+    else {
         return;
-    }
-    let a = spawn_app().await;
-    let b = spawn_sibling(&a).await;
-    let platform = a.platform_admin().await;
-    let (cid, _, _) = a.community_with_building(&platform, "并发社区").await;
-    let (mid, owner) = a.approved_merchant(&platform, &[cid], "busy-goods").await;
+    };
     let gid = a.create_goods(&owner, mid, json!({})).await["id"]
         .as_i64()
         .unwrap();

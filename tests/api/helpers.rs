@@ -124,6 +124,46 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     spawn_with_settings(settings, wechat).await
 }
 
+/// Two API instances sharing one database and one Redis, for the tests of
+/// cross-instance cache invalidation. None (saying so) without Redis: with
+/// the in-process cache each instance has its own cache by design.
+pub async fn two_instances_sharing_redis() -> Option<(TestApp, TestApp)> {
+    if test_redis_url().is_none() {
+        eprintln!("skipped here: runs in the PostgreSQL + Redis pass (TEST_REDIS_URL)");
+        return None;
+    }
+    let a = spawn_app().await;
+    let b = spawn_sibling(&a).await;
+    Some((a, b))
+}
+
+/// Two instances sharing Redis, and an approved merchant of one community.
+pub struct SharedMarket {
+    pub a: TestApp,
+    pub b: TestApp,
+    pub platform: String,
+    pub community_id: i64,
+    pub merchant_id: i64,
+    pub owner: String,
+}
+
+pub async fn shared_market(merchant: &str) -> Option<SharedMarket> {
+    let (a, b) = two_instances_sharing_redis().await?;
+    let platform = a.platform_admin().await;
+    let (community_id, _, _) = a.community_with_building(&platform, "共享社区").await;
+    let (merchant_id, owner) = a
+        .approved_merchant(&platform, &[community_id], merchant)
+        .await;
+    Some(SharedMarket {
+        a,
+        b,
+        platform,
+        community_id,
+        merchant_id,
+        owner,
+    })
+}
+
 /// Starts another instance against the same database, cache and WeChat (a
 /// second API instance behind a load balancer).
 pub async fn spawn_sibling(app: &TestApp) -> TestApp {

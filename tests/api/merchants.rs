@@ -3,7 +3,7 @@
 use futures_util::future::join_all;
 use serde_json::json;
 
-use crate::helpers::{TestApp, spawn_app, spawn_app_with, spawn_sibling, test_redis_url};
+use crate::helpers::{SharedMarket, TestApp, shared_market, spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn a_resident_applies_and_an_admin_of_the_community_approves() {
@@ -734,15 +734,17 @@ async fn suspension_hides_the_merchant_its_goods_and_promotions_until_reinstated
 /// profile edits through one are seen through the other at once.
 #[tokio::test]
 async fn writes_on_one_instance_invalidate_the_other_instances_cache() {
-    if test_redis_url().is_none() {
-        eprintln!("skipped here: runs in the PostgreSQL + Redis pass (TEST_REDIS_URL)");
+    let Some(SharedMarket {
+        a,
+        b,
+        platform,
+        community_id: cid,
+        merchant_id: mid,
+        owner,
+    }) = shared_market("shared").await
+    else {
         return;
-    }
-    let a = spawn_app().await;
-    let b = spawn_sibling(&a).await;
-    let platform = a.platform_admin().await;
-    let (cid, _, _) = a.community_with_building(&platform, "共享社区").await;
-    let (mid, owner) = a.approved_merchant(&platform, &[cid], "shared").await;
+    };
     let gid = a.create_goods(&owner, mid, json!({})).await["id"]
         .as_i64()
         .unwrap();

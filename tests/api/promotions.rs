@@ -4,7 +4,7 @@
 use chrono::{Duration, Utc};
 use serde_json::json;
 
-use crate::helpers::{Reply, spawn_app, spawn_app_with, spawn_sibling, test_redis_url};
+use crate::helpers::{Reply, SharedMarket, shared_market, spawn_app, spawn_app_with};
 
 fn ids(r: &Reply) -> Vec<i64> {
     r.body["items"]
@@ -278,15 +278,17 @@ async fn a_promotion_appears_and_disappears_on_time_despite_the_cache() {
 
 #[tokio::test]
 async fn promotion_writes_on_one_instance_invalidate_the_other_instances_cache() {
-    if test_redis_url().is_none() {
-        eprintln!("skipped here: runs in the PostgreSQL + Redis pass (TEST_REDIS_URL)");
+    let Some(SharedMarket {
+        a,
+        b,
+        platform,
+        community_id: cid,
+        merchant_id: mid,
+        owner,
+    }) = shared_market("shared-promo").await
+    else {
         return;
-    }
-    let a = spawn_app().await;
-    let b = spawn_sibling(&a).await;
-    let platform = a.platform_admin().await;
-    let (cid, _, _) = a.community_with_building(&platform, "共享社区").await;
-    let (mid, owner) = a.approved_merchant(&platform, &[cid], "shared-promo").await;
+    };
     let list = format!("/promotions?community_id={cid}");
     assert_eq!(b.get(&list, None).await.body["total"], 0);
     let (s, e) = window(-60, 86400);

@@ -31,12 +31,6 @@ use crate::telemetry::Metrics;
 /// the body shares the text the cache holds.
 pub struct JsonText(pub Arc<str>);
 
-impl JsonText {
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
 impl From<String> for JsonText {
     fn from(text: String) -> Self {
         Self(Arc::from(text))
