@@ -656,7 +656,12 @@ async fn the_public_list_filters_searches_sorts_and_pages() {
         (ids(&p), p.body["total"].as_i64(), p.body["page"].as_i64()),
         (vec![rose], Some(4), Some(2))
     );
-    assert_eq!(get("page=9").await.body["items"], json!([]));
+    // Past the last page: no items, and still the total.
+    let past = get(&format!("community_id={c2}&page=9")).await;
+    assert_eq!(
+        (&past.body["items"], past.body["total"].as_i64()),
+        (&json!([]), Some(2))
+    );
 
     for bad in [
         "sort=cheapest",

@@ -5,10 +5,10 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use entity::{goods, goods_category, merchant};
-use sea_orm::sea_query::Query;
+use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult,
+    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, Set,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -17,7 +17,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult, ErrorCode, FieldError};
 use crate::merchants::fields;
-use crate::merchants::service::{self as merchants, active_ids, active_serving};
+use crate::merchants::service::{self as merchants};
 use crate::money::Money;
 use crate::pagination::{Page, Paged};
 use crate::time;
@@ -286,15 +286,19 @@ pub async fn categories(db: &impl ConnectionTrait) -> ApiResult<Vec<CategoryView
 
 /// On shelf, not deleted, of an active merchant (serving `community_id`).
 fn public_select(community_id: Option<i64>) -> Select<goods::Entity> {
-    let merchants = match community_id {
-        Some(cid) => active_serving(cid),
-        None => active_ids(),
-    };
-    goods::Entity::find()
+    let mut select = goods::Entity::find()
         .filter(goods::Column::OnShelf.eq(true))
-        .filter(goods::Column::DeletedAt.is_null())
-        .filter(goods::Column::MerchantId.in_subquery(merchants))
+        .filter(goods::Column::DeletedAt.is_null());
+    merchants::join_active(
+        QueryTrait::query(&mut select),
+        (goods::Entity, goods::Column::MerchantId),
+        community_id,
+    );
+    select
 }
+
+/// The column the page's rows carry the number of matching goods in.
+const TOTAL: &str = "total_matching";
 
 pub async fn list_public(
     db: &impl ConnectionTrait,
@@ -330,24 +334,31 @@ pub async fn list_public(
     if let Some(max) = f.max_fen {
         select = select.filter(goods::Column::PriceFen.lte(max));
     }
-    let total = select.clone().count(db).await?;
-    select = match f.sort {
-        GoodsSort::Newest => select.order_by_desc(goods::Column::CreatedAt),
-        GoodsSort::PriceAsc => select.order_by_asc(goods::Column::PriceFen),
-        GoodsSort::PriceDesc => select.order_by_desc(goods::Column::PriceFen),
-        GoodsSort::Sales => select.order_by_desc(goods::Column::Sales),
+    let sorted = match f.sort {
+        GoodsSort::Newest => select.clone().order_by_desc(goods::Column::CreatedAt),
+        GoodsSort::PriceAsc => select.clone().order_by_asc(goods::Column::PriceFen),
+        GoodsSort::PriceDesc => select.clone().order_by_desc(goods::Column::PriceFen),
+        GoodsSort::Sales => select.clone().order_by_desc(goods::Column::Sales),
     };
-    let rows = select
+    // The page and the number of matches in one query.
+    let page_query = sorted
         .order_by_desc(goods::Column::Id)
+        .column_as(Expr::cust("COUNT(*) OVER ()"), TOTAL)
         .offset(page.offset())
         .limit(page.page_size)
-        .all(db)
-        .await?;
-    Ok(Paged::new(
-        rows.into_iter().map(GoodsView::from).collect(),
-        page,
-        total,
-    ))
+        .build(db.get_database_backend());
+    let rows = db.query_all_raw(page_query).await?;
+    let total = match rows.first() {
+        Some(row) => u64::try_from(row.try_get::<i64>("", TOTAL)?).unwrap_or_default(),
+        None if page.offset() == 0 => 0,
+        // Past the last page: the count alone.
+        None => select.count(db).await?,
+    };
+    let items = rows
+        .iter()
+        .map(|row| goods::Model::from_query_result(row, "").map(GoodsView::from))
+        .collect::<Result<_, _>>()?;
+    Ok(Paged::new(items, page, total))
 }
 
 pub async fn get_public(db: &impl ConnectionTrait, id: i64) -> ApiResult<GoodsView> {

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use entity::{goods_category, merchant, merchant_community};
-use sea_orm::sea_query::{Expr, Query};
+use sea_orm::sea_query::{Expr, IntoColumnRef, Query, SelectStatement};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait,
     IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
@@ -184,34 +184,42 @@ pub fn active_ids() -> sea_orm::sea_query::SelectStatement {
         .to_owned()
 }
 
-/// Ids of active merchants serving `community_id`, as a subquery: the
-/// community's few merchants are checked, not the whole active list built.
-pub fn active_serving(community_id: i64) -> sea_orm::sea_query::SelectStatement {
-    Query::select()
-        .column((
-            merchant_community::Entity,
-            merchant_community::Column::MerchantId,
-        ))
-        .from(merchant_community::Entity)
+/// Joins `query`, whose rows carry a merchant id in `merchant_id`, to the
+/// merchant, keeping only rows of active merchants (serving `community_id`
+/// when given). A join lets the database start from the community's few
+/// merchants rather than check every row against a list.
+pub fn join_active(
+    query: &mut SelectStatement,
+    merchant_id: impl IntoColumnRef + Clone,
+    community_id: Option<i64>,
+) {
+    query
         .inner_join(
             merchant::Entity,
-            Expr::col((merchant::Entity, merchant::Column::Id)).equals((
-                merchant_community::Entity,
-                merchant_community::Column::MerchantId,
-            )),
-        )
-        .and_where(
-            Expr::col((
-                merchant_community::Entity,
-                merchant_community::Column::CommunityId,
-            ))
-            .eq(community_id),
+            Expr::col((merchant::Entity, merchant::Column::Id)).equals(merchant_id.clone()),
         )
         .and_where(
             Expr::col((merchant::Entity, merchant::Column::Status))
                 .eq(MerchantStatus::Active.as_str()),
-        )
-        .to_owned()
+        );
+    if let Some(community_id) = community_id {
+        query
+            .inner_join(
+                merchant_community::Entity,
+                Expr::col((
+                    merchant_community::Entity,
+                    merchant_community::Column::MerchantId,
+                ))
+                .equals(merchant_id),
+            )
+            .and_where(
+                Expr::col((
+                    merchant_community::Entity,
+                    merchant_community::Column::CommunityId,
+                ))
+                .eq(community_id),
+            );
+    }
 }
 
 /// Ids of merchants serving `community_id`, as a subquery.

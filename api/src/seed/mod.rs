@@ -15,7 +15,8 @@ use std::time::Instant;
 
 use entity::{building, community, grid, user};
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, Set,
 };
 
 use crate::auth::{Role, join_roles};
@@ -103,6 +104,11 @@ pub async fn run(db: &DatabaseConnection, scale: u32) -> ApiResult<Report> {
     market::seed(db, &plan, &mut report).await?;
     services::seed(db, &plan, &mut report).await?;
     notices::seed(db, &plan, &mut report).await?;
+    // Fresh planner statistics after a bulk load, so the first reads are
+    // planned for the data they find (autovacuum would get there later).
+    if db.get_database_backend() == DbBackend::Postgres {
+        db.execute_unprepared("ANALYZE").await?;
+    }
     Ok(report)
 }
 
