@@ -9,11 +9,11 @@ use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::prelude::async_trait::async_trait;
-use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
-    DbErr, ExecResult, QueryResult, SqlErr, SqliteTransactionMode, Statement, TransactionOptions,
-    TransactionTrait,
+    DbErr, ExecResult, QueryResult, SqlErr, SqliteTransactionMode, SqlxSqliteConnector, Statement,
+    TransactionOptions, TransactionTrait,
 };
 use secrecy::ExposeSecret;
 use tokio::sync::OwnedMutexGuard;
@@ -51,13 +51,13 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<DatabaseConnection, 
 /// busy handler that sleeps 1, 2, 5 ... 100 ms between tries: under load a
 /// writer can lose many rounds and wait hundreds of milliseconds. So on SQLite
 /// writers first queue in-process, first come first served, for the file's
-/// write gate, and then begin `IMMEDIATE`, taking the write lock before the
-/// first read. On PostgreSQL it is a plain transaction; the database orders
-/// concurrent writers itself.
+/// write gate, and then begin `IMMEDIATE` on the file's one writing
+/// connection, taking the write lock before the first read. On PostgreSQL it
+/// is a plain transaction; the database orders concurrent writers itself.
 pub struct WriteTxn {
     // Dropped first: the transaction ends before the gate opens.
     txn: DatabaseTransaction,
-    _gate: Option<OwnedMutexGuard<()>>,
+    _gate: Option<OwnedMutexGuard<Option<DatabaseConnection>>>,
 }
 
 pub async fn begin_write(db: &DatabaseConnection) -> Result<WriteTxn, DbErr> {
@@ -67,8 +67,12 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<WriteTxn, DbErr> {
             _gate: None,
         });
     }
-    let gate = sqlite_gate(db).lock_owned().await;
-    let txn = db
+    let mut gate = sqlite_gate(db).lock_owned().await;
+    let writer = match &*gate {
+        Some(writer) => writer.clone(),
+        None => gate.insert(writer_for(db).await?).clone(),
+    };
+    let txn = writer
         .begin_with_options(TransactionOptions {
             sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
             ..Default::default()
@@ -80,10 +84,12 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<WriteTxn, DbErr> {
     })
 }
 
-/// One gate per database file, shared by every pool on it in this process.
-fn sqlite_gate(db: &DatabaseConnection) -> Arc<tokio::sync::Mutex<()>> {
-    static GATES: LazyLock<Mutex<HashMap<PathBuf, Arc<tokio::sync::Mutex<()>>>>> =
-        LazyLock::new(Mutex::default);
+/// The gate of each database file, shared by every pool on it in this
+/// process, and behind it the file's writing connection (made on first use).
+type Gate = Arc<tokio::sync::Mutex<Option<DatabaseConnection>>>;
+
+fn sqlite_gate(db: &DatabaseConnection) -> Gate {
+    static GATES: LazyLock<Mutex<HashMap<PathBuf, Gate>>> = LazyLock::new(Mutex::default);
     let file = db
         .get_sqlite_connection_pool()
         .connect_options()
@@ -93,6 +99,27 @@ fn sqlite_gate(db: &DatabaseConnection) -> Arc<tokio::sync::Mutex<()>> {
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     gates.entry(file).or_default().clone()
+}
+
+/// One connection that every write transaction on the file runs on: write
+/// statements (a batch insert is a statement per batch size) are prepared
+/// and cached once rather than on every pooled connection, and writers never
+/// wait for a connection the readers hold. An in-memory database has no file
+/// to open twice; it writes through its own pool.
+async fn writer_for(db: &DatabaseConnection) -> Result<DatabaseConnection, DbErr> {
+    let options = db.get_sqlite_connection_pool().connect_options();
+    if options.get_filename() == std::path::Path::new(":memory:") {
+        return Ok(db.clone());
+    }
+    let pool = SqlitePoolOptions::new()
+        .max_connections(1)
+        .min_connections(1)
+        .idle_timeout(None)
+        .max_lifetime(None)
+        .connect_with((*options).clone())
+        .await
+        .map_err(|e| DbErr::Custom(format!("cannot open the SQLite writer: {e}")))?;
+    Ok(SqlxSqliteConnector::from_sqlx_sqlite_pool(pool))
 }
 
 impl WriteTxn {
