@@ -33,6 +33,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     pub wechat: WechatClient,
     pub jwt: JwtKeys,
+    /// Writes each campaign's orders in batches.
+    pub order_desk: group_buys::desk::OrderDesk,
     pub routes: RouteTable,
     pub openapi_yaml: String,
 }
@@ -113,12 +115,14 @@ impl Application {
         let wechat = WechatClient::new(&settings.wechat, cache.clone(), metrics.clone())?;
         let jwt = JwtKeys::new(&settings.auth.jwt_secret, settings.auth.access_ttl_secs);
         let spec = spec();
+        let order_desk = group_buys::desk::OrderDesk::new(db.clone(), cache.clone());
         let state = web::Data::new(AppState {
             db,
             cache,
             metrics,
             wechat,
             jwt,
+            order_desk,
             routes: RouteTable::from_spec(&spec),
             openapi_yaml: openapi::to_yaml(&spec),
             settings: Arc::new(settings),

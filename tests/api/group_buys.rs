@@ -878,6 +878,10 @@ async fn a_suspended_merchants_campaigns_vanish_and_take_no_orders() {
         app.get(&format!("/group-buys/{id}"), None).await.status,
         200
     );
+    // An order before: the campaign as orders see it is cached now.
+    let path = format!("/group-buys/{id}/orders");
+    let first = app.post(&path, Some(&a), json!({ "quantity": 1 })).await;
+    assert_eq!(first.status, 201, "{}", first.text);
     let admin = app.community_admin(&m.platform, &[m.community_id]).await;
     let s = app
         .call(
@@ -901,14 +905,9 @@ async fn a_suspended_merchants_campaigns_vanish_and_take_no_orders() {
         .body["total"],
         0
     );
-    let r = app
-        .post(
-            &format!("/group-buys/{id}/orders"),
-            Some(&a),
-            json!({ "quantity": 1 }),
-        )
-        .await;
-    assert_eq!(r.status, 404);
+    let r = app.post(&path, Some(&a), json!({ "quantity": 1 })).await;
+    assert_eq!((r.status.as_u16(), r.code()), (404, "GROUP_BUY_NOT_FOUND"));
+    assert_eq!(app.get("/me/orders", Some(&a)).await.body["total"], 1);
     let back = app
         .call(
             Method::POST,
@@ -922,6 +921,8 @@ async fn a_suspended_merchants_campaigns_vanish_and_take_no_orders() {
         app.get(&format!("/group-buys/{id}"), None).await.status,
         200
     );
+    let again = app.post(&path, Some(&a), json!({ "quantity": 1 })).await;
+    assert_eq!(again.status, 201, "{}", again.text);
 }
 
 #[tokio::test]
@@ -1056,4 +1057,167 @@ async fn the_same_idempotency_key_ten_times_at_once_makes_one_order() {
         .await;
     assert_eq!(fresh.status, 201);
     assert_eq!(app.get("/me/orders", Some(&a)).await.body["total"], 2);
+}
+
+#[tokio::test]
+async fn residents_ordering_past_their_limit_at_once_get_exactly_the_limit() {
+    // Orders of one campaign are written in batches: some of each batch
+    // within their limit, some past it, some retries of a key. Every order
+    // must come out as if placed one by one.
+    let app = quiet_app().await;
+    let m = market(&app, 200).await;
+    let id = open_campaign(&app, &m, 200, 1, 3).await;
+    let mut residents = Vec::new();
+    for i in 0..12 {
+        residents.push(neighbour(&app, &m, &format!("eager-{i}")).await);
+    }
+    let url = app.url(&format!("/group-buys/{id}/orders"));
+    // Each resident sends 4 orders with 4 keys, and the first key twice.
+    let requests: Vec<(usize, String)> = (0..12)
+        .flat_map(|r| {
+            [0, 0, 1, 2, 3]
+                .into_iter()
+                .map(move |k| (r, format!("eager-{r}-{k}")))
+        })
+        .collect();
+    let replies = futures_util::future::join_all(requests.iter().map(|(r, key)| {
+        app.send(
+            app.client
+                .post(&url)
+                .bearer_auth(&residents[*r])
+                .header("Idempotency-Key", key)
+                .json(&json!({ "quantity": 1 })),
+        )
+    }))
+    .await;
+
+    let mut placed_per_resident = vec![std::collections::HashSet::new(); 12];
+    for ((r, key), reply) in requests.iter().zip(&replies) {
+        match reply.status.as_u16() {
+            201 => {
+                placed_per_resident[*r].insert(reply.body["order_no"].as_str().unwrap().to_owned());
+            }
+            409 => assert_eq!(reply.code(), "PER_USER_LIMIT", "{key}"),
+            other => panic!("{key}: {other} {}", reply.text),
+        }
+    }
+    for (r, placed) in placed_per_resident.iter().enumerate() {
+        assert_eq!(placed.len(), 3, "resident {r}: {placed:?}");
+        let mine = app.get("/me/orders", Some(&residents[r])).await;
+        assert_eq!(mine.body["total"], 3, "resident {r}");
+        let listed: std::collections::HashSet<String> = mine.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["order_no"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(&listed, placed, "resident {r}");
+    }
+    // The two sends of a key got one answer, and a retry now gets it again.
+    for ((r, key), reply) in requests.iter().zip(&replies) {
+        let again = app
+            .send(
+                app.client
+                    .post(&url)
+                    .bearer_auth(&residents[*r])
+                    .header("Idempotency-Key", key)
+                    .json(&json!({ "quantity": 1 })),
+            )
+            .await;
+        assert_eq!(
+            (again.status, &again.body),
+            (reply.status, &reply.body),
+            "{key}"
+        );
+    }
+    let gb = app.get(&format!("/group-buys/{id}"), None).await;
+    assert_eq!(
+        (
+            gb.body["ordered_quantity"].as_i64(),
+            gb.body["orders_count"].as_i64(),
+            gb.body["remaining_quantity"].as_i64()
+        ),
+        (Some(36), Some(36), Some(164))
+    );
+    let orders = app
+        .get(
+            &format!(
+                "/merchants/{}/orders?group_buy_id={id}&page_size=100",
+                m.merchant_id
+            ),
+            Some(&m.owner),
+        )
+        .await;
+    assert_eq!(orders.body["total"], 36);
+}
+
+#[tokio::test]
+async fn an_order_key_past_its_retention_is_fresh_and_one_in_progress_is_refused() {
+    use sea_orm::{ActiveModelTrait, Set};
+
+    let app = quiet_app().await;
+    let m = market(&app, 20).await;
+    let id = open_campaign(&app, &m, 20, 1, 5).await;
+    let a = neighbour(&app, &m, "a").await;
+    let user_id = app.get("/me", Some(&a)).await.body["id"].as_i64().unwrap();
+    let same_request = yizhan::idempotency::fingerprint(
+        &format!("POST /group-buys/{id}/orders"),
+        &yizhan::group_buys::orders::NewOrder { quantity: 1 },
+    );
+    let plant = |key: &'static str, hash: String, state: &'static str, age: chrono::TimeDelta| {
+        entity::idempotency_key::ActiveModel {
+            user_id: Set(user_id),
+            key: Set(key.to_owned()),
+            request_hash: Set(hash),
+            state: Set(state.to_owned()),
+            response_status: Set(Some(409)),
+            response_body: Set(Some(r#"{"error":{"code":"SOLD_OUT"}}"#.to_owned())),
+            created_at: Set(yizhan::time::now() - age),
+            ..Default::default()
+        }
+        .insert(&app.db)
+    };
+    plant(
+        "old",
+        "another request".to_owned(),
+        "completed",
+        chrono::TimeDelta::hours(25),
+    )
+    .await
+    .unwrap();
+    plant(
+        "busy",
+        same_request,
+        "in_progress",
+        chrono::TimeDelta::zero(),
+    )
+    .await
+    .unwrap();
+    let url = app.url(&format!("/group-buys/{id}/orders"));
+    let order = |key: &'static str| {
+        app.send(
+            app.client
+                .post(&url)
+                .bearer_auth(&a)
+                .header("Idempotency-Key", key)
+                .json(&json!({ "quantity": 1 })),
+        )
+    };
+    let old = order("old").await;
+    assert_eq!(old.status, 201, "{}", old.text);
+    let busy = order("busy").await;
+    assert_eq!(
+        (busy.status.as_u16(), busy.code()),
+        (409, "IDEMPOTENCY_IN_PROGRESS")
+    );
+    let mine = app.get("/me/orders", Some(&a)).await;
+    assert_eq!(mine.body["total"], 1);
+    assert_eq!(mine.body["items"][0]["order_no"], old.body["order_no"]);
+    // The old key now holds the new answer.
+    let again = order("old").await;
+    assert_eq!((again.status, &again.body), (old.status, &old.body));
+    assert_eq!(
+        app.get(&format!("/group-buys/{id}"), None).await.body["ordered_quantity"],
+        1
+    );
 }

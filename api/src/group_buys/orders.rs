@@ -5,10 +5,10 @@ use actix_web::http::StatusCode;
 use chrono::{DateTime, Utc};
 use entity::{group_buy, group_buy_participant, order, user};
 use rand::Rng;
-use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::sea_query::{Alias, Expr, OnConflict};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, ExprTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, ExprTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -139,27 +139,32 @@ fn new_pickup_code() -> String {
     format!("{:08}", rand::rng().random_range(0..100_000_000u32))
 }
 
-/// Places an order in the attempt's write transaction: the per-user limit and
-/// the campaign's remaining quantity are checked and taken by conditional
-/// writes, so concurrent orders can neither oversell nor exceed a limit. The
-/// campaign row, which every order of a hot campaign updates, is written last,
-/// after the idempotent answer is saved, so that PostgreSQL holds its lock
-/// only until the commit.
-///
-/// `gb` is the campaign as read before the transaction (so that SQLite's
-/// single writer does not wait on reads); whatever may have changed since,
-/// its state, window and remaining quantity, is checked again by the writes.
-pub async fn place(
-    attempt: &mut Attempt,
+/// An order that passed every check made before writing, ready to be
+/// written alone ([`place`]) or with others (`desk`).
+pub struct Ticket {
+    pub user_id: i64,
+    pub group_buy_id: i64,
+    pub merchant_id: i64,
+    pub per_user_limit: i64,
+    pub quantity: i64,
+    pub unit_price: Money,
+    pub amount: Money,
+    pub provider: Provider,
+    pub payment_timeout_secs: i64,
+}
+
+/// Checks an order against the campaign as read before writing (perhaps
+/// from the cache): quantity within the per-user limit, the resident's
+/// community, the campaign ongoing. Its terms never change once it is
+/// opened; what may change, its state and remaining quantity, is checked
+/// again by the writes.
+pub fn ticket(
+    gb: &service::GroupBuyView,
     me: &AuthUser,
-    gb: ApiResult<service::GroupBuyView>,
     quantity: i64,
     provider: Provider,
     payment_timeout_secs: i64,
-) -> ApiResult<OrderView> {
-    let gb = gb?;
-    let group_buy_id = gb.id;
-    let txn = attempt.txn();
+) -> ApiResult<Ticket> {
     if quantity < 1 || quantity > gb.per_user_limit {
         return Err(ApiError::field(
             "quantity",
@@ -172,70 +177,119 @@ pub async fn place(
             return Err(ApiError::new(ErrorCode::Forbidden).message("该团购不面向您所在的社区"));
         }
     }
+    // By the clock now: the view may have been read a few seconds ago.
     let now = time::now();
-    if gb.status != "ongoing" {
+    let open = matches!(gb.status.as_str(), "upcoming" | "ongoing" | "settling");
+    if !(open && gb.starts_at <= now && now < gb.ends_at) {
         return Err(ErrorCode::NotOngoing.into());
     }
-
-    // The resident's running total, within the limit or not at all.
-    let mine = (
-        group_buy_participant::Entity,
-        group_buy_participant::Column::Quantity,
-    );
-    let within_limit = group_buy_participant::Entity::insert(group_buy_participant::ActiveModel {
-        group_buy_id: Set(group_buy_id),
-        user_id: Set(me.id()),
-        quantity: Set(quantity),
-    })
-    .on_conflict(
-        OnConflict::columns([
-            group_buy_participant::Column::GroupBuyId,
-            group_buy_participant::Column::UserId,
-        ])
-        .value(
-            group_buy_participant::Column::Quantity,
-            Expr::col(mine).add(quantity),
-        )
-        .action_and_where(Expr::col(mine).add(quantity).lte(gb.per_user_limit))
-        .to_owned(),
-    )
-    .exec_without_returning(txn)
-    .await?;
-    if within_limit != 1 {
-        return Err(ErrorCode::PerUserLimit.into());
-    }
-    let unit = gb.group_price;
-    let amount = unit
+    let amount = gb
+        .group_price
         .times(quantity)
         .ok_or_else(|| ApiError::field("quantity", "金额过大"))?;
-    let saved = order::ActiveModel {
-        order_no: Set(new_order_no(now)),
-        group_buy_id: Set(group_buy_id),
-        merchant_id: Set(gb.merchant_id),
-        user_id: Set(me.id()),
-        quantity: Set(quantity),
-        unit_price_fen: Set(unit.fen()),
-        amount_fen: Set(amount.fen()),
-        status: Set(provider.initial_status().to_owned()),
-        payment_provider: Set(provider.as_str().to_owned()),
-        expires_at: Set((provider.initial_status() == "pending_payment")
-            .then(|| now + chrono::Duration::seconds(payment_timeout_secs))),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
+    Ok(Ticket {
+        user_id: me.id(),
+        group_buy_id: gb.id,
+        merchant_id: gb.merchant_id,
+        per_user_limit: gb.per_user_limit,
+        quantity,
+        unit_price: gb.group_price,
+        amount,
+        provider,
+        payment_timeout_secs,
+    })
+}
+
+impl Ticket {
+    /// The resident's participation, added to their running total if it
+    /// stays within the limit (the conflict update's condition).
+    pub(super) fn participation(&self) -> group_buy_participant::ActiveModel {
+        group_buy_participant::ActiveModel {
+            group_buy_id: Set(self.group_buy_id),
+            user_id: Set(self.user_id),
+            quantity: Set(self.quantity),
+        }
     }
-    .insert(txn)
-    .await?;
-    let placed = OrderView::from_model(&saved, true);
-    let answer = serde_json::to_value(&placed).map_err(ApiError::internal)?;
-    if !attempt
-        .save_answer_early(StatusCode::CREATED, &answer)
-        .await?
-    {
-        // The same key won meanwhile; `finish` answers with its answer.
-        return Err(ErrorCode::IdempotencyInProgress.into());
+
+    /// The order row and the answer its resident gets.
+    pub(super) fn order(&self, now: DateTime<Utc>) -> (order::ActiveModel, OrderView) {
+        let status = self.provider.initial_status();
+        let order_no = new_order_no(now);
+        let row = order::ActiveModel {
+            order_no: Set(order_no.clone()),
+            group_buy_id: Set(self.group_buy_id),
+            merchant_id: Set(self.merchant_id),
+            user_id: Set(self.user_id),
+            quantity: Set(self.quantity),
+            unit_price_fen: Set(self.unit_price.fen()),
+            amount_fen: Set(self.amount.fen()),
+            status: Set(status.to_owned()),
+            payment_provider: Set(self.provider.as_str().to_owned()),
+            expires_at: Set((status == "pending_payment")
+                .then(|| now + chrono::Duration::seconds(self.payment_timeout_secs))),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        };
+        let view = OrderView {
+            order_no,
+            group_buy_id: self.group_buy_id,
+            quantity: self.quantity,
+            unit_price: self.unit_price,
+            amount: self.amount,
+            status: status.to_owned(),
+            payment_provider: self.provider.as_str().to_owned(),
+            pickup_code: None,
+            created_at: now,
+        };
+        (row, view)
     }
-    let txn = attempt.txn();
+}
+
+/// Adds residents' quantities to their running totals in one statement;
+/// a resident whose total would pass the limit is left as they were.
+/// Returns the residents whose quantity was added.
+pub(super) async fn join(
+    txn: &impl ConnectionTrait,
+    per_user_limit: i64,
+    tickets: impl IntoIterator<Item = &Ticket>,
+) -> ApiResult<Vec<i64>> {
+    let mine = Expr::col((
+        group_buy_participant::Entity,
+        group_buy_participant::Column::Quantity,
+    ));
+    let theirs = Expr::col((
+        Alias::new("excluded"),
+        group_buy_participant::Column::Quantity,
+    ));
+    let joined =
+        group_buy_participant::Entity::insert_many(tickets.into_iter().map(Ticket::participation))
+            .on_conflict(
+                OnConflict::columns([
+                    group_buy_participant::Column::GroupBuyId,
+                    group_buy_participant::Column::UserId,
+                ])
+                .value(
+                    group_buy_participant::Column::Quantity,
+                    mine.clone().add(theirs.clone()),
+                )
+                .action_and_where(mine.add(theirs).lte(per_user_limit))
+                .to_owned(),
+            )
+            .exec_with_returning(txn)
+            .await?;
+    Ok(joined.into_iter().map(|p| p.user_id).collect())
+}
+
+/// Takes `quantity` over `orders` orders from an open, ongoing campaign if
+/// that much remains; false when it does not (or the campaign closed).
+pub(super) async fn take(
+    txn: &impl ConnectionTrait,
+    group_buy_id: i64,
+    quantity: i64,
+    orders: i64,
+    now: DateTime<Utc>,
+) -> ApiResult<bool> {
     let taken = group_buy::Entity::update_many()
         .col_expr(
             group_buy::Column::OrderedQuantity,
@@ -243,7 +297,7 @@ pub async fn place(
         )
         .col_expr(
             group_buy::Column::OrdersCount,
-            Expr::col(group_buy::Column::OrdersCount).add(1),
+            Expr::col(group_buy::Column::OrdersCount).add(orders),
         )
         .filter(group_buy::Column::Id.eq(group_buy_id))
         .filter(group_buy::Column::State.eq(OPEN))
@@ -256,8 +310,50 @@ pub async fn place(
         )
         .exec(txn)
         .await?;
-    if taken.rows_affected != 1 {
-        let current = service::find(txn, group_buy_id).await?;
+    Ok(taken.rows_affected == 1)
+}
+
+/// Places one order in the attempt's write transaction: the per-user limit
+/// and the campaign's remaining quantity are checked and taken by
+/// conditional writes, so concurrent orders can neither oversell nor exceed
+/// a limit. The campaign row, which every order of a hot campaign updates,
+/// is written last, after the idempotent answer is saved, so that PostgreSQL
+/// holds its lock only until the commit. Most orders are placed in batches
+/// by the `desk`; this is the way for those a batch could not place, and the
+/// one that answers with the exact error.
+///
+/// `gb` is the campaign as read before the transaction (so that SQLite's
+/// single writer does not wait on reads); whatever may have changed since,
+/// its state, window and remaining quantity, is checked again by the writes.
+pub async fn place(
+    attempt: &mut Attempt,
+    me: &AuthUser,
+    gb: ApiResult<service::GroupBuyView>,
+    quantity: i64,
+    provider: Provider,
+    payment_timeout_secs: i64,
+) -> ApiResult<OrderView> {
+    let t = ticket(&gb?, me, quantity, provider, payment_timeout_secs)?;
+    let now = time::now();
+    let txn = attempt.txn();
+    if join(txn, t.per_user_limit, [&t]).await?.is_empty() {
+        return Err(ErrorCode::PerUserLimit.into());
+    }
+    let (row, placed) = t.order(now);
+    order::Entity::insert(row)
+        .exec_without_returning(txn)
+        .await?;
+    let answer = serde_json::to_value(&placed).map_err(ApiError::internal)?;
+    if !attempt
+        .save_answer_early(StatusCode::CREATED, &answer)
+        .await?
+    {
+        // The same key won meanwhile; `finish` answers with its answer.
+        return Err(ErrorCode::IdempotencyInProgress.into());
+    }
+    let txn = attempt.txn();
+    if !take(txn, t.group_buy_id, t.quantity, 1, now).await? {
+        let current = service::find(txn, t.group_buy_id).await?;
         let ongoing = current.state == OPEN && current.starts_at <= now && current.ends_at > now;
         return Err(if ongoing {
             ErrorCode::SoldOut

@@ -8,6 +8,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use super::desk::Outcome;
 use super::market;
 use super::orders::{
     self, MerchantOrderQuery, MerchantOrderView, NewOrder, OrderQuery, OrderView, PickupRequest,
@@ -18,12 +19,23 @@ use crate::auth::{AuthUser, Role};
 use crate::cache::JsonText;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::Json;
-use crate::idempotency::{self, Begun};
+use crate::idempotency::{self, Checked, Claim};
 use crate::pagination::{Page, PageParams, Paged};
 use crate::startup::AppState;
 
 /// Cache keys of public group-buy reads start with this.
 pub const CACHE_PREFIX: &str = "group_buys:";
+/// Cache keys of the campaigns as orders are checked against them (terms
+/// that never change once opened, and visibility): dropped when a campaign
+/// or its merchant changes state, not by every order as the public reads
+/// are.
+pub const TERMS_PREFIX: &str = "group_buy_terms:";
+
+/// Drops every cached group-buy read, the terms orders check included.
+pub async fn invalidate_all(cache: &crate::cache::Cache) {
+    cache.delete_prefix(CACHE_PREFIX).await;
+    cache.delete_prefix(TERMS_PREFIX).await;
+}
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_group_buys)
@@ -96,14 +108,21 @@ async fn list_group_buys(
 #[get("/group-buys/{id}")]
 async fn get_group_buy(state: web::Data<AppState>, id: web::Path<i64>) -> ApiResult<JsonText> {
     let id = id.into_inner();
-    let key = format!("{CACHE_PREFIX}detail:{id}");
     let db = &state.db;
     state
         .cache
-        .get_or_load_json(&key, ttl(&state).min(Duration::from_secs(5)), || {
+        .get_or_load_json(&detail_key(id), detail_ttl(&state), || {
             service::get_public(db, id)
         })
         .await
+}
+
+fn detail_key(id: i64) -> String {
+    format!("{CACHE_PREFIX}detail:{id}")
+}
+
+fn detail_ttl(state: &AppState) -> Duration {
+    ttl(state).min(Duration::from_secs(5))
 }
 
 /// Open a campaign on the merchant's own on-shelf goods; reserves `total_quantity` of its stock.
@@ -154,7 +173,7 @@ async fn cancel_group_buy(
     id: web::Path<i64>,
 ) -> ApiResult<web::Json<GroupBuyView>> {
     let cancelled = service::cancel(&state.db, &me, id.into_inner()).await?;
-    state.cache.delete_prefix(CACHE_PREFIX).await;
+    invalidate_all(&state.cache).await;
     Ok(web::Json(cancelled))
 }
 
@@ -189,23 +208,38 @@ async fn place_order(
     let id = id.into_inner();
     let body = body.0;
     let fingerprint = idempotency::fingerprint(&format!("POST /group-buys/{id}/orders"), &body);
-    // Read before the write transaction; a replay ignores it.
-    let gb = service::get_public(&state.db, id).await;
-    let mut attempt =
-        match idempotency::begin(&state.db, me.id(), key.as_deref(), &fingerprint).await? {
-            Begun::Replay(status, json) => return Ok(HttpResponse::build(status).json(json)),
-            Begun::Fresh(attempt) => attempt,
-        };
-    let placed = orders::place(
-        &mut attempt,
-        &me,
-        gb,
-        body.quantity,
-        state.default_provider(),
-        state.settings.payments.payment_timeout_secs,
-    )
-    .await
-    .and_then(|placed| Ok((StatusCode::CREATED, serde_json::to_value(placed)?)));
+    // Read before the write transaction, from the cache (fresh after every
+    // change of the campaign's or its merchant's state); a replay ignores it.
+    let db = &state.db;
+    let gb = state
+        .cache
+        .get_or_load(&format!("{TERMS_PREFIX}{id}"), ttl(&state), || {
+            service::get_public(db, id)
+        })
+        .await;
+    let provider = state.default_provider();
+    let timeout = state.settings.payments.payment_timeout_secs;
+    // The desk writes it with the campaign's other orders, its key checked by
+    // the unique index. What the desk cannot place, and what fails the
+    // checks, has its key looked up and is placed alone for its exact answer.
+    if let Ok(ticket) = gb
+        .as_ref()
+        .map_err(|_| ())
+        .and_then(|gb| orders::ticket(gb, &me, body.quantity, provider, timeout).map_err(|_| ()))
+    {
+        let claim = Claim::new(me.id(), key.as_deref(), &fingerprint);
+        if let Outcome::Placed(placed) = state.order_desk.place(ticket, claim).await? {
+            return Ok(HttpResponse::Created().json(placed));
+        }
+    }
+    let claim = match idempotency::check(&state.db, me.id(), key.as_deref(), &fingerprint).await? {
+        Checked::Replay(status, json) => return Ok(HttpResponse::build(status).json(json)),
+        Checked::Fresh(claim) => claim,
+    };
+    let mut attempt = claim.begin(&state.db).await?;
+    let placed = orders::place(&mut attempt, &me, gb, body.quantity, provider, timeout)
+        .await
+        .and_then(|placed| Ok((StatusCode::CREATED, serde_json::to_value(placed)?)));
     let (status, json) = attempt.finish(&state.db, placed).await?;
     // After the commit, so no read can cache the progress from before it.
     state.cache.delete_prefix(CACHE_PREFIX).await;

@@ -144,7 +144,9 @@ async fn settle_one(
 pub async fn sweep(db: &DatabaseConnection, cache: &Cache) -> ApiResult<Vec<Settled>> {
     let expired = super::orders::expire_overdue(db, time::now()).await?;
     let settled = settle_due_group_buys(db).await?;
-    if !settled.is_empty() || expired > 0 {
+    if !settled.is_empty() {
+        super::routes::invalidate_all(cache).await;
+    } else if expired > 0 {
         cache.delete_prefix(super::routes::CACHE_PREFIX).await;
     }
     Ok(settled)

@@ -23,12 +23,14 @@
 //! let (status, body) = attempt.finish(&state.db, result).await?;
 //! ```
 
+use std::collections::HashSet;
 use std::time::Duration;
 
 use actix_web::HttpRequest;
 use actix_web::http::StatusCode;
 use chrono::TimeDelta;
 use entity::idempotency_key;
+use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
     QueryFilter, Set,
@@ -125,21 +127,100 @@ pub async fn begin(
     key: Option<&str>,
     fingerprint: &str,
 ) -> ApiResult<Begun> {
-    let key = key.map(|key| Key {
-        user_id,
-        key: key.to_owned(),
-        fingerprint: fingerprint.to_owned(),
-    });
-    if let Some(k) = &key
+    Ok(match check(db, user_id, key, fingerprint).await? {
+        Checked::Replay(status, body) => Begun::Replay(status, body),
+        Checked::Fresh(claim) => Begun::Fresh(claim.begin(db).await?),
+    })
+}
+
+/// What `check` found.
+pub enum Checked {
+    /// A request with this key already finished: its answer, to send again.
+    Replay(StatusCode, Value),
+    /// This request is to do the work, its answer saved under the claim.
+    Fresh(Claim),
+}
+
+/// The key (if any) a request's answer is to be saved under. From
+/// [`check`], once no answer was found for the key; or made directly with
+/// [`Claim::new`] by work whose batch saves answers with [`save_all`], where a
+/// key already taken shows up as a conflict (and the request then goes
+/// through [`check`]).
+pub struct Claim(Option<Key>);
+
+impl Claim {
+    pub fn new(user_id: i64, key: Option<&str>, fingerprint: &str) -> Self {
+        Claim(key.map(|key| Key {
+            user_id,
+            key: key.to_owned(),
+            fingerprint: fingerprint.to_owned(),
+        }))
+    }
+}
+
+/// Looks up the answer of a finished request with this key, without
+/// beginning any transaction.
+pub async fn check(
+    db: &DatabaseConnection,
+    user_id: i64,
+    key: Option<&str>,
+    fingerprint: &str,
+) -> ApiResult<Checked> {
+    let claim = Claim::new(user_id, key, fingerprint);
+    if let Some(k) = &claim.0
         && let Recorded::Answer(status, body) = recorded(db, k).await?
     {
-        return Ok(Begun::Replay(status, body));
+        return Ok(Checked::Replay(status, body));
     }
-    Ok(Begun::Fresh(Attempt {
-        txn: begin_write(db).await?,
-        key,
-        early: Early::NotYet,
-    }))
+    Ok(Checked::Fresh(claim))
+}
+
+impl Claim {
+    /// Begins the write transaction of the attempt.
+    pub async fn begin(self, db: &DatabaseConnection) -> ApiResult<Attempt> {
+        Ok(Attempt {
+            txn: begin_write(db).await?,
+            key: self.0,
+            early: Early::NotYet,
+        })
+    }
+}
+
+/// Inserts the answers of a batch of work, at most one claim per user,
+/// under their claims' keys (claims without a key are skipped), in the
+/// batch's transaction. Returns the users whose key was taken already: the
+/// batch is then to be rolled back and done again without them.
+pub async fn save_all<'a>(
+    conn: &impl ConnectionTrait,
+    answers: impl IntoIterator<Item = (&'a Claim, StatusCode, &'a Value)>,
+) -> ApiResult<HashSet<i64>> {
+    let now = time::now();
+    let rows: Vec<_> = answers
+        .into_iter()
+        .filter_map(|(claim, status, body)| claim.0.as_ref().map(|k| record(k, status, body, now)))
+        .collect();
+    let mut taken: HashSet<i64> = rows
+        .iter()
+        .filter_map(|row| row.user_id.try_as_ref().copied())
+        .collect();
+    if rows.is_empty() {
+        return Ok(taken);
+    }
+    let saved = idempotency_key::Entity::insert_many(rows)
+        .on_conflict(
+            OnConflict::columns([
+                idempotency_key::Column::UserId,
+                idempotency_key::Column::Key,
+            ])
+            .do_nothing()
+            .to_owned(),
+        )
+        .exec_with_returning(conn)
+        .await?;
+    for row in saved {
+        taken.remove(&row.user_id);
+    }
+    Ok(taken)
 }
 
 /// The answer recorded for `k`; a record past its retention, or left in
@@ -256,22 +337,29 @@ async fn save(
     status: StatusCode,
     body: &Value,
 ) -> ApiResult<bool> {
-    let inserted = idempotency_key::ActiveModel {
+    match record(k, status, body, time::now()).insert(conn).await {
+        Ok(_) => Ok(true),
+        Err(err) if crate::db::is_duplicate(&err) => Ok(false),
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// The completed record of an answer.
+fn record(
+    k: &Key,
+    status: StatusCode,
+    body: &Value,
+    now: chrono::DateTime<chrono::Utc>,
+) -> idempotency_key::ActiveModel {
+    idempotency_key::ActiveModel {
         user_id: Set(k.user_id),
         key: Set(k.key.clone()),
         request_hash: Set(k.fingerprint.clone()),
         state: Set(COMPLETED.to_owned()),
         response_status: Set(Some(i32::from(status.as_u16()))),
         response_body: Set(Some(body.to_string())),
-        created_at: Set(time::now()),
+        created_at: Set(now),
         ..Default::default()
-    }
-    .insert(conn)
-    .await;
-    match inserted {
-        Ok(_) => Ok(true),
-        Err(err) if crate::db::is_duplicate(&err) => Ok(false),
-        Err(err) => Err(err.into()),
     }
 }
 

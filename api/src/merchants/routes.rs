@@ -198,10 +198,7 @@ async fn suspend(
         MerchantStatus::Suspended,
     )
     .await?;
-    state
-        .cache
-        .delete_prefix(crate::group_buys::routes::CACHE_PREFIX)
-        .await;
+    crate::group_buys::routes::invalidate_all(&state.cache).await;
     Ok(web::Json(changed))
 }
 
@@ -233,10 +230,7 @@ async fn reinstate(
         MerchantStatus::Active,
     )
     .await?;
-    state
-        .cache
-        .delete_prefix(crate::group_buys::routes::CACHE_PREFIX)
-        .await;
+    crate::group_buys::routes::invalidate_all(&state.cache).await;
     Ok(web::Json(changed))
 }
 

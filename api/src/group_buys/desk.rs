@@ -1,0 +1,271 @@
+//! The order desk: a campaign's orders written together.
+//!
+//! Every order of a campaign updates the campaign's row, so a hot campaign
+//! takes its orders one after the other, and each one alone costs a handful
+//! of database round trips (begin, the resident's running total, the order,
+//! the idempotent answer, the campaign, commit). The desk runs one writer
+//! task per campaign with orders in flight; the task takes whatever orders
+//! have queued up while it wrote the last batch and writes them in one
+//! transaction of the same five statements, however many they are:
+//!
+//! 1. every resident's running total, raised only where it stays within the
+//!    per-user limit (one upsert, returning whose were raised);
+//! 2. the orders of those residents (one insert);
+//! 3. their idempotent answers (one insert; should a key be taken already,
+//!    by a retry's first request, the batch is rolled back and written again
+//!    without that order);
+//! 4. the campaign's counters, by the batch's total, only if that much
+//!    remains and the campaign is still ongoing;
+//! 5. commit.
+//!
+//! An order the batch could not place (its resident at the limit, the
+//! campaign sold out or closed, its key taken, any database error) comes back
+//! unwritten; the route then looks its key up (a retry gets the first
+//! answer) and places it alone with [`super::orders::place`], which gives the
+//! exact answer. The database's conditions make both ways equally safe. A
+//! batch holds one order per resident; a resident's next order waits for the
+//! next batch.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use actix_web::http::StatusCode;
+use entity::order;
+use sea_orm::{DatabaseConnection, EntityTrait};
+use tokio::sync::{mpsc, oneshot};
+
+use super::orders::{self, OrderView, Ticket};
+use super::routes::CACHE_PREFIX;
+use crate::cache::Cache;
+use crate::db::begin_write;
+use crate::error::{ApiError, ApiResult};
+use crate::idempotency::{self, Claim};
+use crate::time;
+
+/// The most orders one transaction writes.
+const MAX_BATCH: usize = 128;
+/// A campaign's writer ends after this long without orders.
+const IDLE: Duration = Duration::from_secs(30);
+
+/// What became of an order handed to the desk.
+pub enum Outcome {
+    /// Committed, its answer saved under its key: the answer.
+    Placed(OrderView),
+    /// Nothing written: to be placed alone.
+    Alone,
+}
+
+struct Job {
+    ticket: Ticket,
+    claim: Claim,
+    reply: oneshot::Sender<Outcome>,
+}
+
+/// Shared by the workers of one API instance.
+#[derive(Clone)]
+pub struct OrderDesk {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    db: DatabaseConnection,
+    cache: Cache,
+    /// The queue of each campaign with a writer running.
+    lanes: Mutex<HashMap<i64, mpsc::UnboundedSender<Job>>>,
+}
+
+impl OrderDesk {
+    pub fn new(db: DatabaseConnection, cache: Cache) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                db,
+                cache,
+                lanes: Mutex::default(),
+            }),
+        }
+    }
+
+    /// Queues the order with its campaign's others and waits for its batch.
+    /// The batch runs to its end even if this request is dropped.
+    pub async fn place(&self, ticket: Ticket, claim: Claim) -> ApiResult<Outcome> {
+        let (reply, outcome) = oneshot::channel();
+        self.queue(Job {
+            ticket,
+            claim,
+            reply,
+        });
+        outcome
+            .await
+            .map_err(|_| ApiError::internal(anyhow::anyhow!("the order desk dropped an order")))
+    }
+
+    fn queue(&self, job: Job) {
+        let campaign = job.ticket.group_buy_id;
+        let mut lanes = self
+            .inner
+            .lanes
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let job = match lanes.get(&campaign) {
+            Some(lane) => match lane.send(job) {
+                Ok(()) => return,
+                Err(mpsc::error::SendError(job)) => job,
+            },
+            None => job,
+        };
+        let (lane, queue) = mpsc::unbounded_channel();
+        // The receiver is alive until the writer below ends.
+        let _ = lane.send(job);
+        lanes.insert(campaign, lane);
+        tokio::spawn(write_lane(self.inner.clone(), campaign, queue));
+    }
+}
+
+/// A campaign's writer: batch after batch until the queue stays empty for
+/// `IDLE`. Orders are queued under the lanes lock, and the writer leaves
+/// under it only with an empty queue, so no order is left behind.
+async fn write_lane(inner: Arc<Inner>, campaign: i64, mut queue: mpsc::UnboundedReceiver<Job>) {
+    let mut waiting: Vec<Job> = Vec::new();
+    loop {
+        if waiting.is_empty() {
+            match tokio::time::timeout(IDLE, queue.recv_many(&mut waiting, MAX_BATCH)).await {
+                Ok(0) => return,
+                Ok(_) => {}
+                Err(_) => {
+                    let mut lanes = inner.lanes.lock().unwrap_or_else(PoisonError::into_inner);
+                    if queue.is_empty() {
+                        lanes.remove(&campaign);
+                        return;
+                    }
+                    continue;
+                }
+            }
+        }
+        while waiting.len() < MAX_BATCH
+            && let Ok(job) = queue.try_recv()
+        {
+            waiting.push(job);
+        }
+        let mut residents = HashSet::new();
+        let (mut batch, later): (Vec<Job>, Vec<Job>) = waiting
+            .drain(..)
+            .partition(|job| residents.insert(job.ticket.user_id));
+        waiting = later;
+        // Residents' rows locked in one order by every batch (PostgreSQL).
+        batch.sort_by_key(|job| job.ticket.user_id);
+        answer(&inner, batch).await;
+    }
+}
+
+async fn answer(inner: &Inner, batch: Vec<Job>) {
+    let placed = match write_batch(&inner.db, &batch).await {
+        Ok(placed) => placed,
+        Err(err) => {
+            tracing::warn!(error = %err, "an order batch failed; its orders are placed alone");
+            vec![None; batch.len()]
+        }
+    };
+    if placed.iter().any(Option::is_some) {
+        // After the commit, so no read can cache the progress from before it.
+        inner.cache.delete_prefix(CACHE_PREFIX).await;
+    }
+    for (job, view) in batch.into_iter().zip(placed) {
+        let outcome = match view {
+            Some(view) => Outcome::Placed(view),
+            None => Outcome::Alone,
+        };
+        // A request gone meanwhile: its order stands, as after any commit.
+        let _ = job.reply.send(outcome);
+    }
+}
+
+/// Writes a batch in one transaction: the answers of those placed, in the
+/// batch's order; None for those left to be placed alone. A key found taken
+/// leaves its order alone and the batch is written again without it.
+async fn write_batch(db: &DatabaseConnection, batch: &[Job]) -> ApiResult<Vec<Option<OrderView>>> {
+    let mut alone = HashSet::new();
+    loop {
+        match try_batch(db, batch, &alone).await? {
+            Written::Placed(placed) => return Ok(placed),
+            Written::KeysTaken(taken) => alone.extend(taken),
+            Written::NotTaken => return Ok(vec![None; batch.len()]),
+        }
+    }
+}
+
+enum Written {
+    Placed(Vec<Option<OrderView>>),
+    /// Rolled back: these residents' keys were taken.
+    KeysTaken(HashSet<i64>),
+    /// Rolled back: the campaign closed or has not that much left.
+    NotTaken,
+}
+
+async fn try_batch(
+    db: &DatabaseConnection,
+    batch: &[Job],
+    alone: &HashSet<i64>,
+) -> ApiResult<Written> {
+    let tickets: Vec<&Ticket> = batch
+        .iter()
+        .map(|job| &job.ticket)
+        .filter(|t| !alone.contains(&t.user_id))
+        .collect();
+    let Some(first) = tickets.first() else {
+        return Ok(Written::Placed(vec![None; batch.len()]));
+    };
+    let campaign = first.group_buy_id;
+    let per_user_limit = tickets
+        .iter()
+        .map(|t| t.per_user_limit)
+        .min()
+        .unwrap_or(first.per_user_limit);
+    let now = time::now();
+    let txn = begin_write(db).await?;
+    let joined: HashSet<i64> = orders::join(&txn, per_user_limit, tickets.iter().copied())
+        .await?
+        .into_iter()
+        .collect();
+    let mut placed = Vec::with_capacity(batch.len());
+    let mut rows = Vec::new();
+    let mut answers = Vec::new();
+    let mut quantity = 0;
+    for job in batch {
+        let t = &job.ticket;
+        if alone.contains(&t.user_id) || !joined.contains(&t.user_id) {
+            placed.push(None);
+            continue;
+        }
+        let (row, view) = t.order(now);
+        rows.push(row);
+        answers.push((&job.claim, serde_json::to_value(&view)?));
+        quantity += t.quantity;
+        placed.push(Some(view));
+    }
+    let count = rows.len() as i64;
+    if count == 0 {
+        txn.rollback().await?;
+        return Ok(Written::Placed(placed));
+    }
+    order::Entity::insert_many(rows)
+        .exec_without_returning(&txn)
+        .await?;
+    let taken = idempotency::save_all(
+        &txn,
+        answers
+            .iter()
+            .map(|(claim, body)| (*claim, StatusCode::CREATED, body)),
+    )
+    .await?;
+    if !taken.is_empty() {
+        txn.rollback().await?;
+        return Ok(Written::KeysTaken(taken));
+    }
+    if !orders::take(&txn, campaign, quantity, count, now).await? {
+        txn.rollback().await?;
+        return Ok(Written::NotTaken);
+    }
+    txn.commit().await?;
+    Ok(Written::Placed(placed))
+}
