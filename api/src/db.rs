@@ -18,6 +18,7 @@ use sea_orm::{
 use secrecy::ExposeSecret;
 use tokio::sync::OwnedMutexGuard;
 
+use crate::error::{ApiResult, ErrorCode};
 use crate::settings::DatabaseSettings;
 
 pub async fn connect(settings: &DatabaseSettings) -> Result<DatabaseConnection, DbErr> {
@@ -170,6 +171,15 @@ impl ConnectionTrait for WriteTxn {
 /// True when `err` is a unique-constraint violation: the row is there already.
 pub fn is_duplicate(err: &DbErr) -> bool {
     matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
+}
+
+/// What an insert gave, with a unique-constraint violation answered as
+/// `code` (a pending application, a taken name, a booked slot).
+pub fn or_conflict<T>(inserted: Result<T, DbErr>, code: ErrorCode) -> ApiResult<T> {
+    match inserted {
+        Err(err) if is_duplicate(&err) => Err(code.into()),
+        other => Ok(other?),
+    }
 }
 
 /// Applies every pending migration.

@@ -102,6 +102,28 @@ pub async fn neighbour(app: &TestApp, m: &Market, openid: &str) -> String {
     token
 }
 
+/// A campaign's ordered quantity, orders count and remaining quantity as the
+/// public sees them, and the number of its orders its merchant sees.
+async fn progress(app: &TestApp, m: &Market, id: i64) -> (i64, i64, i64, i64) {
+    let gb = app.get(&format!("/group-buys/{id}"), None).await;
+    let orders = app
+        .get(
+            &format!(
+                "/merchants/{}/orders?group_buy_id={id}&page_size=100",
+                m.merchant_id
+            ),
+            Some(&m.owner),
+        )
+        .await;
+    let n = |v: &Value| v.as_i64().unwrap_or(-1);
+    (
+        n(&gb.body["ordered_quantity"]),
+        n(&gb.body["orders_count"]),
+        n(&gb.body["remaining_quantity"]),
+        n(&orders.body["total"]),
+    )
+}
+
 async fn goods_stock(app: &TestApp, m: &Market) -> i64 {
     let r = app
         .get(
@@ -287,25 +309,11 @@ async fn three_hundred_residents_race_for_one_hundred_units() {
             .map(|r| r.code().to_owned())
             .collect::<Vec<_>>()
     );
-    let gb = app.get(&format!("/group-buys/{id}"), None).await;
     assert_eq!(
-        (
-            gb.body["ordered_quantity"].as_i64(),
-            gb.body["orders_count"].as_i64(),
-            gb.body["remaining_quantity"].as_i64()
-        ),
-        (Some(100), Some(100), Some(0))
+        progress(&app, &m, id).await,
+        (100, 100, 0, 100),
+        "ordered, orders, remaining, orders the merchant sees"
     );
-    let orders = app
-        .get(
-            &format!(
-                "/merchants/{}/orders?group_buy_id={id}&page_size=100",
-                m.merchant_id
-            ),
-            Some(&m.owner),
-        )
-        .await;
-    assert_eq!(orders.body["total"], 100);
     assert_eq!(goods_stock(&app, &m).await, 0);
 }
 
@@ -1130,25 +1138,11 @@ async fn residents_ordering_past_their_limit_at_once_get_exactly_the_limit() {
             "{key}"
         );
     }
-    let gb = app.get(&format!("/group-buys/{id}"), None).await;
     assert_eq!(
-        (
-            gb.body["ordered_quantity"].as_i64(),
-            gb.body["orders_count"].as_i64(),
-            gb.body["remaining_quantity"].as_i64()
-        ),
-        (Some(36), Some(36), Some(164))
+        progress(&app, &m, id).await,
+        (36, 36, 164, 36),
+        "ordered, orders, remaining, orders the merchant sees"
     );
-    let orders = app
-        .get(
-            &format!(
-                "/merchants/{}/orders?group_buy_id={id}&page_size=100",
-                m.merchant_id
-            ),
-            Some(&m.owner),
-        )
-        .await;
-    assert_eq!(orders.body["total"], 36);
 }
 
 #[tokio::test]

@@ -119,13 +119,7 @@ pub async fn create_admin_account(
     }
     .insert(&txn)
     .await;
-    let account = match inserted {
-        Ok(account) => account,
-        Err(err) if crate::db::is_duplicate(&err) => {
-            return Err(ErrorCode::UsernameTaken.into());
-        }
-        Err(err) => return Err(err.into()),
-    };
+    let account = crate::db::or_conflict(inserted, ErrorCode::UsernameTaken)?;
     for community_id in &community_ids {
         admin_community::ActiveModel {
             user_id: Set(account.id),
@@ -212,13 +206,7 @@ async fn assign_grid_worker(
     }
     .insert(&txn)
     .await;
-    match inserted {
-        Ok(_) => {}
-        Err(err) if crate::db::is_duplicate(&err) => {
-            return Err(ErrorCode::AlreadyExists.into());
-        }
-        Err(err) => return Err(err.into()),
-    }
+    crate::db::or_conflict(inserted, ErrorCode::AlreadyExists)?;
     grant_role(&txn, target.id, Role::GridWorker).await?;
     txn.commit().await?;
     Ok(HttpResponse::Created().json(GridWorkerView {

@@ -304,13 +304,7 @@ pub async fn create(
     }
     .insert(db)
     .await;
-    let saved = match inserted {
-        Ok(saved) => saved,
-        Err(err) if crate::db::is_duplicate(&err) => {
-            return Err(ErrorCode::SlotTaken.into());
-        }
-        Err(err) => return Err(err.into()),
-    };
+    let saved = crate::db::or_conflict(inserted, ErrorCode::SlotTaken)?;
     one_view(db, saved).await
 }
 

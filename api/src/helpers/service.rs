@@ -249,13 +249,7 @@ pub async fn apply(
     }
     .insert(&txn)
     .await;
-    let saved = match inserted {
-        Ok(saved) => saved,
-        Err(err) if crate::db::is_duplicate(&err) => {
-            return Err(ErrorCode::HelperApplicationPending.into());
-        }
-        Err(err) => return Err(err.into()),
-    };
+    let saved = crate::db::or_conflict(inserted, ErrorCode::HelperApplicationPending)?;
     for community_id in &community_ids {
         helper_application_community::ActiveModel {
             application_id: Set(saved.id),
@@ -420,13 +414,7 @@ pub async fn approve(
     }
     .insert(&txn)
     .await;
-    let helper = match inserted {
-        Ok(h) => h,
-        Err(err) if crate::db::is_duplicate(&err) => {
-            return Err(ErrorCode::AlreadyHelper.into());
-        }
-        Err(err) => return Err(err.into()),
-    };
+    let helper = crate::db::or_conflict(inserted, ErrorCode::AlreadyHelper)?;
     let communities = application_communities(&txn, &[id])
         .await?
         .remove(&id)

@@ -231,13 +231,7 @@ pub async fn submit(
     }
     .insert(&txn)
     .await;
-    let saved = match inserted {
-        Ok(saved) => saved,
-        Err(err) if crate::db::is_duplicate(&err) => {
-            return Err(ErrorCode::ApplicationPending.into());
-        }
-        Err(err) => return Err(err.into()),
-    };
+    let saved = crate::db::or_conflict(inserted, ErrorCode::ApplicationPending)?;
     for community_id in &community_ids {
         app_community::ActiveModel {
             application_id: Set(saved.id),
