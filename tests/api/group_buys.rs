@@ -1215,3 +1215,52 @@ async fn an_order_key_past_its_retention_is_fresh_and_one_in_progress_is_refused
         1
     );
 }
+
+#[tokio::test]
+async fn two_instances_taking_orders_for_one_campaign_never_oversell() {
+    // Each instance writes its own batches; the database decides between them.
+    let app = quiet_app().await;
+    let sibling = spawn_sibling(&app).await;
+    let m = market(&app, 100).await;
+    let id = open_campaign(&app, &m, 60, 1, 2).await;
+    let mut residents = Vec::new();
+    for i in 0..40 {
+        residents.push(neighbour(&app, &m, &format!("both-{i}")).await);
+    }
+    let path = format!("/group-buys/{id}/orders");
+    // Three orders each, over the limit of two, split between the instances.
+    let requests: Vec<(usize, &TestApp)> = (0..40)
+        .flat_map(|r| {
+            [
+                (r, &app),
+                (r, &sibling),
+                (r, if r % 2 == 0 { &app } else { &sibling }),
+            ]
+        })
+        .collect();
+    let replies =
+        futures_util::future::join_all(requests.iter().map(|(r, instance)| {
+            instance.post(&path, Some(&residents[*r]), json!({ "quantity": 1 }))
+        }))
+        .await;
+    let mut placed = vec![0; 40];
+    for ((r, _), reply) in requests.iter().zip(&replies) {
+        match (reply.status.as_u16(), reply.code()) {
+            (201, _) => placed[*r] += 1,
+            (409, "SOLD_OUT" | "PER_USER_LIMIT") => {}
+            other => panic!("{other:?} {}", reply.text),
+        }
+    }
+    assert_eq!(placed.iter().sum::<i32>(), 60);
+    assert!(placed.iter().all(|&n| n <= 2), "{placed:?}");
+    for (r, token) in residents.iter().enumerate() {
+        let mine = app.get("/me/orders", Some(token)).await;
+        assert_eq!(mine.body["total"], placed[r], "resident {r}");
+    }
+    assert_eq!(
+        progress(&app, &m, id).await,
+        (60, 60, 0, 60),
+        "ordered, orders, remaining, orders the merchant sees"
+    );
+    assert_eq!(goods_stock(&app, &m).await, 40);
+}
