@@ -78,14 +78,7 @@ async fn wechat_login(
     let session = state.wechat.code_to_session(body.code.trim()).await?;
     let user = service::find_or_create_by_openid(&state.db, &session.openid, session.unionid, None)
         .await?;
-    let pair = service::start_session(
-        &state.db,
-        &state.jwt,
-        state.settings.auth.refresh_ttl_days,
-        user,
-    )
-    .await?;
-    Ok(web::Json(pair))
+    sign_in(&state, user).await
 }
 
 /// Development login by openid, without WeChat. 404 unless `auth.dev_login` is on.
@@ -117,14 +110,7 @@ async fn dev_login(
     let user =
         service::find_or_create_by_openid(&state.db, body.openid.trim(), None, body.nickname)
             .await?;
-    let pair = service::start_session(
-        &state.db,
-        &state.jwt,
-        state.settings.auth.refresh_ttl_days,
-        user,
-    )
-    .await?;
-    Ok(web::Json(pair))
+    sign_in(&state, user).await
 }
 
 /// Trade a refresh token for a new pair. Each refresh token works once;
@@ -193,6 +179,11 @@ async fn admin_login(
     require_text("username", &body.username, 64)?;
     require_text("password", &body.password, 128)?;
     let user = service::admin_login(&state.db, body.username.trim(), &body.password).await?;
+    sign_in(&state, user).await
+}
+
+/// A new session for a user who proved who they are: the token pair.
+async fn sign_in(state: &AppState, user: entity::user::Model) -> ApiResult<web::Json<TokenPair>> {
     let pair = service::start_session(
         &state.db,
         &state.jwt,
