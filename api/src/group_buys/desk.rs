@@ -53,7 +53,7 @@ pub enum Outcome {
     /// Committed, its answer saved under its key: the answer.
     Placed(OrderView),
     /// Nothing written: to be placed alone.
-    Alone,
+    Alone(Ticket),
 }
 
 struct Job {
@@ -173,7 +173,7 @@ async fn answer(inner: &Inner, batch: Vec<Job>) {
     for (job, view) in batch.into_iter().zip(placed) {
         let outcome = match view {
             Some(view) => Outcome::Placed(view),
-            None => Outcome::Alone,
+            None => Outcome::Alone(job.ticket),
         };
         // A request gone meanwhile: its order stands, as after any commit.
         let _ = job.reply.send(outcome);
@@ -215,12 +215,8 @@ async fn try_batch(
     let Some(first) = tickets.first() else {
         return Ok(Written::Placed(vec![None; batch.len()]));
     };
-    let campaign = first.group_buy_id;
-    let per_user_limit = tickets
-        .iter()
-        .map(|t| t.per_user_limit)
-        .min()
-        .unwrap_or(first.per_user_limit);
+    // A campaign's terms never change once it is opened.
+    let (campaign, per_user_limit) = (first.group_buy_id, first.per_user_limit);
     let now = time::now();
     let txn = begin_write(db).await?;
     let joined: HashSet<i64> = orders::join(&txn, per_user_limit, tickets.iter().copied())

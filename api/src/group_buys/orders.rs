@@ -322,21 +322,14 @@ pub(super) async fn take(
 /// by the `desk`; this is the way for those a batch could not place, and the
 /// one that answers with the exact error.
 ///
-/// `gb` is the campaign as read before the transaction (so that SQLite's
-/// single writer does not wait on reads); whatever may have changed since,
-/// its state, window and remaining quantity, is checked again by the writes.
-pub async fn place(
-    attempt: &mut Attempt,
-    me: &AuthUser,
-    gb: ApiResult<service::GroupBuyView>,
-    quantity: i64,
-    provider: Provider,
-    payment_timeout_secs: i64,
-) -> ApiResult<OrderView> {
-    let t = ticket(&gb?, me, quantity, provider, payment_timeout_secs)?;
+/// The ticket was checked against the campaign as read before the
+/// transaction (so that SQLite's single writer does not wait on reads);
+/// whatever may have changed since, its state, window and remaining
+/// quantity, is checked again by the writes.
+pub async fn place(attempt: &mut Attempt, t: &Ticket) -> ApiResult<OrderView> {
     let now = time::now();
     let txn = attempt.txn();
-    if join(txn, t.per_user_limit, [&t]).await?.is_empty() {
+    if join(txn, t.per_user_limit, [t]).await?.is_empty() {
         return Err(ErrorCode::PerUserLimit.into());
     }
     let (row, placed) = t.order(now);

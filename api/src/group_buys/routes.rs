@@ -108,21 +108,14 @@ async fn list_group_buys(
 #[get("/group-buys/{id}")]
 async fn get_group_buy(state: web::Data<AppState>, id: web::Path<i64>) -> ApiResult<JsonText> {
     let id = id.into_inner();
+    let key = format!("{CACHE_PREFIX}detail:{id}");
     let db = &state.db;
     state
         .cache
-        .get_or_load_json(&detail_key(id), detail_ttl(&state), || {
+        .get_or_load_json(&key, ttl(&state).min(Duration::from_secs(5)), || {
             service::get_public(db, id)
         })
         .await
-}
-
-fn detail_key(id: i64) -> String {
-    format!("{CACHE_PREFIX}detail:{id}")
-}
-
-fn detail_ttl(state: &AppState) -> Duration {
-    ttl(state).min(Duration::from_secs(5))
 }
 
 /// Open a campaign on the merchant's own on-shelf goods; reserves `total_quantity` of its stock.
@@ -222,24 +215,27 @@ async fn place_order(
     // The desk writes it with the campaign's other orders, its key checked by
     // the unique index. What the desk cannot place, and what fails the
     // checks, has its key looked up and is placed alone for its exact answer.
-    if let Ok(ticket) = gb
-        .as_ref()
-        .map_err(|_| ())
-        .and_then(|gb| orders::ticket(gb, &me, body.quantity, provider, timeout).map_err(|_| ()))
+    let ticket = match gb.and_then(|gb| orders::ticket(&gb, &me, body.quantity, provider, timeout))
     {
-        let claim = Claim::new(me.id(), key.as_deref(), &fingerprint);
-        if let Outcome::Placed(placed) = state.order_desk.place(ticket, claim).await? {
-            return Ok(HttpResponse::Created().json(placed));
+        Ok(ticket) => {
+            let claim = Claim::new(me.id(), key.as_deref(), &fingerprint);
+            match state.order_desk.place(ticket, claim).await? {
+                Outcome::Placed(placed) => return Ok(HttpResponse::Created().json(placed)),
+                Outcome::Alone(ticket) => Ok(ticket),
+            }
         }
-    }
+        Err(err) => Err(err),
+    };
     let claim = match idempotency::check(&state.db, me.id(), key.as_deref(), &fingerprint).await? {
         Checked::Replay(status, json) => return Ok(HttpResponse::build(status).json(json)),
         Checked::Fresh(claim) => claim,
     };
     let mut attempt = claim.begin(&state.db).await?;
-    let placed = orders::place(&mut attempt, &me, gb, body.quantity, provider, timeout)
-        .await
-        .and_then(|placed| Ok((StatusCode::CREATED, serde_json::to_value(placed)?)));
+    let placed = match ticket {
+        Ok(ticket) => orders::place(&mut attempt, &ticket).await,
+        Err(err) => Err(err),
+    }
+    .and_then(|placed| Ok((StatusCode::CREATED, serde_json::to_value(placed)?)));
     let (status, json) = attempt.finish(&state.db, placed).await?;
     // After the commit, so no read can cache the progress from before it.
     state.cache.delete_prefix(CACHE_PREFIX).await;

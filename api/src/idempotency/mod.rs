@@ -156,6 +156,15 @@ impl Claim {
             fingerprint: fingerprint.to_owned(),
         }))
     }
+
+    /// Begins the write transaction of the attempt.
+    pub async fn begin(self, db: &DatabaseConnection) -> ApiResult<Attempt> {
+        Ok(Attempt {
+            txn: begin_write(db).await?,
+            key: self.0,
+            early: Early::NotYet,
+        })
+    }
 }
 
 /// Looks up the answer of a finished request with this key, without
@@ -175,17 +184,6 @@ pub async fn check(
     Ok(Checked::Fresh(claim))
 }
 
-impl Claim {
-    /// Begins the write transaction of the attempt.
-    pub async fn begin(self, db: &DatabaseConnection) -> ApiResult<Attempt> {
-        Ok(Attempt {
-            txn: begin_write(db).await?,
-            key: self.0,
-            early: Early::NotYet,
-        })
-    }
-}
-
 /// Inserts the answers of a batch of work, at most one claim per user,
 /// under their claims' keys (claims without a key are skipped), in the
 /// batch's transaction. Returns the users whose key was taken already: the
@@ -195,14 +193,14 @@ pub async fn save_all<'a>(
     answers: impl IntoIterator<Item = (&'a Claim, StatusCode, &'a Value)>,
 ) -> ApiResult<HashSet<i64>> {
     let now = time::now();
-    let rows: Vec<_> = answers
-        .into_iter()
-        .filter_map(|(claim, status, body)| claim.0.as_ref().map(|k| record(k, status, body, now)))
-        .collect();
-    let mut taken: HashSet<i64> = rows
-        .iter()
-        .filter_map(|row| row.user_id.try_as_ref().copied())
-        .collect();
+    let mut taken = HashSet::new();
+    let mut rows = Vec::new();
+    for (claim, status, body) in answers {
+        if let Some(k) = &claim.0 {
+            taken.insert(k.user_id);
+            rows.push(record(k, status, body, now));
+        }
+    }
     if rows.is_empty() {
         return Ok(taken);
     }
