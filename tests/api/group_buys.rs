@@ -93,6 +93,15 @@ pub async fn open_campaign(app: &TestApp, m: &Market, total: i64, min: i64, limi
 }
 
 /// A resident living in the market's community.
+/// `n` residents of the market's building, `{prefix}-0` ...: their tokens.
+async fn neighbours(app: &TestApp, m: &Market, prefix: &str, n: usize) -> Vec<String> {
+    let mut tokens = Vec::with_capacity(n);
+    for i in 0..n {
+        tokens.push(neighbour(app, m, &format!("{prefix}-{i}")).await);
+    }
+    tokens
+}
+
 pub async fn neighbour(app: &TestApp, m: &Market, openid: &str) -> String {
     let (token, _, _) = app.resident(openid).await;
     let r = app
@@ -284,10 +293,7 @@ async fn three_hundred_residents_race_for_one_hundred_units() {
     let app = quiet_app().await;
     let m = market(&app, 100).await;
     let id = open_campaign(&app, &m, 100, 10, 1).await;
-    let mut tokens = Vec::new();
-    for i in 0..300 {
-        tokens.push(neighbour(&app, &m, &format!("racer-{i}")).await);
-    }
+    let tokens = neighbours(&app, &m, "racer", 300).await;
     let path = format!("/group-buys/{id}/orders");
     let replies = futures_util::future::join_all(
         tokens
@@ -1075,10 +1081,7 @@ async fn residents_ordering_past_their_limit_at_once_get_exactly_the_limit() {
     let app = quiet_app().await;
     let m = market(&app, 200).await;
     let id = open_campaign(&app, &m, 200, 1, 3).await;
-    let mut residents = Vec::new();
-    for i in 0..12 {
-        residents.push(neighbour(&app, &m, &format!("eager-{i}")).await);
-    }
+    let residents = neighbours(&app, &m, "eager", 12).await;
     let url = app.url(&format!("/group-buys/{id}/orders"));
     // Each resident sends 4 orders with 4 keys, and the first key twice.
     let requests: Vec<(usize, String)> = (0..12)
@@ -1223,10 +1226,7 @@ async fn two_instances_taking_orders_for_one_campaign_never_oversell() {
     let sibling = spawn_sibling(&app).await;
     let m = market(&app, 100).await;
     let id = open_campaign(&app, &m, 60, 1, 2).await;
-    let mut residents = Vec::new();
-    for i in 0..40 {
-        residents.push(neighbour(&app, &m, &format!("both-{i}")).await);
-    }
+    let residents = neighbours(&app, &m, "both", 40).await;
     let path = format!("/group-buys/{id}/orders");
     // Three orders each, over the limit of two, split between the instances.
     let requests: Vec<(usize, &TestApp)> = (0..40)
