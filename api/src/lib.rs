@@ -33,3 +33,4 @@ pub mod subscriptions;
 pub mod telemetry;
 pub mod time;
 pub mod wechat;
+pub mod wechatpay;

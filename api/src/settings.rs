@@ -92,11 +92,8 @@ pub struct WechatTemplates {
     pub booking: String,
 }
 
-#[derive(Clone, Debug, Deserialize)]
-pub struct WechatPaySettings {
-    pub api_base: String,
-    pub mch_id: String,
-}
+/// `wechatpay.*`: defined and checked beside the client.
+pub use crate::wechatpay::WechatPaySettings;
 
 #[derive(Clone, Debug, Deserialize)]
 pub struct PaymentSettings {
@@ -120,6 +117,8 @@ pub enum SettingsError {
     Load(#[from] config::ConfigError),
     #[error("refusing to start in production: {0}")]
     Unsafe(String),
+    #[error("payments.provider is wechat but WeChat Pay is not configured: {0}")]
+    WechatPay(crate::wechatpay::ConfigError),
 }
 
 impl Settings {
@@ -154,6 +153,11 @@ impl Settings {
                 "payments.provider must be offline or wechat, not {:?}",
                 self.payments.provider
             )));
+        }
+        if self.payments.provider == "wechat" {
+            self.wechatpay
+                .load(&self.wechat.app_id)
+                .map_err(SettingsError::WechatPay)?;
         }
         if self.env != "production" {
             return Ok(());
