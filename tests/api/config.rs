@@ -4,7 +4,7 @@ use yizhan::settings::{DEV_JWT_SECRET, Settings};
 
 use crate::helpers::config_dir;
 
-fn yizhan() -> Command {
+pub fn yizhan() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_yizhan"));
     cmd.env("YIZHAN_CONFIG_DIR", config_dir())
         .env_remove("YIZHAN_ENV")
