@@ -6,7 +6,7 @@ use futures_util::future::join_all;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
 
-use crate::helpers::{Reply, TestApp, spawn_app_with};
+use crate::support::{Reply, TestApp, spawn_app_with};
 
 /// A community with a helper offering one 60-minute service there.
 struct World {

@@ -2,7 +2,7 @@ use std::process::Command;
 
 use yizhan::settings::{DEV_JWT_SECRET, Settings};
 
-use crate::helpers::config_dir;
+use crate::support::config_dir;
 
 fn yizhan() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_yizhan"));

@@ -4,7 +4,7 @@ use chrono::{Duration, SubsecRound, Utc};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, spawn_app_with, spawn_sibling};
+use crate::support::{TestApp, spawn_app_with, spawn_sibling};
 
 /// A community with an approved merchant selling one goods item.
 pub struct Market {

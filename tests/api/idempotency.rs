@@ -7,7 +7,7 @@ use futures_util::future::join_all;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 use serde_json::{Value, json};
 
-use crate::helpers::{Reply, TestApp, spawn_app};
+use crate::support::{Reply, TestApp, spawn_app};
 
 struct Setup {
     app: TestApp,

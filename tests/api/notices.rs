@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use wiremock::matchers::{body_partial_json, method, path};
 use wiremock::{Mock, ResponseTemplate};
 
-use crate::helpers::{TestApp, spawn_app_with, spawn_sibling};
+use crate::support::{TestApp, spawn_app_with, spawn_sibling};
 
 struct Town {
     app: TestApp,
@@ -64,7 +64,7 @@ impl Town {
         r.body["id"].as_i64().unwrap()
     }
 
-    async fn publish(&self, id: i64) -> crate::helpers::Reply {
+    async fn publish(&self, id: i64) -> crate::support::Reply {
         self.app
             .call(
                 Method::POST,
