@@ -21,8 +21,8 @@ use crate::settings::Settings;
 use crate::telemetry::{self, Metrics};
 use crate::wechat::WechatClient;
 use crate::{
-    admins, auth, bookings, communities, db, extract, group_buys, helpers, me, openapi, ops,
-    services,
+    admins, auth, bookings, catalog, communities, db, extract, group_buys, helpers, me, openapi,
+    ops,
 };
 
 /// What every handler can reach.
@@ -49,7 +49,7 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .configure(communities::configure)
         .configure(crate::merchants::configure)
         .configure(crate::promotions::configure)
-        .configure(services::configure)
+        .configure(catalog::configure)
         .configure(auth::routes::configure)
         .configure(me::configure)
         .configure(admins::configure)

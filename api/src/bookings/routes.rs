@@ -7,12 +7,12 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use super::Action;
 use super::service::{self, BookingQuery, BookingView, NewBooking, ReviewRequest};
 use crate::auth::AuthUser;
+use crate::catalog::CACHE_PREFIX;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::Json;
 use crate::helpers::service::current_helper;
 use crate::idempotency::{self, Begun};
 use crate::pagination::{Page, PageParams, Paged};
-use crate::services::CACHE_PREFIX;
 use crate::startup::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {

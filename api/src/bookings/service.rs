@@ -15,12 +15,12 @@ use utoipa::{IntoParams, ToSchema};
 use super::notify::notify_status_change;
 use super::{Action, Status};
 use crate::auth::{AuthUser, Role};
+use crate::catalog::service::{communities_of_service, find_public};
 use crate::error::{ApiError, ApiResult, ErrorCode, FieldError};
 use crate::helpers::service::find_by_user;
 use crate::helpers::valid_phone;
 use crate::money::Money;
 use crate::pagination::{Page, Paged};
-use crate::services::service::{communities_of_service, find_public};
 use crate::time;
 
 #[derive(Deserialize, Serialize, ToSchema)]

@@ -16,10 +16,10 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::{rating_avg, valid_phone};
 use crate::auth::{AuthUser, Role, grant_role};
+use crate::catalog::category::is_category;
 use crate::error::{ApiError, ApiResult, ErrorCode, FieldError};
 use crate::me::mask_phone;
 use crate::pagination::{Page, Paged};
-use crate::services::category::is_category;
 use crate::time;
 
 pub const PENDING: &str = "pending";
