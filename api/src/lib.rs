@@ -28,6 +28,7 @@ pub mod rate_limit;
 pub mod seed;
 pub mod settings;
 pub mod startup;
+pub mod state;
 pub mod stats;
 pub mod subscriptions;
 pub mod telemetry;

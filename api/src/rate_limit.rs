@@ -7,7 +7,7 @@ use std::time::Duration;
 use actix_web::HttpRequest;
 
 use crate::error::{ApiError, ApiResult, ErrorCode};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// The client's address: the peer, or the first `X-Forwarded-For` hop when
 /// `server.trust_forwarded_for` says a proxy we run sets it.

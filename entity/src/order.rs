@@ -1,4 +1,6 @@
 use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 /// A resident's order in a group-buy. Status: pending_payment, placed,
 /// awaiting_pickup, picked_up, cancelled, refunded, expired.
@@ -16,7 +18,7 @@ pub struct Model {
     pub unit_price_fen: i64,
     pub amount_fen: i64,
     pub status: String,
-    pub payment_provider: String,
+    pub payment_provider: PaymentProvider,
     /// The provider's reference (WeChat Pay prepay id / transaction id).
     pub payment_ref: Option<String>,
     pub paid_at: Option<DateTimeUtc>,
@@ -34,3 +36,29 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// Who collects an order's money: the deployment's `payments.provider` for
+/// new orders, and stored on each order.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    Serialize,
+    Deserialize,
+    ToSchema,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentProvider {
+    /// Pay the merchant at pickup.
+    #[sea_orm(string_value = "offline")]
+    Offline,
+    /// WeChat Pay API v3 JSAPI.
+    #[sea_orm(string_value = "wechat")]
+    Wechat,
+}

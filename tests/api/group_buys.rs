@@ -943,7 +943,7 @@ async fn a_suspended_merchants_campaigns_vanish_and_take_no_orders() {
 async fn unpaid_orders_expire_and_release_their_quantity() {
     let app = spawn_app_with(|s| {
         s.jobs.sweep_interval_ms = 3_600_000;
-        s.payments.provider = "wechat".into();
+        s.payments.provider = yizhan::settings::PaymentProvider::Wechat;
         s.payments.payment_timeout_secs = 0;
     })
     .await;

@@ -14,7 +14,7 @@ use crate::auth::{AuthUser, Role, grant_role, join_roles, password};
 use crate::communities::service::find_grid;
 use crate::error::{ApiError, ApiResult, ErrorBody, ErrorCode, FieldError};
 use crate::extract::Json;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::time;
 
 pub fn configure(cfg: &mut ServiceConfig) {

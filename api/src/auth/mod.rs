@@ -16,8 +16,9 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use self::jwt::JwtKeys;
 use crate::error::{ApiError, ApiResult, ErrorCode};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// What a user may do. A user holds several (a resident who runs a shop is
 /// `resident` and `merchant`).
@@ -191,8 +192,11 @@ fn bearer(req: &HttpRequest) -> Option<Result<String, ApiError>> {
     )
 }
 
-async fn authenticate(state: web::Data<AppState>, token: String) -> ApiResult<AuthUser> {
-    let claims = state.jwt.decode_access(&token)?;
+async fn authenticate(
+    (state, keys): (web::Data<AppState>, web::Data<JwtKeys>),
+    token: String,
+) -> ApiResult<AuthUser> {
+    let claims = keys.decode_access(&token)?;
     let user_id: i64 = claims
         .sub
         .parse()
@@ -214,10 +218,12 @@ async fn authenticate(state: web::Data<AppState>, token: String) -> ApiResult<Au
     })
 }
 
-fn app_state(req: &HttpRequest) -> ApiResult<web::Data<AppState>> {
-    req.app_data::<web::Data<AppState>>()
-        .cloned()
-        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("application state missing")))
+/// What checking a token needs: the database (sessions) and the JWT keys.
+fn app_state(req: &HttpRequest) -> ApiResult<(web::Data<AppState>, web::Data<JwtKeys>)> {
+    let missing = || ApiError::internal(anyhow::anyhow!("application state missing"));
+    let state = req.app_data::<web::Data<AppState>>().ok_or_else(missing)?;
+    let keys = req.app_data::<web::Data<JwtKeys>>().ok_or_else(missing)?;
+    Ok((state.clone(), keys.clone()))
 }
 
 impl FromRequest for AuthUser {

@@ -13,7 +13,7 @@ use crate::extract::Json;
 use crate::helpers::service::current_helper;
 use crate::idempotency::{self, Begun};
 use crate::pagination::{Page, PageParams, Paged};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(create_booking)

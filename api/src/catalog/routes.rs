@@ -1,8 +1,6 @@
 //! `/services` (public catalog, cached), `/helpers/me/services` and
 //! `/helpers/me/slots` (the helper's own), `/services/{id}/slots` (public).
 
-use std::time::Duration;
-
 use actix_web::{HttpResponse, get, patch, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -16,7 +14,7 @@ use crate::error::{ApiResult, ErrorBody};
 use crate::extract::Json;
 use crate::helpers::service::current_helper;
 use crate::pagination::{Page, PageParams, Paged};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_categories)
@@ -28,10 +26,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(publish_slot)
         .service(my_slots)
         .service(service_slots);
-}
-
-fn ttl(state: &AppState) -> Duration {
-    Duration::from_secs(state.settings.cache.ttl_secs)
 }
 
 /// The service categories helpers apply for and offer.
@@ -71,7 +65,9 @@ async fn list_services(
     let db = &state.db;
     state
         .cache
-        .get_or_load_json(&key, ttl(&state), || service::list_public(db, &q, page))
+        .get_or_load_json(&key, state.cache_ttl(), || {
+            service::list_public(db, &q, page)
+        })
         .await
 }
 
@@ -91,7 +87,7 @@ async fn get_service(state: web::Data<AppState>, id: web::Path<i64>) -> ApiResul
     let db = &state.db;
     state
         .cache
-        .get_or_load_json(&key, ttl(&state), || service::get_public(db, id))
+        .get_or_load_json(&key, state.cache_ttl(), || service::get_public(db, id))
         .await
 }
 

@@ -1,7 +1,5 @@
 //! `/communities` (public, cached) and `/admin/communities`, `/admin/grids` (platform admin).
 
-use std::time::Duration;
-
 use actix_web::{HttpResponse, get, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -13,7 +11,7 @@ use crate::cache::JsonText;
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::Json;
 use crate::pagination::{Page, PageParams, Paged};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Cache keys of this resource all start with this.
 const CACHE_PREFIX: &str = "communities:";
@@ -24,10 +22,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(create_community)
         .service(create_grid)
         .service(create_building);
-}
-
-fn ttl(state: &AppState) -> Duration {
-    Duration::from_secs(state.settings.cache.ttl_secs)
 }
 
 /// Communities with their grids and buildings.
@@ -49,7 +43,7 @@ async fn list_communities(
     let db = &state.db;
     state
         .cache
-        .get_or_load_json(&key, ttl(&state), || service::list(db, page))
+        .get_or_load_json(&key, state.cache_ttl(), || service::list(db, page))
         .await
 }
 
@@ -69,7 +63,7 @@ async fn get_community(state: web::Data<AppState>, id: web::Path<i64>) -> ApiRes
     let db = &state.db;
     state
         .cache
-        .get_or_load_json(&key, ttl(&state), || service::get(db, id))
+        .get_or_load_json(&key, state.cache_ttl(), || service::get(db, id))
         .await
 }
 

@@ -1,8 +1,6 @@
 //! `/goods-categories`, `/goods` (public, cached) and the owner's
 //! `/merchants/{id}/goods`, `/goods/{id}` writes.
 
-use std::time::Duration;
-
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -17,7 +15,7 @@ use crate::error::{ApiResult, ErrorBody, ErrorCode};
 use crate::extract::Json;
 use crate::merchants::service as merchants;
 use crate::pagination::{Page, PageParams, Paged};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_categories)
@@ -30,10 +28,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(shelf_goods);
 }
 
-fn ttl(state: &AppState) -> Duration {
-    Duration::from_secs(state.settings.cache.ttl_secs)
-}
-
 /// The two-level goods category tree.
 #[utoipa::path(
     tag = "goods",
@@ -44,9 +38,11 @@ async fn list_categories(state: web::Data<AppState>) -> ApiResult<JsonText> {
     let db = &state.db;
     state
         .cache
-        .get_or_load_json(&format!("{CACHE_PREFIX}categories"), ttl(&state), || {
-            service::categories(db)
-        })
+        .get_or_load_json(
+            &format!("{CACHE_PREFIX}categories"),
+            state.cache_ttl(),
+            || service::categories(db),
+        )
         .await
 }
 
@@ -71,7 +67,7 @@ async fn list_goods(
     let db = &state.db;
     state
         .cache
-        .get_or_load_json(&key, ttl(&state), || {
+        .get_or_load_json(&key, state.cache_ttl(), || {
             service::list_public(db, &filter, page)
         })
         .await
@@ -97,7 +93,7 @@ async fn get_goods(
     let db = &state.db;
     match state
         .cache
-        .get_or_load(&key, ttl(&state), || service::get_public(db, id))
+        .get_or_load(&key, state.cache_ttl(), || service::get_public(db, id))
         .await
     {
         Ok(found) => Ok(web::Json(found)),

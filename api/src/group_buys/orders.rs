@@ -45,7 +45,7 @@ pub struct OrderView {
     pub amount: Money,
     /// pending_payment, placed, awaiting_pickup, picked_up, cancelled, refunded or expired.
     pub status: String,
-    pub payment_provider: String,
+    pub payment_provider: Provider,
     /// Shown to the order's owner only, once the order awaits pickup.
     pub pickup_code: Option<String>,
     pub created_at: DateTime<Utc>,
@@ -61,7 +61,7 @@ impl OrderView {
             unit_price: Money::from_fen(o.unit_price_fen),
             amount: Money::from_fen(o.amount_fen),
             status: o.status.clone(),
-            payment_provider: o.payment_provider.clone(),
+            payment_provider: o.payment_provider,
             pickup_code: if with_code && o.status == "awaiting_pickup" {
                 o.pickup_code.clone()
             } else {
@@ -213,7 +213,7 @@ impl Ticket {
 
     /// The order row and the answer its resident gets.
     pub(super) fn order(&self, now: DateTime<Utc>) -> (order::ActiveModel, OrderView) {
-        let status = self.provider.initial_status();
+        let status = payments::initial_status(self.provider);
         let order_no = new_order_no(now);
         let row = order::ActiveModel {
             order_no: Set(order_no.clone()),
@@ -224,7 +224,7 @@ impl Ticket {
             unit_price_fen: Set(self.unit_price.fen()),
             amount_fen: Set(self.amount.fen()),
             status: Set(status.to_owned()),
-            payment_provider: Set(self.provider.as_str().to_owned()),
+            payment_provider: Set(self.provider),
             expires_at: Set((status == "pending_payment")
                 .then(|| now + chrono::Duration::seconds(self.payment_timeout_secs))),
             created_at: Set(now),
@@ -238,7 +238,7 @@ impl Ticket {
             unit_price: self.unit_price,
             amount: self.amount,
             status: status.to_owned(),
-            payment_provider: self.provider.as_str().to_owned(),
+            payment_provider: self.provider,
             pickup_code: None,
             created_at: now,
         };

@@ -5,43 +5,18 @@
 //! `wx.requestPayment` parameters, the notify callback marks them placed, and
 //! `refund` returns the money when a campaign fails or is cancelled.
 
+pub use entity::order::PaymentProvider as Provider;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::money::Money;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Provider {
-    /// Pay the merchant at pickup.
-    Offline,
-    /// WeChat Pay API v3 JSAPI.
-    Wechat,
-}
-
-impl Provider {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Provider::Offline => "offline",
-            Provider::Wechat => "wechat",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Provider> {
-        match s {
-            "offline" => Some(Provider::Offline),
-            "wechat" => Some(Provider::Wechat),
-            _ => None,
-        }
-    }
-
-    /// The status a new order starts in.
-    pub fn initial_status(self) -> &'static str {
-        match self {
-            Provider::Offline => "placed",
-            Provider::Wechat => "pending_payment",
-        }
+/// The status a new order starts in.
+pub fn initial_status(provider: Provider) -> &'static str {
+    match provider {
+        Provider::Offline => "placed",
+        Provider::Wechat => "pending_payment",
     }
 }
 

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::desk::Outcome;
+use super::desk::{OrderDesk, Outcome};
 use super::market;
 use super::orders::{
     self, MerchantOrderQuery, MerchantOrderView, NewOrder, OrderQuery, OrderView, PickupRequest,
@@ -21,7 +21,7 @@ use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::Json;
 use crate::idempotency::{self, Checked, Claim};
 use crate::pagination::{Page, PageParams, Paged};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Cache keys of public group-buy reads start with this.
 pub const CACHE_PREFIX: &str = "group_buys:";
@@ -50,10 +50,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(merchant_orders)
         .service(pickup_list)
         .service(pickup);
-}
-
-fn ttl(state: &AppState) -> Duration {
-    Duration::from_secs(state.settings.cache.ttl_secs)
 }
 
 fn page_of(page: Option<u64>, page_size: Option<u64>) -> ApiResult<Page> {
@@ -90,7 +86,7 @@ async fn list_group_buys(
     // Statuses derive from the clock, so list entries live at most a few seconds.
     state
         .cache
-        .get_or_load_json(&key, ttl(&state).min(Duration::from_secs(5)), || {
+        .get_or_load_json(&key, state.cache_ttl().min(Duration::from_secs(5)), || {
             service::list(db, &q, page)
         })
         .await
@@ -112,7 +108,7 @@ async fn get_group_buy(state: web::Data<AppState>, id: web::Path<i64>) -> ApiRes
     let db = &state.db;
     state
         .cache
-        .get_or_load_json(&key, ttl(&state).min(Duration::from_secs(5)), || {
+        .get_or_load_json(&key, state.cache_ttl().min(Duration::from_secs(5)), || {
             service::get_public(db, id)
         })
         .await
@@ -191,6 +187,7 @@ async fn cancel_group_buy(
 #[post("/group-buys/{id}/orders")]
 async fn place_order(
     state: web::Data<AppState>,
+    desk: web::Data<OrderDesk>,
     me: AuthUser,
     req: HttpRequest,
     id: web::Path<i64>,
@@ -206,11 +203,11 @@ async fn place_order(
     let db = &state.db;
     let gb = state
         .cache
-        .get_or_load(&format!("{TERMS_PREFIX}{id}"), ttl(&state), || {
+        .get_or_load(&format!("{TERMS_PREFIX}{id}"), state.cache_ttl(), || {
             service::get_public(db, id)
         })
         .await;
-    let provider = state.default_provider();
+    let provider = state.settings.payments.provider;
     let timeout = state.settings.payments.payment_timeout_secs;
     // The desk writes it with the campaign's other orders, its key checked by
     // the unique index. What the desk cannot place, and what fails the
@@ -219,7 +216,7 @@ async fn place_order(
     {
         Ok(ticket) => {
             let claim = Claim::new(me.id(), key.as_deref(), &fingerprint);
-            match state.order_desk.place(ticket, claim).await? {
+            match desk.place(ticket, claim).await? {
                 Outcome::Placed(placed) => return Ok(HttpResponse::Created().json(placed)),
                 Outcome::Alone(ticket) => Ok(ticket),
             }
@@ -311,8 +308,8 @@ async fn cancel_order(
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct PayRequest {
-    /// `offline` (pay at pickup) or `wechat`.
-    pub provider: String,
+    /// The order's provider.
+    pub provider: Provider,
 }
 
 /// Pay for an order through a provider: offline answers a confirmation; WeChat
@@ -338,14 +335,9 @@ async fn pay_order(
     order_no: web::Path<String>,
     body: Json<PayRequest>,
 ) -> ApiResult<web::Json<PaymentAnswer>> {
-    let Some(provider) = Provider::parse(body.provider.trim()) else {
-        return Err(ApiError::field(
-            "provider",
-            "支付方式须为 offline 或 wechat",
-        ));
-    };
+    let provider = body.provider;
     let o = orders::own(&state.db, &me, &order_no).await?;
-    if o.payment_provider != provider.as_str() {
+    if o.payment_provider != provider {
         return Err(ApiError::field("provider", "与下单时的支付方式不一致"));
     }
     if !["pending_payment", "placed", "awaiting_pickup"].contains(&o.status.as_str()) {

@@ -10,7 +10,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use crate::auth::{AuthUser, Role, parse_roles};
 use crate::error::{ApiError, ApiResult, ErrorBody, FieldError};
 use crate::extract::Json;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::time;
 
 pub fn configure(cfg: &mut ServiceConfig) {

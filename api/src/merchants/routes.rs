@@ -1,8 +1,6 @@
 //! `/merchant-applications`, `/me/merchant-applications`,
 //! `/admin/merchant-applications`, `/admin/merchants`, `/merchants`.
 
-use std::time::Duration;
-
 use actix_web::{HttpResponse, get, patch, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -14,7 +12,7 @@ use crate::cache::JsonText;
 use crate::error::{ApiResult, ErrorBody, ErrorCode};
 use crate::extract::Json;
 use crate::pagination::{Page, PageParams, Paged};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(apply)
@@ -27,10 +25,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(list_merchants)
         .service(get_merchant)
         .service(patch_merchant);
-}
-
-fn ttl(state: &AppState) -> Duration {
-    Duration::from_secs(state.settings.cache.ttl_secs)
 }
 
 /// Apply to become a merchant (resident).
@@ -270,7 +264,9 @@ async fn list_merchants(
     let db = &state.db;
     state
         .cache
-        .get_or_load_json(&key, ttl(&state), || service::list_public(db, &query, page))
+        .get_or_load_json(&key, state.cache_ttl(), || {
+            service::list_public(db, &query, page)
+        })
         .await
 }
 
@@ -298,7 +294,7 @@ async fn get_merchant(
     let db = &state.db;
     match state
         .cache
-        .get_or_load(&key, ttl(&state), || service::get_public(db, id))
+        .get_or_load(&key, state.cache_ttl(), || service::get_public(db, id))
         .await
     {
         Ok(found) => Ok(web::Json(found)),

@@ -21,7 +21,7 @@ use serde_json::json;
 
 use super::service::{self, parse_ids};
 use crate::error::ApiResult;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::wechat::{WechatError, fit};
 
 pub const MAX_ATTEMPTS: i32 = 3;

@@ -12,7 +12,7 @@ use crate::auth::{AuthUser, MaybeAuthUser, Role};
 use crate::error::{ApiError, ApiResult, ErrorBody, ErrorCode, FieldError};
 use crate::extract::Json;
 use crate::pagination::{Page, PageParams, Paged};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::time;
 
 /// Cache keys of notice reads start with this.

@@ -13,7 +13,7 @@ use crate::error::{ApiResult, ErrorBody};
 use crate::extract::Json;
 use crate::merchants::service as merchants;
 use crate::pagination::{Page, PageParams, Paged};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::time;
 
 pub fn configure(cfg: &mut ServiceConfig) {

@@ -3,6 +3,7 @@
 use std::time::Instant;
 
 use chrono::Duration;
+use entity::order::PaymentProvider;
 use entity::{
     goods, goods_category, group_buy, group_buy_community, group_buy_participant, merchant,
     merchant_community, order, promotion, user,
@@ -404,7 +405,7 @@ async fn seed_group_buys(
                 unit_price_fen: Set(price),
                 amount_fen: Set(price * quantity),
                 status: Set(if picked { "picked_up" } else { order_status }.to_owned()),
-                payment_provider: Set("offline".to_owned()),
+                payment_provider: Set(PaymentProvider::Offline),
                 pickup_code: Set((kind == "succeeded")
                     .then(|| format!("{:08}", (gb * 1000 + k as i64) % 100_000_000))),
                 picked_up_at: Set(picked.then_some(ends + Duration::hours(20))),

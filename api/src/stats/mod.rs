@@ -17,7 +17,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::{AuthUser, Role};
 use crate::error::{ApiError, ApiResult, ErrorBody, ErrorCode};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::time;
 
 pub fn configure(cfg: &mut ServiceConfig) {

@@ -19,7 +19,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult, ErrorBody, FieldError};
 use crate::extract::Json;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::time;
 
 pub const TOPICS: [&str; 3] = ["outage", "group_buy", "booking"];
