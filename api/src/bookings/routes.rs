@@ -7,7 +7,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use super::Action;
 use super::service::{self, BookingQuery, BookingView, NewBooking, ReviewRequest};
 use crate::auth::AuthUser;
-use crate::catalog::CACHE_PREFIX;
+use crate::cache::keys;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::Json;
 use crate::helpers::service::current_helper;
@@ -294,6 +294,7 @@ async fn review(
     body: Json<ReviewRequest>,
 ) -> ApiResult<web::Json<BookingView>> {
     let reviewed = service::review(&state.db, &me, id.into_inner(), body.0).await?;
-    state.cache.delete_prefix(CACHE_PREFIX).await;
+    // The service's and the helper's ratings moved.
+    keys::catalog_changed(&state.cache).await;
     Ok(web::Json(reviewed))
 }

@@ -7,6 +7,3 @@ pub mod service;
 pub mod slots;
 
 pub use routes::configure;
-
-/// Cache keys of the catalog all start with this.
-pub const CACHE_PREFIX: &str = "services:";

@@ -4,12 +4,11 @@
 use actix_web::{HttpResponse, get, patch, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::CACHE_PREFIX;
 use super::category::CATEGORIES;
 use super::service::{self, CatalogQuery, NewService, ServicePatch, ServiceView};
 use super::slots::{self, NewSlot, SlotView, SlotWindow};
 use crate::auth::AuthUser;
-use crate::cache::JsonText;
+use crate::cache::{JsonText, keys};
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::Json;
 use crate::helpers::service::current_helper;
@@ -54,14 +53,7 @@ async fn list_services(
         page: q.page,
         page_size: q.page_size,
     })?;
-    let key = format!(
-        "{CACHE_PREFIX}list:c={}:cat={}:h={}:{}:{}",
-        q.community_id.map(|c| c.to_string()).unwrap_or_default(),
-        q.category.as_deref().unwrap_or(""),
-        q.helper_id.map(|c| c.to_string()).unwrap_or_default(),
-        page.page,
-        page.page_size
-    );
+    let key = keys::service_list(q.community_id, q.category.as_deref(), q.helper_id, page);
     let db = &state.db;
     state
         .cache
@@ -83,7 +75,7 @@ async fn list_services(
 #[get("/services/{id}")]
 async fn get_service(state: web::Data<AppState>, id: web::Path<i64>) -> ApiResult<JsonText> {
     let id = id.into_inner();
-    let key = format!("{CACHE_PREFIX}detail:{id}");
+    let key = keys::service_detail(id);
     let db = &state.db;
     state
         .cache
@@ -112,7 +104,7 @@ async fn create_service(
 ) -> ApiResult<HttpResponse> {
     let helper = current_helper(&state.db, &me).await?;
     let created = service::create(&state.db, &helper, body.0).await?;
-    state.cache.delete_prefix(CACHE_PREFIX).await;
+    keys::catalog_changed(&state.cache).await;
     Ok(HttpResponse::Created().json(created))
 }
 
@@ -160,7 +152,7 @@ async fn update_service(
 ) -> ApiResult<web::Json<ServiceView>> {
     let helper = current_helper(&state.db, &me).await?;
     let updated = service::update(&state.db, &helper, id.into_inner(), body.0).await?;
-    state.cache.delete_prefix(CACHE_PREFIX).await;
+    keys::catalog_changed(&state.cache).await;
     Ok(web::Json(updated))
 }
 

@@ -7,14 +7,11 @@ use super::service::{
     self, BuildingView, CommunityView, GridView, NewBuilding, NewCommunity, NewGrid,
 };
 use crate::auth::{AuthUser, Role};
-use crate::cache::JsonText;
+use crate::cache::{JsonText, keys};
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::Json;
 use crate::pagination::{Page, PageParams, Paged};
 use crate::state::AppState;
-
-/// Cache keys of this resource all start with this.
-const CACHE_PREFIX: &str = "communities:";
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_communities)
@@ -39,7 +36,7 @@ async fn list_communities(
     query: web::Query<PageParams>,
 ) -> ApiResult<JsonText> {
     let page = Page::try_from(query.into_inner())?;
-    let key = format!("{CACHE_PREFIX}list:{}:{}", page.page, page.page_size);
+    let key = keys::community_list(page);
     let db = &state.db;
     state
         .cache
@@ -59,7 +56,7 @@ async fn list_communities(
 #[get("/communities/{id}")]
 async fn get_community(state: web::Data<AppState>, id: web::Path<i64>) -> ApiResult<JsonText> {
     let id = id.into_inner();
-    let key = format!("{CACHE_PREFIX}detail:{id}");
+    let key = keys::community_detail(id);
     let db = &state.db;
     state
         .cache
@@ -87,7 +84,7 @@ async fn create_community(
 ) -> ApiResult<HttpResponse> {
     me.require(Role::PlatformAdmin)?;
     let created = service::create(&state.db, body.0).await?;
-    state.cache.delete_prefix(CACHE_PREFIX).await;
+    keys::community_map_changed(&state.cache).await;
     Ok(HttpResponse::Created().json(created))
 }
 
@@ -114,7 +111,7 @@ async fn create_grid(
 ) -> ApiResult<HttpResponse> {
     me.require(Role::PlatformAdmin)?;
     let created = service::create_grid(&state.db, id.into_inner(), body.0).await?;
-    state.cache.delete_prefix(CACHE_PREFIX).await;
+    keys::community_map_changed(&state.cache).await;
     Ok(HttpResponse::Created().json(created))
 }
 
@@ -141,6 +138,6 @@ async fn create_building(
 ) -> ApiResult<HttpResponse> {
     me.require(Role::PlatformAdmin)?;
     let created = service::create_building(&state.db, id.into_inner(), body.0).await?;
-    state.cache.delete_prefix(CACHE_PREFIX).await;
+    keys::community_map_changed(&state.cache).await;
     Ok(HttpResponse::Created().json(created))
 }

@@ -4,13 +4,12 @@
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::CACHE_PREFIX;
 use super::service::{
     self, CategoryView, GoodsFilter, GoodsPatch, GoodsQuery, GoodsView, NewGoods, OwnerGoodsQuery,
     ShelfRequest,
 };
 use crate::auth::{AuthUser, MaybeAuthUser};
-use crate::cache::JsonText;
+use crate::cache::{JsonText, keys};
 use crate::error::{ApiResult, ErrorBody, ErrorCode};
 use crate::extract::Json;
 use crate::merchants::service as merchants;
@@ -38,11 +37,9 @@ async fn list_categories(state: web::Data<AppState>) -> ApiResult<JsonText> {
     let db = &state.db;
     state
         .cache
-        .get_or_load_json(
-            &format!("{CACHE_PREFIX}categories"),
-            state.cache_ttl(),
-            || service::categories(db),
-        )
+        .get_or_load_json(&keys::goods_categories(), state.cache_ttl(), || {
+            service::categories(db)
+        })
         .await
 }
 
@@ -63,7 +60,7 @@ async fn list_goods(
 ) -> ApiResult<JsonText> {
     let page = Page::try_from(page.into_inner())?;
     let filter = GoodsFilter::parse(query.into_inner())?;
-    let key = format!("{CACHE_PREFIX}list:{}", filter.cache_key(page));
+    let key = keys::goods_list(&filter.cache_key(), page);
     let db = &state.db;
     state
         .cache
@@ -89,7 +86,7 @@ async fn get_goods(
     id: web::Path<i64>,
 ) -> ApiResult<web::Json<GoodsView>> {
     let id = id.into_inner();
-    let key = format!("{CACHE_PREFIX}detail:{id}");
+    let key = keys::goods_detail(id);
     let db = &state.db;
     match state
         .cache
@@ -159,7 +156,7 @@ async fn create_goods(
 ) -> ApiResult<HttpResponse> {
     let m = merchants::owned_by(&state.db, id.into_inner(), &me).await?;
     let created = service::create(&state.db, m.id, body.0).await?;
-    state.cache.delete_prefix(CACHE_PREFIX).await;
+    keys::goods_changed(&state.cache).await;
     Ok(HttpResponse::Created().json(created))
 }
 
@@ -186,7 +183,7 @@ async fn patch_goods(
 ) -> ApiResult<web::Json<GoodsView>> {
     let g = service::owned_by(&state.db, id.into_inner(), &me).await?;
     let updated = service::update(&state.db, g, body.0).await?;
-    state.cache.delete_prefix(CACHE_PREFIX).await;
+    keys::goods_changed(&state.cache).await;
     Ok(web::Json(updated))
 }
 
@@ -210,7 +207,7 @@ async fn delete_goods(
 ) -> ApiResult<HttpResponse> {
     let g = service::owned_by(&state.db, id.into_inner(), &me).await?;
     service::soft_delete(&state.db, g).await?;
-    state.cache.delete_prefix(CACHE_PREFIX).await;
+    keys::goods_changed(&state.cache).await;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -237,6 +234,6 @@ async fn shelf_goods(
 ) -> ApiResult<web::Json<GoodsView>> {
     let g = service::owned_by(&state.db, id.into_inner(), &me).await?;
     let updated = service::set_shelf(&state.db, g, body.on_shelf).await?;
-    state.cache.delete_prefix(CACHE_PREFIX).await;
+    keys::goods_changed(&state.cache).await;
     Ok(web::Json(updated))
 }

@@ -225,18 +225,16 @@ impl GoodsFilter {
     }
 
     /// Every parameter in a fixed order; the keyword hex-encoded.
-    pub fn cache_key(&self, page: Page) -> String {
+    pub fn cache_key(&self) -> String {
         let opt = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_else(|| "-".to_owned());
         format!(
-            "c{}:m{}:cat{}:min{}:max{}:s{}:p{}:{}:q{}",
+            "c{}:m{}:cat{}:min{}:max{}:s{}:q{}",
             opt(self.community_id),
             opt(self.merchant_id),
             opt(self.category_id),
             opt(self.min_fen),
             opt(self.max_fen),
             self.sort.as_str(),
-            page.page,
-            page.page_size,
             self.q.as_deref().map(hex::encode).unwrap_or_default(),
         )
     }

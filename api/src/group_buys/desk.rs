@@ -36,8 +36,7 @@ use sea_orm::{DatabaseConnection, EntityTrait};
 use tokio::sync::{mpsc, oneshot};
 
 use super::orders::{self, OrderView, Ticket};
-use super::routes::CACHE_PREFIX;
-use crate::cache::Cache;
+use crate::cache::{Cache, keys};
 use crate::db::begin_write;
 use crate::error::{ApiError, ApiResult};
 use crate::idempotency::{self, Claim};
@@ -168,7 +167,7 @@ async fn answer(inner: &Inner, batch: Vec<Job>) {
     };
     if placed.iter().any(Option::is_some) {
         // After the commit, so no read can cache the progress from before it.
-        inner.cache.delete_prefix(CACHE_PREFIX).await;
+        keys::group_buy_progress_changed(&inner.cache).await;
     }
     for (job, view) in batch.into_iter().zip(placed) {
         let outcome = match view {

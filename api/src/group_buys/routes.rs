@@ -16,26 +16,12 @@ use super::orders::{
 use super::payments::{self, PaymentAnswer, Provider};
 use super::service::{self, GroupBuyQuery, GroupBuyView, NewGroupBuy};
 use crate::auth::{AuthUser, Role};
-use crate::cache::JsonText;
+use crate::cache::{JsonText, keys};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::Json;
 use crate::idempotency::{self, Checked, Claim};
 use crate::pagination::{Page, PageParams, Paged};
 use crate::state::AppState;
-
-/// Cache keys of public group-buy reads start with this.
-pub const CACHE_PREFIX: &str = "group_buys:";
-/// Cache keys of the campaigns as orders are checked against them (terms
-/// that never change once opened, and visibility): dropped when a campaign
-/// or its merchant changes state, not by every order as the public reads
-/// are.
-pub const TERMS_PREFIX: &str = "group_buy_terms:";
-
-/// Drops every cached group-buy read, the terms orders check included.
-pub async fn invalidate_all(cache: &crate::cache::Cache) {
-    cache.delete_prefix(CACHE_PREFIX).await;
-    cache.delete_prefix(TERMS_PREFIX).await;
-}
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_group_buys)
@@ -71,16 +57,7 @@ async fn list_group_buys(
     query: web::Query<GroupBuyQuery>,
 ) -> ApiResult<JsonText> {
     let page = page_of(query.page, query.page_size)?;
-    let key = format!(
-        "{CACHE_PREFIX}list:c={}:s={}:p={}:n={}",
-        query
-            .community_id
-            .map(|c| c.to_string())
-            .unwrap_or_default(),
-        query.status.as_deref().unwrap_or(""),
-        page.page,
-        page.page_size
-    );
+    let key = keys::group_buy_list(query.community_id, query.status.as_deref(), page);
     let db = &state.db;
     let q = query.into_inner();
     // Statuses derive from the clock, so list entries live at most a few seconds.
@@ -104,7 +81,7 @@ async fn list_group_buys(
 #[get("/group-buys/{id}")]
 async fn get_group_buy(state: web::Data<AppState>, id: web::Path<i64>) -> ApiResult<JsonText> {
     let id = id.into_inner();
-    let key = format!("{CACHE_PREFIX}detail:{id}");
+    let key = keys::group_buy_detail(id);
     let db = &state.db;
     state
         .cache
@@ -137,7 +114,7 @@ async fn create_group_buy(
     body: Json<NewGroupBuy>,
 ) -> ApiResult<HttpResponse> {
     let created = service::create(&state.db, &me, id.into_inner(), body.0).await?;
-    state.cache.delete_prefix(CACHE_PREFIX).await;
+    keys::group_buy_opened(&state.cache).await;
     Ok(HttpResponse::Created().json(created))
 }
 
@@ -162,7 +139,7 @@ async fn cancel_group_buy(
     id: web::Path<i64>,
 ) -> ApiResult<web::Json<GroupBuyView>> {
     let cancelled = service::cancel(&state.db, &me, id.into_inner()).await?;
-    invalidate_all(&state.cache).await;
+    keys::group_buys_closed(&state.cache).await;
     Ok(web::Json(cancelled))
 }
 
@@ -203,7 +180,7 @@ async fn place_order(
     let db = &state.db;
     let gb = state
         .cache
-        .get_or_load(&format!("{TERMS_PREFIX}{id}"), state.cache_ttl(), || {
+        .get_or_load(&keys::group_buy_terms(id), state.cache_ttl(), || {
             service::get_public(db, id)
         })
         .await;
@@ -235,7 +212,7 @@ async fn place_order(
     .and_then(|placed| Ok((StatusCode::CREATED, serde_json::to_value(placed)?)));
     let (status, json) = attempt.finish(&state.db, placed).await?;
     // After the commit, so no read can cache the progress from before it.
-    state.cache.delete_prefix(CACHE_PREFIX).await;
+    keys::group_buy_progress_changed(&state.cache).await;
     Ok(HttpResponse::build(status).json(json))
 }
 
@@ -302,7 +279,7 @@ async fn cancel_order(
     order_no: web::Path<String>,
 ) -> ApiResult<web::Json<OrderView>> {
     let o = orders::cancel_mine(&state.db, &me, &order_no).await?;
-    state.cache.delete_prefix(CACHE_PREFIX).await;
+    keys::group_buy_progress_changed(&state.cache).await;
     Ok(web::Json(o))
 }
 

@@ -19,7 +19,7 @@ use sea_orm::{
 use super::market;
 use super::orders::{assign_pickup_codes, cancel_orders_of, expire_pending_of};
 use super::service::{FAILED, OPEN, SUCCEEDED};
-use crate::cache::Cache;
+use crate::cache::{Cache, keys};
 use crate::error::ApiResult;
 use crate::time;
 
@@ -145,9 +145,9 @@ pub async fn sweep(db: &DatabaseConnection, cache: &Cache) -> ApiResult<Vec<Sett
     let expired = super::orders::expire_overdue(db, time::now()).await?;
     let settled = settle_due_group_buys(db).await?;
     if !settled.is_empty() {
-        super::routes::invalidate_all(cache).await;
+        keys::group_buys_closed(cache).await;
     } else if expired > 0 {
-        cache.delete_prefix(super::routes::CACHE_PREFIX).await;
+        keys::group_buy_progress_changed(cache).await;
     }
     Ok(settled)
 }

@@ -5,10 +5,10 @@ use actix_web::{HttpResponse, get, patch, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::applications::{self, ApplicationQuery, ApplicationView, NewApplication, RejectRequest};
+use super::fields;
 use super::service::{self, MerchantPatch, MerchantQuery, MerchantStatus, MerchantView};
-use super::{CACHE_PREFIX, fields, invalidate_marketplace};
 use crate::auth::{AuthUser, MaybeAuthUser, Role};
-use crate::cache::JsonText;
+use crate::cache::{JsonText, keys};
 use crate::error::{ApiResult, ErrorBody, ErrorCode};
 use crate::extract::Json;
 use crate::pagination::{Page, PageParams, Paged};
@@ -119,7 +119,7 @@ async fn approve(
     id: web::Path<i64>,
 ) -> ApiResult<web::Json<ApplicationView>> {
     let approved = applications::approve(&state.db, &me, id.into_inner()).await?;
-    state.cache.delete_prefix(CACHE_PREFIX).await;
+    keys::merchant_approved(&state.cache).await;
     Ok(web::Json(approved))
 }
 
@@ -160,7 +160,7 @@ async fn change_status(
     service::find(&state.db, id).await?;
     service::require_admin_of_merchant(&state.db, me, id).await?;
     let changed = service::set_status(&state.db, id, from, to).await?;
-    invalidate_marketplace(&state.cache).await;
+    keys::merchant_status_changed(&state.cache).await;
     Ok(changed)
 }
 
@@ -192,7 +192,6 @@ async fn suspend(
         MerchantStatus::Suspended,
     )
     .await?;
-    crate::group_buys::routes::invalidate_all(&state.cache).await;
     Ok(web::Json(changed))
 }
 
@@ -224,7 +223,6 @@ async fn reinstate(
         MerchantStatus::Active,
     )
     .await?;
-    crate::group_buys::routes::invalidate_all(&state.cache).await;
     Ok(web::Json(changed))
 }
 
@@ -249,17 +247,11 @@ async fn list_merchants(
         category: fields::keyword(query.category.as_deref()),
         q: fields::keyword(query.q.as_deref()),
     };
-    let key = format!(
-        "{CACHE_PREFIX}list:c{}:p{}:{}:cat{}:q{}",
-        opt(query.community_id),
-        page.page,
-        page.page_size,
-        query
-            .category
-            .as_deref()
-            .map(hex::encode)
-            .unwrap_or_default(),
-        query.q.as_deref().map(hex::encode).unwrap_or_default(),
+    let key = keys::merchant_list(
+        query.community_id,
+        query.category.as_deref(),
+        query.q.as_deref(),
+        page,
     );
     let db = &state.db;
     state
@@ -268,10 +260,6 @@ async fn list_merchants(
             service::list_public(db, &query, page)
         })
         .await
-}
-
-fn opt(v: Option<i64>) -> String {
-    v.map(|v| v.to_string()).unwrap_or_else(|| "-".to_owned())
 }
 
 /// A merchant's profile. Suspended merchants are 404, except to their owner.
@@ -290,7 +278,7 @@ async fn get_merchant(
     id: web::Path<i64>,
 ) -> ApiResult<web::Json<MerchantView>> {
     let id = id.into_inner();
-    let key = format!("{CACHE_PREFIX}detail:{id}");
+    let key = keys::merchant_detail(id);
     let db = &state.db;
     match state
         .cache
@@ -338,6 +326,6 @@ async fn patch_merchant(
 ) -> ApiResult<web::Json<MerchantView>> {
     let m = service::owned_by(&state.db, id.into_inner(), &me).await?;
     let updated = service::update(&state.db, m, body.0).await?;
-    invalidate_marketplace(&state.cache).await;
+    keys::marketplace_changed(&state.cache).await;
     Ok(web::Json(updated))
 }

@@ -111,7 +111,7 @@ pub async fn sweep(state: &AppState, now: DateTime<Utc>) -> ApiResult<SweepRepor
         }
     }
     if report.published > 0 {
-        state.cache.delete_prefix(super::routes::CACHE_PREFIX).await;
+        crate::cache::keys::notices_changed(&state.cache).await;
     }
     // Rows a killed sender left behind: never sent twice, so failed.
     notice_delivery::Entity::update_many()

@@ -1,7 +1,5 @@
 //! `/notices` (the resident feed, cached per community) and `/admin/notices`.
 
-use std::time::Duration;
-
 use actix_web::{HttpResponse, get, patch, post, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -9,14 +7,12 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::service::{self, AdminNoticeQuery, AdminNoticeView, FeedItem, NoticeInput, NoticeView};
 use crate::auth::{AuthUser, MaybeAuthUser, Role};
+use crate::cache::keys;
 use crate::error::{ApiError, ApiResult, ErrorBody, ErrorCode, FieldError};
 use crate::extract::Json;
 use crate::pagination::{Page, PageParams, Paged};
 use crate::state::AppState;
 use crate::time;
-
-/// Cache keys of notice reads start with this.
-pub const CACHE_PREFIX: &str = "notices:";
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(feed)
@@ -79,11 +75,9 @@ async fn feed(
     let db = &state.db;
     let notices = state
         .cache
-        .get_or_load(
-            &format!("{CACHE_PREFIX}feed:{community_id}"),
-            Duration::from_secs(state.settings.cache.ttl_secs),
-            || service::published_in(db, community_id),
-        )
+        .get_or_load(&keys::notice_feed(community_id), state.cache_ttl(), || {
+            service::published_in(db, community_id)
+        })
         .await?;
     // Someone else's community: the notices are public, but none is "mine".
     let building = user
@@ -179,7 +173,7 @@ async fn update(
 ) -> ApiResult<web::Json<NoticeView>> {
     me.require_any(&[Role::CommunityAdmin, Role::PlatformAdmin])?;
     let updated = service::update(&state.db, &me, id.into_inner(), body.0).await?;
-    state.cache.delete_prefix(CACHE_PREFIX).await;
+    keys::notices_changed(&state.cache).await;
     Ok(web::Json(updated))
 }
 
@@ -205,7 +199,7 @@ async fn publish(
 ) -> ApiResult<web::Json<NoticeView>> {
     me.require_any(&[Role::CommunityAdmin, Role::PlatformAdmin])?;
     let published = service::publish(&state.db, &me, id.into_inner(), time::now()).await?;
-    state.cache.delete_prefix(CACHE_PREFIX).await;
+    keys::notices_changed(&state.cache).await;
     Ok(web::Json(published))
 }
 
@@ -230,7 +224,7 @@ async fn withdraw(
 ) -> ApiResult<web::Json<NoticeView>> {
     me.require_any(&[Role::CommunityAdmin, Role::PlatformAdmin])?;
     let withdrawn = service::withdraw(&state.db, &me, id.into_inner()).await?;
-    state.cache.delete_prefix(CACHE_PREFIX).await;
+    keys::notices_changed(&state.cache).await;
     Ok(web::Json(withdrawn))
 }
 

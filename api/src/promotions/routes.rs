@@ -6,9 +6,9 @@ use std::time::Duration;
 use actix_web::{HttpResponse, delete, get, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::CACHE_PREFIX;
 use super::service::{self, NewPromotion, PromotionQuery, PromotionView};
 use crate::auth::{AuthUser, MaybeAuthUser};
+use crate::cache::keys;
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::Json;
 use crate::merchants::service as merchants;
@@ -45,14 +45,7 @@ async fn list_promotions(
     if query.community_id.is_none() {
         query.community_id = me.0.and_then(|me| me.user.community_id);
     }
-    let opt = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_else(|| "-".to_owned());
-    let key = format!(
-        "{CACHE_PREFIX}list:c{}:m{}:p{}:{}",
-        opt(query.community_id),
-        opt(query.merchant_id),
-        page.page,
-        page.page_size
-    );
+    let key = keys::promotion_list(query.community_id, query.merchant_id, page);
     if let Some(hit) = state.cache.get_json::<Paged<PromotionView>>(&key).await {
         return Ok(web::Json(hit));
     }
@@ -120,7 +113,7 @@ async fn create_promotion(
 ) -> ApiResult<HttpResponse> {
     let m = merchants::owned_by(&state.db, id.into_inner(), &me).await?;
     let created = service::create(&state.db, &m, body.0).await?;
-    state.cache.delete_prefix(CACHE_PREFIX).await;
+    keys::promotions_changed(&state.cache).await;
     Ok(HttpResponse::Created().json(created))
 }
 
@@ -143,6 +136,6 @@ async fn delete_promotion(
     id: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
     service::delete(&state.db, id.into_inner(), &me).await?;
-    state.cache.delete_prefix(CACHE_PREFIX).await;
+    keys::promotions_changed(&state.cache).await;
     Ok(HttpResponse::NoContent().finish())
 }
