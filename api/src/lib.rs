@@ -22,6 +22,7 @@ pub mod money;
 pub mod notices;
 pub mod openapi;
 pub mod ops;
+pub mod orders;
 pub mod pagination;
 pub mod promotions;
 pub mod rate_limit;

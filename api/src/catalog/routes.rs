@@ -4,7 +4,6 @@
 use actix_web::{HttpResponse, get, patch, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::category::CATEGORIES;
 use super::service::{self, CatalogQuery, NewService, ServicePatch, ServiceView};
 use super::slots::{self, NewSlot, SlotView, SlotWindow};
 use crate::auth::AuthUser;
@@ -12,6 +11,7 @@ use crate::cache::{JsonText, keys};
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::Json;
 use crate::helpers::service::current_helper;
+use crate::helpers::skills::CATEGORIES;
 use crate::pagination::{Page, PageParams, Paged};
 use crate::state::AppState;
 

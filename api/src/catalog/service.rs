@@ -12,10 +12,10 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::category::is_category;
 use crate::error::{ApiError, ApiResult, ErrorCode, FieldError};
 use crate::helpers::rating_avg;
 use crate::helpers::service::{ACTIVE, HelperSummary, helper_communities, split_skills};
+use crate::helpers::skills::is_category;
 use crate::money::Money;
 use crate::pagination::{Page, Paged};
 use crate::time;

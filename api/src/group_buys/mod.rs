@@ -13,7 +13,6 @@
 pub mod desk;
 pub mod market;
 pub mod orders;
-pub mod payments;
 pub mod routes;
 pub mod service;
 pub mod settlement;

@@ -14,13 +14,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::market;
-use super::payments::{self, Provider};
 use super::service::{self, OPEN};
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult, ErrorCode, FieldError};
 use crate::idempotency::Attempt;
 use crate::me::mask_phone;
 use crate::money::Money;
+use crate::orders::payments::{self, Provider};
 use crate::pagination::{Page, Paged};
 use crate::time;
 

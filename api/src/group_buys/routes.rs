@@ -13,13 +13,13 @@ use super::market;
 use super::orders::{
     self, MerchantOrderQuery, MerchantOrderView, NewOrder, OrderQuery, OrderView, PickupRequest,
 };
-use super::payments::{self, PaymentAnswer, Provider};
 use super::service::{self, GroupBuyQuery, GroupBuyView, NewGroupBuy};
 use crate::auth::{AuthUser, Role};
 use crate::cache::{JsonText, keys};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::Json;
 use crate::idempotency::{self, Checked, Claim};
+use crate::orders::payments::{self, PaymentAnswer, Provider};
 use crate::pagination::{Page, PageParams, Paged};
 use crate::state::AppState;
 

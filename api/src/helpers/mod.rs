@@ -4,6 +4,7 @@
 
 pub mod routes;
 pub mod service;
+pub mod skills;
 
 pub use routes::configure;
 

@@ -14,9 +14,9 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::skills::is_category;
 use super::{rating_avg, valid_phone};
 use crate::auth::{AuthUser, Role, grant_role};
-use crate::catalog::category::is_category;
 use crate::error::{ApiError, ApiResult, ErrorCode, FieldError};
 use crate::me::mask_phone;
 use crate::pagination::{Page, Paged};

@@ -1,0 +1,3 @@
+//! The order model every order kind shares (group-buy orders today).
+
+pub mod payments;
