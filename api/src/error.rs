@@ -188,6 +188,11 @@ impl ApiError {
         Self::validation(vec![FieldError::new(field, message)])
     }
 
+    /// 400 `INVALID_QUERY` listing the bad query parameters.
+    pub fn invalid_query(fields: Vec<FieldError>) -> Self {
+        Self::new(ErrorCode::InvalidQuery).details(serde_json::json!({ "fields": fields }))
+    }
+
     pub fn internal(source: impl Into<anyhow::Error>) -> Self {
         let mut err = Self::new(ErrorCode::InternalError);
         err.source = Some(source.into());
@@ -198,6 +203,13 @@ impl ApiError {
         let mut err = Self::new(ErrorCode::ServiceUnavailable);
         err.source = Some(source.into());
         err
+    }
+}
+
+/// Every bad field of a request: 422 `VALIDATION_FAILED` listing them.
+impl From<Vec<FieldError>> for ApiError {
+    fn from(fields: Vec<FieldError>) -> Self {
+        Self::validation(fields)
     }
 }
 

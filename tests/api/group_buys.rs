@@ -1,6 +1,7 @@
 //! Group-buys and orders: the money path.
 
 use chrono::{Duration, SubsecRound, Utc};
+use entity::group_buy::CampaignState;
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -495,7 +496,7 @@ async fn success_at_cut_off_gives_pickup_codes_returns_unsold_stock_and_codes_wo
         .await
         .unwrap();
     assert_eq!(settled.len(), 1);
-    assert_eq!(settled[0].outcome, "succeeded");
+    assert_eq!(settled[0].outcome, CampaignState::Succeeded);
     let again = yizhan::group_buys::settlement::sweep(&app.db, &app.state_cache())
         .await
         .unwrap();
@@ -680,7 +681,7 @@ async fn failure_at_cut_off_cancels_every_order_and_returns_all_stock() {
     let settled = yizhan::group_buys::settlement::sweep(&app.db, &app.state_cache())
         .await
         .unwrap();
-    assert_eq!(settled[0].outcome, "failed");
+    assert_eq!(settled[0].outcome, CampaignState::Failed);
     assert_eq!(
         app.get(&format!("/group-buys/{id}"), None).await.body["status"],
         "failed"

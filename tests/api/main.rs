@@ -15,6 +15,7 @@ mod helpers_services;
 mod idempotency;
 mod me;
 mod merchants;
+mod migrations;
 mod notices;
 mod openapi;
 mod ops;

@@ -702,7 +702,7 @@ async fn a_sender_killed_mid_send_never_causes_a_second_message() {
         .unwrap()
         .unwrap();
     let mut dead: entity::notice_delivery::ActiveModel = row.clone().into();
-    dead.status = Set("sending".into());
+    dead.status = Set(entity::notice_delivery::DeliveryStatus::Sending);
     dead.attempts = Set(1);
     dead.locked_until = Set(Some(yizhan::time::now() + Duration::seconds(60)));
     sea_orm::ActiveModelTrait::update(dead, &app.db)

@@ -4,6 +4,7 @@ pub mod jwt;
 pub mod password;
 pub mod routes;
 pub mod service;
+mod user_view;
 
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, web};
@@ -17,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use self::jwt::JwtKeys;
+pub use self::user_view::UserView;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::state::AppState;
 
@@ -143,6 +145,20 @@ impl AuthUser {
             return Ok(());
         }
         Err(ErrorCode::Forbidden.into())
+    }
+
+    /// 403 unless the caller administers at least one of `community_ids`
+    /// (what a merchant serves, what an application names).
+    pub async fn require_admin_of_any(
+        &self,
+        db: &impl ConnectionTrait,
+        community_ids: &[i64],
+    ) -> ApiResult<()> {
+        match self.admin_communities(db).await? {
+            None => Ok(()),
+            Some(own) if community_ids.iter().any(|c| own.contains(c)) => Ok(()),
+            Some(_) => Err(ErrorCode::Forbidden.into()),
+        }
     }
 
     async fn administers(&self, db: &impl ConnectionTrait, community_id: i64) -> ApiResult<bool> {

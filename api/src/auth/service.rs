@@ -12,9 +12,8 @@ use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 use super::jwt::JwtKeys;
-use super::{Role, join_roles, parse_roles};
+use super::{Role, UserView, join_roles, parse_roles};
 use crate::error::{ApiError, ApiResult, ErrorCode};
-use crate::me::UserView;
 use crate::time;
 
 /// Answer of every login and refresh.

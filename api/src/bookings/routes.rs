@@ -11,7 +11,7 @@ use crate::cache::keys;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::Json;
 use crate::helpers::service::current_helper;
-use crate::idempotency::{self, Begun};
+use crate::idempotency::{self, Begun, IdempotencyKey};
 use crate::pagination::{Page, PageParams, Paged};
 use crate::state::AppState;
 
@@ -26,13 +26,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(complete)
         .service(cancel)
         .service(review);
-}
-
-fn page_of(q: &BookingQuery) -> ApiResult<Page> {
-    Page::try_from(PageParams {
-        page: q.page,
-        page_size: q.page_size,
-    })
 }
 
 /// Book a slot (resident; or a grid worker for a resident of their grid via
@@ -60,11 +53,10 @@ async fn create_booking(
     req: HttpRequest,
     body: Json<NewBooking>,
 ) -> ApiResult<HttpResponse> {
-    let key = idempotency::key_from(&req)?;
+    let key = IdempotencyKey::from_request(&req)?;
     let body = body.0;
     let fingerprint = idempotency::fingerprint("POST /bookings", &body);
-    let attempt = match idempotency::begin(&state.db, me.id(), key.as_deref(), &fingerprint).await?
-    {
+    let attempt = match idempotency::begin(&state.db, me.id(), key.as_ref(), &fingerprint).await? {
         Begun::Replay(status, json) => return Ok(HttpResponse::build(status).json(json)),
         Begun::Fresh(attempt) => attempt,
     };
@@ -82,7 +74,7 @@ async fn create_booking(
 #[utoipa::path(
     tag = "bookings",
     security(("bearer" = [])),
-    params(BookingQuery),
+    params(BookingQuery, PageParams),
     responses(
         (status = 200, body = Paged<BookingView>),
         (status = 400, description = "INVALID_QUERY", body = ErrorBody),
@@ -94,10 +86,10 @@ async fn my_bookings(
     state: web::Data<AppState>,
     me: AuthUser,
     query: web::Query<BookingQuery>,
+    page: Page,
 ) -> ApiResult<web::Json<Paged<BookingView>>> {
-    let page = page_of(&query)?;
     Ok(web::Json(
-        service::list_mine(&state.db, &me, query.status.as_deref(), page).await?,
+        service::list_mine(&state.db, &me, query.status, page).await?,
     ))
 }
 
@@ -105,7 +97,7 @@ async fn my_bookings(
 #[utoipa::path(
     tag = "bookings",
     security(("bearer" = [])),
-    params(BookingQuery),
+    params(BookingQuery, PageParams),
     responses(
         (status = 200, body = Paged<BookingView>),
         (status = 400, description = "INVALID_QUERY", body = ErrorBody),
@@ -118,11 +110,11 @@ async fn helper_bookings(
     state: web::Data<AppState>,
     me: AuthUser,
     query: web::Query<BookingQuery>,
+    page: Page,
 ) -> ApiResult<web::Json<Paged<BookingView>>> {
     let helper = current_helper(&state.db, &me).await?;
-    let page = page_of(&query)?;
     Ok(web::Json(
-        service::list_of_helper(&state.db, helper.id, query.status.as_deref(), page).await?,
+        service::list_of_helper(&state.db, helper.id, query.status, page).await?,
     ))
 }
 

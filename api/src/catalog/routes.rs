@@ -37,7 +37,7 @@ async fn list_categories() -> web::Json<&'static [&'static str]> {
 /// The catalog: active services of active helpers, most reviewed first.
 #[utoipa::path(
     tag = "services",
-    params(CatalogQuery),
+    params(CatalogQuery, PageParams),
     responses(
         (status = 200, body = Paged<ServiceView>),
         (status = 400, description = "INVALID_QUERY", body = ErrorBody),
@@ -47,12 +47,9 @@ async fn list_categories() -> web::Json<&'static [&'static str]> {
 async fn list_services(
     state: web::Data<AppState>,
     query: web::Query<CatalogQuery>,
+    page: Page,
 ) -> ApiResult<JsonText> {
     let q = query.into_inner();
-    let page = Page::try_from(PageParams {
-        page: q.page,
-        page_size: q.page_size,
-    })?;
     let key = keys::service_list(q.community_id, q.category.as_deref(), q.helper_id, page);
     let db = &state.db;
     state

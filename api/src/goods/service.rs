@@ -15,8 +15,8 @@ use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::AuthUser;
-use crate::error::{ApiError, ApiResult, ErrorCode, FieldError};
-use crate::merchants::fields;
+use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::fields::{self, FieldErrors, HttpsUrl};
 use crate::merchants::service::{self as merchants};
 use crate::money::Money;
 use crate::pagination::{Page, Paged};
@@ -188,7 +188,7 @@ pub struct GoodsFilter {
 impl GoodsFilter {
     /// 400 `INVALID_QUERY` naming each bad parameter.
     pub fn parse(q: GoodsQuery) -> ApiResult<Self> {
-        let mut errors = Vec::new();
+        let mut errors = FieldErrors::default();
         let mut price = |field: &str, raw: Option<&str>| -> Option<i64> {
             let raw = raw?.trim();
             if raw.is_empty() {
@@ -197,7 +197,7 @@ impl GoodsFilter {
             match raw.parse::<Money>() {
                 Ok(m) => Some(m.fen()),
                 Err(e) => {
-                    errors.push(FieldError::new(field, e.to_string()));
+                    errors.push(field, e.to_string());
                     None
                 }
             }
@@ -207,12 +207,9 @@ impl GoodsFilter {
         if let (Some(min), Some(max)) = (min_fen, max_fen)
             && min > max
         {
-            errors.push(FieldError::new("max_price", "最高价不能低于最低价"));
+            errors.push("max_price", "最高价不能低于最低价");
         }
-        if !errors.is_empty() {
-            return Err(ApiError::new(ErrorCode::InvalidQuery)
-                .details(serde_json::json!({ "fields": errors })));
-        }
+        errors.finish_query()?;
         Ok(Self {
             community_id: q.community_id,
             merchant_id: q.merchant_id,
@@ -434,44 +431,39 @@ pub async fn owned_by(
     }
 }
 
-fn check_price(errors: &mut Vec<FieldError>, raw: &Value) -> i64 {
+fn check_price(errors: &mut FieldErrors, raw: &Value) -> i64 {
     match serde_json::from_value::<Money>(raw.clone()) {
-        Ok(m) if m.is_zero() => errors.push(FieldError::new("price", "价格须大于 0")),
-        Ok(m) if m.fen() > MAX_PRICE_FEN => {
-            errors.push(FieldError::new("price", "价格不能超过 99999.99"))
-        }
+        Ok(m) if m.is_zero() => errors.push("price", "价格须大于 0"),
+        Ok(m) if m.fen() > MAX_PRICE_FEN => errors.push("price", "价格不能超过 99999.99"),
         Ok(m) => return m.fen(),
-        Err(e) => errors.push(FieldError::new("price", e.to_string())),
+        Err(e) => errors.push("price", e.to_string()),
     }
     0
 }
 
-fn check_stock(errors: &mut Vec<FieldError>, stock: i64) -> i32 {
+fn check_stock(errors: &mut FieldErrors, stock: i64) -> i32 {
     if !(0..=MAX_STOCK).contains(&stock) {
-        errors.push(FieldError::new("stock", "库存须为 0-999999 的整数"));
+        errors.push("stock", "库存须为 0-999999 的整数");
         return 0;
     }
     stock as i32
 }
 
-fn check_unit(errors: &mut Vec<FieldError>, unit: &str) -> String {
+fn check_unit(errors: &mut FieldErrors, unit: &str) -> String {
     let unit = unit.trim();
     if !UNITS.contains(&unit) {
-        errors.push(FieldError::new("unit", "计量单位不在可选范围内"));
+        errors.push("unit", "计量单位不在可选范围内");
     }
     unit.to_owned()
 }
 
-fn check_images(errors: &mut Vec<FieldError>, images: &[String]) -> String {
+fn check_images(errors: &mut FieldErrors, images: &[String]) -> String {
     if images.len() > MAX_IMAGES {
-        errors.push(FieldError::new("images", "最多 9 张图片"));
+        errors.push("images", "最多 9 张图片");
     }
     for (i, url) in images.iter().enumerate() {
-        if !fields::is_https_url(url) {
-            errors.push(FieldError::new(
-                format!("images[{i}]"),
-                "须为 https 链接，不超过 512 个字符",
-            ));
+        if HttpsUrl::parse(url).is_err() {
+            errors.push(format!("images[{i}]"), "须为 https 链接，不超过 512 个字符");
         }
     }
     serde_json::to_string(images).unwrap_or_else(|_| "[]".to_owned())
@@ -480,7 +472,7 @@ fn check_images(errors: &mut Vec<FieldError>, images: &[String]) -> String {
 /// A category goods may be filed under: exists and has no children.
 async fn check_category(
     db: &impl ConnectionTrait,
-    errors: &mut Vec<FieldError>,
+    errors: &mut FieldErrors,
     id: i64,
 ) -> ApiResult<()> {
     let exists = goods_category::Entity::find_by_id(id)
@@ -493,9 +485,9 @@ async fn check_category(
         .await?
         > 0;
     if !exists {
-        errors.push(FieldError::new("category_id", "分类不存在"));
+        errors.push("category_id", "分类不存在");
     } else if has_children {
-        errors.push(FieldError::new("category_id", "须选择二级分类"));
+        errors.push("category_id", "须选择二级分类");
     }
     Ok(())
 }
@@ -505,15 +497,15 @@ pub async fn create(
     merchant_id: i64,
     new: NewGoods,
 ) -> ApiResult<GoodsView> {
-    let mut errors = Vec::new();
+    let mut errors = FieldErrors::default();
     check_category(db, &mut errors, new.category_id).await?;
-    let name = fields::text(&mut errors, "name", &new.name, 1, 60);
-    let description = fields::text(&mut errors, "description", &new.description, 0, 2000);
+    let name = errors.text("name", &new.name, 1, 60);
+    let description = errors.text("description", &new.description, 0, 2000);
     let price_fen = check_price(&mut errors, &new.price);
     let unit = check_unit(&mut errors, &new.unit);
     let stock = check_stock(&mut errors, new.stock);
     let images = check_images(&mut errors, &new.images);
-    fields::finish(errors)?;
+    errors.finish()?;
     let now = time::now();
     let saved = goods::ActiveModel {
         merchant_id: Set(merchant_id),
@@ -541,18 +533,15 @@ pub async fn update(
     g: goods::Model,
     patch: GoodsPatch,
 ) -> ApiResult<GoodsView> {
-    let mut errors = Vec::new();
+    let mut errors = FieldErrors::default();
     if let Some(cat) = patch.category_id {
         check_category(db, &mut errors, cat).await?;
     }
-    let name = patch
-        .name
-        .as_deref()
-        .map(|v| fields::text(&mut errors, "name", v, 1, 60));
+    let name = patch.name.as_deref().map(|v| errors.text("name", v, 1, 60));
     let description = patch
         .description
         .as_deref()
-        .map(|v| fields::text(&mut errors, "description", v, 0, 2000));
+        .map(|v| errors.text("description", v, 0, 2000));
     let price = patch.price.as_ref().map(|v| check_price(&mut errors, v));
     let unit = patch.unit.as_deref().map(|v| check_unit(&mut errors, v));
     let stock = patch.stock.map(|v| check_stock(&mut errors, v));
@@ -560,7 +549,7 @@ pub async fn update(
         .images
         .as_deref()
         .map(|v| check_images(&mut errors, v));
-    fields::finish(errors)?;
+    errors.finish()?;
     let mut active = g.into_active_model();
     if let Some(v) = patch.category_id {
         active.category_id = Set(v);

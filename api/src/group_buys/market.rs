@@ -8,8 +8,6 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter,
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 
-pub const ACTIVE: &str = "active";
-
 /// The merchant `merchant_id` if the caller owns it: 404 when it does not
 /// exist, 403 when it is someone else's.
 pub async fn owned_merchant(

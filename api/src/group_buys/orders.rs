@@ -3,6 +3,8 @@
 
 use actix_web::http::StatusCode;
 use chrono::{DateTime, Utc};
+use entity::group_buy::CampaignState;
+use entity::order::OrderStatus;
 use entity::{group_buy, group_buy_participant, order, user};
 use rand::Rng;
 use sea_orm::sea_query::{Alias, Expr, OnConflict};
@@ -14,27 +16,15 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::market;
-use super::service::{self, OPEN};
+use super::service::{self};
 use crate::auth::AuthUser;
-use crate::error::{ApiError, ApiResult, ErrorCode, FieldError};
+use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::fields::mask_phone;
 use crate::idempotency::Attempt;
-use crate::me::mask_phone;
 use crate::money::Money;
 use crate::orders::payments::{self, Provider};
 use crate::pagination::{Page, Paged};
 use crate::time;
-
-/// Orders that hold quantity in a campaign.
-pub const LIVE: [&str; 4] = ["pending_payment", "placed", "awaiting_pickup", "picked_up"];
-pub const STATUSES: [&str; 7] = [
-    "pending_payment",
-    "placed",
-    "awaiting_pickup",
-    "picked_up",
-    "cancelled",
-    "refunded",
-    "expired",
-];
 
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub struct OrderView {
@@ -43,8 +33,7 @@ pub struct OrderView {
     pub quantity: i64,
     pub unit_price: Money,
     pub amount: Money,
-    /// pending_payment, placed, awaiting_pickup, picked_up, cancelled, refunded or expired.
-    pub status: String,
+    pub status: OrderStatus,
     pub payment_provider: Provider,
     /// Shown to the order's owner only, once the order awaits pickup.
     pub pickup_code: Option<String>,
@@ -60,9 +49,9 @@ impl OrderView {
             quantity: o.quantity,
             unit_price: Money::from_fen(o.unit_price_fen),
             amount: Money::from_fen(o.amount_fen),
-            status: o.status.clone(),
+            status: o.status,
             payment_provider: o.payment_provider,
-            pickup_code: if with_code && o.status == "awaiting_pickup" {
+            pickup_code: if with_code && o.status == OrderStatus::AwaitingPickup {
                 o.pickup_code.clone()
             } else {
                 None
@@ -83,7 +72,7 @@ pub struct MerchantOrderView {
     pub phone: Option<String>,
     pub quantity: i64,
     pub amount: Money,
-    pub status: String,
+    pub status: OrderStatus,
     pub created_at: DateTime<Utc>,
     pub picked_up_at: Option<DateTime<Utc>>,
 }
@@ -97,7 +86,7 @@ pub struct NewOrder {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct OrderQuery {
-    pub status: Option<String>,
+    pub status: Option<OrderStatus>,
     pub page: Option<u64>,
     pub page_size: Option<u64>,
 }
@@ -106,7 +95,7 @@ pub struct OrderQuery {
 #[into_params(parameter_in = Query)]
 pub struct MerchantOrderQuery {
     pub group_buy_id: Option<i64>,
-    pub status: Option<String>,
+    pub status: Option<OrderStatus>,
     pub page: Option<u64>,
     pub page_size: Option<u64>,
 }
@@ -114,15 +103,6 @@ pub struct MerchantOrderQuery {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct PickupRequest {
     pub pickup_code: String,
-}
-
-pub fn check_status_filter(status: Option<&str>) -> ApiResult<()> {
-    match status {
-        Some(s) if !STATUSES.contains(&s) => Err(ApiError::new(ErrorCode::InvalidQuery).details(
-            serde_json::json!({ "fields": [FieldError::new("status", format!("须为 {}", STATUSES.join(", ")))] }),
-        )),
-        _ => Ok(()),
-    }
 }
 
 /// Unguessable: a date for people, then 16 random characters.
@@ -179,8 +159,7 @@ pub fn ticket(
     }
     // By the clock now: the view may have been read a few seconds ago.
     let now = time::now();
-    let open = matches!(gb.status.as_str(), "upcoming" | "ongoing" | "settling");
-    if !(open && gb.starts_at <= now && now < gb.ends_at) {
+    if !(gb.status.is_open() && gb.starts_at <= now && now < gb.ends_at) {
         return Err(ErrorCode::NotOngoing.into());
     }
     let amount = gb
@@ -223,9 +202,9 @@ impl Ticket {
             quantity: Set(self.quantity),
             unit_price_fen: Set(self.unit_price.fen()),
             amount_fen: Set(self.amount.fen()),
-            status: Set(status.to_owned()),
+            status: Set(status),
             payment_provider: Set(self.provider),
-            expires_at: Set((status == "pending_payment")
+            expires_at: Set((status == OrderStatus::PendingPayment)
                 .then(|| now + chrono::Duration::seconds(self.payment_timeout_secs))),
             created_at: Set(now),
             updated_at: Set(now),
@@ -237,7 +216,7 @@ impl Ticket {
             quantity: self.quantity,
             unit_price: self.unit_price,
             amount: self.amount,
-            status: status.to_owned(),
+            status,
             payment_provider: self.provider,
             pickup_code: None,
             created_at: now,
@@ -300,7 +279,7 @@ pub(super) async fn take(
             Expr::col(group_buy::Column::OrdersCount).add(orders),
         )
         .filter(group_buy::Column::Id.eq(group_buy_id))
-        .filter(group_buy::Column::State.eq(OPEN))
+        .filter(group_buy::Column::State.eq(CampaignState::Open))
         .filter(group_buy::Column::StartsAt.lte(now))
         .filter(group_buy::Column::EndsAt.gt(now))
         .filter(
@@ -347,7 +326,9 @@ pub async fn place(attempt: &mut Attempt, t: &Ticket) -> ApiResult<OrderView> {
     let txn = attempt.txn();
     if !take(txn, t.group_buy_id, t.quantity, 1, now).await? {
         let current = service::find(txn, t.group_buy_id).await?;
-        let ongoing = current.state == OPEN && current.starts_at <= now && current.ends_at > now;
+        let ongoing = current.state == CampaignState::Open
+            && current.starts_at <= now
+            && current.ends_at > now;
         return Err(if ongoing {
             ErrorCode::SoldOut
         } else {
@@ -375,10 +356,9 @@ pub async fn own(
 pub async fn list_mine(
     db: &impl ConnectionTrait,
     me: &AuthUser,
-    status: Option<&str>,
+    status: Option<OrderStatus>,
     page: Page,
 ) -> ApiResult<Paged<OrderView>> {
-    check_status_filter(status)?;
     let mut select = order::Entity::find().filter(order::Column::UserId.eq(me.id()));
     if let Some(s) = status {
         select = select.filter(order::Column::Status.eq(s));
@@ -435,21 +415,24 @@ pub async fn cancel_mine(
     let o = own(db, me, order_no).await?;
     let gb = service::find(db, o.group_buy_id).await?;
     let now = time::now();
-    if gb.state != OPEN || gb.ends_at <= now {
+    if gb.state != CampaignState::Open || gb.ends_at <= now {
         return Err(ApiError::new(ErrorCode::InvalidTransition).message("已截单，不能取消"));
     }
     let txn = crate::db::begin_write(db).await?;
     let next = if payments::refund_needed(&o) {
-        "refunded"
+        OrderStatus::Refunded
     } else {
-        "cancelled"
+        OrderStatus::Cancelled
     };
     let changed = order::Entity::update_many()
         .col_expr(order::Column::Status, Expr::value(next))
         .col_expr(order::Column::CancelledAt, Expr::value(now))
         .col_expr(order::Column::UpdatedAt, Expr::value(now))
         .filter(order::Column::Id.eq(o.id))
-        .filter(order::Column::Status.is_in(["pending_payment", "placed"]))
+        .filter(
+            order::Column::Status
+                .is_in(OrderStatus::all_where(OrderStatus::cancellable_by_resident)),
+        )
         .exec(&txn)
         .await?;
     if changed.rows_affected != 1 {
@@ -457,7 +440,7 @@ pub async fn cancel_mine(
     }
     // The cut-off may have passed while we worked: only give back to an open campaign.
     let still_open = group_buy::Entity::find_by_id(gb.id)
-        .filter(group_buy::Column::State.eq(OPEN))
+        .filter(group_buy::Column::State.eq(CampaignState::Open))
         .filter(group_buy::Column::EndsAt.gt(now))
         .count(&txn)
         .await?;
@@ -475,29 +458,29 @@ pub async fn cancel_mine(
 pub async fn cancel_orders_of(
     txn: &impl ConnectionTrait,
     group_buy_id: i64,
-    statuses: &[&str],
+    statuses: &[OrderStatus],
     now: DateTime<Utc>,
 ) -> ApiResult<i64> {
     let orders = order::Entity::find()
         .filter(order::Column::GroupBuyId.eq(group_buy_id))
-        .filter(order::Column::Status.is_in(statuses.to_vec()))
+        .filter(order::Column::Status.is_in(statuses.iter().copied()))
         .all(txn)
         .await?;
     let mut quantity = 0;
     for o in orders {
         let next = if payments::refund_needed(&o) {
-            "refunded"
+            OrderStatus::Refunded
         } else {
-            "cancelled"
+            OrderStatus::Cancelled
         };
-        let refunded_at = (next == "refunded").then_some(now);
+        let refunded_at = (next == OrderStatus::Refunded).then_some(now);
         let changed = order::Entity::update_many()
             .col_expr(order::Column::Status, Expr::value(next))
             .col_expr(order::Column::CancelledAt, Expr::value(now))
             .col_expr(order::Column::RefundedAt, Expr::value(refunded_at))
             .col_expr(order::Column::UpdatedAt, Expr::value(now))
             .filter(order::Column::Id.eq(o.id))
-            .filter(order::Column::Status.eq(o.status.as_str()))
+            .filter(order::Column::Status.eq(o.status))
             .exec(txn)
             .await?;
         if changed.rows_affected == 1 {
@@ -516,16 +499,16 @@ pub async fn expire_pending_of(
 ) -> ApiResult<u64> {
     let pending = order::Entity::find()
         .filter(order::Column::GroupBuyId.eq(group_buy_id))
-        .filter(order::Column::Status.eq("pending_payment"))
+        .filter(order::Column::Status.eq(OrderStatus::PendingPayment))
         .all(txn)
         .await?;
     let mut expired = 0;
     for o in pending {
         let changed = order::Entity::update_many()
-            .col_expr(order::Column::Status, Expr::value("expired"))
+            .col_expr(order::Column::Status, Expr::value(OrderStatus::Expired))
             .col_expr(order::Column::UpdatedAt, Expr::value(now))
             .filter(order::Column::Id.eq(o.id))
-            .filter(order::Column::Status.eq("pending_payment"))
+            .filter(order::Column::Status.eq(OrderStatus::PendingPayment))
             .exec(txn)
             .await?;
         if changed.rows_affected == 1 {
@@ -540,7 +523,7 @@ pub async fn expire_pending_of(
 /// quantity; answers how many expired.
 pub async fn expire_overdue(db: &DatabaseConnection, now: DateTime<Utc>) -> ApiResult<u64> {
     let overdue = order::Entity::find()
-        .filter(order::Column::Status.eq("pending_payment"))
+        .filter(order::Column::Status.eq(OrderStatus::PendingPayment))
         .filter(order::Column::ExpiresAt.lte(now))
         .limit(500)
         .all(db)
@@ -549,10 +532,10 @@ pub async fn expire_overdue(db: &DatabaseConnection, now: DateTime<Utc>) -> ApiR
     for o in overdue {
         let txn = crate::db::begin_write(db).await?;
         let changed = order::Entity::update_many()
-            .col_expr(order::Column::Status, Expr::value("expired"))
+            .col_expr(order::Column::Status, Expr::value(OrderStatus::Expired))
             .col_expr(order::Column::UpdatedAt, Expr::value(now))
             .filter(order::Column::Id.eq(o.id))
-            .filter(order::Column::Status.eq("pending_payment"))
+            .filter(order::Column::Status.eq(OrderStatus::PendingPayment))
             .exec(&txn)
             .await?;
         if changed.rows_affected == 1 {
@@ -573,7 +556,7 @@ pub async fn assign_pickup_codes(
 ) -> ApiResult<u64> {
     let orders = order::Entity::find()
         .filter(order::Column::GroupBuyId.eq(group_buy_id))
-        .filter(order::Column::Status.eq("placed"))
+        .filter(order::Column::Status.eq(OrderStatus::Placed))
         .all(txn)
         .await?;
     let mut done = 0;
@@ -583,11 +566,14 @@ pub async fn assign_pickup_codes(
             attempts += 1;
             let sp = txn.begin().await?;
             let res = order::Entity::update_many()
-                .col_expr(order::Column::Status, Expr::value("awaiting_pickup"))
+                .col_expr(
+                    order::Column::Status,
+                    Expr::value(OrderStatus::AwaitingPickup),
+                )
                 .col_expr(order::Column::PickupCode, Expr::value(new_pickup_code()))
                 .col_expr(order::Column::UpdatedAt, Expr::value(now))
                 .filter(order::Column::Id.eq(o.id))
-                .filter(order::Column::Status.eq("placed"))
+                .filter(order::Column::Status.eq(OrderStatus::Placed))
                 .exec(&sp)
                 .await;
             match res {
@@ -620,12 +606,12 @@ pub async fn pick_up(
     let now = time::now();
     let txn = crate::db::begin_write(db).await?;
     let changed = order::Entity::update_many()
-        .col_expr(order::Column::Status, Expr::value("picked_up"))
+        .col_expr(order::Column::Status, Expr::value(OrderStatus::PickedUp))
         .col_expr(order::Column::PickedUpAt, Expr::value(now))
         .col_expr(order::Column::UpdatedAt, Expr::value(now))
         .filter(order::Column::PickupCode.eq(code))
         .filter(order::Column::MerchantId.eq(merchant_id))
-        .filter(order::Column::Status.eq("awaiting_pickup"))
+        .filter(order::Column::Status.eq(OrderStatus::AwaitingPickup))
         .exec(&txn)
         .await?;
     if changed.rows_affected != 1 {
@@ -646,10 +632,9 @@ pub async fn list_for_merchant(
     db: &impl ConnectionTrait,
     merchant_id: i64,
     group_buy_id: Option<i64>,
-    status: Option<&str>,
+    status: Option<OrderStatus>,
     page: Option<Page>,
 ) -> ApiResult<Paged<MerchantOrderView>> {
-    check_status_filter(status)?;
     let mut select = order::Entity::find().filter(order::Column::MerchantId.eq(merchant_id));
     if let Some(g) = group_buy_id {
         select = select.filter(order::Column::GroupBuyId.eq(g));
@@ -728,7 +713,7 @@ pub async fn pickup_csv(
             csv_field(o.phone.as_deref().unwrap_or("")),
             o.quantity,
             csv_field(&code),
-            csv_field(&o.status)
+            csv_field(&sea_orm::ActiveEnum::to_value(&o.status))
         ));
     }
     Ok(out)

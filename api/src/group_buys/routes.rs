@@ -18,7 +18,7 @@ use crate::auth::{AuthUser, Role};
 use crate::cache::{JsonText, keys};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::Json;
-use crate::idempotency::{self, Checked, Claim};
+use crate::idempotency::{self, Checked, Claim, IdempotencyKey};
 use crate::orders::payments::{self, PaymentAnswer, Provider};
 use crate::pagination::{Page, PageParams, Paged};
 use crate::state::AppState;
@@ -57,7 +57,7 @@ async fn list_group_buys(
     query: web::Query<GroupBuyQuery>,
 ) -> ApiResult<JsonText> {
     let page = page_of(query.page, query.page_size)?;
-    let key = keys::group_buy_list(query.community_id, query.status.as_deref(), page);
+    let key = keys::group_buy_list(query.community_id, query.status.map(|s| s.as_str()), page);
     let db = &state.db;
     let q = query.into_inner();
     // Statuses derive from the clock, so list entries live at most a few seconds.
@@ -171,7 +171,7 @@ async fn place_order(
     body: Json<NewOrder>,
 ) -> ApiResult<HttpResponse> {
     me.require(Role::Resident)?;
-    let key = idempotency::key_from(&req)?;
+    let key = IdempotencyKey::from_request(&req)?;
     let id = id.into_inner();
     let body = body.0;
     let fingerprint = idempotency::fingerprint(&format!("POST /group-buys/{id}/orders"), &body);
@@ -192,7 +192,7 @@ async fn place_order(
     let ticket = match gb.and_then(|gb| orders::ticket(&gb, &me, body.quantity, provider, timeout))
     {
         Ok(ticket) => {
-            let claim = Claim::new(me.id(), key.as_deref(), &fingerprint);
+            let claim = Claim::new(me.id(), key.as_ref(), &fingerprint);
             match desk.place(ticket, claim).await? {
                 Outcome::Placed(placed) => return Ok(HttpResponse::Created().json(placed)),
                 Outcome::Alone(ticket) => Ok(ticket),
@@ -200,7 +200,7 @@ async fn place_order(
         }
         Err(err) => Err(err),
     };
-    let claim = match idempotency::check(&state.db, me.id(), key.as_deref(), &fingerprint).await? {
+    let claim = match idempotency::check(&state.db, me.id(), key.as_ref(), &fingerprint).await? {
         Checked::Replay(status, json) => return Ok(HttpResponse::build(status).json(json)),
         Checked::Fresh(claim) => claim,
     };
@@ -235,7 +235,7 @@ async fn my_orders(
 ) -> ApiResult<web::Json<Paged<OrderView>>> {
     let page = page_of(query.page, query.page_size)?;
     Ok(web::Json(
-        orders::list_mine(&state.db, &me, query.status.as_deref(), page).await?,
+        orders::list_mine(&state.db, &me, query.status, page).await?,
     ))
 }
 
@@ -317,7 +317,7 @@ async fn pay_order(
     if o.payment_provider != provider {
         return Err(ApiError::field("provider", "与下单时的支付方式不一致"));
     }
-    if !["pending_payment", "placed", "awaiting_pickup"].contains(&o.status.as_str()) {
+    if !o.status.payable() {
         return Err(ApiError::new(crate::error::ErrorCode::InvalidTransition)
             .message("订单当前状态不能支付"));
     }
@@ -350,7 +350,7 @@ async fn merchant_orders(
         &state.db,
         merchant.id,
         query.group_buy_id,
-        query.status.as_deref(),
+        query.status,
         Some(page),
     )
     .await?;

@@ -3,6 +3,9 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use entity::group_buy::CampaignState;
+use entity::merchant::MerchantStatus;
+use entity::order::OrderStatus;
 use entity::{group_buy, group_buy_community, merchant};
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
@@ -20,10 +23,43 @@ use crate::money::Money;
 use crate::pagination::{Page, Paged};
 use crate::time;
 
-pub const OPEN: &str = "open";
-pub const SUCCEEDED: &str = "succeeded";
-pub const FAILED: &str = "failed";
-pub const CANCELLED: &str = "cancelled";
+/// A campaign's status: upcoming, ongoing (taking orders), settling (past
+/// the cut-off, the result being computed), succeeded, failed or cancelled.
+// The stored state, with `Open` split by the clock.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CampaignStatus {
+    /// Open, before its start.
+    Upcoming,
+    /// Open and taking orders.
+    Ongoing,
+    /// Past the cut-off, the result being computed.
+    Settling,
+    Succeeded,
+    Failed,
+    Cancelled,
+}
+
+impl CampaignStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CampaignStatus::Upcoming => "upcoming",
+            CampaignStatus::Ongoing => "ongoing",
+            CampaignStatus::Settling => "settling",
+            CampaignStatus::Succeeded => "succeeded",
+            CampaignStatus::Failed => "failed",
+            CampaignStatus::Cancelled => "cancelled",
+        }
+    }
+
+    /// Open: before the cut-off, or settling.
+    pub fn is_open(self) -> bool {
+        match self {
+            CampaignStatus::Upcoming | CampaignStatus::Ongoing | CampaignStatus::Settling => true,
+            CampaignStatus::Succeeded | CampaignStatus::Failed | CampaignStatus::Cancelled => false,
+        }
+    }
+}
 
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub struct GroupBuyView {
@@ -41,35 +77,33 @@ pub struct GroupBuyView {
     pub pickup_starts_at: DateTime<Utc>,
     pub pickup_ends_at: DateTime<Utc>,
     pub community_ids: Vec<i64>,
-    /// `upcoming`, `ongoing`, `settling` (past cut-off, result being
-    /// computed), `succeeded`, `failed` or `cancelled`.
-    pub status: String,
+    pub status: CampaignStatus,
     pub ordered_quantity: i64,
     pub orders_count: i64,
     pub remaining_quantity: i64,
     pub created_at: DateTime<Utc>,
 }
 
-/// The status clients see: `open` is split by the clock.
+/// The status clients see: `Open` is split by the clock.
 pub fn public_status(
-    state: &str,
+    state: CampaignState,
     starts_at: DateTime<Utc>,
     ends_at: DateTime<Utc>,
     now: DateTime<Utc>,
-) -> &'static str {
+) -> CampaignStatus {
     match state {
-        OPEN if now < starts_at => "upcoming",
-        OPEN if now < ends_at => "ongoing",
-        OPEN => "settling",
-        SUCCEEDED => SUCCEEDED,
-        FAILED => FAILED,
-        _ => CANCELLED,
+        CampaignState::Open if now < starts_at => CampaignStatus::Upcoming,
+        CampaignState::Open if now < ends_at => CampaignStatus::Ongoing,
+        CampaignState::Open => CampaignStatus::Settling,
+        CampaignState::Succeeded => CampaignStatus::Succeeded,
+        CampaignState::Failed => CampaignStatus::Failed,
+        CampaignState::Cancelled => CampaignStatus::Cancelled,
     }
 }
 
 pub fn view(gb: group_buy::Model, community_ids: Vec<i64>, now: DateTime<Utc>) -> GroupBuyView {
     GroupBuyView {
-        status: public_status(&gb.state, gb.starts_at, gb.ends_at, now).to_owned(),
+        status: public_status(gb.state, gb.starts_at, gb.ends_at, now),
         remaining_quantity: Ord::max(gb.total_quantity - gb.ordered_quantity, 0),
         id: gb.id,
         merchant_id: gb.merchant_id,
@@ -122,7 +156,7 @@ pub struct GroupBuyQuery {
     pub community_id: Option<i64>,
     /// `upcoming`, `ongoing`, `succeeded`, `failed` or `cancelled`; default: open
     /// campaigns (upcoming, ongoing and settling).
-    pub status: Option<String>,
+    pub status: Option<CampaignStatus>,
     pub page: Option<u64>,
     pub page_size: Option<u64>,
 }
@@ -199,7 +233,7 @@ pub async fn create(
     new: NewGroupBuy,
 ) -> ApiResult<GroupBuyView> {
     let merchant = market::owned_merchant(db, merchant_id, me).await?;
-    if merchant.status != market::ACTIVE {
+    if merchant.status != MerchantStatus::Active {
         return Err(ApiError::new(ErrorCode::Forbidden).message("商户已被暂停，不能发起团购"));
     }
     let now = time::now();
@@ -241,7 +275,7 @@ pub async fn create(
         pickup_address: Set(new.pickup_address.trim().to_owned()),
         pickup_starts_at: Set(time::normalise(new.pickup_starts_at)),
         pickup_ends_at: Set(time::normalise(new.pickup_ends_at)),
-        state: Set(OPEN.to_owned()),
+        state: Set(CampaignState::Open),
         settled_at: Set(None),
         created_at: Set(now),
         ..Default::default()
@@ -267,7 +301,7 @@ fn visible() -> Condition {
             Query::select()
                 .column(merchant::Column::Id)
                 .from(merchant::Entity)
-                .and_where(Expr::col(merchant::Column::Status).eq(market::ACTIVE))
+                .and_where(Expr::col(merchant::Column::Status).eq(MerchantStatus::Active))
                 .to_owned(),
         ),
     )
@@ -291,19 +325,30 @@ pub async fn list(
             ),
         );
     }
-    cond = match query.status.as_deref() {
-        None => cond.add(group_buy::Column::State.eq(OPEN)),
-        Some("upcoming") => cond
-            .add(group_buy::Column::State.eq(OPEN))
+    cond = match query.status {
+        None => cond.add(group_buy::Column::State.eq(CampaignState::Open)),
+        Some(CampaignStatus::Upcoming) => cond
+            .add(group_buy::Column::State.eq(CampaignState::Open))
             .add(group_buy::Column::StartsAt.gt(now)),
-        Some("ongoing") => cond
-            .add(group_buy::Column::State.eq(OPEN))
+        Some(CampaignStatus::Ongoing) => cond
+            .add(group_buy::Column::State.eq(CampaignState::Open))
             .add(group_buy::Column::StartsAt.lte(now))
             .add(group_buy::Column::EndsAt.gt(now)),
-        Some(s @ (SUCCEEDED | FAILED | CANCELLED)) => cond.add(group_buy::Column::State.eq(s)),
-        Some(_) => {
-            return Err(ApiError::new(ErrorCode::InvalidQuery)
-                .details(serde_json::json!({ "fields": [FieldError::new("status", "upcoming, ongoing, succeeded, failed 或 cancelled")] })));
+        Some(CampaignStatus::Succeeded) => {
+            cond.add(group_buy::Column::State.eq(CampaignState::Succeeded))
+        }
+        Some(CampaignStatus::Failed) => {
+            cond.add(group_buy::Column::State.eq(CampaignState::Failed))
+        }
+        Some(CampaignStatus::Cancelled) => {
+            cond.add(group_buy::Column::State.eq(CampaignState::Cancelled))
+        }
+        // Settling lasts a sweep; it is no list of its own.
+        Some(CampaignStatus::Settling) => {
+            return Err(ApiError::invalid_query(vec![FieldError::new(
+                "status",
+                "upcoming, ongoing, succeeded, failed 或 cancelled",
+            )]));
         }
     };
     let select = group_buy::Entity::find().filter(cond);
@@ -375,19 +420,23 @@ pub async fn cancel(db: &DatabaseConnection, me: &AuthUser, id: i64) -> ApiResul
     let now = time::now();
     let txn = crate::db::begin_write(db).await?;
     let changed = group_buy::Entity::update_many()
-        .col_expr(group_buy::Column::State, Expr::value(CANCELLED))
+        .col_expr(
+            group_buy::Column::State,
+            Expr::value(CampaignState::Cancelled),
+        )
         .col_expr(group_buy::Column::SettledAt, Expr::value(now))
         .filter(group_buy::Column::Id.eq(id))
-        .filter(group_buy::Column::State.is_in([OPEN, SUCCEEDED]))
+        .filter(group_buy::Column::State.is_in([CampaignState::Open, CampaignState::Succeeded]))
         .exec(&txn)
         .await?;
     if changed.rows_affected != 1 {
         return Err(ApiError::new(ErrorCode::InvalidTransition).message("该团购已结束或已取消"));
     }
-    let cancelled_quantity = cancel_orders_of(&txn, id, &LIVE_BEFORE_PICKUP, now).await?;
+    let ending = OrderStatus::all_where(OrderStatus::ends_with_its_campaign);
+    let cancelled_quantity = cancel_orders_of(&txn, id, &ending, now).await?;
     // An open campaign still holds its whole reservation; a succeeded one
     // returned its unsold part at settlement and now returns what was not handed over.
-    let back = if gb.state == OPEN {
+    let back = if gb.state == CampaignState::Open {
         gb.total_quantity
     } else {
         cancelled_quantity
@@ -401,6 +450,3 @@ pub async fn cancel(db: &DatabaseConnection, me: &AuthUser, id: i64) -> ApiResul
         .unwrap_or_default();
     Ok(view(fresh, communities, now))
 }
-
-/// Orders that a cancellation still reaches.
-const LIVE_BEFORE_PICKUP: [&str; 3] = ["pending_payment", "placed", "awaiting_pickup"];

@@ -9,6 +9,8 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use entity::group_buy::CampaignState;
+use entity::order::OrderStatus;
 use entity::{group_buy, group_buy_notification, order};
 use sea_orm::Set;
 use sea_orm::sea_query::Expr;
@@ -18,7 +20,6 @@ use sea_orm::{
 
 use super::market;
 use super::orders::{assign_pickup_codes, cancel_orders_of, expire_pending_of};
-use super::service::{FAILED, OPEN, SUCCEEDED};
 use crate::cache::{Cache, keys};
 use crate::error::ApiResult;
 use crate::time;
@@ -27,7 +28,8 @@ use crate::time;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settled {
     pub group_buy_id: i64,
-    pub outcome: String,
+    /// `Succeeded` or `Failed`.
+    pub outcome: CampaignState,
     /// Users with orders in the campaign, to be told the result.
     pub participants: Vec<i64>,
 }
@@ -39,7 +41,7 @@ pub async fn settle_due_group_buys(db: &DatabaseConnection) -> ApiResult<Vec<Set
     let due: Vec<i64> = group_buy::Entity::find()
         .select_only()
         .column(group_buy::Column::Id)
-        .filter(group_buy::Column::State.eq(OPEN))
+        .filter(group_buy::Column::State.eq(CampaignState::Open))
         .filter(group_buy::Column::EndsAt.lte(now))
         .order_by_asc(group_buy::Column::EndsAt)
         .limit(100)
@@ -67,7 +69,7 @@ async fn settle_one(
     let taken = group_buy::Entity::update_many()
         .col_expr(group_buy::Column::SettledAt, Expr::value(now))
         .filter(group_buy::Column::Id.eq(id))
-        .filter(group_buy::Column::State.eq(OPEN))
+        .filter(group_buy::Column::State.eq(CampaignState::Open))
         .filter(group_buy::Column::EndsAt.lte(now))
         .exec(&txn)
         .await?;
@@ -79,14 +81,14 @@ async fn settle_one(
     let outcome = Expr::case(
         Expr::col(group_buy::Column::OrderedQuantity)
             .gte(Expr::col(group_buy::Column::MinQuantity)),
-        SUCCEEDED,
+        Expr::value(CampaignState::Succeeded),
     )
-    .finally(FAILED);
+    .finally(Expr::value(CampaignState::Failed));
     let claimed = group_buy::Entity::update_many()
         .col_expr(group_buy::Column::State, outcome.into())
         .col_expr(group_buy::Column::SettledAt, Expr::value(now))
         .filter(group_buy::Column::Id.eq(id))
-        .filter(group_buy::Column::State.eq(OPEN))
+        .filter(group_buy::Column::State.eq(CampaignState::Open))
         .filter(group_buy::Column::EndsAt.lte(now))
         .exec(&txn)
         .await?;
@@ -101,15 +103,15 @@ async fn settle_one(
         .column(order::Column::UserId)
         .distinct()
         .filter(order::Column::GroupBuyId.eq(id))
-        .filter(order::Column::Status.eq("placed"))
+        .filter(order::Column::Status.eq(OrderStatus::Placed))
         .into_tuple()
         .all(&txn)
         .await?;
-    if gb.state == SUCCEEDED {
+    if gb.state == CampaignState::Succeeded {
         assign_pickup_codes(&txn, id, now).await?;
         market::release_stock(&txn, gb.goods_id, gb.total_quantity - gb.ordered_quantity).await?;
     } else {
-        cancel_orders_of(&txn, id, &["placed"], now).await?;
+        cancel_orders_of(&txn, id, &[OrderStatus::Placed], now).await?;
         market::release_stock(&txn, gb.goods_id, gb.total_quantity).await?;
     }
     // The result is owed to every participant; recorded with the settlement,
@@ -119,7 +121,7 @@ async fn settle_one(
         .map(|user_id| group_buy_notification::ActiveModel {
             group_buy_id: Set(id),
             user_id: Set(*user_id),
-            outcome: Set(gb.state.clone()),
+            outcome: Set(gb.state),
             created_at: Set(now),
             sent_at: Set(None),
             ..Default::default()
@@ -131,7 +133,7 @@ async fn settle_one(
             .await?;
     }
     txn.commit().await?;
-    tracing::info!(group_buy_id = id, outcome = %gb.state, orders = gb.orders_count, "group-buy settled");
+    tracing::info!(group_buy_id = id, outcome = ?gb.state, orders = gb.orders_count, "group-buy settled");
     Ok(Some(Settled {
         group_buy_id: id,
         outcome: gb.state,

@@ -3,9 +3,10 @@
 use actix_web::{HttpResponse, get, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::service::{
-    self, ApplicationQuery, HelperApplicationView, HelperView, NewHelperApplication, RejectRequest,
+use super::applications::{
+    self, ApplicationQuery, HelperApplicationView, NewHelperApplication, RejectRequest,
 };
+use super::service::{self, HelperView};
 use crate::auth::AuthUser;
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::Json;
@@ -19,13 +20,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(approve)
         .service(reject)
         .service(my_helper_profile);
-}
-
-fn page_of(q: &ApplicationQuery) -> ApiResult<Page> {
-    Page::try_from(PageParams {
-        page: q.page,
-        page_size: q.page_size,
-    })
 }
 
 /// Apply to become a helper (resident). One pending application at a time.
@@ -47,7 +41,7 @@ async fn apply(
     me: AuthUser,
     body: Json<NewHelperApplication>,
 ) -> ApiResult<HttpResponse> {
-    let created = service::apply(&state.db, &me, body.0).await?;
+    let created = applications::apply(&state.db, &me, body.0).await?;
     Ok(HttpResponse::Created().json(created))
 }
 
@@ -55,7 +49,7 @@ async fn apply(
 #[utoipa::path(
     tag = "helpers",
     security(("bearer" = [])),
-    params(ApplicationQuery),
+    params(ApplicationQuery, PageParams),
     responses(
         (status = 200, body = Paged<HelperApplicationView>),
         (status = 400, description = "INVALID_QUERY", body = ErrorBody),
@@ -67,9 +61,9 @@ async fn my_applications(
     state: web::Data<AppState>,
     me: AuthUser,
     query: web::Query<ApplicationQuery>,
+    page: Page,
 ) -> ApiResult<web::Json<Paged<HelperApplicationView>>> {
-    let page = page_of(&query)?;
-    let list = service::list_mine(&state.db, me.id(), query.status.as_deref(), page).await?;
+    let list = applications::list_mine(&state.db, me.id(), query.status, page).await?;
     Ok(web::Json(list))
 }
 
@@ -77,7 +71,7 @@ async fn my_applications(
 #[utoipa::path(
     tag = "admin",
     security(("bearer" = [])),
-    params(ApplicationQuery),
+    params(ApplicationQuery, PageParams),
     responses(
         (status = 200, body = Paged<HelperApplicationView>),
         (status = 400, description = "INVALID_QUERY", body = ErrorBody),
@@ -90,9 +84,9 @@ async fn review_queue(
     state: web::Data<AppState>,
     me: AuthUser,
     query: web::Query<ApplicationQuery>,
+    page: Page,
 ) -> ApiResult<web::Json<Paged<HelperApplicationView>>> {
-    let page = page_of(&query)?;
-    let list = service::list_for_admin(&state.db, &me, query.status.as_deref(), page).await?;
+    let list = applications::list_for_admin(&state.db, &me, query.status, page).await?;
     Ok(web::Json(list))
 }
 
@@ -117,7 +111,7 @@ async fn approve(
     id: web::Path<i64>,
 ) -> ApiResult<web::Json<HelperApplicationView>> {
     Ok(web::Json(
-        service::approve(&state.db, &me, id.into_inner()).await?,
+        applications::approve(&state.db, &me, id.into_inner()).await?,
     ))
 }
 
@@ -144,7 +138,7 @@ async fn reject(
     body: Json<RejectRequest>,
 ) -> ApiResult<web::Json<HelperApplicationView>> {
     Ok(web::Json(
-        service::reject(&state.db, &me, id.into_inner(), body.0).await?,
+        applications::reject(&state.db, &me, id.into_inner(), body.0).await?,
     ))
 }
 

@@ -13,9 +13,9 @@
 //! the first one's answer.
 //!
 //! ```ignore
-//! let key = idempotency::key_from(&req)?;
+//! let key = IdempotencyKey::from_request(&req)?;
 //! let fp = idempotency::fingerprint("POST /bookings", &body);
-//! let attempt = match idempotency::begin(&state.db, me.id(), key.as_deref(), &fp).await? {
+//! let attempt = match idempotency::begin(&state.db, me.id(), key.as_ref(), &fp).await? {
 //!     Begun::Replay(status, body) => return Ok(HttpResponse::build(status).json(body)),
 //!     Begun::Fresh(attempt) => attempt,
 //! };
@@ -55,22 +55,36 @@ pub const PURGE_EVERY: Duration = Duration::from_secs(600);
 
 const COMPLETED: &str = "completed";
 
-/// A key is 1-64 printable ASCII characters (no spaces).
-pub fn valid_key(key: &str) -> bool {
-    (1..=64).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic())
-}
+/// An `Idempotency-Key` a client sent: 1-64 printable ASCII characters (no spaces).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IdempotencyKey(String);
 
-/// The request's `Idempotency-Key`, None when absent; a malformed key is 422.
-pub fn key_from(req: &HttpRequest) -> ApiResult<Option<String>> {
-    let Some(raw) = req.headers().get(HEADER) else {
-        return Ok(None);
-    };
-    match raw.to_str() {
-        Ok(key) if valid_key(key) => Ok(Some(key.to_owned())),
-        _ => Err(ApiError::field(
-            HEADER,
-            "幂等键须为 1-64 个可打印 ASCII 字符",
-        )),
+impl IdempotencyKey {
+    pub fn parse(raw: &str) -> Result<Self, &'static str> {
+        if (1..=64).contains(&raw.len()) && raw.bytes().all(|b| b.is_ascii_graphic()) {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err("幂等键须为 1-64 个可打印 ASCII 字符")
+        }
+    }
+
+    /// The request's key, None when it sent none; a malformed key is 422.
+    pub fn from_request(req: &HttpRequest) -> ApiResult<Option<Self>> {
+        let Some(raw) = req.headers().get(HEADER) else {
+            return Ok(None);
+        };
+        let parsed = raw
+            .to_str()
+            .map_err(|_| "幂等键须为 1-64 个可打印 ASCII 字符")
+            .and_then(Self::parse);
+        match parsed {
+            Ok(key) => Ok(Some(key)),
+            Err(message) => Err(ApiError::field(HEADER, message)),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
     }
 }
 
@@ -124,7 +138,7 @@ enum Recorded {
 pub async fn begin(
     db: &DatabaseConnection,
     user_id: i64,
-    key: Option<&str>,
+    key: Option<&IdempotencyKey>,
     fingerprint: &str,
 ) -> ApiResult<Begun> {
     Ok(match check(db, user_id, key, fingerprint).await? {
@@ -149,10 +163,10 @@ pub enum Checked {
 pub struct Claim(Option<Key>);
 
 impl Claim {
-    pub fn new(user_id: i64, key: Option<&str>, fingerprint: &str) -> Self {
+    pub fn new(user_id: i64, key: Option<&IdempotencyKey>, fingerprint: &str) -> Self {
         Claim(key.map(|key| Key {
             user_id,
-            key: key.to_owned(),
+            key: key.as_str().to_owned(),
             fingerprint: fingerprint.to_owned(),
         }))
     }
@@ -172,7 +186,7 @@ impl Claim {
 pub async fn check(
     db: &DatabaseConnection,
     user_id: i64,
-    key: Option<&str>,
+    key: Option<&IdempotencyKey>,
     fingerprint: &str,
 ) -> ApiResult<Checked> {
     let claim = Claim::new(user_id, key, fingerprint);
@@ -431,14 +445,15 @@ mod tests {
 
     #[test]
     fn keys_are_short_printable_ascii() {
-        assert!(valid_key("a"));
-        assert!(valid_key(&"k".repeat(64)));
-        assert!(valid_key("550e8400-e29b-41d4-a716-446655440000"));
-        assert!(!valid_key(""));
-        assert!(!valid_key(&"k".repeat(65)));
-        assert!(!valid_key("has space"));
-        assert!(!valid_key("键"));
-        assert!(!valid_key("tab\t"));
+        let valid = |k: &str| IdempotencyKey::parse(k).is_ok();
+        assert!(valid("a"));
+        assert!(valid(&"k".repeat(64)));
+        assert!(valid("550e8400-e29b-41d4-a716-446655440000"));
+        assert!(!valid(""));
+        assert!(!valid(&"k".repeat(65)));
+        assert!(!valid("has space"));
+        assert!(!valid("键"));
+        assert!(!valid("tab\t"));
     }
 
     #[test]

@@ -2,7 +2,6 @@
 //! owner's edits, and suspension by community admins.
 
 pub mod applications;
-pub mod fields;
 pub mod routes;
 pub mod service;
 

@@ -5,12 +5,12 @@ use actix_web::{HttpResponse, get, patch, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::applications::{self, ApplicationQuery, ApplicationView, NewApplication, RejectRequest};
-use super::fields;
 use super::service::{self, MerchantPatch, MerchantQuery, MerchantStatus, MerchantView};
 use crate::auth::{AuthUser, MaybeAuthUser, Role};
 use crate::cache::{JsonText, keys};
 use crate::error::{ApiResult, ErrorBody, ErrorCode};
 use crate::extract::Json;
+use crate::fields;
 use crate::pagination::{Page, PageParams, Paged};
 use crate::state::AppState;
 

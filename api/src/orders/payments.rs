@@ -5,6 +5,7 @@
 //! `wx.requestPayment` parameters, the notify callback marks them placed, and
 //! `refund` returns the money when a campaign fails or is cancelled.
 
+use entity::order::OrderStatus;
 pub use entity::order::PaymentProvider as Provider;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -13,10 +14,10 @@ use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::money::Money;
 
 /// The status a new order starts in.
-pub fn initial_status(provider: Provider) -> &'static str {
+pub fn initial_status(provider: Provider) -> OrderStatus {
     match provider {
-        Provider::Offline => "placed",
-        Provider::Wechat => "pending_payment",
+        Provider::Offline => OrderStatus::Placed,
+        Provider::Wechat => OrderStatus::PendingPayment,
     }
 }
 
@@ -27,7 +28,7 @@ pub struct PaymentAnswer {
     pub provider: Provider,
     pub amount: Money,
     /// The order's status after this call.
-    pub status: String,
+    pub status: OrderStatus,
     /// True for offline: the resident pays the merchant at pickup.
     pub pay_at_pickup: bool,
     /// For WeChat Pay: the `wx.requestPayment` parameters
@@ -43,7 +44,7 @@ pub fn pay(provider: Provider, order: &entity::order::Model) -> ApiResult<Paymen
             order_no: order.order_no.clone(),
             provider,
             amount: Money::from_fen(order.amount_fen),
-            status: order.status.clone(),
+            status: order.status,
             pay_at_pickup: true,
             request_payment: None,
         }),

@@ -12,9 +12,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::AuthUser;
-use crate::error::{ApiError, ApiResult, ErrorCode, FieldError};
-use crate::merchants::fields;
-use crate::merchants::service::{self as merchants, active_ids, serving};
+use crate::community_links::linked_to;
+use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::fields::FieldErrors;
+use crate::merchants::service::{self as merchants, active_ids};
 use crate::pagination::{Page, Paged};
 use crate::time;
 
@@ -93,7 +94,10 @@ fn scoped(query: PromotionQuery) -> Select<promotion::Entity> {
     let mut select =
         promotion::Entity::find().filter(promotion::Column::MerchantId.in_subquery(active_ids()));
     if let Some(cid) = query.community_id {
-        select = select.filter(promotion::Column::MerchantId.in_subquery(serving(cid)));
+        select = select.filter(
+            promotion::Column::MerchantId
+                .in_subquery(linked_to::<entity::merchant_community::Entity>([cid])),
+        );
     }
     if let Some(mid) = query.merchant_id {
         select = select.filter(promotion::Column::MerchantId.eq(mid));
@@ -165,19 +169,19 @@ pub async fn create(
     m: &merchant::Model,
     new: NewPromotion,
 ) -> ApiResult<PromotionView> {
-    let mut errors = Vec::new();
-    let title = fields::text(&mut errors, "title", &new.title, 1, 60);
-    let description = fields::text(&mut errors, "description", &new.description, 0, 500);
+    let mut errors = FieldErrors::default();
+    let title = errors.text("title", &new.title, 1, 60);
+    let description = errors.text("description", &new.description, 0, 500);
     let starts_at = time::normalise(new.starts_at);
     let ends_at = time::normalise(new.ends_at);
     if ends_at <= starts_at {
-        errors.push(FieldError::new("ends_at", "结束时间须晚于开始时间"));
+        errors.push("ends_at", "结束时间须晚于开始时间");
     } else if ends_at <= time::now() {
-        errors.push(FieldError::new("ends_at", "结束时间须晚于当前时间"));
+        errors.push("ends_at", "结束时间须晚于当前时间");
     } else if ends_at - starts_at > chrono::Duration::days(MAX_DAYS) {
-        errors.push(FieldError::new("ends_at", "活动时长不能超过 366 天"));
+        errors.push("ends_at", "活动时长不能超过 366 天");
     }
-    fields::finish(errors)?;
+    errors.finish()?;
     let saved = promotion::ActiveModel {
         merchant_id: Set(m.id),
         title: Set(title),

@@ -4,6 +4,11 @@ use std::collections::HashSet;
 
 use actix_web::{get, web};
 use chrono::{DateTime, Utc};
+use entity::booking::BookingStatus;
+use entity::group_buy::CampaignState;
+use entity::merchant::MerchantStatus;
+use entity::notice::NoticeStatus;
+use entity::order::OrderStatus;
 use entity::{
     booking, goods, group_buy, group_buy_community, merchant, merchant_community, order, user,
 };
@@ -16,6 +21,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::{AuthUser, Role};
+use crate::community_links::{community_exists, linked_to};
 use crate::error::{ApiError, ApiResult, ErrorBody, ErrorCode};
 use crate::state::AppState;
 use crate::time;
@@ -68,18 +74,14 @@ fn residents_in(scope: &[i64]) -> SelectStatement {
 }
 
 fn merchants_serving(scope: &[i64]) -> SelectStatement {
-    Query::select()
-        .column(merchant_community::Column::MerchantId)
-        .from(merchant_community::Entity)
-        .and_where(Expr::col(merchant_community::Column::CommunityId).is_in(scope.to_vec()))
-        .to_owned()
+    linked_to::<merchant_community::Entity>(scope.iter().copied())
 }
 
 fn active_merchants(scope: &Scope) -> SelectStatement {
     let mut q = Query::select()
         .column(merchant::Column::Id)
         .from(merchant::Entity)
-        .and_where(Expr::col(merchant::Column::Status).eq("active"))
+        .and_where(Expr::col(merchant::Column::Status).eq(MerchantStatus::Active))
         .to_owned();
     if let Some(s) = scope {
         q.and_where(Expr::col(merchant::Column::Id).in_subquery(merchants_serving(s)));
@@ -93,41 +95,36 @@ pub async fn compute(
     scope: Scope,
 ) -> ApiResult<Stats> {
     let mut residents = user::Entity::find().filter(user::Column::Roles.contains("resident"));
-    let mut merchants = merchant::Entity::find().filter(merchant::Column::Status.eq("active"));
+    let mut merchants =
+        merchant::Entity::find().filter(merchant::Column::Status.eq(MerchantStatus::Active));
     let goods = goods::Entity::find()
         .filter(goods::Column::OnShelf.eq(true))
         .filter(goods::Column::DeletedAt.is_null())
         .filter(goods::Column::MerchantId.in_subquery(active_merchants(&scope)));
-    let mut campaigns = group_buy::Entity::find().filter(group_buy::Column::State.ne("cancelled"));
-    let mut orders = order::Entity::find().filter(order::Column::Status.is_in([
-        "pending_payment",
-        "placed",
-        "awaiting_pickup",
-        "picked_up",
-    ]));
-    let mut bookings = booking::Entity::find().filter(booking::Column::Status.eq("completed"));
+    let mut campaigns =
+        group_buy::Entity::find().filter(group_buy::Column::State.ne(CampaignState::Cancelled));
+    let mut orders = order::Entity::find()
+        .filter(order::Column::Status.is_in(OrderStatus::all_where(OrderStatus::holds_quantity)));
+    let mut bookings =
+        booking::Entity::find().filter(booking::Column::Status.eq(BookingStatus::Completed));
     let mut served_orders = order::Entity::find()
         .select_only()
         .column(order::Column::UserId)
         .distinct()
-        .filter(order::Column::Status.eq("picked_up"));
+        .filter(order::Column::Status.eq(OrderStatus::PickedUp));
     let mut served_bookings = booking::Entity::find()
         .select_only()
         .column(booking::Column::ResidentId)
         .distinct()
-        .filter(booking::Column::Status.eq("completed"));
+        .filter(booking::Column::Status.eq(BookingStatus::Completed));
     if let Some(s) = &scope {
         residents = residents.filter(user::Column::CommunityId.is_in(s.clone()));
         merchants = merchants.filter(merchant::Column::Id.in_subquery(merchants_serving(s)));
-        campaigns = campaigns.filter(
-            group_buy::Column::Id.in_subquery(
-                Query::select()
-                    .column(group_buy_community::Column::GroupBuyId)
-                    .from(group_buy_community::Entity)
-                    .and_where(Expr::col(group_buy_community::Column::CommunityId).is_in(s.clone()))
-                    .to_owned(),
-            ),
-        );
+        campaigns = campaigns.filter(group_buy::Column::Id.in_subquery(linked_to::<
+            group_buy_community::Entity,
+        >(
+            s.iter().copied()
+        )));
         orders = orders.filter(order::Column::UserId.in_subquery(residents_in(s)));
         bookings = bookings.filter(booking::Column::ResidentId.in_subquery(residents_in(s)));
         served_orders = served_orders.filter(order::Column::UserId.in_subquery(residents_in(s)));
@@ -149,7 +146,7 @@ pub async fn compute(
         notices_published: notices_published(db, &scope).await?,
         group_buys_run: campaigns.clone().count(db).await?,
         group_buys_succeeded: campaigns
-            .filter(group_buy::Column::State.eq("succeeded"))
+            .filter(group_buy::Column::State.eq(CampaignState::Succeeded))
             .count(db)
             .await?,
         orders: orders.count(db).await?,
@@ -180,7 +177,7 @@ async fn get_stats(
     me.require_any(&[Role::CommunityAdmin, Role::PlatformAdmin])?;
     let scope = match query.community_id {
         Some(id) => {
-            if !crate::communities::service::exists(&state.db, id).await? {
+            if !community_exists(&state.db, id).await? {
                 return Err(ApiError::new(ErrorCode::CommunityNotFound));
             }
             me.require_admin_of(&state.db, id).await?;
@@ -195,8 +192,8 @@ async fn get_stats(
 
 /// Published (not withdrawn) notices in scope.
 async fn notices_published(db: &impl ConnectionTrait, scope: &Scope) -> ApiResult<u64> {
-    let mut select =
-        entity::notice::Entity::find().filter(entity::notice::Column::Status.eq("published"));
+    let mut select = entity::notice::Entity::find()
+        .filter(entity::notice::Column::Status.eq(NoticeStatus::Published));
     if let Some(s) = scope {
         select = select.filter(entity::notice::Column::CommunityId.is_in(s.clone()));
     }

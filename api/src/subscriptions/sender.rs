@@ -8,6 +8,8 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use entity::booking::BookingStatus;
+use entity::group_buy::CampaignState;
 use entity::{
     booking, booking_notification, group_buy, group_buy_notification, helper_service, slot, user,
 };
@@ -104,14 +106,14 @@ async fn claim_booking(db: &impl ConnectionTrait, id: i64, now: DateTime<Utc>) -
         == 1)
 }
 
-fn booking_status_phrase(status: &str) -> &'static str {
+fn booking_status_phrase(status: BookingStatus) -> &'static str {
     match status {
-        "accepted" => "已接单",
-        "declined" => "已拒绝",
-        "in_service" => "服务中",
-        "completed" => "已完成",
-        "cancelled" => "已取消",
-        _ => "已提交",
+        BookingStatus::Requested => "已提交",
+        BookingStatus::Accepted => "已接单",
+        BookingStatus::Declined => "已拒绝",
+        BookingStatus::InService => "服务中",
+        BookingStatus::Completed => "已完成",
+        BookingStatus::Cancelled => "已取消",
     }
 }
 
@@ -135,7 +137,7 @@ pub async fn sweep(state: &AppState) -> ApiResult<Vec<Delivery>> {
         else {
             continue;
         };
-        let (result, when) = if n.outcome == "succeeded" {
+        let (result, when) = if n.outcome == CampaignState::Succeeded {
             ("成团成功", gb.pickup_starts_at)
         } else {
             ("未成团", gb.ends_at)
@@ -178,7 +180,7 @@ pub async fn sweep(state: &AppState) -> ApiResult<Vec<Delivery>> {
             .unwrap_or(b.created_at);
         let data = json!({
             "thing1": { "value": fit(&title, 20) },
-            "phrase2": { "value": booking_status_phrase(&n.status) },
+            "phrase2": { "value": booking_status_phrase(n.status) },
             "time3": { "value": wechat_time(starts) },
         });
         let page = format!("pages/booking/detail?id={}", b.id);
