@@ -17,7 +17,7 @@ use utoipa_actix_web::{AppExt, scope};
 use crate::auth::jwt::JwtKeys;
 use crate::cache::{Cache, RedisCache};
 use crate::extract::BodyLimit;
-use crate::group_buys::desk::OrderDesk;
+use crate::group_buys::batches::OrderBatcher;
 use crate::ops::{ApiDocument, RouteTable};
 use crate::settings::Settings;
 use crate::state::AppState;
@@ -34,6 +34,7 @@ use crate::{
 fn api_v1(cfg: &mut ServiceConfig) {
     cfg.configure(crate::goods::configure)
         .configure(group_buys::configure)
+        .configure(crate::orders::configure)
         .configure(crate::notices::configure)
         .configure(communities::configure)
         .configure(crate::merchants::configure)
@@ -101,7 +102,7 @@ impl Application {
             &settings.auth.jwt_secret,
             settings.auth.access_ttl_secs,
         ));
-        let order_desk = web::Data::new(OrderDesk::new(db.clone(), cache.clone()));
+        let order_batcher = web::Data::new(OrderBatcher::new(db.clone(), cache.clone()));
         let routes = web::Data::new(RouteTable::from_spec(&spec));
         let document = web::Data::new(ApiDocument(openapi::to_yaml(&spec)));
         let metrics_data = web::Data::from(metrics);
@@ -125,7 +126,7 @@ impl Application {
                 .into_utoipa_app()
                 .app_data(app_state.clone())
                 .app_data(jwt.clone())
-                .app_data(order_desk.clone())
+                .app_data(order_batcher.clone())
                 .app_data(routes.clone())
                 .app_data(document.clone())
                 .app_data(metrics_data.clone())

@@ -4,7 +4,7 @@
 //! settings and the WeChat client, and no resource. What only one extractor,
 //! middleware or route needs is registered as its own `app_data` by
 //! `startup` instead of living here: the JWT keys (`web::Data<JwtKeys>`), the
-//! metrics (`web::Data<Metrics>`), the order desk (`web::Data<OrderDesk>`),
+//! metrics (`web::Data<Metrics>`), the order batcher (`web::Data<OrderBatcher>`),
 //! the route table and the OpenAPI document, and the body limit.
 
 use std::sync::Arc;

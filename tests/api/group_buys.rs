@@ -1160,7 +1160,7 @@ async fn an_order_key_past_its_retention_is_fresh_and_one_in_progress_is_refused
     let user_id = app.get("/me", Some(&a)).await.body["id"].as_i64().unwrap();
     let same_request = yizhan::idempotency::fingerprint(
         &format!("POST /group-buys/{id}/orders"),
-        &yizhan::group_buys::orders::NewOrder { quantity: 1 },
+        &yizhan::group_buys::ordering::NewOrder { quantity: 1 },
     );
     let plant = |key: &'static str, hash: String, state: &'static str, age: chrono::TimeDelta| {
         entity::idempotency_key::ActiveModel {

@@ -1,6 +1,5 @@
 //! `/bookings`, `/me/bookings`, `/helpers/me/bookings` and the transitions.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -8,10 +7,10 @@ use super::Action;
 use super::service::{self, BookingQuery, BookingView, NewBooking, ReviewRequest};
 use crate::auth::AuthUser;
 use crate::cache::keys;
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::error::{ApiResult, ErrorBody};
 use crate::extract::Json;
 use crate::helpers::service::current_helper;
-use crate::idempotency::{self, Begun, IdempotencyKey};
+use crate::idempotency::IdempotencyKey;
 use crate::pagination::{Page, PageParams, Paged};
 use crate::state::AppState;
 
@@ -54,19 +53,7 @@ async fn create_booking(
     body: Json<NewBooking>,
 ) -> ApiResult<HttpResponse> {
     let key = IdempotencyKey::from_request(&req)?;
-    let body = body.0;
-    let fingerprint = idempotency::fingerprint("POST /bookings", &body);
-    let attempt = match idempotency::begin(&state.db, me.id(), key.as_ref(), &fingerprint).await? {
-        Begun::Replay(status, json) => return Ok(HttpResponse::build(status).json(json)),
-        Begun::Fresh(attempt) => attempt,
-    };
-    let created = service::create(attempt.txn(), &me, body)
-        .await
-        .and_then(|created| {
-            let json = serde_json::to_value(created).map_err(ApiError::internal)?;
-            Ok((StatusCode::CREATED, json))
-        });
-    let (status, json) = attempt.finish(&state.db, created).await?;
+    let (status, json) = service::book(&state.db, &me, body.0, key).await?;
     Ok(HttpResponse::build(status).json(json))
 }
 

@@ -12,6 +12,9 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use actix_web::http::StatusCode;
+use serde_json::Value;
+
 use super::notify::notify_status_change;
 use super::{Action, BookingStatus};
 use crate::auth::{AuthUser, Role};
@@ -19,6 +22,7 @@ use crate::catalog::service::{communities_of_service, find_public};
 use crate::error::{ApiError, ApiResult, ErrorCode, FieldError};
 use crate::fields::{FieldErrors, PhoneNumber};
 use crate::helpers::service::find_by_user;
+use crate::idempotency::{self, Begun, IdempotencyKey};
 use crate::money::Money;
 use crate::pagination::{Page, Paged};
 use crate::time;
@@ -188,6 +192,25 @@ async fn works_grid_of(
         .one(db)
         .await?
         .is_some())
+}
+
+/// Books a slot once per `Idempotency-Key`: the first request books it, a
+/// retry with the same body gets the first answer (status and body) again.
+pub async fn book(
+    db: &DatabaseConnection,
+    me: &AuthUser,
+    new: NewBooking,
+    key: Option<IdempotencyKey>,
+) -> ApiResult<(StatusCode, Value)> {
+    let fingerprint = idempotency::fingerprint("POST /bookings", &new);
+    let write = match idempotency::begin(db, me.id(), key.as_ref(), &fingerprint).await? {
+        Begun::Replay(status, json) => return Ok((status, json)),
+        Begun::Fresh(write) => write,
+    };
+    let created = create(write.txn(), me, new)
+        .await
+        .and_then(|created| Ok((StatusCode::CREATED, serde_json::to_value(created)?)));
+    write.finish(db, created).await
 }
 
 /// What a booking's own fields say, checked; who and when are checked against the database.

@@ -4,10 +4,9 @@
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::service::{
-    self, CategoryView, GoodsFilter, GoodsPatch, GoodsQuery, GoodsView, NewGoods, OwnerGoodsQuery,
-    ShelfRequest,
-};
+use super::listing::{self, GoodsFilter, GoodsQuery};
+use super::owner;
+use super::views::{CategoryView, GoodsPatch, GoodsView, NewGoods, OwnerGoodsQuery, ShelfRequest};
 use crate::auth::{AuthUser, MaybeAuthUser};
 use crate::cache::{JsonText, keys};
 use crate::error::{ApiResult, ErrorBody, ErrorCode};
@@ -38,7 +37,7 @@ async fn list_categories(state: web::Data<AppState>) -> ApiResult<JsonText> {
     state
         .cache
         .get_or_load_json(&keys::goods_categories(), state.cache_ttl(), || {
-            service::categories(db)
+            listing::categories(db)
         })
         .await
 }
@@ -65,7 +64,7 @@ async fn list_goods(
     state
         .cache
         .get_or_load_json(&key, state.cache_ttl(), || {
-            service::list_public(db, &filter, page)
+            listing::list_public(db, &filter, page)
         })
         .await
 }
@@ -90,18 +89,15 @@ async fn get_goods(
     let db = &state.db;
     match state
         .cache
-        .get_or_load(&key, state.cache_ttl(), || service::get_public(db, id))
+        .get_or_load(&key, state.cache_ttl(), || listing::get_public(db, id))
         .await
     {
-        Ok(found) => Ok(web::Json(found)),
-        Err(err) if err.code == ErrorCode::GoodsNotFound => match me.0 {
-            Some(me) => service::get_for_owner(db, id, &me)
-                .await?
-                .map(web::Json)
-                .ok_or(err),
-            None => Err(err),
-        },
-        Err(err) => Err(err),
+        // The owner still sees their own unlisted goods (never cached).
+        Err(err) if err.code == ErrorCode::GoodsNotFound => {
+            let own = owner::get_for_owner(db, id, me.0.as_ref()).await?;
+            own.map(web::Json).ok_or(err)
+        }
+        found => found.map(web::Json),
     }
 }
 
@@ -129,7 +125,7 @@ async fn owner_goods(
     let page = Page::try_from(page.into_inner())?;
     let m = merchants::owned_by(&state.db, id.into_inner(), &me).await?;
     Ok(web::Json(
-        service::list_for_owner(&state.db, m.id, query.status, page).await?,
+        owner::list_for_owner(&state.db, m.id, query.status, page).await?,
     ))
 }
 
@@ -155,7 +151,7 @@ async fn create_goods(
     body: Json<NewGoods>,
 ) -> ApiResult<HttpResponse> {
     let m = merchants::owned_by(&state.db, id.into_inner(), &me).await?;
-    let created = service::create(&state.db, m.id, body.0).await?;
+    let created = owner::create(&state.db, m.id, body.0).await?;
     keys::goods_changed(&state.cache).await;
     Ok(HttpResponse::Created().json(created))
 }
@@ -181,8 +177,8 @@ async fn patch_goods(
     id: web::Path<i64>,
     body: Json<GoodsPatch>,
 ) -> ApiResult<web::Json<GoodsView>> {
-    let g = service::owned_by(&state.db, id.into_inner(), &me).await?;
-    let updated = service::update(&state.db, g, body.0).await?;
+    let g = owner::owned_by(&state.db, id.into_inner(), &me).await?;
+    let updated = owner::update(&state.db, g, body.0).await?;
     keys::goods_changed(&state.cache).await;
     Ok(web::Json(updated))
 }
@@ -205,8 +201,8 @@ async fn delete_goods(
     me: AuthUser,
     id: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
-    let g = service::owned_by(&state.db, id.into_inner(), &me).await?;
-    service::soft_delete(&state.db, g).await?;
+    let g = owner::owned_by(&state.db, id.into_inner(), &me).await?;
+    owner::soft_delete(&state.db, g).await?;
     keys::goods_changed(&state.cache).await;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -232,8 +228,8 @@ async fn shelf_goods(
     id: web::Path<i64>,
     body: Json<ShelfRequest>,
 ) -> ApiResult<web::Json<GoodsView>> {
-    let g = service::owned_by(&state.db, id.into_inner(), &me).await?;
-    let updated = service::set_shelf(&state.db, g, body.on_shelf).await?;
+    let g = owner::owned_by(&state.db, id.into_inner(), &me).await?;
+    let updated = owner::set_shelf(&state.db, g, body.on_shelf).await?;
     keys::goods_changed(&state.cache).await;
     Ok(web::Json(updated))
 }

@@ -1,25 +1,24 @@
-//! Group-buy, order and pickup endpoints.
+//! Group-buy endpoints: campaigns, placing and cancelling an order, the
+//! pickup list. Reading orders, paying and the pickup counter are in
+//! `crate::orders`.
 
 use std::time::Duration;
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
-use serde::Deserialize;
-use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::desk::{OrderDesk, Outcome};
-use super::market;
-use super::orders::{
-    self, MerchantOrderQuery, MerchantOrderView, NewOrder, OrderQuery, OrderView, PickupRequest,
-};
+use super::batches::OrderBatcher;
+use super::order_lifecycle;
+use super::ordering::{self, NewOrder};
+use super::pickup_list::pickup_csv;
 use super::service::{self, GroupBuyQuery, GroupBuyView, NewGroupBuy};
 use crate::auth::{AuthUser, Role};
 use crate::cache::{JsonText, keys};
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::error::{ApiResult, ErrorBody};
 use crate::extract::Json;
-use crate::idempotency::{self, Checked, Claim, IdempotencyKey};
-use crate::orders::payments::{self, PaymentAnswer, Provider};
+use crate::idempotency::IdempotencyKey;
+use crate::merchants::service::require_owner;
+use crate::orders::views::OrderView;
 use crate::pagination::{Page, PageParams, Paged};
 use crate::state::AppState;
 
@@ -29,23 +28,14 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(create_group_buy)
         .service(cancel_group_buy)
         .service(place_order)
-        .service(my_orders)
-        .service(get_order)
         .service(cancel_order)
-        .service(pay_order)
-        .service(merchant_orders)
-        .service(pickup_list)
-        .service(pickup);
-}
-
-fn page_of(page: Option<u64>, page_size: Option<u64>) -> ApiResult<Page> {
-    Page::try_from(PageParams { page, page_size })
+        .service(pickup_list);
 }
 
 /// Campaigns shown in a community, with progress.
 #[utoipa::path(
     tag = "group-buys",
-    params(GroupBuyQuery),
+    params(GroupBuyQuery, PageParams),
     responses(
         (status = 200, body = Paged<GroupBuyView>),
         (status = 400, description = "INVALID_QUERY", body = ErrorBody),
@@ -55,8 +45,8 @@ fn page_of(page: Option<u64>, page_size: Option<u64>) -> ApiResult<Page> {
 async fn list_group_buys(
     state: web::Data<AppState>,
     query: web::Query<GroupBuyQuery>,
+    page: Page,
 ) -> ApiResult<JsonText> {
-    let page = page_of(query.page, query.page_size)?;
     let key = keys::group_buy_list(query.community_id, query.status.map(|s| s.as_str()), page);
     let db = &state.db;
     let q = query.into_inner();
@@ -164,7 +154,7 @@ async fn cancel_group_buy(
 #[post("/group-buys/{id}/orders")]
 async fn place_order(
     state: web::Data<AppState>,
-    desk: web::Data<OrderDesk>,
+    batcher: web::Data<OrderBatcher>,
     me: AuthUser,
     req: HttpRequest,
     id: web::Path<i64>,
@@ -172,92 +162,9 @@ async fn place_order(
 ) -> ApiResult<HttpResponse> {
     me.require(Role::Resident)?;
     let key = IdempotencyKey::from_request(&req)?;
-    let id = id.into_inner();
-    let body = body.0;
-    let fingerprint = idempotency::fingerprint(&format!("POST /group-buys/{id}/orders"), &body);
-    // Read before the write transaction, from the cache (fresh after every
-    // change of the campaign's or its merchant's state); a replay ignores it.
-    let db = &state.db;
-    let gb = state
-        .cache
-        .get_or_load(&keys::group_buy_terms(id), state.cache_ttl(), || {
-            service::get_public(db, id)
-        })
-        .await;
-    let provider = state.settings.payments.provider;
-    let timeout = state.settings.payments.payment_timeout_secs;
-    // The desk writes it with the campaign's other orders, its key checked by
-    // the unique index. What the desk cannot place, and what fails the
-    // checks, has its key looked up and is placed alone for its exact answer.
-    let ticket = match gb.and_then(|gb| orders::ticket(&gb, &me, body.quantity, provider, timeout))
-    {
-        Ok(ticket) => {
-            let claim = Claim::new(me.id(), key.as_ref(), &fingerprint);
-            match desk.place(ticket, claim).await? {
-                Outcome::Placed(placed) => return Ok(HttpResponse::Created().json(placed)),
-                Outcome::Alone(ticket) => Ok(ticket),
-            }
-        }
-        Err(err) => Err(err),
-    };
-    let claim = match idempotency::check(&state.db, me.id(), key.as_ref(), &fingerprint).await? {
-        Checked::Replay(status, json) => return Ok(HttpResponse::build(status).json(json)),
-        Checked::Fresh(claim) => claim,
-    };
-    let mut attempt = claim.begin(&state.db).await?;
-    let placed = match ticket {
-        Ok(ticket) => orders::place(&mut attempt, &ticket).await,
-        Err(err) => Err(err),
-    }
-    .and_then(|placed| Ok((StatusCode::CREATED, serde_json::to_value(placed)?)));
-    let (status, json) = attempt.finish(&state.db, placed).await?;
-    // After the commit, so no read can cache the progress from before it.
-    keys::group_buy_progress_changed(&state.cache).await;
+    let (status, json) =
+        ordering::place_order(&state, &batcher, &me, id.into_inner(), body.0, key).await?;
     Ok(HttpResponse::build(status).json(json))
-}
-
-/// The caller's orders, newest first.
-#[utoipa::path(
-    tag = "orders",
-    security(("bearer" = [])),
-    params(OrderQuery),
-    responses(
-        (status = 200, body = Paged<OrderView>),
-        (status = 400, description = "INVALID_QUERY", body = ErrorBody),
-        (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
-    )
-)]
-#[get("/me/orders")]
-async fn my_orders(
-    state: web::Data<AppState>,
-    me: AuthUser,
-    query: web::Query<OrderQuery>,
-) -> ApiResult<web::Json<Paged<OrderView>>> {
-    let page = page_of(query.page, query.page_size)?;
-    Ok(web::Json(
-        orders::list_mine(&state.db, &me, query.status, page).await?,
-    ))
-}
-
-/// One of the caller's orders; another resident's order is 404.
-#[utoipa::path(
-    tag = "orders",
-    security(("bearer" = [])),
-    params(("order_no" = String, Path, description = "Order number")),
-    responses(
-        (status = 200, body = OrderView),
-        (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
-        (status = 404, description = "ORDER_NOT_FOUND", body = ErrorBody),
-    )
-)]
-#[get("/orders/{order_no}")]
-async fn get_order(
-    state: web::Data<AppState>,
-    me: AuthUser,
-    order_no: web::Path<String>,
-) -> ApiResult<web::Json<OrderView>> {
-    let o = orders::own(&state.db, &me, &order_no).await?;
-    Ok(web::Json(OrderView::from_model(&o, true)))
 }
 
 /// Cancel an order before the cut-off; its quantity returns to the campaign.
@@ -278,83 +185,9 @@ async fn cancel_order(
     me: AuthUser,
     order_no: web::Path<String>,
 ) -> ApiResult<web::Json<OrderView>> {
-    let o = orders::cancel_mine(&state.db, &me, &order_no).await?;
+    let o = order_lifecycle::cancel_mine(&state.db, me.id(), &order_no).await?;
     keys::group_buy_progress_changed(&state.cache).await;
     Ok(web::Json(o))
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct PayRequest {
-    /// The order's provider.
-    pub provider: Provider,
-}
-
-/// Pay for an order through a provider: offline answers a confirmation; WeChat
-/// Pay answers the `wx.requestPayment` parameters once configured.
-#[utoipa::path(
-    tag = "orders",
-    security(("bearer" = [])),
-    params(("order_no" = String, Path, description = "Order number")),
-    request_body = PayRequest,
-    responses(
-        (status = 200, body = PaymentAnswer),
-        (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
-        (status = 404, description = "ORDER_NOT_FOUND", body = ErrorBody),
-        (status = 409, description = "INVALID_TRANSITION: the order cannot be paid now", body = ErrorBody),
-        (status = 422, description = "VALIDATION_FAILED: unknown provider or not the order's provider", body = ErrorBody),
-        (status = 503, description = "PAYMENT_PROVIDER_UNAVAILABLE", body = ErrorBody),
-    )
-)]
-#[post("/orders/{order_no}/pay")]
-async fn pay_order(
-    state: web::Data<AppState>,
-    me: AuthUser,
-    order_no: web::Path<String>,
-    body: Json<PayRequest>,
-) -> ApiResult<web::Json<PaymentAnswer>> {
-    let provider = body.provider;
-    let o = orders::own(&state.db, &me, &order_no).await?;
-    if o.payment_provider != provider {
-        return Err(ApiError::field("provider", "与下单时的支付方式不一致"));
-    }
-    if !o.status.payable() {
-        return Err(ApiError::new(crate::error::ErrorCode::InvalidTransition)
-            .message("订单当前状态不能支付"));
-    }
-    Ok(web::Json(payments::pay(provider, &o)?))
-}
-
-/// Orders of the owner's campaigns (phones masked).
-#[utoipa::path(
-    tag = "orders",
-    security(("bearer" = [])),
-    params(("id" = i64, Path, description = "Merchant id"), MerchantOrderQuery),
-    responses(
-        (status = 200, body = Paged<MerchantOrderView>),
-        (status = 400, description = "INVALID_QUERY", body = ErrorBody),
-        (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
-        (status = 403, description = "FORBIDDEN: not the owner", body = ErrorBody),
-        (status = 404, description = "MERCHANT_NOT_FOUND", body = ErrorBody),
-    )
-)]
-#[get("/merchants/{id}/orders")]
-async fn merchant_orders(
-    state: web::Data<AppState>,
-    me: AuthUser,
-    id: web::Path<i64>,
-    query: web::Query<MerchantOrderQuery>,
-) -> ApiResult<web::Json<Paged<MerchantOrderView>>> {
-    let merchant = market::owned_merchant(&state.db, id.into_inner(), &me).await?;
-    let page = page_of(query.page, query.page_size)?;
-    let list = orders::list_for_merchant(
-        &state.db,
-        merchant.id,
-        query.group_buy_id,
-        query.status,
-        Some(page),
-    )
-    .await?;
-    Ok(web::Json(list))
 }
 
 /// A campaign's pickup list for the counter, as CSV
@@ -377,45 +210,13 @@ async fn pickup_list(
     path: web::Path<(i64, i64)>,
 ) -> ApiResult<HttpResponse> {
     let (merchant_id, group_buy_id) = path.into_inner();
-    let merchant = market::owned_merchant(&state.db, merchant_id, &me).await?;
-    let gb = service::find(&state.db, group_buy_id).await?;
-    if gb.merchant_id != merchant.id {
-        return Err(crate::error::ErrorCode::GroupBuyNotFound.into());
-    }
-    let csv = orders::pickup_csv(&state.db, merchant.id, gb.id).await?;
+    let merchant = require_owner(&state.db, merchant_id, &me).await?;
+    let csv = pickup_csv(&state.db, merchant.id, group_buy_id).await?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((
             "content-disposition",
-            format!("attachment; filename=\"pickup-{}.csv\"", gb.id),
+            format!("attachment; filename=\"pickup-{group_buy_id}.csv\""),
         ))
         .body(csv))
-}
-
-/// Hand an order over: the pickup code marks it picked up, once.
-#[utoipa::path(
-    tag = "orders",
-    security(("bearer" = [])),
-    params(("id" = i64, Path, description = "Merchant id")),
-    request_body = PickupRequest,
-    responses(
-        (status = 200, body = OrderView),
-        (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
-        (status = 403, description = "FORBIDDEN: not the owner", body = ErrorBody),
-        (status = 404, description = "MERCHANT_NOT_FOUND", body = ErrorBody),
-        (status = 409, description = "PICKUP_CODE_INVALID: wrong, used, or another merchant's code", body = ErrorBody),
-        (status = 422, description = "VALIDATION_FAILED", body = ErrorBody),
-    )
-)]
-#[post("/merchants/{id}/pickups")]
-async fn pickup(
-    state: web::Data<AppState>,
-    me: AuthUser,
-    id: web::Path<i64>,
-    body: Json<PickupRequest>,
-) -> ApiResult<web::Json<OrderView>> {
-    let merchant = market::owned_merchant(&state.db, id.into_inner(), &me).await?;
-    Ok(web::Json(
-        orders::pick_up(&state.db, merchant.id, &body.pickup_code).await?,
-    ))
 }

@@ -1,7 +1,5 @@
 //! Campaigns: creation (reserving stock), public reads, cancellation.
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, Utc};
 use entity::group_buy::CampaignState;
 use entity::merchant::MerchantStatus;
@@ -10,15 +8,17 @@ use entity::{group_buy, group_buy_community, merchant};
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    ExprTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ExprTrait, QueryFilter, QueryOrder, Set,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::market;
-use super::orders::cancel_orders_of;
+use super::order_lifecycle::cancel_orders_of;
 use crate::auth::AuthUser;
+use crate::community_links;
 use crate::error::{ApiError, ApiResult, ErrorCode, FieldError};
+use crate::merchants::service::require_owner;
 use crate::money::Money;
 use crate::pagination::{Page, Paged};
 use crate::time;
@@ -157,25 +157,9 @@ pub struct GroupBuyQuery {
     /// `upcoming`, `ongoing`, `succeeded`, `failed` or `cancelled`; default: open
     /// campaigns (upcoming, ongoing and settling).
     pub status: Option<CampaignStatus>,
-    pub page: Option<u64>,
-    pub page_size: Option<u64>,
 }
 
-async fn communities_of(
-    db: &impl ConnectionTrait,
-    ids: &[i64],
-) -> ApiResult<HashMap<i64, Vec<i64>>> {
-    let rows = group_buy_community::Entity::find()
-        .filter(group_buy_community::Column::GroupBuyId.is_in(ids.to_vec()))
-        .order_by_asc(group_buy_community::Column::CommunityId)
-        .all(db)
-        .await?;
-    let mut map: HashMap<i64, Vec<i64>> = HashMap::new();
-    for r in rows {
-        map.entry(r.group_buy_id).or_default().push(r.community_id);
-    }
-    Ok(map)
-}
+type Shown = group_buy_community::Entity;
 
 fn validate(new: &NewGroupBuy, now: DateTime<Utc>) -> Vec<FieldError> {
     let mut errors = Vec::new();
@@ -232,7 +216,7 @@ pub async fn create(
     merchant_id: i64,
     new: NewGroupBuy,
 ) -> ApiResult<GroupBuyView> {
-    let merchant = market::owned_merchant(db, merchant_id, me).await?;
+    let merchant = require_owner(db, merchant_id, me).await?;
     if merchant.status != MerchantStatus::Active {
         return Err(ApiError::new(ErrorCode::Forbidden).message("商户已被暂停，不能发起团购"));
     }
@@ -245,7 +229,9 @@ pub async fn create(
         }
         Some(_) => {}
     }
-    let served = market::served_communities(db, merchant_id).await?;
+    let served =
+        community_links::communities_of_one::<entity::merchant_community::Entity>(db, merchant_id)
+            .await?;
     if new.community_ids.iter().any(|c| !served.contains(c)) {
         errors.push(FieldError::new("community_ids", "只能选择商户服务的社区"));
     }
@@ -282,14 +268,7 @@ pub async fn create(
     }
     .insert(&txn)
     .await?;
-    group_buy_community::Entity::insert_many(community_ids.iter().map(|c| {
-        group_buy_community::ActiveModel {
-            group_buy_id: Set(saved.id),
-            community_id: Set(*c),
-        }
-    }))
-    .exec(&txn)
-    .await?;
+    community_links::link::<Shown>(&txn, saved.id, &community_ids).await?;
     txn.commit().await?;
     Ok(view(saved, community_ids, now))
 }
@@ -351,25 +330,30 @@ pub async fn list(
             )]));
         }
     };
-    let select = group_buy::Entity::find().filter(cond);
-    let total = select.clone().count(db).await?;
-    let rows = select
+    let select = group_buy::Entity::find()
+        .filter(cond)
         .order_by_asc(group_buy::Column::EndsAt)
-        .order_by_asc(group_buy::Column::Id)
-        .offset(page.offset())
-        .limit(page.page_size)
-        .all(db)
-        .await?;
+        .order_by_asc(group_buy::Column::Id);
+    page.fetch(db, select)
+        .await?
+        .map_batch(|rows| views(db, rows, now))
+        .await
+}
+
+async fn views(
+    db: &impl ConnectionTrait,
+    rows: Vec<group_buy::Model>,
+    now: DateTime<Utc>,
+) -> ApiResult<Vec<GroupBuyView>> {
     let ids: Vec<i64> = rows.iter().map(|g| g.id).collect();
-    let mut communities = communities_of(db, &ids).await?;
-    let items = rows
+    let mut communities = community_links::communities_of::<Shown>(db, &ids).await?;
+    Ok(rows
         .into_iter()
         .map(|g| {
             let c = communities.remove(&g.id).unwrap_or_default();
             view(g, c, now)
         })
-        .collect();
-    Ok(Paged::new(items, page, total))
+        .collect())
 }
 
 /// A campaign as the public sees it: 404 when its merchant is suspended.
@@ -379,10 +363,7 @@ pub async fn get_public(db: &impl ConnectionTrait, id: i64) -> ApiResult<GroupBu
         .one(db)
         .await?
         .ok_or_else(|| ApiError::new(ErrorCode::GroupBuyNotFound))?;
-    let communities = communities_of(db, &[id])
-        .await?
-        .remove(&id)
-        .unwrap_or_default();
+    let communities = community_links::communities_of_one::<Shown>(db, id).await?;
     Ok(view(gb, communities, time::now()))
 }
 
@@ -398,24 +379,13 @@ pub async fn find(db: &impl ConnectionTrait, id: i64) -> ApiResult<group_buy::Mo
 /// returns. Only open or succeeded campaigns can be cancelled.
 pub async fn cancel(db: &DatabaseConnection, me: &AuthUser, id: i64) -> ApiResult<GroupBuyView> {
     let gb = find(db, id).await?;
-    let is_owner = market::merchant(db, gb.merchant_id)
+    let is_owner = merchant::Entity::find_by_id(gb.merchant_id)
+        .one(db)
         .await?
         .is_some_and(|m| m.owner_user_id == me.id());
     if !is_owner {
-        let communities = communities_of(db, &[id])
-            .await?
-            .remove(&id)
-            .unwrap_or_default();
-        let mut allowed = false;
-        for c in communities {
-            if me.require_admin_of(db, c).await.is_ok() {
-                allowed = true;
-                break;
-            }
-        }
-        if !allowed {
-            return Err(ErrorCode::Forbidden.into());
-        }
+        let communities = community_links::communities_of_one::<Shown>(db, id).await?;
+        me.require_admin_of_any(db, &communities).await?;
     }
     let now = time::now();
     let txn = crate::db::begin_write(db).await?;
@@ -444,9 +414,6 @@ pub async fn cancel(db: &DatabaseConnection, me: &AuthUser, id: i64) -> ApiResul
     market::release_stock(&txn, gb.goods_id, back).await?;
     txn.commit().await?;
     let fresh = find(db, id).await?;
-    let communities = communities_of(db, &[id])
-        .await?
-        .remove(&id)
-        .unwrap_or_default();
+    let communities = community_links::communities_of_one::<Shown>(db, id).await?;
     Ok(view(fresh, communities, now))
 }

@@ -19,7 +19,9 @@ use sea_orm::{
 };
 
 use super::market;
-use super::orders::{assign_pickup_codes, cancel_orders_of, expire_pending_of};
+use super::order_lifecycle::{
+    assign_pickup_codes, cancel_orders_of, expire_overdue, expire_pending_of,
+};
 use crate::cache::{Cache, keys};
 use crate::error::ApiResult;
 use crate::time;
@@ -144,7 +146,7 @@ async fn settle_one(
 /// Expires overdue unpaid orders, settles what is due, and drops the cached
 /// group-buy reads that changed.
 pub async fn sweep(db: &DatabaseConnection, cache: &Cache) -> ApiResult<Vec<Settled>> {
-    let expired = super::orders::expire_overdue(db, time::now()).await?;
+    let expired = expire_overdue(db, time::now()).await?;
     let settled = settle_due_group_buys(db).await?;
     if !settled.is_empty() {
         keys::group_buys_closed(cache).await;

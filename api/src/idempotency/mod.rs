@@ -15,12 +15,12 @@
 //! ```ignore
 //! let key = IdempotencyKey::from_request(&req)?;
 //! let fp = idempotency::fingerprint("POST /bookings", &body);
-//! let attempt = match idempotency::begin(&state.db, me.id(), key.as_ref(), &fp).await? {
+//! let write = match idempotency::begin(&state.db, me.id(), key.as_ref(), &fp).await? {
 //!     Begun::Replay(status, body) => return Ok(HttpResponse::build(status).json(body)),
-//!     Begun::Fresh(attempt) => attempt,
+//!     Begun::Fresh(write) => write,
 //! };
-//! let result = create(attempt.txn(), ...).await.map(|v| (StatusCode::CREATED, v));
-//! let (status, body) = attempt.finish(&state.db, result).await?;
+//! let result = create(write.txn(), ...).await.map(|v| (StatusCode::CREATED, v));
+//! let (status, body) = write.finish(&state.db, result).await?;
 //! ```
 
 use std::collections::HashSet;
@@ -101,12 +101,12 @@ pub fn fingerprint(route: &str, body: &impl Serialize) -> String {
 pub enum Begun {
     /// A request with this key already finished: its answer, to send again.
     Replay(StatusCode, Value),
-    /// This request does the work, in the attempt's transaction.
-    Fresh(Attempt),
+    /// This request does the work, in the write's transaction.
+    Fresh(IdempotentWrite),
 }
 
 /// A write transaction, and the key its answer will be saved under.
-pub struct Attempt {
+pub struct IdempotentWrite {
     txn: WriteTxn,
     key: Option<Key>,
     early: Early,
@@ -143,7 +143,7 @@ pub async fn begin(
 ) -> ApiResult<Begun> {
     Ok(match check(db, user_id, key, fingerprint).await? {
         Checked::Replay(status, body) => Begun::Replay(status, body),
-        Checked::Fresh(claim) => Begun::Fresh(claim.begin(db).await?),
+        Checked::Fresh(answer_key) => Begun::Fresh(answer_key.begin(db).await?),
     })
 }
 
@@ -151,29 +151,29 @@ pub async fn begin(
 pub enum Checked {
     /// A request with this key already finished: its answer, to send again.
     Replay(StatusCode, Value),
-    /// This request is to do the work, its answer saved under the claim.
-    Fresh(Claim),
+    /// This request is to do the work, its answer saved under this key.
+    Fresh(AnswerKey),
 }
 
 /// The key (if any) a request's answer is to be saved under. From
 /// [`check`], once no answer was found for the key; or made directly with
-/// [`Claim::new`] by work whose batch saves answers with [`save_all`], where a
+/// [`AnswerKey::new`] by work whose batch saves answers with [`save_all`], where a
 /// key already taken shows up as a conflict (and the request then goes
 /// through [`check`]).
-pub struct Claim(Option<Key>);
+pub struct AnswerKey(Option<Key>);
 
-impl Claim {
+impl AnswerKey {
     pub fn new(user_id: i64, key: Option<&IdempotencyKey>, fingerprint: &str) -> Self {
-        Claim(key.map(|key| Key {
+        AnswerKey(key.map(|key| Key {
             user_id,
             key: key.as_str().to_owned(),
             fingerprint: fingerprint.to_owned(),
         }))
     }
 
-    /// Begins the write transaction of the attempt.
-    pub async fn begin(self, db: &DatabaseConnection) -> ApiResult<Attempt> {
-        Ok(Attempt {
+    /// Begins the write transaction whose answer is saved under this key.
+    pub async fn begin(self, db: &DatabaseConnection) -> ApiResult<IdempotentWrite> {
+        Ok(IdempotentWrite {
             txn: begin_write(db).await?,
             key: self.0,
             early: Early::NotYet,
@@ -189,28 +189,28 @@ pub async fn check(
     key: Option<&IdempotencyKey>,
     fingerprint: &str,
 ) -> ApiResult<Checked> {
-    let claim = Claim::new(user_id, key, fingerprint);
-    if let Some(k) = &claim.0
+    let answer_key = AnswerKey::new(user_id, key, fingerprint);
+    if let Some(k) = &answer_key.0
         && let Recorded::Answer(status, body) = recorded(db, k).await?
     {
         return Ok(Checked::Replay(status, body));
     }
-    Ok(Checked::Fresh(claim))
+    Ok(Checked::Fresh(answer_key))
 }
 
-/// Inserts the answers of a batch of work, at most one claim per user,
-/// under their claims' keys (claims without a key are skipped), in the
+/// Inserts the answers of a batch of work, at most one per user, under
+/// their keys (answers without a key are skipped), in the
 /// batch's transaction. Returns the users whose key was taken already: the
 /// batch is then to be rolled back and done again without them.
 pub async fn save_all<'a>(
     conn: &impl ConnectionTrait,
-    answers: impl IntoIterator<Item = (&'a Claim, StatusCode, &'a Value)>,
+    answers: impl IntoIterator<Item = (&'a AnswerKey, StatusCode, &'a Value)>,
 ) -> ApiResult<HashSet<i64>> {
     let now = time::now();
     let mut taken = HashSet::new();
     let mut rows = Vec::new();
-    for (claim, status, body) in answers {
-        if let Some(k) = &claim.0 {
+    for (answer_key, status, body) in answers {
+        if let Some(k) = &answer_key.0 {
             taken.insert(k.user_id);
             rows.push(record(k, status, body, now));
         }
@@ -267,7 +267,7 @@ async fn recorded(db: &DatabaseConnection, k: &Key) -> ApiResult<Recorded> {
     Ok(Recorded::Answer(status, body))
 }
 
-impl Attempt {
+impl IdempotentWrite {
     /// The transaction the work runs in.
     pub fn txn(&self) -> &WriteTxn {
         &self.txn
@@ -288,7 +288,7 @@ impl Attempt {
         Ok(saved)
     }
 
-    /// Ends the attempt with the work's result. Success saves the answer with
+    /// Ends the write with the work's result. Success saves the answer with
     /// the work and commits both. Any error rolls the work back; a final
     /// client error (4xx other than 429) is then saved to be replayed, while
     /// after a server error (or 429) the key stays free so a retry runs again.
@@ -299,7 +299,7 @@ impl Attempt {
         db: &DatabaseConnection,
         result: ApiResult<(StatusCode, Value)>,
     ) -> ApiResult<(StatusCode, Value)> {
-        let Attempt { txn, key, early } = self;
+        let IdempotentWrite { txn, key, early } = self;
         if let (Early::Lost, Some(k)) = (early, &key) {
             txn.rollback().await?;
             return replay(db, k).await;

@@ -10,7 +10,6 @@ use crate::auth::{AuthUser, MaybeAuthUser, Role};
 use crate::cache::{JsonText, keys};
 use crate::error::{ApiResult, ErrorBody, ErrorCode};
 use crate::extract::Json;
-use crate::fields;
 use crate::pagination::{Page, PageParams, Paged};
 use crate::state::AppState;
 
@@ -150,20 +149,6 @@ async fn reject(
     ))
 }
 
-async fn change_status(
-    state: &AppState,
-    me: &AuthUser,
-    id: i64,
-    from: MerchantStatus,
-    to: MerchantStatus,
-) -> ApiResult<MerchantView> {
-    service::find(&state.db, id).await?;
-    service::require_admin_of_merchant(&state.db, me, id).await?;
-    let changed = service::set_status(&state.db, id, from, to).await?;
-    keys::merchant_status_changed(&state.cache).await;
-    Ok(changed)
-}
-
 /// Suspend a merchant: it, its goods and promotions vanish from public reads at once.
 #[utoipa::path(
     tag = "admin",
@@ -183,15 +168,8 @@ async fn suspend(
     me: AuthUser,
     id: web::Path<i64>,
 ) -> ApiResult<web::Json<MerchantView>> {
-    let id = id.into_inner();
-    let changed = change_status(
-        &state,
-        &me,
-        id,
-        MerchantStatus::Active,
-        MerchantStatus::Suspended,
-    )
-    .await?;
+    let changed = service::change_status(&state.db, &me, *id, MerchantStatus::Suspended).await?;
+    keys::merchant_status_changed(&state.cache).await;
     Ok(web::Json(changed))
 }
 
@@ -214,15 +192,8 @@ async fn reinstate(
     me: AuthUser,
     id: web::Path<i64>,
 ) -> ApiResult<web::Json<MerchantView>> {
-    let id = id.into_inner();
-    let changed = change_status(
-        &state,
-        &me,
-        id,
-        MerchantStatus::Suspended,
-        MerchantStatus::Active,
-    )
-    .await?;
+    let changed = service::change_status(&state.db, &me, *id, MerchantStatus::Active).await?;
+    keys::merchant_status_changed(&state.cache).await;
     Ok(web::Json(changed))
 }
 
@@ -242,11 +213,7 @@ async fn list_merchants(
     page: web::Query<PageParams>,
 ) -> ApiResult<JsonText> {
     let page = Page::try_from(page.into_inner())?;
-    let query = MerchantQuery {
-        community_id: query.community_id,
-        category: fields::keyword(query.category.as_deref()),
-        q: fields::keyword(query.q.as_deref()),
-    };
+    let query = query.into_inner().normalised();
     let key = keys::merchant_list(
         query.community_id,
         query.category.as_deref(),
@@ -285,21 +252,12 @@ async fn get_merchant(
         .get_or_load(&key, state.cache_ttl(), || service::get_public(db, id))
         .await
     {
-        Ok(found) => Ok(web::Json(found)),
+        // The owner still sees their own suspended shop (never cached).
         Err(err) if err.code == ErrorCode::MerchantNotFound => {
-            // The owner still sees their own suspended shop (never cached).
-            match me.0 {
-                Some(me) => {
-                    let m = service::find(db, id).await?;
-                    if m.owner_user_id != me.id() {
-                        return Err(err);
-                    }
-                    Ok(web::Json(service::view(db, m).await?))
-                }
-                None => Err(err),
-            }
+            let own = service::own_view(db, id, me.0.as_ref()).await?;
+            own.map(web::Json).ok_or(err)
         }
-        Err(err) => Err(err),
+        found => found.map(web::Json),
     }
 }
 

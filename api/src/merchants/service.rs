@@ -52,6 +52,17 @@ pub struct MerchantQuery {
     pub q: Option<String>,
 }
 
+impl MerchantQuery {
+    /// Keywords trimmed and bounded; empty ones dropped.
+    pub fn normalised(self) -> Self {
+        Self {
+            community_id: self.community_id,
+            category: fields::keyword(self.category.as_deref()),
+            q: fields::keyword(self.q.as_deref()),
+        }
+    }
+}
+
 /// The owner's edit; absent fields stay as they are.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -83,6 +94,20 @@ pub async fn find(db: &impl ConnectionTrait, id: i64) -> ApiResult<merchant::Mod
 
 pub fn is_active(m: &merchant::Model) -> bool {
     m.status == MerchantStatus::Active
+}
+
+/// The merchant `id` when the caller owns it: 404 when it does not exist,
+/// 403 when it is someone else's (suspended or not).
+pub async fn require_owner(
+    db: &impl ConnectionTrait,
+    id: i64,
+    me: &AuthUser,
+) -> ApiResult<merchant::Model> {
+    let m = find(db, id).await?;
+    if m.owner_user_id != me.id() {
+        return Err(ErrorCode::Forbidden.into());
+    }
+    Ok(m)
 }
 
 /// The merchant `id` when the caller owns it. Someone else's active merchant
@@ -299,6 +324,40 @@ pub async fn require_admin_of_merchant(
     me.require_any(&[Role::CommunityAdmin, Role::PlatformAdmin])?;
     let served = community_links::communities_of_one::<Served>(db, merchant_id).await?;
     me.require_admin_of_any(db, &served).await
+}
+
+/// The merchant `id` as its owner sees it (suspended or not); None for
+/// anyone else.
+pub async fn own_view(
+    db: &impl ConnectionTrait,
+    id: i64,
+    me: Option<&AuthUser>,
+) -> ApiResult<Option<MerchantView>> {
+    let Some(me) = me else {
+        return Ok(None);
+    };
+    let m = find(db, id).await?;
+    if m.owner_user_id != me.id() {
+        return Ok(None);
+    }
+    Ok(Some(view(db, m).await?))
+}
+
+/// Suspends (`to` suspended) or reinstates (`to` active) a merchant, by an
+/// admin of a community it serves; 409 when it is already so.
+pub async fn change_status(
+    db: &impl ConnectionTrait,
+    me: &AuthUser,
+    id: i64,
+    to: MerchantStatus,
+) -> ApiResult<MerchantView> {
+    find(db, id).await?;
+    require_admin_of_merchant(db, me, id).await?;
+    let from = match to {
+        MerchantStatus::Active => MerchantStatus::Suspended,
+        MerchantStatus::Suspended => MerchantStatus::Active,
+    };
+    set_status(db, id, from, to).await
 }
 
 /// Moves a merchant from `from` to `to` in one conditional update; 409 when

@@ -37,8 +37,15 @@ pub struct PaymentAnswer {
     pub request_payment: Option<serde_json::Value>,
 }
 
-/// Starts or confirms payment of an order through its provider.
+/// Starts or confirms payment of an order through its provider: the one
+/// it was placed with, while its status allows payment.
 pub fn pay(provider: Provider, order: &entity::order::Model) -> ApiResult<PaymentAnswer> {
+    if order.payment_provider != provider {
+        return Err(ApiError::field("provider", "与下单时的支付方式不一致"));
+    }
+    if !order.status.payable() {
+        return Err(ApiError::new(ErrorCode::InvalidTransition).message("订单当前状态不能支付"));
+    }
     match provider {
         Provider::Offline => Ok(PaymentAnswer {
             order_no: order.order_no.clone(),

@@ -1,8 +1,6 @@
 //! `/promotions` (public, cached until the next start or end) and the
 //! owner's `/merchants/{id}/promotions`, `/promotions/{id}`.
 
-use std::time::Duration;
-
 use actix_web::{HttpResponse, delete, get, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -14,7 +12,6 @@ use crate::extract::Json;
 use crate::merchants::service as merchants;
 use crate::pagination::{Page, PageParams, Paged};
 use crate::state::AppState;
-use crate::time;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_promotions)
@@ -45,22 +42,7 @@ async fn list_promotions(
     if query.community_id.is_none() {
         query.community_id = me.0.and_then(|me| me.user.community_id);
     }
-    let key = keys::promotion_list(query.community_id, query.merchant_id, page);
-    if let Some(hit) = state.cache.get_json::<Paged<PromotionView>>(&key).await {
-        return Ok(web::Json(hit));
-    }
-    let now = time::now();
-    let active = service::list_active(&state.db, query, now, page).await?;
-    // Cached no longer than until the list changes by itself.
-    let mut ttl = Duration::from_secs(state.settings.cache.ttl_secs);
-    if let Some(next) = active.next_change {
-        let until = (next - now).to_std().unwrap_or_default();
-        ttl = ttl.min(until);
-    }
-    if ttl >= Duration::from_secs(1) {
-        state.cache.set_json(&key, &active.page, ttl).await;
-    }
-    Ok(web::Json(active.page))
+    Ok(web::Json(service::running(&state, query, page).await?))
 }
 
 /// All of the merchant's promotions, past and upcoming included (owner).

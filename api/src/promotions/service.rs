@@ -1,6 +1,7 @@
 //! Promotion queries and writes.
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use entity::{merchant, promotion};
@@ -12,11 +13,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::AuthUser;
+use crate::cache::keys;
 use crate::community_links::linked_to;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::fields::FieldErrors;
 use crate::merchants::service::{self as merchants, active_ids};
 use crate::pagination::{Page, Paged};
+use crate::state::AppState;
 use crate::time;
 
 /// Longest promotion window.
@@ -103,6 +106,30 @@ fn scoped(query: PromotionQuery) -> Select<promotion::Entity> {
         select = select.filter(promotion::Column::MerchantId.eq(mid));
     }
     select
+}
+
+/// Running promotions, through the cache: kept no longer than until the
+/// list changes by itself (one ends or another starts).
+pub async fn running(
+    state: &AppState,
+    query: PromotionQuery,
+    page: Page,
+) -> ApiResult<Paged<PromotionView>> {
+    let key = keys::promotion_list(query.community_id, query.merchant_id, page);
+    if let Some(hit) = state.cache.get_json::<Paged<PromotionView>>(&key).await {
+        return Ok(hit);
+    }
+    let now = time::now();
+    let active = list_active(&state.db, query, now, page).await?;
+    let mut ttl = state.cache_ttl();
+    if let Some(next) = active.next_change {
+        let until = (next - now).to_std().unwrap_or_default();
+        ttl = ttl.min(until);
+    }
+    if ttl >= Duration::from_secs(1) {
+        state.cache.set_json(&key, &active.page, ttl).await;
+    }
+    Ok(active.page)
 }
 
 /// Promotions running at `now` of active merchants, ending soonest first.
