@@ -36,6 +36,7 @@ pub struct Health {
 /// Liveness: the process answers. Checks no dependency.
 #[utoipa::path(tag = "ops", responses((status = 200, description = "Alive", body = Object, example = json!({"status": "ok"}))))]
 #[get("/healthz")]
+#[tracing::instrument(skip_all, level = "debug")]
 async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({ "status": "ok" }))
 }
@@ -46,6 +47,7 @@ async fn healthz() -> HttpResponse {
     (status = 503, description = "The database is unreachable", body = Health),
 ))]
 #[get("/readyz")]
+#[tracing::instrument(skip_all, level = "debug")]
 async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     let db_ok = state.db.ping().await.is_ok();
     let cache_ok = state.cache.ping().await.is_ok();
@@ -70,6 +72,7 @@ async fn readyz(state: web::Data<AppState>) -> HttpResponse {
 /// Prometheus metrics in the text exposition format.
 #[utoipa::path(tag = "ops", responses((status = 200, description = "Prometheus text format", content_type = "text/plain", body = String)))]
 #[get("/metrics")]
+#[tracing::instrument(skip_all, level = "debug")]
 async fn metrics(metrics: web::Data<Metrics>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
@@ -79,6 +82,7 @@ async fn metrics(metrics: web::Data<Metrics>) -> HttpResponse {
 /// This document.
 #[utoipa::path(tag = "ops", responses((status = 200, description = "OpenAPI 3.1 YAML", content_type = "application/yaml", body = String)))]
 #[get("/openapi.yaml")]
+#[tracing::instrument(skip_all, level = "debug")]
 async fn openapi_yaml(document: web::Data<ApiDocument>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("application/yaml; charset=utf-8")

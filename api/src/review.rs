@@ -147,6 +147,7 @@ pub async fn reviewable<A: Application>(
 /// Records the decision on a pending application, once: a second review
 /// (or a concurrent one that lost) is 409. Runs in the caller's transaction,
 /// with whatever the approval makes.
+#[tracing::instrument(skip_all, fields(reviewer, application_id = id))]
 pub async fn close<A: Application>(
     db: &impl ConnectionTrait,
     reviewer: i64,

@@ -32,10 +32,13 @@ pub fn init(settings: &LogSettings) {
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&settings.level));
     let builder = tracing_subscriber::fmt().with_env_filter(filter);
     let _ = if settings.format == LogFormat::Json {
+        // Every span of the event: the request's (request id, user) and the
+        // handler's and services' (merchant, campaign, order no ...).
         builder
             .json()
             .flatten_event(true)
             .with_current_span(true)
+            .with_span_list(true)
             .try_init()
     } else {
         builder.try_init()
@@ -134,7 +137,14 @@ pub async fn request_context(
     let method = req.method().to_string();
     let path = req.path().to_owned();
     let metrics = req.app_data::<web::Data<Metrics>>().cloned();
-    let span = tracing::info_span!("request", request_id = %request_id, %method, %path);
+    // `user_id` is recorded by the `AuthUser` extractor once it knows the caller.
+    let span = tracing::info_span!(
+        "request",
+        request_id = %request_id,
+        %method,
+        %path,
+        user_id = tracing::field::Empty
+    );
 
     // Handlers turn their errors into responses inside this scope, so error
     // bodies carry the request id. (Cloning the request here would break routing.)

@@ -62,6 +62,7 @@ pub struct GridWorkerView {
     )
 )]
 #[post("/admin/admins")]
+#[tracing::instrument(skip_all, fields(user_id = me.id()))]
 async fn create_admin(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -94,6 +95,7 @@ async fn create_admin(
     )
 )]
 #[post("/admin/grid-workers")]
+#[tracing::instrument(skip_all, fields(user_id = me.id()))]
 async fn assign_grid_worker(
     state: web::Data<AppState>,
     me: AuthUser,

@@ -251,7 +251,9 @@ impl FromRequest for AuthUser {
         let state = app_state(req);
         Box::pin(async move {
             let token = token.ok_or_else(|| ApiError::new(ErrorCode::Unauthorized))??;
-            authenticate(state?, token).await
+            let me = authenticate(state?, token).await?;
+            tracing::Span::current().record("user_id", me.id());
+            Ok(me)
         })
     }
 }
@@ -269,7 +271,11 @@ impl FromRequest for MaybeAuthUser {
         Box::pin(async move {
             match token {
                 None => Ok(MaybeAuthUser(None)),
-                Some(token) => Ok(MaybeAuthUser(Some(authenticate(state?, token?).await?))),
+                Some(token) => {
+                    let me = authenticate(state?, token?).await?;
+                    tracing::Span::current().record("user_id", me.id());
+                    Ok(MaybeAuthUser(Some(me)))
+                }
             }
         })
     }

@@ -69,6 +69,7 @@ fn require_text(field: &str, value: &str, max: usize) -> ApiResult<()> {
     )
 )]
 #[post("/auth/wechat/login")]
+#[tracing::instrument(skip_all)]
 async fn wechat_login(
     state: web::Data<AppState>,
     keys: web::Data<JwtKeys>,
@@ -95,6 +96,7 @@ async fn wechat_login(
     )
 )]
 #[post("/auth/dev/login")]
+#[tracing::instrument(skip_all)]
 async fn dev_login(
     state: web::Data<AppState>,
     keys: web::Data<JwtKeys>,
@@ -129,6 +131,7 @@ async fn dev_login(
     )
 )]
 #[post("/auth/refresh")]
+#[tracing::instrument(skip_all)]
 async fn refresh(
     state: web::Data<AppState>,
     keys: web::Data<JwtKeys>,
@@ -157,6 +160,7 @@ async fn refresh(
     )
 )]
 #[post("/auth/logout")]
+#[tracing::instrument(skip_all, fields(user_id = me.id()))]
 async fn logout(state: web::Data<AppState>, me: AuthUser) -> ApiResult<HttpResponse> {
     service::revoke_session(&state.db, &me.session_id).await?;
     Ok(HttpResponse::NoContent().finish())
@@ -174,6 +178,7 @@ async fn logout(state: web::Data<AppState>, me: AuthUser) -> ApiResult<HttpRespo
     )
 )]
 #[post("/auth/admin/login")]
+#[tracing::instrument(skip_all)]
 async fn admin_login(
     state: web::Data<AppState>,
     keys: web::Data<JwtKeys>,

@@ -74,6 +74,7 @@ pub async fn find_or_create_by_openid(
 }
 
 /// Starts a new session (refresh-token family) and answers its first pair.
+#[tracing::instrument(skip_all, fields(user_id = user.id))]
 pub async fn start_session(
     db: &impl ConnectionTrait,
     jwt: &JwtKeys,

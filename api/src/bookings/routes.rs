@@ -46,6 +46,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     )
 )]
 #[post("/bookings")]
+#[tracing::instrument(skip_all, fields(user_id = me.id()))]
 async fn create_booking(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -69,6 +70,7 @@ async fn create_booking(
     )
 )]
 #[get("/me/bookings")]
+#[tracing::instrument(skip_all, fields(user_id = me.id()))]
 async fn my_bookings(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -93,6 +95,7 @@ async fn my_bookings(
     )
 )]
 #[get("/helpers/me/bookings")]
+#[tracing::instrument(skip_all, fields(user_id = me.id()))]
 async fn helper_bookings(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -117,6 +120,7 @@ async fn helper_bookings(
     )
 )]
 #[get("/bookings/{id}")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), booking_id = *id))]
 async fn get_booking(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -152,6 +156,7 @@ async fn apply(
     )
 )]
 #[post("/bookings/{id}/accept")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), booking_id = *id))]
 async fn accept(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -174,6 +179,7 @@ async fn accept(
     )
 )]
 #[post("/bookings/{id}/decline")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), booking_id = *id))]
 async fn decline(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -196,6 +202,7 @@ async fn decline(
     )
 )]
 #[post("/bookings/{id}/start")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), booking_id = *id))]
 async fn start(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -218,6 +225,7 @@ async fn start(
     )
 )]
 #[post("/bookings/{id}/complete")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), booking_id = *id))]
 async fn complete(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -241,6 +249,7 @@ async fn complete(
     )
 )]
 #[post("/bookings/{id}/cancel")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), booking_id = *id))]
 async fn cancel(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -266,6 +275,7 @@ async fn cancel(
     )
 )]
 #[post("/bookings/{id}/review")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), booking_id = *id))]
 async fn review(
     state: web::Data<AppState>,
     me: AuthUser,

@@ -196,6 +196,7 @@ async fn works_grid_of(
 
 /// Books a slot once per `Idempotency-Key`: the first request books it, a
 /// retry with the same body gets the first answer (status and body) again.
+#[tracing::instrument(skip_all, fields(user_id = me.id(), service_id = new.service_id, slot_id = new.slot_id))]
 pub async fn book(
     db: &DatabaseConnection,
     me: &AuthUser,
@@ -402,6 +403,7 @@ pub async fn list_of_helper(
 
 /// Applies `action`; 409 `INVALID_TRANSITION` when the booking is no longer in
 /// a status it applies to (a concurrent transition won).
+#[tracing::instrument(skip_all, fields(user_id = me.id(), booking_id = id, action = ?action))]
 pub async fn transition(
     db: &DatabaseConnection,
     me: &AuthUser,

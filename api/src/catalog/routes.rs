@@ -30,6 +30,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
 /// The service categories helpers apply for and offer.
 #[utoipa::path(tag = "services", responses((status = 200, body = Vec<String>)))]
 #[get("/service-categories")]
+#[tracing::instrument(skip_all, level = "debug")]
 async fn list_categories() -> web::Json<&'static [&'static str]> {
     web::Json(CATEGORIES)
 }
@@ -44,6 +45,7 @@ async fn list_categories() -> web::Json<&'static [&'static str]> {
     )
 )]
 #[get("/services")]
+#[tracing::instrument(skip_all, level = "debug")]
 async fn list_services(
     state: web::Data<AppState>,
     query: web::Query<CatalogQuery>,
@@ -70,6 +72,7 @@ async fn list_services(
     )
 )]
 #[get("/services/{id}")]
+#[tracing::instrument(skip_all, level = "debug", fields(service_id = *id))]
 async fn get_service(state: web::Data<AppState>, id: web::Path<i64>) -> ApiResult<JsonText> {
     let id = id.into_inner();
     let key = keys::service_detail(id);
@@ -94,6 +97,7 @@ async fn get_service(state: web::Data<AppState>, id: web::Path<i64>) -> ApiResul
     )
 )]
 #[post("/helpers/me/services")]
+#[tracing::instrument(skip_all, fields(user_id = me.id()))]
 async fn create_service(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -116,6 +120,7 @@ async fn create_service(
     )
 )]
 #[get("/helpers/me/services")]
+#[tracing::instrument(skip_all, fields(user_id = me.id()))]
 async fn my_services(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -141,6 +146,7 @@ async fn my_services(
     )
 )]
 #[patch("/services/{id}")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), service_id = *id))]
 async fn update_service(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -168,6 +174,7 @@ async fn update_service(
     )
 )]
 #[post("/helpers/me/slots")]
+#[tracing::instrument(skip_all, fields(user_id = me.id()))]
 async fn publish_slot(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -191,6 +198,7 @@ async fn publish_slot(
     )
 )]
 #[get("/helpers/me/slots")]
+#[tracing::instrument(skip_all, fields(user_id = me.id()))]
 async fn my_slots(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -214,6 +222,7 @@ async fn my_slots(
     )
 )]
 #[get("/services/{id}/slots")]
+#[tracing::instrument(skip_all, level = "debug", fields(service_id = *id))]
 async fn service_slots(
     state: web::Data<AppState>,
     id: web::Path<i64>,

@@ -31,6 +31,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     )
 )]
 #[get("/communities")]
+#[tracing::instrument(skip_all, level = "debug")]
 async fn list_communities(
     state: web::Data<AppState>,
     query: web::Query<PageParams>,
@@ -54,6 +55,7 @@ async fn list_communities(
     )
 )]
 #[get("/communities/{id}")]
+#[tracing::instrument(skip_all, level = "debug", fields(community_id = *id))]
 async fn get_community(state: web::Data<AppState>, id: web::Path<i64>) -> ApiResult<JsonText> {
     let id = id.into_inner();
     let key = keys::community_detail(id);
@@ -77,6 +79,7 @@ async fn get_community(state: web::Data<AppState>, id: web::Path<i64>) -> ApiRes
     )
 )]
 #[post("/admin/communities")]
+#[tracing::instrument(skip_all, fields(user_id = me.id()))]
 async fn create_community(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -103,6 +106,7 @@ async fn create_community(
     )
 )]
 #[post("/admin/communities/{id}/grids")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), community_id = *id))]
 async fn create_grid(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -130,6 +134,7 @@ async fn create_grid(
     )
 )]
 #[post("/admin/grids/{id}/buildings")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), grid_id = *id))]
 async fn create_building(
     state: web::Data<AppState>,
     me: AuthUser,

@@ -32,6 +32,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     responses((status = 200, body = Vec<CategoryView>))
 )]
 #[get("/goods-categories")]
+#[tracing::instrument(skip_all, level = "debug")]
 async fn list_categories(state: web::Data<AppState>) -> ApiResult<JsonText> {
     let db = &state.db;
     state
@@ -52,6 +53,7 @@ async fn list_categories(state: web::Data<AppState>) -> ApiResult<JsonText> {
     )
 )]
 #[get("/goods")]
+#[tracing::instrument(skip_all, level = "debug")]
 async fn list_goods(
     state: web::Data<AppState>,
     query: web::Query<GoodsQuery>,
@@ -79,6 +81,7 @@ async fn list_goods(
     )
 )]
 #[get("/goods/{id}")]
+#[tracing::instrument(skip_all, level = "debug", fields(goods_id = *id))]
 async fn get_goods(
     state: web::Data<AppState>,
     me: MaybeAuthUser,
@@ -115,6 +118,7 @@ async fn get_goods(
     )
 )]
 #[get("/merchants/{id}/goods")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), merchant_id = *id))]
 async fn owner_goods(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -144,6 +148,7 @@ async fn owner_goods(
     )
 )]
 #[post("/merchants/{id}/goods")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), merchant_id = *id))]
 async fn create_goods(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -171,6 +176,7 @@ async fn create_goods(
     )
 )]
 #[patch("/goods/{id}")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), goods_id = *id))]
 async fn patch_goods(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -196,6 +202,7 @@ async fn patch_goods(
     )
 )]
 #[delete("/goods/{id}")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), goods_id = *id))]
 async fn delete_goods(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -222,6 +229,7 @@ async fn delete_goods(
     )
 )]
 #[post("/goods/{id}/shelf")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), goods_id = *id))]
 async fn shelf_goods(
     state: web::Data<AppState>,
     me: AuthUser,

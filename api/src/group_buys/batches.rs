@@ -190,6 +190,10 @@ async fn write_and_reply(inner: &Inner, batch: Vec<Queued>) {
 /// Writes a batch in one transaction: the answers of those placed, in the
 /// batch's order; None for those left to be placed alone. A key found taken
 /// leaves its order alone and the batch is written again without it.
+#[tracing::instrument(
+    skip_all,
+    fields(group_buy_id = batch.first().map(|q| q.order.group_buy_id), orders = batch.len())
+)]
 async fn write_batch(
     db: &DatabaseConnection,
     batch: &[Queued],

@@ -22,6 +22,7 @@ use crate::orders::views::{OrderView, Viewer};
 use crate::time;
 
 /// The resident cancels before cut-off; the quantity returns to the campaign.
+#[tracing::instrument(skip_all, fields(user_id, order_no))]
 pub async fn cancel_mine(
     db: &DatabaseConnection,
     user_id: i64,
@@ -136,6 +137,7 @@ pub async fn expire_pending_of(
 
 /// Expires unpaid orders past their payment deadline, releasing their
 /// quantity; answers how many expired.
+#[tracing::instrument(skip_all)]
 pub async fn expire_overdue(db: &DatabaseConnection, now: DateTime<Utc>) -> ApiResult<u64> {
     let overdue = order::Entity::find()
         .filter(order::Column::Status.eq(OrderStatus::PendingPayment))

@@ -30,6 +30,10 @@ pub struct NewOrder {
 /// other orders, its key checked by the unique index. What the batcher
 /// cannot place, and what fails the checks, has its key looked up (a
 /// retry gets the first answer) and is placed alone for its exact answer.
+#[tracing::instrument(
+    skip_all,
+    fields(user_id = me.id(), group_buy_id, quantity = new.quantity, order_no = tracing::field::Empty)
+)]
 pub async fn place_order(
     state: &AppState,
     batcher: &OrderBatcher,
@@ -64,6 +68,7 @@ pub async fn place_order(
             let answer_key = AnswerKey::new(me.id(), key.as_ref(), &fingerprint);
             match batcher.place(order, answer_key).await? {
                 BatchOutcome::Placed(placed) => {
+                    tracing::Span::current().record("order_no", placed.order_no.as_str());
                     return Ok((StatusCode::CREATED, serde_json::to_value(placed)?));
                 }
                 BatchOutcome::Unplaced(order) => Ok(order),
@@ -82,6 +87,9 @@ pub async fn place_order(
     }
     .and_then(|placed| Ok((StatusCode::CREATED, serde_json::to_value(placed)?)));
     let answer = write.finish(db, placed).await?;
+    if let Some(order_no) = answer.1["order_no"].as_str() {
+        tracing::Span::current().record("order_no", order_no);
+    }
     // After the commit, so no read can cache the progress from before it.
     keys::group_buy_progress_changed(&state.cache).await;
     Ok(answer)

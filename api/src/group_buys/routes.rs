@@ -42,6 +42,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     )
 )]
 #[get("/group-buys")]
+#[tracing::instrument(skip_all, level = "debug")]
 async fn list_group_buys(
     state: web::Data<AppState>,
     query: web::Query<GroupBuyQuery>,
@@ -69,6 +70,7 @@ async fn list_group_buys(
     )
 )]
 #[get("/group-buys/{id}")]
+#[tracing::instrument(skip_all, level = "debug", fields(group_buy_id = *id))]
 async fn get_group_buy(state: web::Data<AppState>, id: web::Path<i64>) -> ApiResult<JsonText> {
     let id = id.into_inner();
     let key = keys::group_buy_detail(id);
@@ -97,6 +99,7 @@ async fn get_group_buy(state: web::Data<AppState>, id: web::Path<i64>) -> ApiRes
     )
 )]
 #[post("/merchants/{id}/group-buys")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), merchant_id = *id))]
 async fn create_group_buy(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -123,6 +126,7 @@ async fn create_group_buy(
     )
 )]
 #[post("/group-buys/{id}/cancel")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), group_buy_id = *id))]
 async fn cancel_group_buy(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -152,6 +156,7 @@ async fn cancel_group_buy(
     )
 )]
 #[post("/group-buys/{id}/orders")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), group_buy_id = *id))]
 async fn place_order(
     state: web::Data<AppState>,
     batcher: web::Data<OrderBatcher>,
@@ -180,6 +185,7 @@ async fn place_order(
     )
 )]
 #[post("/orders/{order_no}/cancel")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), order_no = %order_no.as_str()))]
 async fn cancel_order(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -204,6 +210,7 @@ async fn cancel_order(
     )
 )]
 #[get("/merchants/{id}/group-buys/{group_buy_id}/pickup-list")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), merchant_id = path.0, group_buy_id = path.1))]
 async fn pickup_list(
     state: web::Data<AppState>,
     me: AuthUser,

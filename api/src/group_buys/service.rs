@@ -210,6 +210,7 @@ fn validate(new: &NewGroupBuy, now: DateTime<Utc>) -> Vec<FieldError> {
 }
 
 /// Opens a campaign on the merchant's own goods and reserves its quantity.
+#[tracing::instrument(skip_all, fields(user_id = me.id(), merchant_id))]
 pub async fn create(
     db: &DatabaseConnection,
     me: &AuthUser,
@@ -377,6 +378,7 @@ pub async fn find(db: &impl ConnectionTrait, id: i64) -> ApiResult<group_buy::Mo
 /// Cancels a campaign (its merchant, or an admin of one of its communities):
 /// every live order is cancelled (refunded where paid) and the unsold stock
 /// returns. Only open or succeeded campaigns can be cancelled.
+#[tracing::instrument(skip_all, fields(user_id = me.id(), group_buy_id = id))]
 pub async fn cancel(db: &DatabaseConnection, me: &AuthUser, id: i64) -> ApiResult<GroupBuyView> {
     let gb = find(db, id).await?;
     let is_owner = merchant::Entity::find_by_id(gb.merchant_id)

@@ -59,6 +59,7 @@ pub async fn settle_due_group_buys(db: &DatabaseConnection) -> ApiResult<Vec<Set
     Ok(settled)
 }
 
+#[tracing::instrument(skip_all, fields(group_buy_id = id))]
 async fn settle_one(
     db: &DatabaseConnection,
     id: i64,

@@ -36,6 +36,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     )
 )]
 #[post("/helper-applications")]
+#[tracing::instrument(skip_all, fields(user_id = me.id()))]
 async fn apply(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -57,6 +58,7 @@ async fn apply(
     )
 )]
 #[get("/me/helper-applications")]
+#[tracing::instrument(skip_all, fields(user_id = me.id()))]
 async fn my_applications(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -80,6 +82,7 @@ async fn my_applications(
     )
 )]
 #[get("/admin/helper-applications")]
+#[tracing::instrument(skip_all, fields(user_id = me.id()))]
 async fn review_queue(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -105,6 +108,7 @@ async fn review_queue(
     )
 )]
 #[post("/admin/helper-applications/{id}/approve")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), application_id = *id))]
 async fn approve(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -131,6 +135,7 @@ async fn approve(
     )
 )]
 #[post("/admin/helper-applications/{id}/reject")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), application_id = *id))]
 async fn reject(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -153,6 +158,7 @@ async fn reject(
     )
 )]
 #[get("/helpers/me")]
+#[tracing::instrument(skip_all, fields(user_id = me.id()))]
 async fn my_helper_profile(
     state: web::Data<AppState>,
     me: AuthUser,

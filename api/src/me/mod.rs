@@ -26,6 +26,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     )
 )]
 #[get("/me")]
+#[tracing::instrument(skip_all, fields(user_id = me.id()))]
 async fn get_me(me: AuthUser) -> web::Json<UserView> {
     web::Json(UserView::from_model(&me.user))
 }
@@ -42,6 +43,7 @@ async fn get_me(me: AuthUser) -> web::Json<UserView> {
     )
 )]
 #[patch("/me")]
+#[tracing::instrument(skip_all, fields(user_id = me.id()))]
 async fn patch_me(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -64,6 +66,7 @@ async fn patch_me(
     )
 )]
 #[post("/me/phone")]
+#[tracing::instrument(skip_all, fields(user_id = me.id()))]
 async fn bind_phone(
     state: web::Data<AppState>,
     me: AuthUser,

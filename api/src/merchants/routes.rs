@@ -40,6 +40,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     )
 )]
 #[post("/merchant-applications")]
+#[tracing::instrument(skip_all, fields(user_id = me.id()))]
 async fn apply(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -62,6 +63,7 @@ async fn apply(
     )
 )]
 #[get("/me/merchant-applications")]
+#[tracing::instrument(skip_all, fields(user_id = me.id()))]
 async fn my_applications(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -86,6 +88,7 @@ async fn my_applications(
     )
 )]
 #[get("/admin/merchant-applications")]
+#[tracing::instrument(skip_all, fields(user_id = me.id()))]
 async fn review_queue(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -112,6 +115,7 @@ async fn review_queue(
     )
 )]
 #[post("/admin/merchant-applications/{id}/approve")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), application_id = *id))]
 async fn approve(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -138,6 +142,7 @@ async fn approve(
     )
 )]
 #[post("/admin/merchant-applications/{id}/reject")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), application_id = *id))]
 async fn reject(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -163,6 +168,7 @@ async fn reject(
     )
 )]
 #[post("/admin/merchants/{id}/suspend")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), merchant_id = *id))]
 async fn suspend(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -187,6 +193,7 @@ async fn suspend(
     )
 )]
 #[post("/admin/merchants/{id}/reinstate")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), merchant_id = *id))]
 async fn reinstate(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -207,6 +214,7 @@ async fn reinstate(
     )
 )]
 #[get("/merchants")]
+#[tracing::instrument(skip_all, level = "debug")]
 async fn list_merchants(
     state: web::Data<AppState>,
     query: web::Query<MerchantQuery>,
@@ -239,6 +247,7 @@ async fn list_merchants(
     )
 )]
 #[get("/merchants/{id}")]
+#[tracing::instrument(skip_all, level = "debug", fields(merchant_id = *id))]
 async fn get_merchant(
     state: web::Data<AppState>,
     me: MaybeAuthUser,
@@ -276,6 +285,7 @@ async fn get_merchant(
     )
 )]
 #[patch("/merchants/{id}")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), merchant_id = *id))]
 async fn patch_merchant(
     state: web::Data<AppState>,
     me: AuthUser,

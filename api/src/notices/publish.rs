@@ -46,6 +46,7 @@ pub async fn publish_or_schedule(
 }
 
 /// Moves a draft or scheduled notice to published, once; true when this call did.
+#[tracing::instrument(skip_all, fields(notice_id = id))]
 pub async fn publish_one(db: &DatabaseConnection, id: i64, now: DateTime<Utc>) -> ApiResult<bool> {
     let txn = crate::db::begin_write(db).await?;
     let changed = notice::Entity::update_many()

@@ -200,6 +200,7 @@ fn wechat_time(t: Option<DateTime<Utc>>) -> String {
     .unwrap_or_default()
 }
 
+#[tracing::instrument(level = "debug", skip_all, fields(notice_id = row.notice_id, user_id = row.user_id))]
 async fn deliver_one(
     state: &AppState,
     row: notice_delivery::Model,

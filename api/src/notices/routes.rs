@@ -38,6 +38,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     )
 )]
 #[get("/notices")]
+#[tracing::instrument(skip_all, level = "debug")]
 async fn feed(
     state: web::Data<AppState>,
     me: MaybeAuthUser,
@@ -66,6 +67,7 @@ async fn feed(
     )
 )]
 #[get("/notices/{id}")]
+#[tracing::instrument(skip_all, level = "debug", fields(notice_id = *id))]
 async fn detail(
     state: web::Data<AppState>,
     me: MaybeAuthUser,
@@ -88,6 +90,7 @@ async fn detail(
     )
 )]
 #[post("/admin/notices")]
+#[tracing::instrument(skip_all, fields(user_id = me.id()))]
 async fn create(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -114,6 +117,7 @@ async fn create(
     )
 )]
 #[patch("/admin/notices/{id}")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), notice_id = *id))]
 async fn update(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -141,6 +145,7 @@ async fn update(
     )
 )]
 #[post("/admin/notices/{id}/publish")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), notice_id = *id))]
 async fn publish(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -166,6 +171,7 @@ async fn publish(
     )
 )]
 #[post("/admin/notices/{id}/withdraw")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), notice_id = *id))]
 async fn withdraw(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -190,6 +196,7 @@ async fn withdraw(
     )
 )]
 #[get("/admin/notices")]
+#[tracing::instrument(skip_all, fields(user_id = me.id()))]
 async fn admin_list(
     state: web::Data<AppState>,
     me: AuthUser,

@@ -19,6 +19,7 @@ pub struct PickupRequest {
 /// Hands an order over at the counter: the code must belong to this
 /// merchant's order that awaits pickup; used once. Counts the quantity as
 /// sold.
+#[tracing::instrument(skip_all, fields(merchant_id))]
 pub async fn pick_up(
     db: &DatabaseConnection,
     merchant_id: i64,

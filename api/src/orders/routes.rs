@@ -37,6 +37,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     )
 )]
 #[get("/me/orders")]
+#[tracing::instrument(skip_all, fields(user_id = me.id()))]
 async fn my_orders(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -60,6 +61,7 @@ async fn my_orders(
     )
 )]
 #[get("/orders/{order_no}")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), order_no = %order_no.as_str()))]
 async fn get_order(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -92,6 +94,7 @@ pub struct PayRequest {
     )
 )]
 #[post("/orders/{order_no}/pay")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), order_no = %order_no.as_str()))]
 async fn pay_order(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -116,6 +119,7 @@ async fn pay_order(
     )
 )]
 #[get("/merchants/{id}/orders")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), merchant_id = *id))]
 async fn merchant_orders(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -148,6 +152,7 @@ async fn merchant_orders(
     )
 )]
 #[post("/merchants/{id}/pickups")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), merchant_id = *id))]
 async fn pickup(
     state: web::Data<AppState>,
     me: AuthUser,

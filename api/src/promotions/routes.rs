@@ -31,6 +31,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     )
 )]
 #[get("/promotions")]
+#[tracing::instrument(skip_all, level = "debug")]
 async fn list_promotions(
     state: web::Data<AppState>,
     me: MaybeAuthUser,
@@ -59,6 +60,7 @@ async fn list_promotions(
     )
 )]
 #[get("/merchants/{id}/promotions")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), merchant_id = *id))]
 async fn owner_promotions(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -87,6 +89,7 @@ async fn owner_promotions(
     )
 )]
 #[post("/merchants/{id}/promotions")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), merchant_id = *id))]
 async fn create_promotion(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -112,6 +115,7 @@ async fn create_promotion(
     )
 )]
 #[delete("/promotions/{id}")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), promotion_id = *id))]
 async fn delete_promotion(
     state: web::Data<AppState>,
     me: AuthUser,

@@ -37,6 +37,7 @@ pub struct StatsQuery {
     )
 )]
 #[get("/admin/stats")]
+#[tracing::instrument(skip_all, fields(user_id = me.id()))]
 async fn get_stats(
     state: web::Data<AppState>,
     me: AuthUser,

@@ -25,6 +25,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     )
 )]
 #[post("/me/subscriptions")]
+#[tracing::instrument(skip_all, fields(user_id = me.id()))]
 async fn add_grants(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -45,6 +46,7 @@ async fn add_grants(
     )
 )]
 #[get("/me/subscriptions")]
+#[tracing::instrument(skip_all, fields(user_id = me.id()))]
 async fn list_grants(
     state: web::Data<AppState>,
     me: AuthUser,

@@ -39,6 +39,7 @@ fn wechat_time(t: DateTime<Utc>) -> String {
 }
 
 /// Consumes a grant and sends; a refusal zeroes the topic.
+#[tracing::instrument(level = "debug", skip_all, fields(user_id, topic))]
 pub async fn deliver(
     state: &AppState,
     user_id: i64,
