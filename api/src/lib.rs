@@ -17,6 +17,8 @@ pub mod goods;
 pub mod group_buys;
 pub mod helpers;
 pub mod idempotency;
+#[cfg(test)]
+mod import_rules;
 pub mod jobs;
 pub mod me;
 pub mod merchants;
