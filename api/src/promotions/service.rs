@@ -6,8 +6,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use entity::{merchant, promotion};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, ModelTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Select, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, ModelTrait, QueryFilter,
+    QueryOrder, Select, Set,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -142,14 +142,10 @@ pub async fn list_active(
     let running = scoped(query)
         .filter(promotion::Column::StartsAt.lte(now))
         .filter(promotion::Column::EndsAt.gt(now));
-    let total = running.clone().count(db).await?;
-    let rows = running
+    let select = running
         .order_by_asc(promotion::Column::EndsAt)
-        .order_by_asc(promotion::Column::Id)
-        .offset(page.offset())
-        .limit(page.page_size)
-        .all(db)
-        .await?;
+        .order_by_asc(promotion::Column::Id);
+    let listed = page.fetch(db, select).await?;
     // The answer changes when any running one ends or an upcoming one starts.
     let first_end = scoped(query)
         .filter(promotion::Column::StartsAt.lte(now))
@@ -169,7 +165,7 @@ pub async fn list_active(
         (a, b) => a.or(b),
     };
     Ok(ActivePage {
-        page: Paged::new(views(db, rows).await?, page, total),
+        page: listed.map_batch(|rows| views(db, rows)).await?,
         next_change,
     })
 }
@@ -180,15 +176,13 @@ pub async fn list_for_owner(
     merchant_id: i64,
     page: Page,
 ) -> ApiResult<Paged<PromotionView>> {
-    let select = promotion::Entity::find().filter(promotion::Column::MerchantId.eq(merchant_id));
-    let total = select.clone().count(db).await?;
-    let rows = select
-        .order_by_desc(promotion::Column::Id)
-        .offset(page.offset())
-        .limit(page.page_size)
-        .all(db)
-        .await?;
-    Ok(Paged::new(views(db, rows).await?, page, total))
+    let select = promotion::Entity::find()
+        .filter(promotion::Column::MerchantId.eq(merchant_id))
+        .order_by_desc(promotion::Column::Id);
+    page.fetch(db, select)
+        .await?
+        .map_batch(|rows| views(db, rows))
+        .await
 }
 
 pub async fn create(
