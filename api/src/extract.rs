@@ -107,9 +107,25 @@ fn strip_position(err: &serde_json::Error) -> String {
     }
 }
 
-pub fn query_error(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
+pub fn query_error(err: QueryPayloadError, req: &HttpRequest) -> actix_web::Error {
+    let reason = err.to_string();
+    // serde names the value it refused (`unknown variant `lost``), not the
+    // parameter: name the parameters holding that value.
+    let fields: Vec<FieldError> =
+        web::Query::<Vec<(String, String)>>::from_query(req.query_string())
+            .map(web::Query::into_inner)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|(_, value)| !value.is_empty() && reason.contains(&format!("`{value}`")))
+            .map(|(name, _)| FieldError::new(name, reason.clone()))
+            .collect();
+    let details = if fields.is_empty() {
+        serde_json::json!({ "reason": reason })
+    } else {
+        serde_json::json!({ "reason": reason, "fields": fields })
+    };
     ApiError::new(ErrorCode::InvalidQuery)
-        .details(serde_json::json!({ "reason": err.to_string() }))
+        .details(details)
         .into()
 }
 

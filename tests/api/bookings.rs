@@ -149,6 +149,7 @@ async fn a_booking_goes_through_its_whole_lifecycle_seen_only_by_its_parties() {
     );
     let bad = app.get("/me/bookings?status=lost", Some(&resident)).await;
     assert_eq!((bad.status.as_u16(), bad.code()), (400, "INVALID_QUERY"));
+    assert_eq!(bad.fields(), vec!["status"], "the parameter is named");
     let list = app.get("/helpers/me/bookings", Some(&w.helper)).await;
     assert_eq!(list.body["total"], 1);
     assert_eq!(

@@ -21,6 +21,11 @@
 //! }
 //! // in a service: `ContactDraft::parse(body)?` answers 422 listing every bad field.
 //! ```
+//!
+//! A draft checked against the database too (buildings of the community,
+//! communities that exist) parses asynchronously and keeps the two kinds of
+//! failure apart, `ApiResult<Result<Self, Vec<FieldError>>>`: used as
+//! `NoticeDraft::parse(db, …).await??` (see `notices::draft`).
 
 mod phone;
 mod search;
