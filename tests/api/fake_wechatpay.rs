@@ -31,7 +31,7 @@ use serde_json::{Value, json};
 use sha2::Sha256;
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
-use yizhan::settings::Settings;
+use yizhan::settings::{PaymentProvider, Settings};
 use yizhan::telemetry::Metrics;
 use yizhan::wechatpay::{SignatureHeaders, WechatPayClient, WechatPaySettings};
 
@@ -318,7 +318,7 @@ impl FakeWechatPay {
 
     /// Makes an application pay with WeChat Pay at this fake.
     pub fn configure(&self, settings: &mut Settings) {
-        settings.payments.provider = "wechat".into();
+        settings.payments.provider = PaymentProvider::Wechat;
         settings.wechatpay = self.pay_settings();
     }
 

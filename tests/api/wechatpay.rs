@@ -13,6 +13,7 @@ use rsa::pkcs8::DecodePublicKey;
 use rsa::signature::Verifier;
 use sha2::Sha256;
 use yizhan::error::{ApiError, ErrorCode};
+use yizhan::settings::PaymentProvider;
 use yizhan::wechatpay::{
     JsapiPrepay, NotifyError, NotifyEvent, OutRefundNo, OutTradeNo, PayErrorCode, RefundRequest,
     RefundStatus, SignatureError, TradeState, WechatPayClient, WechatPayError,
@@ -21,7 +22,7 @@ use yizhan::wechatpay::{
 use crate::fake_wechatpay::{
     APP_ID, CERT_SERIALS, Failure, FakeWechatPay, MCH_ID, NOTIFY_URL, fixture_path,
 };
-use crate::helpers::spawn_app_with;
+use crate::support::spawn_app_with;
 
 fn trade_no() -> OutTradeNo {
     let n = uuid::Uuid::new_v4().simple().to_string();
@@ -763,7 +764,7 @@ async fn certificates_that_do_not_decrypt_are_not_trusted() {
 async fn the_application_starts_with_wechat_pay_configured() {
     let fake = FakeWechatPay::start().await;
     let app = spawn_app_with(|s| fake.configure(s)).await;
-    assert_eq!(app.settings.payments.provider, "wechat");
+    assert_eq!(app.settings.payments.provider, PaymentProvider::Wechat);
     assert_eq!(app.get("/healthz", None).await.status, 200);
 }
 
