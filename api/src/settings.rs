@@ -22,6 +22,7 @@ pub struct Settings {
     pub wechatpay: WechatPaySettings,
     pub payments: PaymentSettings,
     pub jobs: JobSettings,
+    pub backup: crate::backup::BackupSettings,
     /// The environment the settings were loaded for (`development`, `test`, `production`).
     #[serde(default)]
     pub env: String,

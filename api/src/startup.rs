@@ -21,8 +21,8 @@ use crate::settings::Settings;
 use crate::telemetry::{self, Metrics};
 use crate::wechat::WechatClient;
 use crate::{
-    admins, auth, bookings, communities, db, extract, group_buys, helpers, me, openapi, ops,
-    services,
+    admins, auth, backup, bookings, communities, db, extract, group_buys, helpers, me, openapi,
+    ops, services,
 };
 
 /// What every handler can reach.
@@ -74,6 +74,8 @@ pub struct Application {
     port: u16,
     server: Server,
     state: web::Data<AppState>,
+    /// Held while the server runs, so `yizhan restore` refuses meanwhile.
+    serve_lock: Option<backup::ServeLock>,
 }
 
 /// Builds the cache the settings ask for: Redis when `redis.url` is set.
@@ -102,7 +104,9 @@ impl AppState {
 impl Application {
     /// Connects, migrates and binds; the server runs once [`Application::run`] is awaited.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let _serving = serve_lock(&settings)?;
         let db = db::connect(&settings.database).await?;
+        backup::before_migrations(&db, &settings, backup::SchemaChange::Up).await?;
         db::migrate(&db).await?;
         Self::build_with_db(settings, db).await
     }
@@ -110,6 +114,7 @@ impl Application {
     pub async fn build_with_db(settings: Settings, db: DatabaseConnection) -> anyhow::Result<Self> {
         // Only the ring provider is compiled in; installing it twice (tests) is harmless.
         let _ = rustls::crypto::ring::default_provider().install_default();
+        let serve_lock = serve_lock(&settings)?;
         let metrics = Arc::new(Metrics::new()?);
         let cache = build_cache(&settings, metrics.clone())?;
         let wechat = WechatClient::new(&settings.wechat, cache.clone(), metrics.clone())?;
@@ -127,6 +132,7 @@ impl Application {
             openapi_yaml: openapi::to_yaml(&spec),
             settings: Arc::new(settings),
         });
+        let backups = backup::start(&state.settings, &state.db, &state.metrics)?;
 
         let listener = TcpListener::bind((
             state.settings.server.host.as_str(),
@@ -139,6 +145,7 @@ impl Application {
             let (app, _) = App::new()
                 .into_utoipa_app()
                 .app_data(app_state.clone())
+                .app_data(backups.clone())
                 .app_data(web::QueryConfig::default().error_handler(extract::query_error))
                 .app_data(web::PathConfig::default().error_handler(extract::path_error))
                 .configure(ops::configure)
@@ -170,6 +177,7 @@ impl Application {
             port,
             server: server.run(),
             state,
+            serve_lock,
         })
     }
 
@@ -181,7 +189,21 @@ impl Application {
         self.state.clone()
     }
 
+    /// Stops the server from outside (tests).
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
     pub async fn run(self) -> std::io::Result<()> {
+        let _serving = self.serve_lock;
         self.server.await
     }
+}
+
+/// The shared lock on a SQLite database file a server holds (none on PostgreSQL).
+fn serve_lock(settings: &Settings) -> anyhow::Result<Option<backup::ServeLock>> {
+    Ok(match backup::sqlite_file(&settings.database) {
+        Some(file) => Some(backup::ServeLock::shared(&file)?),
+        None => None,
+    })
 }
