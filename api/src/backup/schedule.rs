@@ -187,7 +187,8 @@ impl BackupMonitor {
     /// The `backup` part of `/readyz`; `None` when this instance schedules no backups.
     pub fn health(&self, now: DateTime<Utc>) -> Option<BackupHealth> {
         let interval = TimeDelta::from_std(self.interval?).unwrap_or(TimeDelta::MAX);
-        let overdue = |since: DateTime<Utc>| now - since > interval * 2;
+        let overdue =
+            |since: DateTime<Utc>| now - since > interval.checked_mul(2).unwrap_or(TimeDelta::MAX);
         let status = self.status();
         let state = match (&status.failure, status.last) {
             (Some(_), _) => "failed",
@@ -249,13 +250,14 @@ impl Scheduler {
         &self.monitor
     }
 
-    /// The period of the ticks: the interval, or the upload retry when shorter.
+    /// The period of the ticks: the interval, or the upload retry when
+    /// shorter; at most a day (longer intervals are kept by the backups' age).
     pub fn tick(&self) -> Duration {
         let secs = self
             .settings
             .interval_secs
             .min(self.settings.upload_retry_secs.max(1))
-            .max(1);
+            .clamp(1, 86_400);
         Duration::from_secs(secs)
     }
 
@@ -268,8 +270,10 @@ impl Scheduler {
         snapshot::remove_leftovers(&self.dir);
         let now = Utc::now();
         let newest = snapshot::list(&self.dir)?.into_iter().next();
-        let interval =
-            TimeDelta::seconds(i64::try_from(self.settings.interval_secs).unwrap_or(i64::MAX));
+        let interval = i64::try_from(self.settings.interval_secs)
+            .ok()
+            .and_then(TimeDelta::try_seconds)
+            .unwrap_or(TimeDelta::MAX);
         let due = newest.as_ref().is_none_or(|b| now - b.taken_at >= interval);
         let outcome = if due {
             match snapshot::take(&self.db, &self.dir, &self.settings.media_dir).await {

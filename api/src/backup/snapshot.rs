@@ -387,7 +387,9 @@ pub fn expired<'a>(
     keep: &KeepSettings,
     now: DateTime<Utc>,
 ) -> Vec<&'a StoredBackup> {
-    let oldest_kept = (keep.days > 0).then(|| now - TimeDelta::days(i64::from(keep.days)));
+    let oldest_kept = TimeDelta::try_days(i64::from(keep.days))
+        .filter(|_| keep.days > 0)
+        .and_then(|age| now.checked_sub_signed(age));
     backups
         .iter()
         .enumerate()
@@ -476,6 +478,10 @@ mod tests {
         let backups: Vec<_> = [1, 2, 30, 60, 100].map(hours).into();
         let names = |v: Vec<&StoredBackup>| v.iter().map(|b| b.taken_at).collect::<Vec<_>>();
         let keep = |count, days| KeepSettings { count, days };
+        assert!(
+            expired(&backups, &keep(0, u32::MAX), now).is_empty(),
+            "no overflow"
+        );
         assert_eq!(
             names(expired(&backups, &keep(3, 0), now)),
             [backups[3].taken_at, backups[4].taken_at]
