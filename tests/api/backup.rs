@@ -19,6 +19,7 @@ use yizhan::backup::{
     self, BackupError, BackupMonitor, DestinationBackend, KeepSettings, Round, Scheduler, ServeLock,
 };
 use yizhan::settings::Settings;
+use yizhan::startup::Application;
 use yizhan::telemetry::Metrics;
 
 use crate::group_buys::{market, neighbour, open_campaign};
@@ -498,28 +499,44 @@ async fn two_instances_never_run_the_scheduled_backup_at_once() {
 
 #[tokio::test]
 async fn two_running_instances_write_one_backup_per_interval() {
-    let a = sqlite_app(|s| {
-        s.backup.interval_secs = 1;
-        s.backup.keep = KeepSettings { count: 0, days: 0 };
-    })
-    .await;
-    let b = spawn_sibling(&a).await;
+    let dir = scratch();
+    let mut settings = sqlite_settings(&dir);
+    settings.backup.interval_secs = 1;
+    settings.backup.keep = KeepSettings { count: 0, days: 0 };
+    let db = yizhan::db::connect(&settings.database).await.unwrap();
+    yizhan::db::migrate(&db).await.unwrap();
+    // Built together, so both schedules tick at the same moments.
+    let (a, b) = tokio::join!(
+        Application::build(settings.clone()),
+        Application::build(settings.clone())
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    let ports = [a.port(), b.port()];
+    tokio::spawn(a.run());
+    tokio::spawn(b.run());
     tokio::time::sleep(Duration::from_millis(3_500)).await;
+
     // Holding the backup lock: no round writes while the counts are read.
-    let _lock = backup::BackupLock::acquire(&db_file(&a.settings))
+    let _lock = backup::BackupLock::acquire(&db_file(&settings))
         .await
         .unwrap();
-    let runs = async |app: &TestApp| {
-        let text = app.get("/metrics", None).await.text;
-        text.lines()
+    let mut runs = 0;
+    for port in ports {
+        let text = reqwest::get(format!("http://127.0.0.1:{port}/metrics"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        runs += text
+            .lines()
             .find_map(|l| l.strip_prefix(r#"yizhan_backup_runs_total{outcome="ok"} "#))
-            .map_or(0, |n| n.parse::<usize>().unwrap())
-    };
-    let (runs_a, runs_b) = (runs(&a).await, runs(&b).await);
-    let mut written = backup::list(&backups_dir(&a.settings)).unwrap();
+            .map_or(0, |n| n.parse::<usize>().unwrap());
+    }
+    let mut written = backup::list(&dir.join("backups")).unwrap();
     written.reverse();
     assert!(written.len() >= 2, "{written:?}");
-    assert_eq!(runs_a + runs_b, written.len(), "every run wrote one backup");
+    assert_eq!(runs, written.len(), "every run wrote one backup");
     for pair in written.windows(2) {
         let gap = pair[1].taken_at - pair[0].taken_at;
         assert!(
