@@ -1,8 +1,9 @@
 //! Typed configuration: `config/default.toml`, then `config/{YIZHAN_ENV}.toml`,
 //! then `YIZHAN__SECTION__KEY` environment variables.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
+pub use entity::order::PaymentProvider;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
@@ -22,10 +23,35 @@ pub struct Settings {
     pub wechatpay: WechatPaySettings,
     pub payments: PaymentSettings,
     pub jobs: JobSettings,
-    pub backup: crate::backup::BackupSettings,
-    /// The environment the settings were loaded for (`development`, `test`, `production`).
-    #[serde(default)]
-    pub env: String,
+    pub backup: BackupSettings,
+    /// The environment the settings were loaded for (`YIZHAN_ENV`).
+    pub env: Environment,
+}
+
+/// Which `config/{env}.toml` was layered on the defaults. Anything else is
+/// refused at start-up rather than run with development defaults.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Environment {
+    Development,
+    Test,
+    Production,
+}
+
+impl Environment {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Environment::Development => "development",
+            Environment::Test => "test",
+            Environment::Production => "production",
+        }
+    }
+}
+
+impl std::fmt::Display for Environment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -73,8 +99,17 @@ pub struct RateLimitSettings {
 
 #[derive(Clone, Debug, Deserialize)]
 pub struct LogSettings {
-    pub format: String,
+    pub format: LogFormat,
     pub level: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// One JSON object per line, for log collectors.
+    Json,
+    /// Human-readable lines, for a terminal.
+    Pretty,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -101,8 +136,8 @@ pub struct WechatPaySettings {
 
 #[derive(Clone, Debug, Deserialize)]
 pub struct PaymentSettings {
-    /// `offline` (pay at pickup) or `wechat` (WeChat Pay API v3 JSAPI).
-    pub provider: String,
+    /// The provider new orders are paid through.
+    pub provider: PaymentProvider,
     /// Unpaid orders expire after this long and release their quantity.
     pub payment_timeout_secs: i64,
 }
@@ -115,9 +150,81 @@ pub struct JobSettings {
     pub sweep_interval_ms: u64,
 }
 
+/// Backups of the SQLite database (the `[backup]` section; see `crate::backup`).
+#[derive(Clone, Debug, Deserialize)]
+pub struct BackupSettings {
+    /// Seconds between scheduled backups inside `yizhan serve` on SQLite;
+    /// 0 turns the schedule off (`yizhan backup` still works).
+    pub interval_secs: u64,
+    /// Where backups are written; empty = `backups/` beside the database file.
+    pub dir: PathBuf,
+    /// The uploaded media tree archived with each backup (skipped when missing).
+    pub media_dir: PathBuf,
+    pub keep: KeepSettings,
+    /// How often a failed off-machine copy is tried again (and how often the
+    /// schedule checks whether a backup is due).
+    pub upload_retry_secs: u64,
+    #[serde(default)]
+    pub destination: DestinationSettings,
+}
+
+/// Retention of the backups in `dir`: the newest `count`, none older than
+/// `days` (0 = no limit on either). The newest backup is always kept.
+#[derive(Clone, Debug, Deserialize)]
+pub struct KeepSettings {
+    pub count: usize,
+    pub days: u32,
+}
+
+/// The off-machine copy of every backup, through OpenDAL.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct DestinationSettings {
+    pub backend: DestinationBackend,
+    pub bucket: String,
+    /// e.g. `https://s3.us-east-1.amazonaws.com`, `https://cos.ap-guangzhou.myqcloud.com`,
+    /// `https://oss-cn-hangzhou.aliyuncs.com`.
+    pub endpoint: String,
+    /// S3 only; empty = `us-east-1` (what most S3-compatible stores accept).
+    pub region: String,
+    /// A directory for `fs`; a key prefix in the bucket for the others.
+    pub root: String,
+    /// S3 / OSS access key id, COS SecretId.
+    pub access_key_id: String,
+    /// S3 secret access key, OSS access key secret, COS SecretKey.
+    pub secret_access_key: SecretString,
+}
+
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum DestinationBackend {
+    /// No off-machine copy.
+    #[default]
+    None,
+    Fs,
+    S3,
+    Cos,
+    Oss,
+}
+
+impl BackupSettings {
+    /// The backup directory for the database at `db_file`.
+    pub fn dir_for(&self, db_file: &Path) -> PathBuf {
+        if !self.dir.as_os_str().is_empty() {
+            return self.dir.clone();
+        }
+        db_file
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .join("backups")
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
-    #[error("configuration could not be read: {0}")]
+    /// Shown with its cause (`{:#}`), which names the key.
+    #[error("configuration could not be read")]
     Load(#[from] config::ConfigError),
     #[error("refusing to start in production: {0}")]
     Unsafe(String),
@@ -150,13 +257,7 @@ impl Settings {
 
     /// Production refuses settings that are only safe on a developer's machine.
     pub fn check(&self) -> Result<(), SettingsError> {
-        if !["offline", "wechat"].contains(&self.payments.provider.as_str()) {
-            return Err(SettingsError::Unsafe(format!(
-                "payments.provider must be offline or wechat, not {:?}",
-                self.payments.provider
-            )));
-        }
-        if self.env != "production" {
+        if self.env != Environment::Production {
             return Ok(());
         }
         let secret = self.auth.jwt_secret.expose_secret();

@@ -15,15 +15,13 @@ use chrono::{TimeDelta, Utc};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement};
 use secrecy::ExposeSecret;
 use serde_json::json;
-use yizhan::backup::{
-    self, BackupError, BackupMonitor, DestinationBackend, KeepSettings, Round, Scheduler, ServeLock,
-};
-use yizhan::settings::Settings;
+use yizhan::backup::{self, BackupError, BackupMonitor, Round, Scheduler, ServeLock};
+use yizhan::settings::{DestinationBackend, KeepSettings, Settings};
 use yizhan::startup::Application;
 use yizhan::telemetry::Metrics;
 
 use crate::group_buys::{market, neighbour, open_campaign};
-use crate::helpers::{TestApp, config_dir, spawn_app_with, spawn_sibling, test_settings};
+use crate::support::{TestApp, config_dir, spawn_app_with, spawn_sibling, test_settings};
 
 /// A fresh directory of this test's own.
 fn scratch() -> PathBuf {

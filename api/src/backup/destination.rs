@@ -13,7 +13,7 @@ use secrecy::ExposeSecret;
 use tokio::io::AsyncReadExt;
 
 use super::BackupError;
-use super::settings::{DestinationBackend, DestinationSettings};
+use crate::settings::{DestinationBackend, DestinationSettings};
 
 /// Each request to the destination gives up after this long without progress.
 const IO_TIMEOUT: Duration = Duration::from_secs(60);

@@ -7,7 +7,6 @@ mod destination;
 mod lock;
 mod restore;
 mod schedule;
-mod settings;
 mod snapshot;
 
 use std::path::{Path, PathBuf};
@@ -25,7 +24,6 @@ pub use destination::{Destination, Uploaded};
 pub use lock::{BackupLock, ServeLock};
 pub use restore::{Restored, restore};
 pub use schedule::{BackupHealth, BackupMonitor, Round, Scheduler};
-pub use settings::{BackupSettings, DestinationBackend, DestinationSettings, KeepSettings};
 pub use snapshot::{
     MediaArchive, Snapshot, StoredBackup, check_database, expired, list, name_for, prune,
 };

@@ -21,8 +21,8 @@ use utoipa::ToSchema;
 use super::BackupError;
 use super::destination::Destination;
 use super::lock::BackupLock;
-use super::settings::{BackupSettings, DestinationBackend};
 use super::snapshot::{self, Snapshot, StoredBackup};
+use crate::settings::{BackupSettings, DestinationBackend};
 use crate::telemetry::Metrics;
 
 /// The backup state of this instance, for `/readyz` and `/metrics`.

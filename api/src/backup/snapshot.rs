@@ -17,7 +17,7 @@ use sea_orm::sqlx::{Connection, SqliteConnection};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 
 use super::BackupError;
-use super::settings::KeepSettings;
+use crate::settings::KeepSettings;
 
 const PREFIX: &str = "yizhan-";
 const DATABASE_SUFFIX: &str = ".db.gz";
