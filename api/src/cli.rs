@@ -8,7 +8,7 @@ use migration::{Migrator, MigratorTrait};
 use crate::admins::{AdminScope, create_admin_account};
 use crate::settings::Settings;
 use crate::startup::Application;
-use crate::{db, telemetry};
+use crate::{backup, db, telemetry};
 
 #[derive(Parser)]
 #[command(
@@ -42,6 +42,18 @@ pub enum Command {
     Seed {
         #[arg(long, default_value_t = 1)]
         scale: u32,
+    },
+    /// Back up the SQLite database (and the media tree) now; on PostgreSQL,
+    /// says which PostgreSQL tools do this.
+    Backup {
+        /// Directory to write to (default: backup.dir).
+        #[arg(long)]
+        to: Option<PathBuf>,
+    },
+    /// Replace the SQLite database with a backup (no server may be running on it).
+    Restore {
+        /// A `yizhan-….db.gz` backup (or a plain SQLite file).
+        file: PathBuf,
     },
     /// Create an admin account.
     CreateAdmin {
@@ -86,12 +98,40 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Migrate { action } => {
             let conn = db::connect(&settings.database).await?;
-            match action.unwrap_or(MigrateAction::Up) {
+            let action = action.unwrap_or(MigrateAction::Up);
+            let change = match action {
+                MigrateAction::Up => Some(backup::SchemaChange::Up),
+                MigrateAction::Down => Some(backup::SchemaChange::Down),
+                MigrateAction::Status => None,
+            };
+            if let Some(change) = change
+                && let Some(snapshot) = backup::before_migrations(&conn, &settings, change).await?
+            {
+                println!("backup before migrating: {snapshot}");
+            }
+            match action {
                 MigrateAction::Up => Migrator::up(&conn, None).await?,
                 MigrateAction::Down => Migrator::down(&conn, Some(1)).await?,
                 MigrateAction::Status => Migrator::status(&conn).await?,
             }
             println!("migrate: done");
+        }
+        Command::Backup { to } => {
+            let (snapshot, copied) = backup::backup_now(&settings, to.as_deref()).await?;
+            println!("backup: {snapshot}");
+            match copied {
+                Some(Ok(destination)) => println!("backup: copied to {destination}"),
+                Some(Err(err)) => anyhow::bail!("{err} (the local backup is kept)"),
+                None => {}
+            }
+        }
+        Command::Restore { file } => {
+            let started = std::time::Instant::now();
+            let restored = backup::restore(&settings, &file).await?;
+            println!(
+                "restore: {restored} in {:.2}s",
+                started.elapsed().as_secs_f64()
+            );
         }
         Command::Seed { scale } => {
             let conn = db::connect(&settings.database).await?;

@@ -89,8 +89,18 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<WriteTxn, DbErr> {
 /// process, and behind it the file's writing connection (made on first use).
 type Gate = Arc<tokio::sync::Mutex<Option<DatabaseConnection>>>;
 
+static GATES: LazyLock<Mutex<HashMap<PathBuf, Gate>>> = LazyLock::new(Mutex::default);
+
+/// Forgets the writing connection of `file`: after a restore replaced the
+/// file, that connection still points at the one moved aside.
+pub fn forget_sqlite_writer(file: &std::path::Path) {
+    let mut gates = GATES
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    gates.remove(file);
+}
+
 fn sqlite_gate(db: &DatabaseConnection) -> Gate {
-    static GATES: LazyLock<Mutex<HashMap<PathBuf, Gate>>> = LazyLock::new(Mutex::default);
     let file = db
         .get_sqlite_connection_pool()
         .connect_options()

@@ -3,6 +3,7 @@
 
 pub mod admins;
 pub mod auth;
+pub mod backup;
 pub mod bookings;
 pub mod cache;
 pub mod catalog;

@@ -7,6 +7,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use crate::backup::{BackupHealth, BackupMonitor};
 use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
 use crate::telemetry::Metrics;
@@ -23,7 +24,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
 
 #[derive(Serialize, ToSchema)]
 pub struct Health {
-    /// `ok`, `degraded` (the cache is down; the API still answers) or `unavailable`.
+    /// `ok`, `degraded` (the cache is down, or backups are failing; the API
+    /// still answers) or `unavailable`.
     pub status: String,
     /// `ok` or `down`.
     pub database: String,
@@ -31,6 +33,10 @@ pub struct Health {
     pub cache: String,
     /// `memory` or `redis`.
     pub cache_backend: String,
+    /// Scheduled backups of the SQLite database; absent when this instance
+    /// schedules none (PostgreSQL, or `backup.interval_secs = 0`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backup: Option<BackupHealth>,
 }
 
 /// Liveness: the process answers. Checks no dependency.
@@ -41,18 +47,24 @@ async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({ "status": "ok" }))
 }
 
-/// Readiness: 503 when the database is unreachable; 200 `degraded` when only the cache is.
+/// Readiness: 503 when the database is unreachable; 200 `degraded` when only
+/// the cache is, or scheduled backups failed, are overdue or cannot be copied off-machine.
 #[utoipa::path(tag = "ops", responses(
     (status = 200, description = "Ready (status ok or degraded)", body = Health),
     (status = 503, description = "The database is unreachable", body = Health),
 ))]
 #[get("/readyz")]
 #[tracing::instrument(skip_all, level = "debug")]
-async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+async fn readyz(
+    state: web::Data<AppState>,
+    backups: Option<web::Data<BackupMonitor>>,
+) -> HttpResponse {
     let db_ok = state.db.ping().await.is_ok();
     let cache_ok = state.cache.ping().await.is_ok();
+    let backup = backups.and_then(|b| b.health(chrono::Utc::now()));
+    let backup_ok = backup.as_ref().is_none_or(|b| !b.degrades());
     let health = Health {
-        status: match (db_ok, cache_ok) {
+        status: match (db_ok, cache_ok && backup_ok) {
             (false, _) => "unavailable",
             (true, false) => "degraded",
             (true, true) => "ok",
@@ -61,6 +73,7 @@ async fn readyz(state: web::Data<AppState>) -> HttpResponse {
         database: if db_ok { "ok" } else { "down" }.into(),
         cache: if cache_ok { "ok" } else { "down" }.into(),
         cache_backend: state.cache.backend_name().into(),
+        backup,
     };
     if db_ok {
         HttpResponse::Ok().json(health)

@@ -24,8 +24,8 @@ use crate::state::AppState;
 use crate::telemetry::{self, Metrics};
 use crate::wechat::WechatClient;
 use crate::{
-    admins, auth, bookings, catalog, communities, db, extract, group_buys, helpers, me, openapi,
-    ops,
+    admins, auth, backup, bookings, catalog, communities, db, extract, group_buys, helpers, me,
+    openapi, ops,
 };
 
 /// Every `/api/v1` route.
@@ -64,6 +64,8 @@ pub struct Application {
     port: u16,
     server: Server,
     state: web::Data<AppState>,
+    /// Held while the server runs, so `yizhan restore` refuses meanwhile.
+    serve_lock: Option<backup::ServeLock>,
 }
 
 /// Builds the cache the settings ask for: Redis when `redis.url` is set.
@@ -84,7 +86,9 @@ pub fn build_cache(settings: &Settings, metrics: Arc<Metrics>) -> anyhow::Result
 impl Application {
     /// Connects, migrates and binds; the server runs once [`Application::run`] is awaited.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let _serving = serve_lock(&settings)?;
         let db = db::connect(&settings.database).await?;
+        backup::before_migrations(&db, &settings, backup::SchemaChange::Up).await?;
         db::migrate(&db).await?;
         Self::build_with_db(settings, db).await
     }
@@ -92,6 +96,7 @@ impl Application {
     pub async fn build_with_db(settings: Settings, db: DatabaseConnection) -> anyhow::Result<Self> {
         // Only the ring provider is compiled in; installing it twice (tests) is harmless.
         let _ = rustls::crypto::ring::default_provider().install_default();
+        let serve_lock = serve_lock(&settings)?;
         let metrics = Arc::new(Metrics::new()?);
         let cache = build_cache(&settings, metrics.clone())?;
         let wechat = WechatClient::new(&settings.wechat, cache.clone(), metrics.clone())?;
@@ -105,6 +110,8 @@ impl Application {
         let order_batcher = web::Data::new(OrderBatcher::new(db.clone(), cache.clone()));
         let routes = web::Data::new(RouteTable::from_spec(&spec));
         let document = web::Data::new(ApiDocument(openapi::to_yaml(&spec)));
+        // The backup schedule on SQLite, and its monitor for /readyz and /metrics.
+        let backups = backup::start(&settings, &db, &metrics)?;
         let metrics_data = web::Data::from(metrics);
         let body_limit = BodyLimit(settings.server.body_limit);
         let state = web::Data::new(AppState {
@@ -130,6 +137,7 @@ impl Application {
                 .app_data(routes.clone())
                 .app_data(document.clone())
                 .app_data(metrics_data.clone())
+                .app_data(backups.clone())
                 .app_data(body_limit)
                 .app_data(web::QueryConfig::default().error_handler(extract::query_error))
                 .app_data(web::PathConfig::default().error_handler(extract::path_error))
@@ -162,6 +170,7 @@ impl Application {
             port,
             server: server.run(),
             state,
+            serve_lock,
         })
     }
 
@@ -173,7 +182,21 @@ impl Application {
         self.state.clone()
     }
 
+    /// Stops the server from outside (tests).
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
     pub async fn run(self) -> std::io::Result<()> {
+        let _serving = self.serve_lock;
         self.server.await
     }
+}
+
+/// The shared lock on a SQLite database file a server holds (none on PostgreSQL).
+fn serve_lock(settings: &Settings) -> anyhow::Result<Option<backup::ServeLock>> {
+    Ok(match backup::sqlite_file(&settings.database) {
+        Some(file) => Some(backup::ServeLock::shared(&file)?),
+        None => None,
+    })
 }

@@ -96,6 +96,14 @@ impl Metrics {
         })
     }
 
+    /// Adds a module's own metrics (the backup schedule's) to this registry.
+    pub fn register(
+        &self,
+        collector: impl prometheus::core::Collector + 'static,
+    ) -> Result<(), prometheus::Error> {
+        self.registry.register(Box::new(collector))
+    }
+
     pub fn render(&self) -> String {
         let mut buf = Vec::new();
         if let Err(err) = TextEncoder::new().encode(&self.registry.gather(), &mut buf) {

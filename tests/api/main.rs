@@ -5,6 +5,7 @@
 
 mod admins;
 mod auth;
+mod backup;
 mod bookings;
 mod communities;
 mod config;

@@ -22,6 +22,8 @@ pub struct TestApp {
     pub cache: yizhan::cache::Cache,
     /// The instance's state, for running background sweeps by hand.
     pub state: actix_web::web::Data<yizhan::state::AppState>,
+    /// Stops the instance's HTTP server (and releases its database lock).
+    pub server: actix_web::dev::ServerHandle,
 }
 
 /// A parsed response: status, headers and JSON body (Null when empty or not JSON).
@@ -178,6 +180,7 @@ async fn spawn_with_settings(settings: Settings, wechat: Arc<MockServer>) -> Tes
     let db = app.state().db.clone();
     let cache = app.state().cache.clone();
     let state = app.state();
+    let server = app.handle();
     tokio::spawn(app.run());
     TestApp {
         base,
@@ -190,6 +193,7 @@ async fn spawn_with_settings(settings: Settings, wechat: Arc<MockServer>) -> Tes
         settings,
         cache,
         state,
+        server,
     }
 }
 
