@@ -9,6 +9,9 @@ use serde::Deserialize;
 /// The JWT secret shipped in `config/default.toml`; production refuses it.
 pub const DEV_JWT_SECRET: &str = "dev-only-insecure-jwt-secret-change-me";
 
+/// The media URL signing key shipped in `config/default.toml`; production refuses it.
+pub const DEV_MEDIA_SIGNING_KEY: &str = "dev-only-media-signing-key-change-me";
+
 #[derive(Clone, Debug, Deserialize)]
 pub struct Settings {
     pub server: ServerSettings,
@@ -22,6 +25,8 @@ pub struct Settings {
     pub wechatpay: WechatPaySettings,
     pub payments: PaymentSettings,
     pub jobs: JobSettings,
+    pub media: MediaSettings,
+    pub content: ContentSettings,
     /// The environment the settings were loaded for (`development`, `test`, `production`).
     #[serde(default)]
     pub env: String,
@@ -83,6 +88,9 @@ pub struct WechatSettings {
     pub app_secret: SecretString,
     pub timeout_ms: u64,
     pub templates: WechatTemplates,
+    /// The token of the message-push (消息推送) URL configured in the
+    /// mini-program console; empty refuses every push.
+    pub push_token: SecretString,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -112,6 +120,49 @@ pub struct JobSettings {
     /// settlement and order expiry, scheduled notices and their push,
     /// subscribe messages owed.
     pub sweep_interval_ms: u64,
+}
+
+/// Where uploaded images are stored and how they are served (`[media]`).
+#[derive(Clone, Debug, Deserialize)]
+pub struct MediaSettings {
+    /// `fs`, `s3`, `cos` or `oss`.
+    pub backend: String,
+    /// Root directory of the `fs` backend (the backup reads this name too).
+    pub fs_root: String,
+    /// Bucket of `s3`, `cos` and `oss`.
+    pub bucket: String,
+    /// Endpoint of `s3` (empty = AWS), `cos` and `oss`.
+    pub endpoint: String,
+    /// Region of `s3`.
+    pub region: String,
+    /// Prefix inside the bucket.
+    pub root: String,
+    /// Access key id (`s3`, `oss`) or SecretId (`cos`).
+    pub access_key_id: String,
+    /// Secret access key (`s3`), AccessKeySecret (`oss`) or SecretKey (`cos`).
+    pub secret_access_key: SecretString,
+    /// Base URL (a CDN) in front of the public objects; empty: public URLs
+    /// are `/media/{key}` on this server.
+    pub public_base_url: String,
+    /// HMAC key of private URLs; production refuses the default.
+    pub signing_key: SecretString,
+    pub signed_url_ttl_secs: u64,
+    /// Largest decoded image, in pixels (width × height).
+    pub max_pixels: u64,
+    /// Upload size limit of a purpose without its own entry in `limits`.
+    pub default_limit_bytes: usize,
+    /// Upload size limit per purpose (`goods_image = 5242880`).
+    #[serde(default)]
+    pub limits: std::collections::HashMap<String, usize>,
+    /// Public objects kept in memory by each instance for `GET /media/{key}`.
+    pub serve_cache_bytes: u64,
+}
+
+/// WeChat content-security checks (`[content]`).
+#[derive(Clone, Debug, Deserialize)]
+pub struct ContentSettings {
+    /// Off: text passes and images are not sent to WeChat (development, tests).
+    pub check_enabled: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -155,8 +206,15 @@ impl Settings {
                 self.payments.provider
             )));
         }
+        self.media.check()?;
         if self.env != "production" {
             return Ok(());
+        }
+        let key = self.media.signing_key.expose_secret();
+        if key == DEV_MEDIA_SIGNING_KEY || key.len() < 32 {
+            return Err(SettingsError::Unsafe(
+                "media.signing_key is the development key or shorter than 32 bytes; set YIZHAN__MEDIA__SIGNING_KEY".into(),
+            ));
         }
         let secret = self.auth.jwt_secret.expose_secret();
         if secret == DEV_JWT_SECRET || secret.len() < 32 {
@@ -174,5 +232,32 @@ impl Settings {
 
     pub fn is_sqlite(&self) -> bool {
         self.database.url.expose_secret().starts_with("sqlite:")
+    }
+}
+
+impl MediaSettings {
+    fn check(&self) -> Result<(), SettingsError> {
+        if !["fs", "s3", "cos", "oss"].contains(&self.backend.as_str()) {
+            return Err(SettingsError::Unsafe(format!(
+                "media.backend must be fs, s3, cos or oss, not {:?}",
+                self.backend
+            )));
+        }
+        if self.backend != "fs" && self.bucket.is_empty() {
+            return Err(SettingsError::Unsafe(format!(
+                "media.bucket is required by media.backend = {:?}",
+                self.backend
+            )));
+        }
+        if let Some(unknown) = self
+            .limits
+            .keys()
+            .find(|name| crate::uploads::Purpose::parse(name).is_none())
+        {
+            return Err(SettingsError::Unsafe(format!(
+                "media.limits.{unknown} names no upload purpose"
+            )));
+        }
+        Ok(())
     }
 }

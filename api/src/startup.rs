@@ -56,7 +56,9 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .configure(helpers::configure)
         .configure(bookings::configure)
         .configure(crate::stats::configure)
-        .configure(crate::subscriptions::configure);
+        .configure(crate::subscriptions::configure)
+        .configure(crate::uploads::configure)
+        .configure(crate::content::configure);
 }
 
 /// The OpenAPI document of exactly the routes the server registers.
@@ -65,6 +67,7 @@ pub fn spec() -> utoipa::openapi::OpenApi {
         .into_utoipa_app()
         .openapi(openapi::ApiDoc::openapi())
         .configure(ops::configure)
+        .configure(crate::media::routes::configure)
         .service(scope::scope("/api/v1").configure(api_v1))
         .split_for_parts();
     spec
@@ -116,6 +119,7 @@ impl Application {
         let jwt = JwtKeys::new(&settings.auth.jwt_secret, settings.auth.access_ttl_secs);
         let spec = spec();
         let order_desk = group_buys::desk::OrderDesk::new(db.clone(), cache.clone());
+        let media = web::Data::new(crate::media::MediaStore::new(&settings.media)?);
         let state = web::Data::new(AppState {
             db,
             cache,
@@ -135,13 +139,16 @@ impl Application {
         let port = listener.local_addr()?.port();
         let workers = state.settings.server.workers;
         let app_state = state.clone();
+        let media_store = media.get_ref().clone();
         let mut server = HttpServer::new(move || {
             let (app, _) = App::new()
                 .into_utoipa_app()
                 .app_data(app_state.clone())
                 .app_data(web::QueryConfig::default().error_handler(extract::query_error))
                 .app_data(web::PathConfig::default().error_handler(extract::path_error))
+                .app_data(media.clone())
                 .configure(ops::configure)
+                .configure(crate::media::routes::configure)
                 .service(scope::scope("/api/v1").configure(api_v1))
                 .split_for_parts();
             app.default_service(web::to(ops::fallback))
@@ -161,6 +168,12 @@ impl Application {
             Duration::from_millis(state.settings.jobs.sweep_interval_ms),
         );
         crate::idempotency::spawn_purge(state.db.clone());
+        crate::uploads::service::spawn_sweeps(
+            state.db.clone(),
+            media_store,
+            state.wechat.clone(),
+            state.settings.content.check_enabled,
+        );
         group_buys::settlement::spawn(
             state.db.clone(),
             state.cache.clone(),
