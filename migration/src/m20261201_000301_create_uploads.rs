@@ -57,7 +57,10 @@ impl MigrationTrait for Migration {
             ("idx_uploads_storage_key", vec![Uploads::StorageKey]),
             ("idx_uploads_thumb_key", vec![Uploads::ThumbKey]),
             ("idx_uploads_trace", vec![Uploads::TraceId]),
-            ("idx_uploads_orphans", vec![Uploads::RefCount, Uploads::CreatedAt]),
+            (
+                "idx_uploads_orphans",
+                vec![Uploads::RefCount, Uploads::CreatedAt],
+            ),
         ] {
             let mut index = Index::create();
             index.name(name).table(Uploads::Table);

@@ -9,9 +9,9 @@ pub mod routes;
 
 pub use routes::configure;
 
-pub use crate::wechat::security::Scene;
 use crate::settings::ContentSettings;
 use crate::wechat::WechatClient;
+pub use crate::wechat::security::Scene;
 use crate::wechat::security::{MAX_TEXT_CHARS, Suggest};
 
 /// What to do with a piece of text.
@@ -73,10 +73,7 @@ fn pieces(text: &str, max: usize) -> impl Iterator<Item = &str> {
         if rest.is_empty() {
             return None;
         }
-        let end = rest
-            .char_indices()
-            .nth(max)
-            .map_or(rest.len(), |(i, _)| i);
+        let end = rest.char_indices().nth(max).map_or(rest.len(), |(i, _)| i);
         let (piece, tail) = rest.split_at(end);
         rest = tail;
         Some(piece)

@@ -13,7 +13,8 @@ use std::time::Duration;
 use actix_web::web::Bytes;
 use chrono::{DateTime, Utc};
 use opendal::layers::{RetryLayer, TimeoutLayer};
-use opendal::{ErrorKind, Operator, services};
+use opendal::{ErrorKind, HttpTransporter, OperationContext, Operator, services};
+use opendal_http_transport_reqwest::ReqwestTransport;
 use secrecy::ExposeSecret;
 use tokio::sync::Semaphore;
 
@@ -84,7 +85,12 @@ const HOT_TTL: Duration = Duration::from_secs(60);
 
 impl MediaStore {
     pub fn new(settings: &MediaSettings) -> anyhow::Result<Self> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .build()?;
+        let transport = HttpTransporter::new(ReqwestTransport::new(http));
         let op = operator(settings)?
+            .with_context(OperationContext::new().with_http_transport(transport))
             .layer(TimeoutLayer::new().with_timeout(Duration::from_secs(30)))
             .layer(RetryLayer::new().with_max_times(2));
         let hot = moka::future::Cache::builder()
@@ -99,9 +105,7 @@ impl MediaStore {
                 settings: settings.clone(),
                 hot,
                 intake: Semaphore::new(cores),
-                signer: signing::UrlSigner::new(
-                    settings.signing_key.expose_secret().as_bytes(),
-                )?,
+                signer: signing::UrlSigner::new(settings.signing_key.expose_secret().as_bytes())?,
             }),
         })
     }
@@ -260,11 +264,18 @@ fn operator(s: &MediaSettings) -> anyhow::Result<Operator> {
     let secret = s.secret_access_key.expose_secret();
     Ok(match s.backend.as_str() {
         "fs" => {
-            std::fs::create_dir_all(&s.fs_root).map_err(|e| {
-                anyhow::anyhow!("cannot create media.fs_root {:?}: {e}", s.fs_root)
-            })?;
+            std::fs::create_dir_all(&s.fs_root)
+                .map_err(|e| anyhow::anyhow!("cannot create media.fs_root {:?}: {e}", s.fs_root))?;
             let root = std::path::absolute(&s.fs_root)?;
-            Operator::new(services::Fs::default().root(&root.to_string_lossy()))?
+            // Written beside, then renamed into place: a reader never sees
+            // half an object, and two writers of one name never mix.
+            let staging = root.join(".tmp");
+            std::fs::create_dir_all(&staging)?;
+            Operator::new(
+                services::Fs::default()
+                    .root(&root.to_string_lossy())
+                    .atomic_write_dir(&staging.to_string_lossy()),
+            )?
         }
         "s3" => {
             let mut b = services::S3::default()

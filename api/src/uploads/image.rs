@@ -128,7 +128,9 @@ pub fn process(bytes: &[u8], max_pixels: u64) -> Result<Processed, IntakeError> 
     limits.max_alloc = Some(max_pixels.saturating_mul(8).saturating_add(64 << 20));
     reader.limits(limits);
     // Only the header is read here: the size is known before any pixel is.
-    let mut decoder = reader.into_decoder().map_err(|e| too_big_or(e, max_pixels))?;
+    let mut decoder = reader
+        .into_decoder()
+        .map_err(|e| too_big_or(e, max_pixels))?;
     let (width, height) = decoder.dimensions();
     if width == 0 || height == 0 {
         return Err(IntakeError::Unsupported);
@@ -210,10 +212,9 @@ fn flatten(image: DynamicImage, transparent: bool) -> DynamicImage {
 fn encode(image: &DynamicImage, format: StoredFormat) -> Result<Encoded, IntakeError> {
     let mut bytes = Vec::new();
     match format {
-        StoredFormat::Jpeg => image.write_with_encoder(JpegEncoder::new_with_quality(
-            &mut bytes,
-            JPEG_QUALITY,
-        )),
+        StoredFormat::Jpeg => {
+            image.write_with_encoder(JpegEncoder::new_with_quality(&mut bytes, JPEG_QUALITY))
+        }
         StoredFormat::Png => image.write_with_encoder(PngEncoder::new_with_quality(
             &mut bytes,
             CompressionType::Default,

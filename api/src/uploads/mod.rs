@@ -112,10 +112,7 @@ mod tests {
             );
         }
         assert_eq!(Purpose::parse("GOODS_IMAGE"), None);
-        assert_eq!(
-            Purpose::MerchantLicense.visibility(),
-            Visibility::Private
-        );
+        assert_eq!(Purpose::MerchantLicense.visibility(), Visibility::Private);
         assert_eq!(Purpose::RequestPhoto.visibility(), Visibility::Private);
         assert_eq!(Purpose::Avatar.visibility(), Visibility::Public);
     }

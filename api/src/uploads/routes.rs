@@ -203,5 +203,9 @@ async fn get_upload(
     id: web::Path<i64>,
 ) -> ApiResult<web::Json<UploadView>> {
     let upload = service::find_for(&state.db, &me, id.into_inner()).await?;
-    Ok(web::Json(service::view(&media, &upload, crate::time::now())))
+    Ok(web::Json(service::view(
+        &media,
+        &upload,
+        crate::time::now(),
+    )))
 }

@@ -81,10 +81,9 @@ impl WechatClient {
                     .query(&[("access_token", token.as_str())])
                     .json(&body);
                 let answer: CheckBody = self.send("msg_sec_check", req).await?;
-                let suggest = answer
-                    .result
-                    .and_then(|r| r.suggest)
-                    .ok_or_else(|| WechatError::Unavailable("answer without result.suggest".into()))?;
+                let suggest = answer.result.and_then(|r| r.suggest).ok_or_else(|| {
+                    WechatError::Unavailable("answer without result.suggest".into())
+                })?;
                 Ok(Suggest::parse(&suggest))
             }
         })
