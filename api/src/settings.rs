@@ -210,12 +210,6 @@ impl Settings {
         if self.env != "production" {
             return Ok(());
         }
-        let key = self.media.signing_key.expose_secret();
-        if key == DEV_MEDIA_SIGNING_KEY || key.len() < 32 {
-            return Err(SettingsError::Unsafe(
-                "media.signing_key is the development key or shorter than 32 bytes; set YIZHAN__MEDIA__SIGNING_KEY".into(),
-            ));
-        }
         let secret = self.auth.jwt_secret.expose_secret();
         if secret == DEV_JWT_SECRET || secret.len() < 32 {
             return Err(SettingsError::Unsafe(
@@ -225,6 +219,12 @@ impl Settings {
         if self.auth.dev_login {
             return Err(SettingsError::Unsafe(
                 "auth.dev_login is on; it must be off in production".into(),
+            ));
+        }
+        let key = self.media.signing_key.expose_secret();
+        if key == DEV_MEDIA_SIGNING_KEY || key.len() < 32 {
+            return Err(SettingsError::Unsafe(
+                "media.signing_key is the development key or shorter than 32 bytes; set YIZHAN__MEDIA__SIGNING_KEY".into(),
             ));
         }
         Ok(())

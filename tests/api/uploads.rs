@@ -439,7 +439,7 @@ async fn too_many_pixels_are_refused_from_the_header() {
     let r = upload(&app, &token, "goods_image", &png(200, 100)).await;
     assert_eq!((r.status.as_u16(), r.code()), (422, "IMAGE_TOO_LARGE"));
     let details = &r.body["error"]["details"];
-    assert_eq!(dims(&details), (200, 100));
+    assert_eq!(dims(details), (200, 100));
     assert_eq!(details["max_pixels"], 10_000);
     let r = upload(&app, &token, "goods_image", &png(100, 100)).await;
     assert_eq!(r.status, 201, "{}", r.text);
@@ -461,7 +461,7 @@ async fn a_decompression_bomb_is_refused_fast_without_decoding() {
         r.text
     );
     let details = &r.body["error"]["details"];
-    assert_eq!(dims(&details), (16_000, 16_000));
+    assert_eq!(dims(details), (16_000, 16_000));
     assert!(took < Duration::from_millis(1500), "took {took:?}");
     assert!(
         upload::Entity::find()
@@ -971,4 +971,52 @@ async fn uploads_work_on_an_s3_server_by_config_alone() {
         .unwrap();
     assert_eq!(swept, 2);
     assert!(!in_bucket.exists());
+}
+
+#[tokio::test]
+async fn a_claim_racing_the_sweep_either_keeps_its_upload_or_fails_cleanly() {
+    let app = spawn_app().await;
+    let store = MediaStore::new(&app.settings.media).unwrap();
+    let (alice, alice_id, _) = app.resident("up-race").await;
+    let mut ids = Vec::new();
+    for i in 0..24 {
+        let r = upload(&app, &alice, "review_photo", &jpeg(40 + i, 40)).await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        let id = r.body["id"].as_i64().unwrap();
+        backdate(&app, id, 30).await;
+        ids.push(id);
+    }
+    let sweep = async {
+        yizhan::uploads::service::sweep_orphans(&app.db, &store, yizhan::time::now())
+            .await
+            .unwrap()
+    };
+    let claims = futures_util::future::join_all(ids.iter().map(|id| {
+        let db = app.db.clone();
+        let id = *id;
+        async move {
+            yizhan::uploads::claim(&db, alice_id, Purpose::ReviewPhoto, "photos", &[id])
+                .await
+                .is_ok()
+        }
+    }));
+    let (swept, claimed) = tokio::join!(sweep, claims);
+    let mut kept = 0;
+    for (id, ok) in ids.iter().zip(claimed) {
+        let found = row(&app, *id).await;
+        if ok {
+            let found = found.expect("a successful claim keeps its upload");
+            assert_eq!(found.ref_count, 1);
+            assert!(
+                media_root(&app)
+                    .join("public")
+                    .join(&found.storage_key)
+                    .exists()
+            );
+            kept += 1;
+        } else {
+            assert!(found.is_none(), "a failed claim means the sweep took it");
+        }
+    }
+    assert_eq!(kept + swept, ids.len(), "every upload claimed or swept");
 }

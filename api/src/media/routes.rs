@@ -5,7 +5,7 @@
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::Deserialize;
-use utoipa::IntoParams;
+use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::{MediaStore, Shelf, parse_key};
@@ -14,6 +14,12 @@ use crate::error::{ApiError, ApiResult, ErrorBody, ErrorCode};
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(private_media).service(public_media);
 }
+
+/// A stored picture's bytes.
+#[derive(ToSchema)]
+#[schema(value_type = String, format = Binary)]
+#[allow(dead_code)] // only describes the answer in the OpenAPI document
+pub struct Picture(Vec<u8>);
 
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 
@@ -69,7 +75,7 @@ async fn serve(
     tag = "uploads",
     params(("key" = String, Path, description = "`{sha256}.jpg` or `{sha256}.png`")),
     responses(
-        (status = 200, description = "The picture (`Cache-Control: public, max-age=31536000, immutable`)", content_type = "image/jpeg", body = Vec<u8>),
+        (status = 200, description = "The picture (`Cache-Control: public, max-age=31536000, immutable`)", content((Picture = "image/jpeg"), (Picture = "image/png"))),
         (status = 304, description = "Not modified"),
         (status = 404, description = "UPLOAD_NOT_FOUND", body = ErrorBody),
     )
@@ -98,7 +104,7 @@ pub struct SignedQuery {
     tag = "uploads",
     params(("key" = String, Path, description = "`{sha256}.jpg` or `{sha256}.png`"), SignedQuery),
     responses(
-        (status = 200, description = "The picture (`Cache-Control: private, max-age=` the time left)", content_type = "image/jpeg", body = Vec<u8>),
+        (status = 200, description = "The picture (`Cache-Control: private, max-age=` the time left)", content((Picture = "image/jpeg"), (Picture = "image/png"))),
         (status = 304, description = "Not modified"),
         (status = 403, description = "SIGNATURE_INVALID (missing, altered or for another key) or MEDIA_URL_EXPIRED", body = ErrorBody),
         (status = 404, description = "UPLOAD_NOT_FOUND", body = ErrorBody),

@@ -21,6 +21,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 pub use routes::configure;
+
+use crate::content::Scene;
 pub use service::{UploadView, claim, release};
 
 /// What an upload is for: decides who may see it and its size limit.
@@ -83,6 +85,15 @@ impl Purpose {
                 Visibility::Private
             }
             _ => Visibility::Public,
+        }
+    }
+
+    /// WeChat's content-check scene for a picture of this purpose.
+    pub fn scene(self) -> Scene {
+        match self {
+            Purpose::Avatar | Purpose::MerchantLogo => Scene::Profile,
+            Purpose::ReviewPhoto => Scene::Comment,
+            _ => Scene::Forum,
         }
     }
 }

@@ -21,7 +21,6 @@ use utoipa::ToSchema;
 use super::image::IntakeError;
 use super::{Purpose, Visibility, moderation};
 use crate::auth::{AuthUser, Role};
-use crate::content::Scene;
 use crate::error::{ApiError, ApiResult, ErrorCode, FieldError};
 use crate::media::{MediaStore, Shelf};
 use crate::time;
@@ -66,6 +65,7 @@ fn purpose_of(u: &upload::Model) -> Option<Purpose> {
 /// Shapes an upload for an answer: public URLs, or signed ones for private
 /// purposes.
 pub fn view(media: &MediaStore, u: &upload::Model, now: DateTime<Utc>) -> UploadView {
+    // A purpose this build does not know is treated as private: signed URLs only.
     let purpose = purpose_of(u).unwrap_or(Purpose::RequestPhoto);
     let (url, thumb_url, url_expires_at) = match purpose.visibility() {
         Visibility::Public => (
@@ -522,17 +522,6 @@ async fn object_in_use(
         .one(db)
         .await?
         .is_some())
-}
-
-impl Purpose {
-    /// WeChat's scene for a picture of this purpose.
-    pub fn scene(self) -> Scene {
-        match self {
-            Purpose::Avatar | Purpose::MerchantLogo => Scene::Profile,
-            Purpose::ReviewPhoto => Scene::Comment,
-            _ => Scene::Forum,
-        }
-    }
 }
 
 /// Sends a `pending` upload to WeChat's asynchronous image check and keeps
