@@ -187,6 +187,28 @@ async fn checked_app() -> TestApp {
     .await
 }
 
+fn trace_answer(trace_id: &str) -> ResponseTemplate {
+    ResponseTemplate::new(200)
+        .set_body_json(json!({ "errcode": 0, "errmsg": "ok", "trace_id": trace_id }))
+}
+
+/// WeChat answers the first `media_check_async` with `first`, every later
+/// one with the trace id `then`.
+async fn media_checks_answer(app: &TestApp, first: ResponseTemplate, then: &str) {
+    Mock::given(method("POST"))
+        .and(path("/wxa/media_check_async"))
+        .and(query_param("access_token", "tok"))
+        .respond_with(first)
+        .up_to_n_times(1)
+        .mount(&app.wechat)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/wxa/media_check_async"))
+        .respond_with(trace_answer(then))
+        .mount(&app.wechat)
+        .await;
+}
+
 /// Waits until the upload has a trace id (the check is sent after answering).
 async fn trace_of(app: &TestApp, id: i64) -> Option<String> {
     for _ in 0..100 {
@@ -247,22 +269,7 @@ async fn push_url_verification_echoes_only_when_signed() {
 async fn public_images_are_sent_for_checking_and_a_flag_takes_them_down() {
     let app = checked_app().await;
     app.wechat_issues_token("tok").await;
-    Mock::given(method("POST"))
-        .and(path("/wxa/media_check_async"))
-        .and(query_param("access_token", "tok"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "errcode": 0, "errmsg": "ok", "trace_id": "trace-flag-1"
-        })))
-        .up_to_n_times(1)
-        .mount(&app.wechat)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/wxa/media_check_async"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "errcode": 0, "errmsg": "ok", "trace_id": "trace-pass-2"
-        })))
-        .mount(&app.wechat)
-        .await;
+    media_checks_answer(&app, trace_answer("trace-flag-1"), "trace-pass-2").await;
     let (token, _, _) = app.resident("oid-shop").await;
     let (other, _, _) = app.resident("oid-other").await;
 
@@ -420,19 +427,7 @@ async fn public_images_are_sent_for_checking_and_a_flag_takes_them_down() {
 async fn a_check_wechat_never_got_is_sent_again() {
     let app = checked_app().await;
     app.wechat_issues_token("tok").await;
-    Mock::given(method("POST"))
-        .and(path("/wxa/media_check_async"))
-        .respond_with(ResponseTemplate::new(502))
-        .up_to_n_times(1)
-        .mount(&app.wechat)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/wxa/media_check_async"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "errcode": 0, "errmsg": "ok", "trace_id": "trace-late"
-        })))
-        .mount(&app.wechat)
-        .await;
+    media_checks_answer(&app, ResponseTemplate::new(502), "trace-late").await;
     let (token, _, _) = app.resident("oid-late").await;
     let r = upload(&app, &token, "review_photo", &jpeg(150, 150)).await;
     let id = r.body["id"].as_i64().unwrap();

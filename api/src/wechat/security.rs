@@ -3,6 +3,7 @@
 //! message-push URL), both version 2 with the author's openid.
 
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 
 use super::{WechatClient, WechatError};
 
@@ -72,22 +73,14 @@ impl WechatClient {
             "scene": scene as u8,
             "openid": openid,
         });
-        self.with_token(|token| {
-            let body = body.clone();
-            async move {
-                let req = self
-                    .http
-                    .post(format!("{}/wxa/msg_sec_check", self.base))
-                    .query(&[("access_token", token.as_str())])
-                    .json(&body);
-                let answer: CheckBody = self.send("msg_sec_check", req).await?;
-                let suggest = answer.result.and_then(|r| r.suggest).ok_or_else(|| {
-                    WechatError::Unavailable("answer without result.suggest".into())
-                })?;
-                Ok(Suggest::parse(&suggest))
-            }
-        })
-        .await
+        let answer: CheckBody = self
+            .post_with_token("msg_sec_check", "/wxa/msg_sec_check", body)
+            .await?;
+        let suggest = answer
+            .result
+            .and_then(|r| r.suggest)
+            .ok_or_else(|| WechatError::Unavailable("answer without result.suggest".into()))?;
+        Ok(Suggest::parse(&suggest))
     }
 
     /// `wxa/media_check_async` of the image at `media_url` (WeChat fetches
@@ -105,19 +98,32 @@ impl WechatClient {
             "scene": scene as u8,
             "openid": openid,
         });
+        let answer: TraceBody = self
+            .post_with_token("media_check_async", "/wxa/media_check_async", body)
+            .await?;
+        answer
+            .trace_id
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| WechatError::Unavailable("answer without trace_id".into()))
+    }
+
+    /// POSTs `body` to `path` with the access token (refreshed once if WeChat
+    /// says it expired).
+    async fn post_with_token<T: DeserializeOwned>(
+        &self,
+        api: &str,
+        path: &str,
+        body: serde_json::Value,
+    ) -> Result<T, WechatError> {
         self.with_token(|token| {
             let body = body.clone();
             async move {
                 let req = self
                     .http
-                    .post(format!("{}/wxa/media_check_async", self.base))
+                    .post(format!("{}{path}", self.base))
                     .query(&[("access_token", token.as_str())])
                     .json(&body);
-                let answer: TraceBody = self.send("media_check_async", req).await?;
-                answer
-                    .trace_id
-                    .filter(|t| !t.is_empty())
-                    .ok_or_else(|| WechatError::Unavailable("answer without trace_id".into()))
+                self.send(api, req).await
             }
         })
         .await
