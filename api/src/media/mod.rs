@@ -2,10 +2,15 @@
 //! default, S3, Tencent COS or Aliyun OSS by config alone. Objects are named
 //! by content hash under three prefixes: `public/` (served to anyone at
 //! `/media/{key}` or by a CDN), `private/` (only through signed URLs) and
-//! `flagged/` (public pictures WeChat flagged, kept out of reach).
+//! `flagged/` (public pictures WeChat flagged, kept out of reach). Pictures
+//! come in through [`MediaStore::intake`] ([`image`]: checked by their bytes
+//! and re-encoded). Registered as its own `web::Data<MediaStore>`.
 
-pub mod routes;
+pub mod image;
+mod routes;
 pub mod signing;
+
+pub use routes::configure;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,9 +23,11 @@ use opendal_http_transport_reqwest::ReqwestTransport;
 use secrecy::ExposeSecret;
 use tokio::sync::Semaphore;
 
-use crate::settings::MediaSettings;
-use crate::uploads::image::{self, IntakeError, Processed, StoredFormat};
-use crate::uploads::{Purpose, Visibility};
+use entity::upload::{Purpose, Visibility};
+use sea_orm::Iterable;
+
+use self::image::{IntakeError, Processed, StoredFormat};
+use crate::settings::{MediaBackend, MediaSettings};
 
 /// Where an object lives.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -118,7 +125,7 @@ impl MediaStore {
     pub fn limit_for(&self, purpose: Purpose) -> usize {
         let s = &self.inner.settings;
         s.limits
-            .get(purpose.as_str())
+            .get(&purpose)
             .copied()
             .unwrap_or(s.default_limit_bytes)
     }
@@ -126,8 +133,7 @@ impl MediaStore {
     /// The largest limit of any purpose: what a body may be before its
     /// purpose is known.
     pub fn largest_limit(&self) -> usize {
-        Purpose::ALL
-            .into_iter()
+        Purpose::iter()
             .map(|p| self.limit_for(p))
             .max()
             .unwrap_or(self.inner.settings.default_limit_bytes)
@@ -262,8 +268,8 @@ impl MediaStore {
 /// The OpenDAL operator `media.backend` names.
 fn operator(s: &MediaSettings) -> anyhow::Result<Operator> {
     let secret = s.secret_access_key.expose_secret();
-    Ok(match s.backend.as_str() {
-        "fs" => {
+    Ok(match s.backend {
+        MediaBackend::Fs => {
             std::fs::create_dir_all(&s.fs_root)
                 .map_err(|e| anyhow::anyhow!("cannot create media.fs_root {:?}: {e}", s.fs_root))?;
             let root = std::path::absolute(&s.fs_root)?;
@@ -277,7 +283,7 @@ fn operator(s: &MediaSettings) -> anyhow::Result<Operator> {
                     .atomic_write_dir(&staging.to_string_lossy()),
             )?
         }
-        "s3" => {
+        MediaBackend::S3 => {
             let mut b = services::S3::default()
                 .bucket(&s.bucket)
                 .region(if s.region.is_empty() {
@@ -297,7 +303,7 @@ fn operator(s: &MediaSettings) -> anyhow::Result<Operator> {
             }
             Operator::new(b)?
         }
-        "cos" => Operator::new(
+        MediaBackend::Cos => Operator::new(
             services::Cos::default()
                 .bucket(&s.bucket)
                 .endpoint(&s.endpoint)
@@ -306,7 +312,7 @@ fn operator(s: &MediaSettings) -> anyhow::Result<Operator> {
                 .secret_key(secret)
                 .disable_config_load(),
         )?,
-        "oss" => Operator::new(
+        MediaBackend::Oss => Operator::new(
             services::Oss::default()
                 .bucket(&s.bucket)
                 .endpoint(&s.endpoint)
@@ -314,7 +320,6 @@ fn operator(s: &MediaSettings) -> anyhow::Result<Operator> {
                 .access_key_id(&s.access_key_id)
                 .access_key_secret(secret),
         )?,
-        other => anyhow::bail!("media.backend {other:?} is not fs, s3, cos or oss"),
     })
 }
 

@@ -81,6 +81,7 @@ async fn serve(
     )
 )]
 #[get("/media/{key}")]
+#[tracing::instrument(skip_all, level = "debug", fields(key = %key))]
 async fn public_media(
     req: HttpRequest,
     media: web::Data<MediaStore>,
@@ -111,6 +112,7 @@ pub struct SignedQuery {
     )
 )]
 #[get("/media/private/{key}")]
+#[tracing::instrument(skip_all, level = "debug", fields(key = %key))]
 async fn private_media(
     req: HttpRequest,
     media: web::Data<MediaStore>,
