@@ -31,6 +31,8 @@ times are RFC 3339. Every response carries X-Request-Id.",
         (name = "services", description = "Service catalog and time slots"),
         (name = "bookings", description = "Bookings of helpers' slots, their lifecycle and reviews"),
         (name = "notices", description = "Community notices, the resident feed and outage push"),
+        (name = "uploads", description = "Picture uploads, public media and signed URLs of private ones"),
+        (name = "content", description = "WeChat content safety: the message-push callback"),
         (name = "ops", description = "Health, readiness, metrics and this document"),
     )
 )]

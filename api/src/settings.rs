@@ -4,11 +4,15 @@
 use std::path::{Path, PathBuf};
 
 pub use entity::order::PaymentProvider;
+use entity::upload::Purpose;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
 /// The JWT secret shipped in `config/default.toml`; production refuses it.
 pub const DEV_JWT_SECRET: &str = "dev-only-insecure-jwt-secret-change-me";
+
+/// The media URL signing key shipped in `config/default.toml`; production refuses it.
+pub const DEV_MEDIA_SIGNING_KEY: &str = "dev-only-media-signing-key-change-me";
 
 #[derive(Clone, Debug, Deserialize)]
 pub struct Settings {
@@ -24,6 +28,8 @@ pub struct Settings {
     pub payments: PaymentSettings,
     pub jobs: JobSettings,
     pub backup: BackupSettings,
+    pub media: MediaSettings,
+    pub content: ContentSettings,
     /// The environment the settings were loaded for (`YIZHAN_ENV`).
     pub env: Environment,
 }
@@ -119,6 +125,9 @@ pub struct WechatSettings {
     pub app_secret: SecretString,
     pub timeout_ms: u64,
     pub templates: WechatTemplates,
+    /// The token of the message-push (消息推送) URL configured in the
+    /// mini-program console; empty refuses every push.
+    pub push_token: SecretString,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -155,7 +164,9 @@ pub struct BackupSettings {
     pub interval_secs: u64,
     /// Where backups are written; empty = `backups/` beside the database file.
     pub dir: PathBuf,
-    /// The uploaded media tree archived with each backup (skipped when missing).
+    /// The uploaded media tree archived with each backup (skipped when
+    /// missing); empty = `media.fs_root` when `media.backend = "fs"`, none
+    /// otherwise (the bucket keeps its own copies).
     pub media_dir: PathBuf,
     pub keep: KeepSettings,
     /// How often a failed off-machine copy is tried again (and how often the
@@ -218,6 +229,63 @@ impl BackupSettings {
     }
 }
 
+/// Where uploaded images are stored and how they are served (`[media]`).
+#[derive(Clone, Debug, Deserialize)]
+pub struct MediaSettings {
+    pub backend: MediaBackend,
+    /// Root directory of the `fs` backend (the backup reads this name too).
+    pub fs_root: String,
+    /// Bucket of `s3`, `cos` and `oss`.
+    pub bucket: String,
+    /// Endpoint of `s3` (empty = AWS), `cos` and `oss`.
+    pub endpoint: String,
+    /// Region of `s3`.
+    pub region: String,
+    /// Prefix inside the bucket.
+    pub root: String,
+    /// Access key id (`s3`, `oss`) or SecretId (`cos`).
+    pub access_key_id: String,
+    /// Secret access key (`s3`), AccessKeySecret (`oss`) or SecretKey (`cos`).
+    pub secret_access_key: SecretString,
+    /// Base URL (a CDN) in front of the public objects; empty: public URLs
+    /// are `/media/{key}` on this server.
+    pub public_base_url: String,
+    /// HMAC key of private URLs; production refuses the default.
+    pub signing_key: SecretString,
+    pub signed_url_ttl_secs: u64,
+    /// Largest decoded image, in pixels (width × height).
+    pub max_pixels: u64,
+    /// Upload size limit of a purpose without its own entry in `limits`.
+    pub default_limit_bytes: usize,
+    /// Upload size limit per purpose (`goods_image = 5242880`); a name that
+    /// is no purpose is refused at start-up.
+    #[serde(default)]
+    pub limits: std::collections::HashMap<Purpose, usize>,
+    /// Public objects kept in memory by each instance for `GET /media/{key}`.
+    pub serve_cache_bytes: u64,
+}
+
+/// Where uploads are stored (`media.backend`); switching needs no code change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MediaBackend {
+    /// A directory (`media.fs_root`).
+    Fs,
+    /// Amazon S3 or any S3-compatible store.
+    S3,
+    /// Tencent Cloud COS.
+    Cos,
+    /// Aliyun OSS.
+    Oss,
+}
+
+/// WeChat content-security checks (`[content]`).
+#[derive(Clone, Debug, Deserialize)]
+pub struct ContentSettings {
+    /// Off: text passes and images are not sent to WeChat (development, tests).
+    pub check_enabled: bool,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
     /// Shown with its cause (`{:#}`), which names the key.
@@ -227,6 +295,9 @@ pub enum SettingsError {
     Unsafe(String),
     #[error("payments.provider is wechat but WeChat Pay is not configured: {0}")]
     WechatPay(crate::wechatpay::ConfigError),
+    /// Settings that cannot work in any environment.
+    #[error("configuration is invalid: {0}")]
+    Invalid(String),
 }
 
 impl Settings {
@@ -249,7 +320,11 @@ impl Settings {
             )
             .set_override("env", env)?
             .build()?;
-        let settings: Settings = raw.try_deserialize()?;
+        let mut settings: Settings = raw.try_deserialize()?;
+        if settings.backup.media_dir.as_os_str().is_empty() && settings.media.backend == MediaBackend::Fs {
+            // The backup archives the uploads where the media store keeps them.
+            settings.backup.media_dir = PathBuf::from(&settings.media.fs_root);
+        }
         settings.check()?;
         Ok(settings)
     }
@@ -266,6 +341,7 @@ impl Settings {
                     .map_err(SettingsError::WechatPay)?;
             }
         }
+        self.media.check()?;
         if self.env != Environment::Production {
             return Ok(());
         }
@@ -280,10 +356,28 @@ impl Settings {
                 "auth.dev_login is on; it must be off in production".into(),
             ));
         }
+        let key = self.media.signing_key.expose_secret();
+        if key == DEV_MEDIA_SIGNING_KEY || key.len() < 32 {
+            return Err(SettingsError::Unsafe(
+                "media.signing_key is the development key or shorter than 32 bytes; set YIZHAN__MEDIA__SIGNING_KEY".into(),
+            ));
+        }
         Ok(())
     }
 
     pub fn is_sqlite(&self) -> bool {
         self.database.url.expose_secret().starts_with("sqlite:")
+    }
+}
+
+impl MediaSettings {
+    fn check(&self) -> Result<(), SettingsError> {
+        if self.backend != MediaBackend::Fs && self.bucket.is_empty() {
+            return Err(SettingsError::Invalid(format!(
+                "media.bucket is required by media.backend = {:?}",
+                self.backend
+            )));
+        }
+        Ok(())
     }
 }

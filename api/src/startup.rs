@@ -46,7 +46,9 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .configure(helpers::configure)
         .configure(bookings::configure)
         .configure(crate::stats::configure)
-        .configure(crate::subscriptions::configure);
+        .configure(crate::subscriptions::configure)
+        .configure(crate::uploads::configure)
+        .configure(crate::content::configure);
 }
 
 /// The OpenAPI document of exactly the routes the server registers.
@@ -55,6 +57,7 @@ pub fn spec() -> utoipa::openapi::OpenApi {
         .into_utoipa_app()
         .openapi(openapi::ApiDoc::openapi())
         .configure(ops::configure)
+        .configure(crate::media::routes::configure)
         .service(scope::scope("/api/v1").configure(api_v1))
         .split_for_parts();
     spec
@@ -113,6 +116,7 @@ impl Application {
         // The backup schedule on SQLite, and its monitor for /readyz and /metrics.
         let backups = backup::start(&settings, &db, &metrics)?;
         let metrics_data = web::Data::from(metrics);
+        let media = web::Data::new(crate::media::MediaStore::new(&settings.media)?);
         let body_limit = BodyLimit(settings.server.body_limit);
         let state = web::Data::new(AppState {
             db,
@@ -128,6 +132,7 @@ impl Application {
         let port = listener.local_addr()?.port();
         let workers = state.settings.server.workers;
         let app_state = state.clone();
+        let media_store = media.get_ref().clone();
         let mut server = HttpServer::new(move || {
             let (app, _) = App::new()
                 .into_utoipa_app()
@@ -141,7 +146,9 @@ impl Application {
                 .app_data(body_limit)
                 .app_data(web::QueryConfig::default().error_handler(extract::query_error))
                 .app_data(web::PathConfig::default().error_handler(extract::path_error))
+                .app_data(media.clone())
                 .configure(ops::configure)
+                .configure(crate::media::routes::configure)
                 .service(scope::scope("/api/v1").configure(api_v1))
                 .split_for_parts();
             app.default_service(web::to(ops::fallback))
@@ -161,6 +168,12 @@ impl Application {
             Duration::from_millis(state.settings.jobs.sweep_interval_ms),
         );
         crate::idempotency::spawn_purge(state.db.clone());
+        crate::uploads::service::spawn_sweeps(
+            state.db.clone(),
+            media_store,
+            state.wechat.clone(),
+            state.settings.content.check_enabled,
+        );
         crate::group_buys::settlement::spawn(
             state.db.clone(),
             state.cache.clone(),

@@ -39,4 +39,5 @@ pub mod refresh_token;
 pub mod service_community;
 pub mod slot;
 pub mod subscription_grant;
+pub mod upload;
 pub mod user;

@@ -54,7 +54,47 @@ fn production_settings_pass_with_a_real_secret() {
     settings.auth.jwt_secret = "a-long-production-secret-0123456789abcdef"
         .to_owned()
         .into();
+    // The media URL signing key too.
+    let refused = settings.check().unwrap_err().to_string();
+    assert!(refused.contains("media.signing_key"), "{refused}");
+    settings.media.signing_key = "another-long-production-key-0123456789abcdef"
+        .to_owned()
+        .into();
     assert!(settings.check().is_ok());
+}
+
+#[test]
+fn media_settings_are_checked_everywhere() {
+    let mut settings = Settings::load_for(&config_dir(), "test").unwrap();
+    assert_eq!(settings.media.backend, "fs");
+    assert_eq!(settings.media.fs_root, "data/media");
+    assert!(!settings.content.check_enabled, "off in test config");
+    settings.media.backend = "ftp".into();
+    assert!(
+        settings
+            .check()
+            .unwrap_err()
+            .to_string()
+            .contains("media.backend")
+    );
+    settings.media.backend = "s3".into();
+    assert!(
+        settings
+            .check()
+            .unwrap_err()
+            .to_string()
+            .contains("media.bucket")
+    );
+    settings.media.bucket = "pictures".into();
+    assert!(settings.check().is_ok());
+    settings.media.limits.insert("gif_image".into(), 1);
+    assert!(
+        settings
+            .check()
+            .unwrap_err()
+            .to_string()
+            .contains("gif_image")
+    );
 }
 
 #[test]

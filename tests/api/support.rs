@@ -122,6 +122,11 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
         settings.redis.key_prefix = unique("yztest:") + ":";
     }
     settings.wechat.api_base = wechat.uri();
+    settings.media.fs_root = std::env::temp_dir()
+        .join("yizhan-tests")
+        .join(unique("media_"))
+        .display()
+        .to_string();
     adjust(&mut settings);
     spawn_with_settings(settings, wechat).await
 }
@@ -447,6 +452,7 @@ impl TestApp {
 
 fn is_ops(path: &str) -> bool {
     ["/healthz", "/readyz", "/metrics", "/openapi.yaml"].contains(&path)
+        || path.starts_with("/media/")
 }
 
 /// Helper-booking fixtures (issue 6).

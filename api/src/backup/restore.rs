@@ -103,13 +103,13 @@ pub async fn restore(settings: &Settings, file: &Path) -> Result<Restored, Backu
     let _ = db.close().await;
 
     let media_restored = match snapshot::media_archive_of(file) {
-        Some(archive) => {
+        Some(archive) if !settings.backup.media_dir.as_os_str().is_empty() => {
             let media_dir = settings.backup.media_dir.clone();
             tokio::task::spawn_blocking(move || put_back_media(&archive, &media_dir))
                 .await
                 .map_err(|e| BackupError::io("restore media", std::io::Error::other(e)))??
         }
-        None => 0,
+        _ => 0,
     };
     Ok(Restored {
         database: db_file,

@@ -4,6 +4,8 @@
 //! WeChat answers errors as HTTP 200 with `{"errcode", "errmsg"}`; every call
 //! here maps them to [`WechatError`], which maps to the API's error codes.
 
+pub mod security;
+
 use std::sync::Arc;
 use std::time::Duration;
 
