@@ -7,6 +7,7 @@ pub mod bookings;
 pub mod cache;
 pub mod cli;
 pub mod communities;
+pub mod console;
 pub mod db;
 pub mod error;
 pub mod extract;

@@ -31,6 +31,7 @@ times are RFC 3339. Every response carries X-Request-Id.",
         (name = "services", description = "Service catalog and time slots"),
         (name = "bookings", description = "Bookings of helpers' slots, their lifecycle and reviews"),
         (name = "notices", description = "Community notices, the resident feed and outage push"),
+        (name = "console", description = "The web console's sessions (refresh token in a cookie) and scan-to-log-in tickets"),
         (name = "ops", description = "Health, readiness, metrics and this document"),
     )
 )]

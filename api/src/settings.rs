@@ -8,6 +8,8 @@ use serde::Deserialize;
 
 /// The JWT secret shipped in `config/default.toml`; production refuses it.
 pub const DEV_JWT_SECRET: &str = "dev-only-insecure-jwt-secret-change-me";
+/// The mini-program app id shipped in `config/default.toml`: WeChat is not configured.
+pub const DEV_WECHAT_APP_ID: &str = "wx_dev_app_id";
 
 #[derive(Clone, Debug, Deserialize)]
 pub struct Settings {
@@ -22,6 +24,7 @@ pub struct Settings {
     pub wechatpay: WechatPaySettings,
     pub payments: PaymentSettings,
     pub jobs: JobSettings,
+    pub console: ConsoleSettings,
     /// The environment the settings were loaded for (`development`, `test`, `production`).
     #[serde(default)]
     pub env: String,
@@ -68,6 +71,8 @@ pub struct AuthSettings {
 #[derive(Clone, Debug, Deserialize)]
 pub struct RateLimitSettings {
     pub login_per_minute: i64,
+    /// Pickup-code look-ups per merchant per minute (codes are 8 digits).
+    pub pickup_lookup_per_minute: i64,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -83,6 +88,13 @@ pub struct WechatSettings {
     pub app_secret: SecretString,
     pub timeout_ms: u64,
     pub templates: WechatTemplates,
+}
+
+impl WechatSettings {
+    /// Real credentials are set (not the shipped development app id).
+    pub fn is_configured(&self) -> bool {
+        self.app_id != DEV_WECHAT_APP_ID && !self.app_id.is_empty()
+    }
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -112,6 +124,21 @@ pub struct JobSettings {
     /// settlement and order expiry, scheduled notices and their push,
     /// subscribe messages owed.
     pub sweep_interval_ms: u64,
+}
+
+/// The web console at `/console/`.
+#[derive(Clone, Debug, Deserialize)]
+pub struct ConsoleSettings {
+    /// How long a scan-to-log-in ticket can be confirmed.
+    pub ticket_ttl_secs: i64,
+    /// The mini-program page a `wxa/getwxacodeunlimit` code opens (scene = the ticket).
+    pub wxacode_page: String,
+    /// Without WeChat credentials the ticket is a plain QR code of this link
+    /// plus `?ticket=<id>` (a 普通链接二维码 rule opens the mini-program on it).
+    pub qr_link: String,
+    /// Mark the refresh cookie `Secure`; only a plain-HTTP host other than
+    /// localhost needs this off.
+    pub secure_cookie: bool,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -56,7 +56,8 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .configure(helpers::configure)
         .configure(bookings::configure)
         .configure(crate::stats::configure)
-        .configure(crate::subscriptions::configure);
+        .configure(crate::subscriptions::configure)
+        .configure(crate::console::configure);
 }
 
 /// The OpenAPI document of exactly the routes the server registers.
@@ -144,7 +145,8 @@ impl Application {
                 .configure(ops::configure)
                 .service(scope::scope("/api/v1").configure(api_v1))
                 .split_for_parts();
-            app.default_service(web::to(ops::fallback))
+            app.configure(crate::console::configure_files)
+                .default_service(web::to(ops::fallback))
                 .wrap(from_fn(telemetry::request_context))
         })
         .listen(listener)?

@@ -79,8 +79,7 @@ pub async fn create_admin_account(
             "用户名须为 3-32 位字母、数字或 _ . -",
         ));
     }
-    let pw_len = password_plain.chars().count();
-    if !(8..=128).contains(&pw_len) {
+    if !password::acceptable(password_plain) {
         errors.push(FieldError::new("password", "密码须为 8-128 个字符"));
     }
     let (role, community_ids) = match scope {
