@@ -10,6 +10,7 @@
 //!   order changes commit in the same transaction;
 //! - a pickup code is used once (`UPDATE … WHERE status = 'awaiting_pickup'`).
 
+pub mod counter;
 pub mod desk;
 pub mod market;
 pub mod orders;

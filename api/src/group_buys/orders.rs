@@ -88,6 +88,24 @@ pub struct MerchantOrderView {
     pub picked_up_at: Option<DateTime<Utc>>,
 }
 
+impl MerchantOrderView {
+    /// The order as its merchant sees it; `buyer` is the ordering resident.
+    pub fn from_model(o: order::Model, buyer: Option<&user::Model>) -> Self {
+        Self {
+            order_no: o.order_no,
+            group_buy_id: o.group_buy_id,
+            user_id: o.user_id,
+            nickname: buyer.map(|u| u.nickname.clone()).unwrap_or_default(),
+            phone: buyer.and_then(|u| u.phone.as_deref().map(mask_phone)),
+            quantity: o.quantity,
+            amount: Money::from_fen(o.amount_fen),
+            status: o.status,
+            created_at: o.created_at,
+            picked_up_at: o.picked_up_at,
+        }
+    }
+}
+
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct NewOrder {
     /// 1..=the campaign's per-user limit.
@@ -676,19 +694,8 @@ pub async fn list_for_merchant(
     let items = rows
         .into_iter()
         .map(|o| {
-            let u = users.get(&o.user_id);
-            MerchantOrderView {
-                order_no: o.order_no,
-                group_buy_id: o.group_buy_id,
-                user_id: o.user_id,
-                nickname: u.map(|u| u.nickname.clone()).unwrap_or_default(),
-                phone: u.and_then(|u| u.phone.as_deref().map(mask_phone)),
-                quantity: o.quantity,
-                amount: Money::from_fen(o.amount_fen),
-                status: o.status,
-                created_at: o.created_at,
-                picked_up_at: o.picked_up_at,
-            }
+            let buyer = users.get(&o.user_id);
+            MerchantOrderView::from_model(o, buyer)
         })
         .collect();
     let page = page.unwrap_or(Page {

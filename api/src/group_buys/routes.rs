@@ -50,6 +50,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(merchant_orders)
         .service(pickup_list)
         .service(pickup);
+    super::counter::configure(cfg);
 }
 
 fn ttl(state: &AppState) -> Duration {

@@ -127,7 +127,8 @@ pub struct GroupBuyQuery {
     pub page_size: Option<u64>,
 }
 
-async fn communities_of(
+/// The communities each campaign is shown in, in id order.
+pub async fn communities_of(
     db: &impl ConnectionTrait,
     ids: &[i64],
 ) -> ApiResult<HashMap<i64, Vec<i64>>> {
@@ -273,6 +274,27 @@ fn visible() -> Condition {
     )
 }
 
+/// Campaigns in a public status (`upcoming`, `ongoing`, `settling`,
+/// `succeeded`, `failed`, `cancelled`); every campaign for None.
+pub fn status_condition(status: Option<&str>, now: DateTime<Utc>) -> ApiResult<Condition> {
+    let open = Condition::all().add(group_buy::Column::State.eq(OPEN));
+    Ok(match status {
+        None => Condition::all(),
+        Some("upcoming") => open.add(group_buy::Column::StartsAt.gt(now)),
+        Some("ongoing") => open
+            .add(group_buy::Column::StartsAt.lte(now))
+            .add(group_buy::Column::EndsAt.gt(now)),
+        Some("settling") => open.add(group_buy::Column::EndsAt.lte(now)),
+        Some(s @ (SUCCEEDED | FAILED | CANCELLED)) => {
+            Condition::all().add(group_buy::Column::State.eq(s))
+        }
+        Some(_) => {
+            return Err(ApiError::new(ErrorCode::InvalidQuery)
+                .details(serde_json::json!({ "fields": [FieldError::new("status", "upcoming, ongoing, settling, succeeded, failed 或 cancelled")] })));
+        }
+    })
+}
+
 pub async fn list(
     db: &impl ConnectionTrait,
     query: &GroupBuyQuery,
@@ -291,21 +313,10 @@ pub async fn list(
             ),
         );
     }
-    cond = match query.status.as_deref() {
-        None => cond.add(group_buy::Column::State.eq(OPEN)),
-        Some("upcoming") => cond
-            .add(group_buy::Column::State.eq(OPEN))
-            .add(group_buy::Column::StartsAt.gt(now)),
-        Some("ongoing") => cond
-            .add(group_buy::Column::State.eq(OPEN))
-            .add(group_buy::Column::StartsAt.lte(now))
-            .add(group_buy::Column::EndsAt.gt(now)),
-        Some(s @ (SUCCEEDED | FAILED | CANCELLED)) => cond.add(group_buy::Column::State.eq(s)),
-        Some(_) => {
-            return Err(ApiError::new(ErrorCode::InvalidQuery)
-                .details(serde_json::json!({ "fields": [FieldError::new("status", "upcoming, ongoing, succeeded, failed 或 cancelled")] })));
-        }
-    };
+    cond = cond.add(match query.status.as_deref() {
+        None => Condition::all().add(group_buy::Column::State.eq(OPEN)),
+        status => status_condition(status, now)?,
+    });
     let select = group_buy::Entity::find().filter(cond);
     let total = select.clone().count(db).await?;
     let rows = select
