@@ -6,8 +6,11 @@
 mod admins;
 mod auth;
 mod bookings;
+mod browser;
 mod communities;
 mod config;
+mod console;
+mod console_browser;
 mod conventions;
 mod goods;
 mod group_buys;
