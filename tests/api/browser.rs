@@ -209,9 +209,8 @@ impl Browser {
             let el = self.find(css).await;
             match el.click().await {
                 Ok(()) => return,
-                Err(err) if started.elapsed() < PATIENCE => {
-                    let _ = err;
-                    tokio::time::sleep(Duration::from_millis(150)).await;
+                Err(_) if started.elapsed() < PATIENCE => {
+                    tokio::time::sleep(Duration::from_millis(150)).await
                 }
                 Err(err) => panic!("cannot click {css}: {err}"),
             }

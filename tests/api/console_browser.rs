@@ -108,7 +108,6 @@ async fn an_admin_reviews_an_application_and_publishes_a_water_outage_to_two_bui
     // The dashboard is the first page, figures and charts included.
     b.find("[data-stat=registered_residents]").await;
     b.find("[data-chart=communities] canvas").await;
-    b.shot("dashboard").await;
 
     b.click("[data-menu='/merchant-applications']").await;
     b.wait_text(".list-table", "老王水果店").await;
@@ -200,6 +199,20 @@ async fn an_admin_reviews_an_application_and_publishes_a_water_outage_to_two_bui
     )
     .await;
     b.shot("notices").await;
+
+    // Filters live in the URL: a reload shows the same list.
+    b.choose("[data-filter=status]", "已发布").await;
+    b.wait_path("/console/notices?status=published").await;
+    b.goto("/console/notices?status=published").await;
+    b.wait_text("[data-filter=status]", "已发布").await;
+    b.wait_text(".list-table", "1号楼2号楼停水通知").await;
+
+    // The dashboard counts what just happened.
+    b.click("[data-menu='/dashboard']").await;
+    b.wait_text("[data-stat=notices_published]", "1").await;
+    b.wait_text("[data-stat=active_merchants]", "1").await;
+    b.find("[data-chart=communities] canvas").await;
+    b.shot("dashboard").await;
     b.close().await;
 }
 
@@ -522,5 +535,14 @@ async fn a_community_admin_sees_only_their_own_community() {
         .await;
     let options = b.visible_texts(".el-select-dropdown__item").await;
     assert_eq!(options, vec!["东湖社区"]);
+
+    // On a tablet the menu folds into a drawer.
+    b.client.set_window_size(820, 1180).await.expect("resizes");
+    b.goto("/console/notices").await;
+    b.click(".menu-button").await;
+    b.click("[data-menu='/communities']").await;
+    b.wait_path("/console/communities").await;
+    b.wait_text(".list-table", "东湖社区").await;
+    b.shot("tablet").await;
     b.close().await;
 }

@@ -58,7 +58,7 @@ const App = defineComponent({
       if (!session.user && !(def && def.public)) {
         const next = route.path === '/' ? undefined : `${route.path}${location.search}`
         go('/login', { next }, { replace: true })
-      } else if (session.user && route.path === '/') {
+      } else if (session.user && (route.path === '/' || route.path === '/login')) {
         const first = menuGroups().flatMap((g) => g.items)[0]
         if (first) go(first.path, {}, { replace: true })
       }

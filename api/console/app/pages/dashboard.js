@@ -90,14 +90,15 @@ export const DashboardPage = defineComponent({
         if (pieEl.value && state.scope) {
           const s = state.scope
           chart(pieEl.value, {
+            title: s.group_buys_run ? undefined : { text: '暂无团购', left: 'center', top: 'middle', textStyle: { color: '#909399', fontSize: 14, fontWeight: 'normal' } },
             tooltip: { trigger: 'item', renderMode: 'richText' },
-            legend: { bottom: 0 },
+            legend: { bottom: 0, show: s.group_buys_run > 0 },
             series: [{
               name: '社区团购', type: 'pie', radius: ['40%', '68%'],
-              data: [
+              data: s.group_buys_run ? [
                 { name: '成团', value: s.group_buys_succeeded },
                 { name: '未成团或进行中', value: Math.max(0, s.group_buys_run - s.group_buys_succeeded) },
-              ],
+              ] : [],
             }],
           })
         }
