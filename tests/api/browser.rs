@@ -381,9 +381,15 @@ impl Browser {
         Some(file)
     }
 
+    /// Ends the session; fails the test if the page logged errors.
     pub async fn close(self) {
         let errors = self.page_errors().await;
         let _ = self.client.close().await;
         assert!(errors.is_empty(), "the page logged errors: {errors:#?}");
+    }
+
+    /// Ends the session whatever the page logged.
+    pub async fn quit(self) {
+        let _ = self.client.close().await;
     }
 }

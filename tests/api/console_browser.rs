@@ -546,3 +546,37 @@ async fn a_community_admin_sees_only_their_own_community() {
     b.shot("tablet").await;
     b.close().await;
 }
+
+#[tokio::test]
+async fn the_browser_refuses_inline_script_and_style_under_the_csp() {
+    let app = console_app().await;
+    let Some(b) = browser::open(&app.base).await else {
+        return;
+    };
+    b.goto("/console/login").await;
+    b.find("[data-field=username]").await;
+    assert!(
+        b.page_errors().await.is_empty(),
+        "the console itself loads cleanly"
+    );
+    // What an injected script or style would try: the browser refuses both.
+    let ran = b
+        .client
+        .execute(
+            "const s = document.createElement('script'); s.textContent = 'window.injected = 1';\
+             document.head.appendChild(s);\
+             const st = document.createElement('style'); st.textContent = 'body { display: none }';\
+             document.head.appendChild(st);\
+             return [window.injected === 1, getComputedStyle(document.body).display];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(ran, json!([false, "block"]));
+    let errors = b.page_errors().await;
+    assert!(
+        errors.iter().any(|e| e.contains("script")) && errors.iter().any(|e| e.contains("style")),
+        "{errors:#?}"
+    );
+    b.quit().await;
+}

@@ -6,6 +6,7 @@
 import { defineComponent, h, onMounted, ref, watch } from 'vue'
 import { ElButton, ElTag, ElTree } from 'element-plus'
 import { api } from '../api.js'
+import { route } from '../router.js'
 import { communityDetail, communityName, communityOptions, myCommunities } from '../communities.js'
 import { confirmAction } from '../ui/confirm.js'
 import { useFormDialog } from '../ui/dialog.js'
@@ -111,7 +112,7 @@ export const NoticesPage = defineComponent({
       size: '680px',
       labelWidth: '100px',
       fields,
-      initial: () => ({ community_id: communities.value[0] ? communities.value[0].id : null, kind: 'water_outage', title: '', content: '', building_ids: [], starts_at: null, ends_at: null, publish_at: null, pinned: false, push: true }),
+      initial: () => ({ community_id: Number(route.query.community_id) || (communities.value[0] ? communities.value[0].id : null), kind: 'water_outage', title: '', content: '', building_ids: [], starts_at: null, ends_at: null, publish_at: null, pinned: false, push: true }),
       submit: save,
       submitText: '保存草稿',
       submitType: 'default',

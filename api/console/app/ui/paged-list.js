@@ -83,8 +83,10 @@ export const PagedList = defineComponent({
 
     const setFilter = (k, v) => setQuery({ [key(k)]: v === '' || v === null || v === undefined ? undefined : v, [key('page')]: undefined })
 
-    // Only this list's keys reload it.
-    watch(() => JSON.stringify([route.path, query()]), () => load(), { immediate: true })
+    // Only this list's keys reload it, and only while its page is shown (a
+    // navigation away changes the route just before the list unmounts).
+    const home = route.path
+    watch(() => JSON.stringify(query()), () => { if (route.path === home) load() }, { immediate: true })
     onUnmounted(() => { seq++; clearTimeout(timer) })
     expose({ reload: () => load(), rows })
 
