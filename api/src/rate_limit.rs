@@ -7,7 +7,7 @@ use std::time::Duration;
 use actix_web::HttpRequest;
 
 use crate::error::{ApiError, ApiResult, ErrorCode};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// The client's address: the peer, or the first `X-Forwarded-For` hop when
 /// `server.trust_forwarded_for` says a proxy we run sets it.
@@ -47,7 +47,7 @@ pub async fn limit_subject_per_minute(
     subject: &str,
     per_minute: i64,
 ) -> ApiResult<()> {
-    let key = format!("rl:{action}:{subject}");
+    let key = crate::cache::keys::rate_limit(action, subject);
     match state.cache.incr_window(&key, Duration::from_secs(60)).await {
         Ok(window) if window.count > per_minute => {
             let secs = window.resets_in.as_secs() + u64::from(window.resets_in.subsec_nanos() > 0);

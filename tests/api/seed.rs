@@ -1,4 +1,4 @@
-use crate::helpers::spawn_app;
+use crate::support::spawn_app;
 
 #[tokio::test]
 async fn seeding_the_county_is_complete_deterministic_and_idempotent() {
