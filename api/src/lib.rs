@@ -10,6 +10,7 @@ pub mod catalog;
 pub mod cli;
 pub mod communities;
 pub mod community_links;
+pub mod console;
 pub mod content;
 pub mod db;
 pub mod error;

@@ -33,6 +33,7 @@ times are RFC 3339. Every response carries X-Request-Id.",
         (name = "notices", description = "Community notices, the resident feed and outage push"),
         (name = "uploads", description = "Picture uploads, public media and signed URLs of private ones"),
         (name = "content", description = "WeChat content safety: the message-push callback"),
+        (name = "console", description = "The web console's sessions (refresh token in a cookie) and scan-to-log-in tickets"),
         (name = "ops", description = "Health, readiness, metrics and this document"),
     )
 )]

@@ -36,7 +36,18 @@ pub async fn limit_per_minute(
     per_minute: i64,
 ) -> ApiResult<()> {
     let ip = client_ip(req, state.settings.server.trust_forwarded_for);
-    let key = crate::cache::keys::rate_limit(action, &ip);
+    limit_subject_per_minute(state, action, &ip, per_minute).await
+}
+
+/// Counts one attempt of `action` by `subject` (an account, a shop rather
+/// than an address); 429 with `Retry-After` past `per_minute`.
+pub async fn limit_subject_per_minute(
+    state: &AppState,
+    action: &str,
+    subject: &str,
+    per_minute: i64,
+) -> ApiResult<()> {
+    let key = crate::cache::keys::rate_limit(action, subject);
     match state.cache.incr_window(&key, Duration::from_secs(60)).await {
         Ok(window) if window.count > per_minute => {
             let secs = window.resets_in.as_secs() + u64::from(window.resets_in.subsec_nanos() > 0);

@@ -10,6 +10,8 @@ use serde::Deserialize;
 
 /// The JWT secret shipped in `config/default.toml`; production refuses it.
 pub const DEV_JWT_SECRET: &str = "dev-only-insecure-jwt-secret-change-me";
+/// The mini-program app id shipped in `config/default.toml`: WeChat is not configured.
+pub const DEV_WECHAT_APP_ID: &str = "wx_dev_app_id";
 
 /// The media URL signing key shipped in `config/default.toml`; production refuses it.
 pub const DEV_MEDIA_SIGNING_KEY: &str = "dev-only-media-signing-key-change-me";
@@ -30,6 +32,7 @@ pub struct Settings {
     pub backup: BackupSettings,
     pub media: MediaSettings,
     pub content: ContentSettings,
+    pub console: ConsoleSettings,
     /// The environment the settings were loaded for (`YIZHAN_ENV`).
     pub env: Environment,
 }
@@ -101,6 +104,8 @@ pub struct AuthSettings {
 #[derive(Clone, Debug, Deserialize)]
 pub struct RateLimitSettings {
     pub login_per_minute: i64,
+    /// Pickup-code look-ups per merchant per minute (codes are 8 digits).
+    pub pickup_lookup_per_minute: i64,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -128,6 +133,13 @@ pub struct WechatSettings {
     /// The token of the message-push (消息推送) URL configured in the
     /// mini-program console; empty refuses every push.
     pub push_token: SecretString,
+}
+
+impl WechatSettings {
+    /// Real credentials are set (not the shipped development app id).
+    pub fn is_configured(&self) -> bool {
+        self.app_id != DEV_WECHAT_APP_ID && !self.app_id.is_empty()
+    }
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -284,6 +296,21 @@ pub enum MediaBackend {
 pub struct ContentSettings {
     /// Off: text passes and images are not sent to WeChat (development, tests).
     pub check_enabled: bool,
+}
+
+/// The web console at `/console/`.
+#[derive(Clone, Debug, Deserialize)]
+pub struct ConsoleSettings {
+    /// How long a scan-to-log-in ticket can be confirmed.
+    pub ticket_ttl_secs: i64,
+    /// The mini-program page a `wxa/getwxacodeunlimit` code opens (scene = the ticket).
+    pub wxacode_page: String,
+    /// Without WeChat credentials the ticket is a plain QR code of this link
+    /// plus `?ticket=<id>` (a 普通链接二维码 rule opens the mini-program on it).
+    pub qr_link: String,
+    /// Mark the refresh cookie `Secure`; only a plain-HTTP host other than
+    /// localhost needs this off.
+    pub secure_cookie: bool,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -48,7 +48,8 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .configure(crate::stats::configure)
         .configure(crate::subscriptions::configure)
         .configure(crate::uploads::configure)
-        .configure(crate::content::configure);
+        .configure(crate::content::configure)
+        .configure(crate::console::configure);
 }
 
 /// The OpenAPI document of exactly the routes the server registers.
@@ -151,7 +152,8 @@ impl Application {
                 .configure(crate::media::routes::configure)
                 .service(scope::scope("/api/v1").configure(api_v1))
                 .split_for_parts();
-            app.default_service(web::to(ops::fallback))
+            app.configure(crate::console::configure_files)
+                .default_service(web::to(ops::fallback))
                 .wrap(from_fn(telemetry::request_context))
         })
         .listen(listener)?

@@ -11,6 +11,7 @@ pub mod booking;
 pub mod booking_notification;
 pub mod building;
 pub mod community;
+pub mod console_login_ticket;
 pub mod goods;
 pub mod goods_category;
 pub mod grid;

@@ -17,6 +17,7 @@ mod m20261122_000050_create_subscriptions;
 mod m20261122_000051_create_notices;
 mod m20261201_000101_create_notice_buildings;
 mod m20261201_000301_create_uploads;
+mod m20261201_000501_create_console_login_tickets;
 
 pub struct Migrator;
 
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000051_create_notices::Migration),
             Box::new(m20261201_000101_create_notice_buildings::Migration),
             Box::new(m20261201_000301_create_uploads::Migration),
+            Box::new(m20261201_000501_create_console_login_tickets::Migration),
         ]
     }
 }

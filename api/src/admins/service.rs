@@ -38,8 +38,7 @@ pub async fn create_admin_account(
     if !valid_username(username) {
         errors.push("username", "用户名须为 3-32 位字母、数字或 _ . -");
     }
-    let pw_len = password_plain.chars().count();
-    if !(8..=128).contains(&pw_len) {
+    if !password::acceptable(password_plain) {
         errors.push("password", "密码须为 8-128 个字符");
     }
     let (role, community_ids) = match scope {

@@ -6,6 +6,11 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 
 use crate::error::ApiError;
 
+/// The rule for a new admin password: 8-128 characters.
+pub fn acceptable(password: &str) -> bool {
+    (8..=128).contains(&password.chars().count())
+}
+
 pub async fn hash(password: String) -> Result<String, ApiError> {
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut OsRng);

@@ -18,7 +18,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(dev_login)
         .service(refresh)
         .service(logout)
-        .service(admin_login);
+        .service(admin_login)
+        .service(change_password);
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -36,6 +37,17 @@ pub struct DevLoginRequest {
 #[derive(Deserialize, ToSchema)]
 pub struct RefreshRequest {
     pub refresh_token: String,
+}
+
+/// Both fields may be left out: they are then reported in `details.fields`,
+/// after the caller is known to be an admin.
+#[derive(Deserialize, ToSchema)]
+pub struct PasswordChange {
+    #[serde(default)]
+    pub old_password: String,
+    /// 8-128 characters, not the old one.
+    #[serde(default)]
+    pub new_password: String,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -201,4 +213,31 @@ async fn sign_in(
     let pair =
         service::start_session(&state.db, keys, state.settings.auth.refresh_ttl_days, user).await?;
     Ok(web::Json(pair))
+}
+
+/// Change the caller's own password (admin accounts). Signs out every other
+/// session of the account; this one stays signed in.
+#[utoipa::path(
+    tag = "auth",
+    security(("bearer" = [])),
+    request_body = PasswordChange,
+    responses(
+        (status = 204, description = "Changed"),
+        (status = 401, description = "UNAUTHORIZED, TOKEN_INVALID or TOKEN_EXPIRED", body = ErrorBody),
+        (status = 403, description = "FORBIDDEN: not an admin account", body = ErrorBody),
+        (status = 422, description = "VALIDATION_FAILED: old_password wrong, new_password too short or unchanged", body = ErrorBody),
+        (status = 429, description = "RATE_LIMITED", body = ErrorBody),
+    )
+)]
+#[post("/me/password")]
+async fn change_password(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    me: AuthUser,
+    body: Json<PasswordChange>,
+) -> ApiResult<HttpResponse> {
+    me.require_any(&[super::Role::CommunityAdmin, super::Role::PlatformAdmin])?;
+    rate_limit::login(&state, &req).await?;
+    service::change_password(&state.db, &me, &body.old_password, &body.new_password).await?;
+    Ok(HttpResponse::NoContent().finish())
 }

@@ -132,6 +132,19 @@ pub async fn revoke_session(db: &impl ConnectionTrait, session_id: &str) -> ApiR
     Ok(())
 }
 
+/// Signs out the session a refresh token belongs to, spent or not; an
+/// unknown token changes nothing.
+pub async fn revoke_by_refresh_token(db: &impl ConnectionTrait, presented: &str) -> ApiResult<()> {
+    if let Some(token) = refresh_token::Entity::find()
+        .filter(refresh_token::Column::TokenHash.eq(hash_token(presented)))
+        .one(db)
+        .await?
+    {
+        revoke_session(db, &token.session_id).await?;
+    }
+    Ok(())
+}
+
 /// Spends a refresh token for a new pair. A token is good once: presenting a
 /// spent one (a stolen copy, or a replay) revokes its whole family.
 pub async fn rotate(
@@ -205,6 +218,55 @@ pub async fn admin_login(
         return Err(wrong());
     }
     Ok(found)
+}
+
+/// Changes an admin's own password: the old one must match. Every other
+/// session of the account is revoked (a stolen session ends with it); the
+/// caller's own stays signed in. Every bad field is reported together.
+pub async fn change_password(
+    db: &sea_orm::DatabaseConnection,
+    me: &super::AuthUser,
+    old_password: &str,
+    new_password: &str,
+) -> ApiResult<()> {
+    use crate::error::FieldError;
+    let Some(phc) = me.user.password_hash.clone() else {
+        return Err(ApiError::new(ErrorCode::Forbidden).message("该账号没有登录密码"));
+    };
+    let mut errors = Vec::new();
+    if old_password.is_empty() {
+        errors.push(FieldError::new("old_password", "请输入原密码"));
+    } else if !super::password::verify(old_password.to_owned(), phc).await? {
+        errors.push(FieldError::new("old_password", "原密码不正确"));
+    }
+    if new_password.contains('\0') {
+        errors.push(FieldError::new("new_password", "不能包含空字符"));
+    } else if !super::password::acceptable(new_password) {
+        errors.push(FieldError::new("new_password", "新密码须为 8-128 个字符"));
+    } else if new_password == old_password {
+        errors.push(FieldError::new("new_password", "新密码不能与原密码相同"));
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    let hash = super::password::hash(new_password.to_owned()).await?;
+    let now = time::now();
+    let txn = crate::db::begin_write(db).await?;
+    user::Entity::update_many()
+        .col_expr(user::Column::PasswordHash, Expr::value(hash))
+        .col_expr(user::Column::UpdatedAt, Expr::value(now))
+        .filter(user::Column::Id.eq(me.id()))
+        .exec(&txn)
+        .await?;
+    auth_session::Entity::update_many()
+        .col_expr(auth_session::Column::RevokedAt, Expr::value(now))
+        .filter(auth_session::Column::UserId.eq(me.id()))
+        .filter(auth_session::Column::Id.ne(me.session_id.as_str()))
+        .filter(auth_session::Column::RevokedAt.is_null())
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(())
 }
 
 /// argon2id of a random password, verified against when the username is unknown.

@@ -199,9 +199,10 @@ pub const WECHAT_ACCESS_TOKEN: &str = "wechat:access_token";
 /// Held by the one instance fetching a new access token.
 pub const WECHAT_ACCESS_TOKEN_LOCK: &str = "wechat:access_token:lock";
 
-/// The fixed-window counter of `action` by one client.
-pub fn rate_limit(action: &str, client: &str) -> String {
-    format!("rl:{action}:{client}")
+/// The fixed-window counter of `action` by one subject: a client's
+/// address, or a shop (pickup-code look-ups).
+pub fn rate_limit(action: &str, subject: &str) -> String {
+    format!("rl:{action}:{subject}")
 }
 
 // ---- events: what each write drops, after its commit ----

@@ -11,7 +11,7 @@ use super::batches::OrderBatcher;
 use super::order_lifecycle;
 use super::ordering::{self, NewOrder};
 use super::pickup_list::pickup_csv;
-use super::service::{self, GroupBuyQuery, GroupBuyView, NewGroupBuy};
+use super::service::{self, GroupBuyQuery, GroupBuyView, NewGroupBuy, OwnerGroupBuyQuery};
 use crate::auth::{AuthUser, Role};
 use crate::cache::{JsonText, keys};
 use crate::error::{ApiResult, ErrorBody};
@@ -29,7 +29,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(cancel_group_buy)
         .service(place_order)
         .service(cancel_order)
-        .service(pickup_list);
+        .service(pickup_list)
+        .service(owner_group_buys);
 }
 
 /// Campaigns shown in a community, with progress.
@@ -226,4 +227,32 @@ async fn pickup_list(
             format!("attachment; filename=\"pickup-{group_buy_id}.csv\""),
         ))
         .body(csv))
+}
+
+/// The owner's campaigns in every state (newest first), with progress.
+#[utoipa::path(
+    tag = "group-buys",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Merchant id"), OwnerGroupBuyQuery, PageParams),
+    responses(
+        (status = 200, body = Paged<GroupBuyView>),
+        (status = 400, description = "INVALID_QUERY", body = ErrorBody),
+        (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
+        (status = 403, description = "FORBIDDEN: not the owner", body = ErrorBody),
+        (status = 404, description = "MERCHANT_NOT_FOUND", body = ErrorBody),
+    )
+)]
+#[get("/merchants/{id}/group-buys")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), merchant_id = *id))]
+async fn owner_group_buys(
+    state: web::Data<AppState>,
+    me: AuthUser,
+    id: web::Path<i64>,
+    query: web::Query<OwnerGroupBuyQuery>,
+    page: Page,
+) -> ApiResult<web::Json<Paged<GroupBuyView>>> {
+    let merchant = require_owner(&state.db, id.into_inner(), &me).await?;
+    Ok(web::Json(
+        service::list_for_owner(&state.db, merchant.id, query.status, page).await?,
+    ))
 }

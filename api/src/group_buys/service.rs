@@ -152,6 +152,13 @@ pub struct NewGroupBuy {
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+pub struct OwnerGroupBuyQuery {
+    /// `upcoming`, `ongoing`, `settling`, `succeeded`, `failed` or `cancelled`; all when absent.
+    pub status: Option<CampaignStatus>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct GroupBuyQuery {
     pub community_id: Option<i64>,
     /// `upcoming`, `ongoing`, `succeeded`, `failed` or `cancelled`; default: open
@@ -287,6 +294,27 @@ fn visible() -> Condition {
     )
 }
 
+/// Campaigns whose public status is `status` at `now`.
+pub fn status_condition(status: CampaignStatus, now: DateTime<Utc>) -> Condition {
+    let open = Condition::all().add(group_buy::Column::State.eq(CampaignState::Open));
+    match status {
+        CampaignStatus::Upcoming => open.add(group_buy::Column::StartsAt.gt(now)),
+        CampaignStatus::Ongoing => open
+            .add(group_buy::Column::StartsAt.lte(now))
+            .add(group_buy::Column::EndsAt.gt(now)),
+        CampaignStatus::Settling => open.add(group_buy::Column::EndsAt.lte(now)),
+        CampaignStatus::Succeeded => {
+            Condition::all().add(group_buy::Column::State.eq(CampaignState::Succeeded))
+        }
+        CampaignStatus::Failed => {
+            Condition::all().add(group_buy::Column::State.eq(CampaignState::Failed))
+        }
+        CampaignStatus::Cancelled => {
+            Condition::all().add(group_buy::Column::State.eq(CampaignState::Cancelled))
+        }
+    }
+}
+
 pub async fn list(
     db: &impl ConnectionTrait,
     query: &GroupBuyQuery,
@@ -307,22 +335,6 @@ pub async fn list(
     }
     cond = match query.status {
         None => cond.add(group_buy::Column::State.eq(CampaignState::Open)),
-        Some(CampaignStatus::Upcoming) => cond
-            .add(group_buy::Column::State.eq(CampaignState::Open))
-            .add(group_buy::Column::StartsAt.gt(now)),
-        Some(CampaignStatus::Ongoing) => cond
-            .add(group_buy::Column::State.eq(CampaignState::Open))
-            .add(group_buy::Column::StartsAt.lte(now))
-            .add(group_buy::Column::EndsAt.gt(now)),
-        Some(CampaignStatus::Succeeded) => {
-            cond.add(group_buy::Column::State.eq(CampaignState::Succeeded))
-        }
-        Some(CampaignStatus::Failed) => {
-            cond.add(group_buy::Column::State.eq(CampaignState::Failed))
-        }
-        Some(CampaignStatus::Cancelled) => {
-            cond.add(group_buy::Column::State.eq(CampaignState::Cancelled))
-        }
         // Settling lasts a sweep; it is no list of its own.
         Some(CampaignStatus::Settling) => {
             return Err(ApiError::invalid_query(vec![FieldError::new(
@@ -330,11 +342,35 @@ pub async fn list(
                 "upcoming, ongoing, succeeded, failed 或 cancelled",
             )]));
         }
+        Some(status) => cond.add(status_condition(status, now)),
     };
     let select = group_buy::Entity::find()
         .filter(cond)
         .order_by_asc(group_buy::Column::EndsAt)
         .order_by_asc(group_buy::Column::Id);
+    page.fetch(db, select)
+        .await?
+        .map_batch(|rows| views(db, rows, now))
+        .await
+}
+
+/// The owner's campaigns, newest first, in every state or in `status`
+/// (settling included: the counter sees campaigns past their cut-off).
+#[tracing::instrument(skip_all, fields(merchant_id))]
+pub async fn list_for_owner(
+    db: &impl ConnectionTrait,
+    merchant_id: i64,
+    status: Option<CampaignStatus>,
+    page: Page,
+) -> ApiResult<Paged<GroupBuyView>> {
+    let now = time::now();
+    let mut select = group_buy::Entity::find().filter(group_buy::Column::MerchantId.eq(merchant_id));
+    if let Some(status) = status {
+        select = select.filter(status_condition(status, now));
+    }
+    let select = select
+        .order_by_desc(group_buy::Column::CreatedAt)
+        .order_by_desc(group_buy::Column::Id);
     page.fetch(db, select)
         .await?
         .map_batch(|rows| views(db, rows, now))

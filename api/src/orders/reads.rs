@@ -10,8 +10,6 @@ use utoipa::IntoParams;
 
 use super::views::{MerchantOrderView, OrderView, Viewer};
 use crate::error::{ApiError, ApiResult, ErrorCode};
-use crate::fields::mask_phone;
-use crate::money::Money;
 use crate::pagination::{Page, Paged};
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -115,21 +113,6 @@ async fn with_buyers(
         .collect();
     Ok(rows
         .into_iter()
-        .map(|o| {
-            let u = users.get(&o.user_id);
-            let view = MerchantOrderView {
-                order_no: o.order_no.clone(),
-                group_buy_id: o.group_buy_id,
-                user_id: o.user_id,
-                nickname: u.map(|u| u.nickname.clone()).unwrap_or_default(),
-                phone: u.and_then(|u| u.phone.as_deref().map(mask_phone)),
-                quantity: o.quantity,
-                amount: Money::from_fen(o.amount_fen),
-                status: o.status,
-                created_at: o.created_at,
-                picked_up_at: o.picked_up_at,
-            };
-            (view, o)
-        })
+        .map(|o| (MerchantOrderView::from_model(&o, users.get(&o.user_id)), o))
         .collect())
 }

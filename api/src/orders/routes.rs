@@ -1,5 +1,6 @@
 //! `/me/orders`, `/orders/{order_no}`, `/orders/{order_no}/pay`, and the
-//! merchant's `/merchants/{id}/orders` and `/merchants/{id}/pickups`.
+//! merchant's `/merchants/{id}/orders` and `/merchants/{id}/pickups` (look a
+//! code up, hand the order over).
 
 use actix_web::{get, post, web};
 use serde::Deserialize;
@@ -7,14 +8,15 @@ use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::payments::{self, PaymentAnswer, Provider};
-use super::pickup::{PickupRequest, pick_up};
+use super::pickup::{self, PickupPreview, PickupRequest, pick_up};
 use super::reads::{self, MerchantFilter, MerchantOrderQuery, OrderQuery};
 use super::views::{MerchantOrderView, OrderView, Viewer};
 use crate::auth::AuthUser;
-use crate::error::{ApiResult, ErrorBody};
+use crate::error::{ApiError, ApiResult, ErrorBody, FieldError};
 use crate::extract::Json;
 use crate::merchants::service::require_owner;
 use crate::pagination::{Page, PageParams, Paged};
+use crate::rate_limit;
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -22,6 +24,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(get_order)
         .service(pay_order)
         .service(merchant_orders)
+        .service(look_up_pickup)
         .service(pickup);
 }
 
@@ -163,4 +166,46 @@ async fn pickup(
     Ok(web::Json(
         pick_up(&state.db, merchant.id, &body.pickup_code).await?,
     ))
+}
+
+/// Look a pickup code up before handing the order over (owner): shows the
+/// order; nothing changes. Rate limited per shop.
+#[utoipa::path(
+    tag = "orders",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Merchant id"), ("code" = String, Path, description = "Pickup code")),
+    responses(
+        (status = 200, body = PickupPreview),
+        (status = 400, description = "INVALID_QUERY: the code contains a NUL byte", body = ErrorBody),
+        (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
+        (status = 403, description = "FORBIDDEN: not the owner", body = ErrorBody),
+        (status = 404, description = "MERCHANT_NOT_FOUND", body = ErrorBody),
+        (status = 409, description = "PICKUP_CODE_INVALID: wrong, used, or another merchant's code", body = ErrorBody),
+        (status = 429, description = "RATE_LIMITED", body = ErrorBody),
+    )
+)]
+#[get("/merchants/{id}/pickups/{code}")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), merchant_id = path.0))]
+async fn look_up_pickup(
+    state: web::Data<AppState>,
+    me: AuthUser,
+    path: web::Path<(i64, String)>,
+) -> ApiResult<web::Json<PickupPreview>> {
+    let (merchant_id, code) = path.into_inner();
+    let merchant = require_owner(&state.db, merchant_id, &me).await?;
+    if code.contains('\0') {
+        return Err(ApiError::invalid_query(vec![FieldError::new(
+            "code",
+            "不能包含空字符",
+        )]));
+    }
+    // Codes are 8 digits: a shop guessing them is slowed down, whoever asks.
+    rate_limit::limit_subject_per_minute(
+        &state,
+        "pickup_lookup",
+        &merchant.id.to_string(),
+        state.settings.rate_limit.pickup_lookup_per_minute,
+    )
+    .await?;
+    Ok(web::Json(pickup::look_up(&state.db, merchant.id, &code).await?))
 }

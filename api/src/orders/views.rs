@@ -2,9 +2,11 @@
 
 use chrono::{DateTime, Utc};
 use entity::order::{self, OrderStatus, PaymentProvider};
+use entity::user;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::fields::mask_phone;
 use crate::money::Money;
 
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
@@ -64,4 +66,22 @@ pub struct MerchantOrderView {
     pub status: OrderStatus,
     pub created_at: DateTime<Utc>,
     pub picked_up_at: Option<DateTime<Utc>>,
+}
+
+impl MerchantOrderView {
+    /// The order as its merchant sees it; `buyer` is the ordering resident.
+    pub fn from_model(o: &order::Model, buyer: Option<&user::Model>) -> Self {
+        Self {
+            order_no: o.order_no.clone(),
+            group_buy_id: o.group_buy_id,
+            user_id: o.user_id,
+            nickname: buyer.map(|u| u.nickname.clone()).unwrap_or_default(),
+            phone: buyer.and_then(|u| u.phone.as_deref().map(mask_phone)),
+            quantity: o.quantity,
+            amount: Money::from_fen(o.amount_fen),
+            status: o.status,
+            created_at: o.created_at,
+            picked_up_at: o.picked_up_at,
+        }
+    }
 }

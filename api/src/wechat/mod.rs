@@ -345,6 +345,78 @@ impl WechatClient {
     }
 }
 
+/// A mini-program code image as WeChat drew it.
+pub struct WxaCode {
+    /// `image/jpeg` or `image/png`.
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
+impl WechatClient {
+    /// `wxa/getwxacodeunlimit`: a mini-program code that opens `page` with
+    /// `scene` (at most 32 visible characters). WeChat answers the image
+    /// itself, or JSON with an errcode.
+    pub async fn unlimited_code(&self, scene: &str, page: &str) -> Result<WxaCode, WechatError> {
+        let body = serde_json::json!({
+            "scene": scene,
+            "page": page,
+            // The page may not be in the released version yet (trial builds).
+            "check_path": false,
+            "width": 280,
+        });
+        let result = self
+            .with_token(|token| {
+                let body = body.clone();
+                async move {
+                    let res = self
+                        .http
+                        .post(format!("{}/wxa/getwxacodeunlimit", self.base))
+                        .query(&[("access_token", token.as_str())])
+                        .json(&body)
+                        .send()
+                        .await
+                        .map_err(|e| WechatError::Unavailable(e.without_url().to_string()))?;
+                    if !res.status().is_success() {
+                        return Err(WechatError::Unavailable(format!("HTTP {}", res.status())));
+                    }
+                    let content_type = res
+                        .headers()
+                        .get(reqwest::header::CONTENT_TYPE)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("")
+                        .to_owned();
+                    let bytes = res
+                        .bytes()
+                        .await
+                        .map_err(|e| WechatError::Unavailable(e.without_url().to_string()))?;
+                    if content_type.starts_with("image/") {
+                        return Ok(WxaCode {
+                            content_type,
+                            bytes: bytes.to_vec(),
+                        });
+                    }
+                    let envelope: Envelope<serde_json::Value> = serde_json::from_slice(&bytes)
+                        .map_err(|e| WechatError::Unavailable(format!("unreadable answer: {e}")))?;
+                    Err(if envelope.errcode != 0 {
+                        WechatError::from_errcode(envelope.errcode, envelope.errmsg)
+                    } else {
+                        WechatError::Unavailable("answer without an image".into())
+                    })
+                }
+            })
+            .await;
+        self.record(
+            "getwxacodeunlimit",
+            match &result {
+                Ok(_) => "ok",
+                Err(WechatError::Unavailable(_)) => "unavailable",
+                Err(_) => "error",
+            },
+        );
+        result
+    }
+}
+
 /// Cuts a subscribe-message value to WeChat's limit for its key type
 /// (`thing` 20, `character_string` 32, `phrase` 5 characters), by characters.
 pub fn fit(value: &str, limit: usize) -> String {
