@@ -108,20 +108,8 @@ pub struct RateLimitSettings {
     pub pickup_lookup_per_minute: i64,
 }
 
-#[derive(Clone, Debug, Deserialize)]
-pub struct LogSettings {
-    pub format: LogFormat,
-    pub level: String,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum LogFormat {
-    /// One JSON object per line, for log collectors.
-    Json,
-    /// Human-readable lines, for a terminal.
-    Pretty,
-}
+/// `[log]`: defined beside the subscriber it configures.
+pub use crate::telemetry::{LogFormat, LogSettings};
 
 #[derive(Clone, Debug, Deserialize)]
 pub struct WechatSettings {
@@ -168,7 +156,7 @@ pub struct JobSettings {
     pub sweep_interval_ms: u64,
 }
 
-/// Backups of the SQLite database (the `[backup]` section; see `crate::backup`).
+/// Backups of the SQLite database (the `[backup]` section; see the `backup` module).
 #[derive(Clone, Debug, Deserialize)]
 pub struct BackupSettings {
     /// Seconds between scheduled backups inside `yizhan serve` on SQLite;
@@ -348,7 +336,9 @@ impl Settings {
             .set_override("env", env)?
             .build()?;
         let mut settings: Settings = raw.try_deserialize()?;
-        if settings.backup.media_dir.as_os_str().is_empty() && settings.media.backend == MediaBackend::Fs {
+        if settings.backup.media_dir.as_os_str().is_empty()
+            && settings.media.backend == MediaBackend::Fs
+        {
             // The backup archives the uploads where the media store keeps them.
             settings.backup.media_dir = PathBuf::from(&settings.media.fs_root);
         }

@@ -10,7 +10,8 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub owner_id: i64,
-    pub purpose: Purpose,
+    /// `goods_image`, `merchant_logo`, `merchant_license`, ... (see `uploads::Purpose`).
+    pub purpose: String,
     /// Object name of the picture: `{sha256}.{jpg|png}`.
     pub storage_key: String,
     /// Object name of the 400 px thumbnail.
@@ -27,7 +28,8 @@ pub struct Model {
     pub ref_count: i32,
     /// When `ref_count` last fell to 0.
     pub released_at: Option<DateTimeUtc>,
-    pub moderation: Moderation,
+    /// `unchecked`, `pending`, `pass` or `flagged`.
+    pub moderation: String,
     /// WeChat's trace id of the asynchronous image check.
     pub trace_id: Option<String>,
     pub created_at: DateTimeUtc,
@@ -40,41 +42,20 @@ pub enum Relation {}
 impl ActiveModelBehavior for ActiveModel {}
 
 /// What an upload is for: decides who may see it and its size limit.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    EnumIter,
-    DeriveActiveEnum,
-    Serialize,
-    Deserialize,
-    ToSchema,
-)]
-#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Purpose {
-    #[sea_orm(string_value = "goods_image")]
     GoodsImage,
-    #[sea_orm(string_value = "merchant_logo")]
     MerchantLogo,
-    #[sea_orm(string_value = "merchant_license")]
     MerchantLicense,
-    #[sea_orm(string_value = "helper_certificate")]
     HelperCertificate,
-    #[sea_orm(string_value = "avatar")]
     Avatar,
-    #[sea_orm(string_value = "notice_image")]
     NoticeImage,
-    #[sea_orm(string_value = "review_photo")]
     ReviewPhoto,
-    #[sea_orm(string_value = "request_photo")]
     RequestPhoto,
 }
 
-/// Who may fetch an upload's stored picture.
+/// Who may fetch the stored picture.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Visibility {
     /// Anyone, at `/media/{key}` or the CDN, cached for a year.
@@ -84,9 +65,32 @@ pub enum Visibility {
 }
 
 impl Purpose {
-    /// The purpose named `name` (`goods_image` ...), if any.
-    pub fn parse(name: &str) -> Option<Purpose> {
-        Purpose::iter().find(|p| p.to_value() == name)
+    pub const ALL: [Purpose; 8] = [
+        Purpose::GoodsImage,
+        Purpose::MerchantLogo,
+        Purpose::MerchantLicense,
+        Purpose::HelperCertificate,
+        Purpose::Avatar,
+        Purpose::NoticeImage,
+        Purpose::ReviewPhoto,
+        Purpose::RequestPhoto,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Purpose::GoodsImage => "goods_image",
+            Purpose::MerchantLogo => "merchant_logo",
+            Purpose::MerchantLicense => "merchant_license",
+            Purpose::HelperCertificate => "helper_certificate",
+            Purpose::Avatar => "avatar",
+            Purpose::NoticeImage => "notice_image",
+            Purpose::ReviewPhoto => "review_photo",
+            Purpose::RequestPhoto => "request_photo",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Purpose> {
+        Purpose::ALL.into_iter().find(|p| p.as_str() == s)
     }
 
     /// Licences, certificates and the photos of a resident's request show a
@@ -96,49 +100,7 @@ impl Purpose {
             Purpose::MerchantLicense | Purpose::HelperCertificate | Purpose::RequestPhoto => {
                 Visibility::Private
             }
-            Purpose::GoodsImage
-            | Purpose::MerchantLogo
-            | Purpose::Avatar
-            | Purpose::NoticeImage
-            | Purpose::ReviewPhoto => Visibility::Public,
+            _ => Visibility::Public,
         }
     }
-
-    /// The purposes whose pictures are on `visibility`'s side.
-    pub fn all_with(visibility: Visibility) -> Vec<Purpose> {
-        Purpose::iter()
-            .filter(|p| p.visibility() == visibility)
-            .collect()
-    }
-}
-
-/// How far WeChat's image check of an upload got.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    EnumIter,
-    DeriveActiveEnum,
-    Serialize,
-    Deserialize,
-    ToSchema,
-)]
-#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
-#[serde(rename_all = "snake_case")]
-pub enum Moderation {
-    /// Not sent to WeChat: checks are off, the purpose is private, or there
-    /// is no openid or absolute public URL to send.
-    #[sea_orm(string_value = "unchecked")]
-    Unchecked,
-    /// Sent (or to be sent) to `media_check_async`; no answer yet.
-    #[sea_orm(string_value = "pending")]
-    Pending,
-    #[sea_orm(string_value = "pass")]
-    Pass,
-    /// WeChat judged it risky (or to be reviewed): hidden from the public.
-    #[sea_orm(string_value = "flagged")]
-    Flagged,
 }

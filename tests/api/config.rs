@@ -1,6 +1,6 @@
 use std::process::Command;
 
-use yizhan::settings::{DEV_JWT_SECRET, Environment, Settings};
+use yizhan::settings::{DEV_JWT_SECRET, Environment, MediaBackend, Settings};
 
 use crate::support::config_dir;
 
@@ -66,18 +66,15 @@ fn production_settings_pass_with_a_real_secret() {
 #[test]
 fn media_settings_are_checked_everywhere() {
     let mut settings = Settings::load_for(&config_dir(), "test").unwrap();
-    assert_eq!(settings.media.backend, "fs");
+    assert_eq!(settings.media.backend, MediaBackend::Fs);
     assert_eq!(settings.media.fs_root, "data/media");
-    assert!(!settings.content.check_enabled, "off in test config");
-    settings.media.backend = "ftp".into();
-    assert!(
-        settings
-            .check()
-            .unwrap_err()
-            .to_string()
-            .contains("media.backend")
+    assert_eq!(
+        settings.backup.media_dir,
+        std::path::PathBuf::from("data/media"),
+        "backups archive the fs media root by default"
     );
-    settings.media.backend = "s3".into();
+    assert!(!settings.content.check_enabled, "off in test config");
+    settings.media.backend = MediaBackend::S3;
     assert!(
         settings
             .check()
@@ -87,14 +84,6 @@ fn media_settings_are_checked_everywhere() {
     );
     settings.media.bucket = "pictures".into();
     assert!(settings.check().is_ok());
-    settings.media.limits.insert("gif_image".into(), 1);
-    assert!(
-        settings
-            .check()
-            .unwrap_err()
-            .to_string()
-            .contains("gif_image")
-    );
 }
 
 #[test]
@@ -196,6 +185,7 @@ fn settings_out_of_their_lists_are_refused_at_start_up_naming_the_key() {
         ("YIZHAN__PAYMENTS__PROVIDER", "bitcoin", "provider"),
         ("YIZHAN__LOG__FORMAT", "xml", "format"),
         ("YIZHAN_ENV", "staging", "env"),
+        ("YIZHAN__MEDIA__BACKEND", "ftp", "backend"),
     ] {
         let out = yizhan()
             .env(var, value)
@@ -209,4 +199,18 @@ fn settings_out_of_their_lists_are_refused_at_start_up_naming_the_key() {
             "{var}={value}: {stderr}"
         );
     }
+    let out = yizhan()
+        .env("YIZHAN__MEDIA__LIMITS__GIF_IMAGE", "1")
+        .args(["migrate", "status"])
+        .output()
+        .unwrap();
+    assert!(
+        !out.status.success(),
+        "a size limit of no purpose was accepted"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("gif_image") && stderr.contains("media.limits"),
+        "{stderr}"
+    );
 }

@@ -13,7 +13,7 @@ use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, ResponseTemplate};
 
 use crate::group_buys::{market, neighbour, open_campaign, quiet_app, reach_cut_off};
-use crate::helpers::{Reply, TestApp, spawn_app, spawn_app_with};
+use crate::support::{Reply, TestApp, spawn_app, spawn_app_with};
 
 /// The value of the refresh cookie a response sets ("" when it clears it).
 fn set_cookie(r: &Reply) -> Option<(String, String)> {

@@ -10,7 +10,7 @@ use serde_json::json;
 
 use crate::browser::{self, Browser};
 use crate::group_buys::{market, neighbour, open_campaign, reach_cut_off};
-use crate::helpers::{TestApp, spawn_app_with};
+use crate::support::{TestApp, spawn_app_with};
 
 async fn console_app() -> TestApp {
     spawn_app_with(|s| {

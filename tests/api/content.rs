@@ -13,7 +13,7 @@ use wiremock::{Mock, ResponseTemplate};
 use yizhan::content::{Scene, Verdict, check_text};
 use yizhan::settings::ContentSettings;
 
-use crate::helpers::{TestApp, spawn_app, spawn_app_with};
+use crate::support::{TestApp, spawn_app, spawn_app_with};
 use crate::uploads::{jpeg, upload};
 
 const PUSH_TOKEN: &str = "push-token-for-tests";
@@ -158,7 +158,7 @@ fn signed(timestamp: &str, nonce: &str) -> String {
     format!("signature={signature}&timestamp={timestamp}&nonce={nonce}")
 }
 
-async fn push(app: &TestApp, query: &str, body: Value) -> crate::helpers::Reply {
+async fn push(app: &TestApp, query: &str, body: Value) -> crate::support::Reply {
     app.send(
         app.client
             .post(app.url(&format!("/wechat/message-push?{query}")))

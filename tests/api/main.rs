@@ -30,5 +30,5 @@ mod seed;
 mod stats;
 mod subscriptions;
 mod support;
-mod wechatpay;
 mod uploads;
+mod wechatpay;

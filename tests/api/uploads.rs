@@ -15,7 +15,7 @@ use serde_json::json;
 use yizhan::media::MediaStore;
 use yizhan::uploads::Purpose;
 
-use crate::helpers::{Reply, TestApp, spawn_app, spawn_app_with};
+use crate::support::{Reply, TestApp, spawn_app, spawn_app_with};
 
 // ---- pictures made here ----
 
@@ -396,7 +396,7 @@ async fn each_purpose_has_its_size_limit() {
     let app = spawn_app().await;
     let (token, _, _) = app.resident("up-size").await;
     assert_eq!(
-        app.settings.media.limits.get("avatar"),
+        app.settings.media.limits.get(&Purpose::Avatar),
         Some(&(2 * 1024 * 1024))
     );
     // A valid JPEG padded past 2 MB (trailing bytes decode away).
@@ -909,7 +909,7 @@ async fn uploads_work_on_an_s3_server_by_config_alone() {
         .join(format!("s3_{}", uuid::Uuid::new_v4().simple()));
     let endpoint = s3_server(&root, "yizhan-media").await;
     let app = spawn_app_with(|s| {
-        s.media.backend = "s3".into();
+        s.media.backend = yizhan::settings::MediaBackend::S3;
         s.media.endpoint = endpoint.clone();
         s.media.bucket = "yizhan-media".into();
         s.media.region = "cn-north-1".into();

@@ -7,7 +7,7 @@ use base64::engine::general_purpose::STANDARD;
 use qrcode::{Color, QrCode};
 
 use crate::error::{ApiError, ApiResult};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// What the console shows for a ticket.
 pub struct TicketCode {

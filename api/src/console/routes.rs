@@ -10,11 +10,12 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use super::session::{self, ConsoleSession, NO_STORE};
 use super::tickets::{self, Polled};
 use crate::auth::AuthUser;
+use crate::auth::jwt::JwtKeys;
 use crate::auth::service as auth;
 use crate::error::{ApiError, ApiResult, ErrorBody, ErrorCode, FieldError};
 use crate::extract::Json;
 use crate::rate_limit;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(open_session)
@@ -48,6 +49,7 @@ pub struct OpenSession {
 #[post("/console/session")]
 async fn open_session(
     state: web::Data<AppState>,
+    keys: web::Data<JwtKeys>,
     req: HttpRequest,
     body: Json<OpenSession>,
 ) -> ApiResult<HttpResponse> {
@@ -58,7 +60,7 @@ async fn open_session(
     }
     let pair = auth::rotate(
         &state.db,
-        &state.jwt,
+        &keys,
         state.settings.auth.refresh_ttl_days,
         token,
     )
@@ -82,14 +84,18 @@ async fn open_session(
     )
 )]
 #[post("/console/session/refresh")]
-async fn refresh_session(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+async fn refresh_session(
+    state: web::Data<AppState>,
+    keys: web::Data<JwtKeys>,
+    req: HttpRequest,
+) -> HttpResponse {
     let rotated = async {
         rate_limit::login(&state, &req).await?;
         let presented = session::presented(&req)
             .ok_or_else(|| ApiError::new(ErrorCode::RefreshTokenInvalid))?;
         let pair = auth::rotate(
             &state.db,
-            &state.jwt,
+            &keys,
             state.settings.auth.refresh_ttl_days,
             &presented,
         )
@@ -199,6 +205,7 @@ async fn create_ticket(state: web::Data<AppState>, req: HttpRequest) -> ApiResul
 #[get("/console/login-tickets/{id}")]
 async fn poll_ticket(
     state: web::Data<AppState>,
+    keys: web::Data<JwtKeys>,
     req: HttpRequest,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
@@ -210,7 +217,7 @@ async fn poll_ticket(
         .unwrap_or("");
     match tickets::poll(
         &state.db,
-        &state.jwt,
+        &keys,
         state.settings.auth.refresh_ttl_days,
         &id,
         secret,

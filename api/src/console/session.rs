@@ -43,8 +43,7 @@ pub struct ConsoleSession {
 pub struct OwnedShop {
     pub id: i64,
     pub name: String,
-    /// `active` or `suspended`.
-    pub status: String,
+    pub status: entity::merchant::MerchantStatus,
 }
 
 /// The user's communities (as admin) and shops (as owner).

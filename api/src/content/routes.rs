@@ -13,7 +13,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use crate::error::{ApiError, ApiResult, ErrorBody, ErrorCode};
 use crate::extract::parse_json;
 use crate::media::MediaStore;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::uploads::service as uploads;
 use crate::wechat::security::{Suggest, push_signature_valid};
 

@@ -364,7 +364,8 @@ pub async fn list_for_owner(
     page: Page,
 ) -> ApiResult<Paged<GroupBuyView>> {
     let now = time::now();
-    let mut select = group_buy::Entity::find().filter(group_buy::Column::MerchantId.eq(merchant_id));
+    let mut select =
+        group_buy::Entity::find().filter(group_buy::Column::MerchantId.eq(merchant_id));
     if let Some(status) = status {
         select = select.filter(status_condition(status, now));
     }

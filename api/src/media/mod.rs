@@ -2,15 +2,11 @@
 //! default, S3, Tencent COS or Aliyun OSS by config alone. Objects are named
 //! by content hash under three prefixes: `public/` (served to anyone at
 //! `/media/{key}` or by a CDN), `private/` (only through signed URLs) and
-//! `flagged/` (public pictures WeChat flagged, kept out of reach). Pictures
-//! come in through [`MediaStore::intake`] ([`image`]: checked by their bytes
-//! and re-encoded). Registered as its own `web::Data<MediaStore>`.
+//! `flagged/` (public pictures WeChat flagged, kept out of reach).
 
 pub mod image;
-mod routes;
+pub mod routes;
 pub mod signing;
-
-pub use routes::configure;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,11 +19,9 @@ use opendal_http_transport_reqwest::ReqwestTransport;
 use secrecy::ExposeSecret;
 use tokio::sync::Semaphore;
 
-use entity::upload::{Purpose, Visibility};
-use sea_orm::Iterable;
-
 use self::image::{IntakeError, Processed, StoredFormat};
 use crate::settings::{MediaBackend, MediaSettings};
+use entity::upload::{Purpose, Visibility};
 
 /// Where an object lives.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -133,7 +127,8 @@ impl MediaStore {
     /// The largest limit of any purpose: what a body may be before its
     /// purpose is known.
     pub fn largest_limit(&self) -> usize {
-        Purpose::iter()
+        Purpose::ALL
+            .into_iter()
             .map(|p| self.limit_for(p))
             .max()
             .unwrap_or(self.inner.settings.default_limit_bytes)

@@ -81,7 +81,6 @@ async fn serve(
     )
 )]
 #[get("/media/{key}")]
-#[tracing::instrument(skip_all, level = "debug", fields(key = %key))]
 async fn public_media(
     req: HttpRequest,
     media: web::Data<MediaStore>,
@@ -112,7 +111,6 @@ pub struct SignedQuery {
     )
 )]
 #[get("/media/private/{key}")]
-#[tracing::instrument(skip_all, level = "debug", fields(key = %key))]
 async fn private_media(
     req: HttpRequest,
     media: web::Data<MediaStore>,

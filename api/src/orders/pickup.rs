@@ -1,8 +1,8 @@
 //! The pickup counter: a merchant looks a code up, then hands the order
 //! over against it.
 
-use entity::order::{self, OrderStatus};
 use chrono::{DateTime, Utc};
+use entity::order::{self, OrderStatus};
 use entity::{goods, group_buy, user};
 use sea_orm::sea_query::Expr;
 use sea_orm::{

@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::payments::{self, PaymentAnswer, Provider};
-use super::pickup::{self, PickupPreview, PickupRequest, pick_up};
+use super::pickup::{self as counter, PickupPreview, PickupRequest, pick_up};
 use super::reads::{self, MerchantFilter, MerchantOrderQuery, OrderQuery};
 use super::views::{MerchantOrderView, OrderView, Viewer};
 use crate::auth::AuthUser;
@@ -207,5 +207,7 @@ async fn look_up_pickup(
         state.settings.rate_limit.pickup_lookup_per_minute,
     )
     .await?;
-    Ok(web::Json(pickup::look_up(&state.db, merchant.id, &code).await?))
+    Ok(web::Json(
+        counter::look_up(&state.db, merchant.id, &code).await?,
+    ))
 }

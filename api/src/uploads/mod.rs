@@ -13,88 +13,21 @@
 //! - [`service::is_publicly_visible`] says whether a public read may show it
 //!   (a flagged image is hidden).
 
-pub mod image;
 pub mod routes;
 pub mod service;
 
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
-
 pub use routes::configure;
 
-use crate::content::Scene;
+use crate::wechat::security::Scene;
+pub use entity::upload::{Purpose, Visibility};
 pub use service::{UploadView, claim, release};
 
-/// What an upload is for: decides who may see it and its size limit.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Purpose {
-    GoodsImage,
-    MerchantLogo,
-    MerchantLicense,
-    HelperCertificate,
-    Avatar,
-    NoticeImage,
-    ReviewPhoto,
-    RequestPhoto,
-}
-
-/// Who may fetch the stored picture.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Visibility {
-    /// Anyone, at `/media/{key}` or the CDN, cached for a year.
-    Public,
-    /// The owner and the admins who review it, through short-lived signed URLs.
-    Private,
-}
-
-impl Purpose {
-    pub const ALL: [Purpose; 8] = [
-        Purpose::GoodsImage,
-        Purpose::MerchantLogo,
-        Purpose::MerchantLicense,
-        Purpose::HelperCertificate,
-        Purpose::Avatar,
-        Purpose::NoticeImage,
-        Purpose::ReviewPhoto,
-        Purpose::RequestPhoto,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Purpose::GoodsImage => "goods_image",
-            Purpose::MerchantLogo => "merchant_logo",
-            Purpose::MerchantLicense => "merchant_license",
-            Purpose::HelperCertificate => "helper_certificate",
-            Purpose::Avatar => "avatar",
-            Purpose::NoticeImage => "notice_image",
-            Purpose::ReviewPhoto => "review_photo",
-            Purpose::RequestPhoto => "request_photo",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Purpose> {
-        Purpose::ALL.into_iter().find(|p| p.as_str() == s)
-    }
-
-    /// Licences, certificates and the photos of a resident's request show a
-    /// person's papers or home: never public.
-    pub fn visibility(self) -> Visibility {
-        match self {
-            Purpose::MerchantLicense | Purpose::HelperCertificate | Purpose::RequestPhoto => {
-                Visibility::Private
-            }
-            _ => Visibility::Public,
-        }
-    }
-
-    /// WeChat's content-check scene for a picture of this purpose.
-    pub fn scene(self) -> Scene {
-        match self {
-            Purpose::Avatar | Purpose::MerchantLogo => Scene::Profile,
-            Purpose::ReviewPhoto => Scene::Comment,
-            _ => Scene::Forum,
-        }
+/// WeChat's content-check scene for a picture of this purpose.
+pub fn scene_of(purpose: Purpose) -> Scene {
+    match purpose {
+        Purpose::Avatar | Purpose::MerchantLogo => Scene::Profile,
+        Purpose::ReviewPhoto => Scene::Comment,
+        _ => Scene::Forum,
     }
 }
 

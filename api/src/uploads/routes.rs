@@ -12,7 +12,7 @@ use super::service::{self, UploadView};
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult, ErrorBody, ErrorCode, FieldError};
 use crate::media::MediaStore;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::uploads::moderation;
 
 pub fn configure(cfg: &mut ServiceConfig) {

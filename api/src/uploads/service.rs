@@ -18,10 +18,10 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
-use super::image::IntakeError;
 use super::{Purpose, Visibility, moderation};
 use crate::auth::{AuthUser, Role};
 use crate::error::{ApiError, ApiResult, ErrorCode, FieldError};
+use crate::media::image::IntakeError;
 use crate::media::{MediaStore, Shelf};
 use crate::time;
 use crate::wechat::WechatClient;
@@ -553,7 +553,7 @@ pub async fn submit_media_check(
     };
     let url = media.public_url(&u.storage_key);
     match wechat
-        .media_check_async(&openid, purpose.scene(), &url)
+        .media_check_async(&openid, super::scene_of(purpose), &url)
         .await
     {
         Ok(trace_id) => {
