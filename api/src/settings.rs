@@ -96,20 +96,8 @@ pub struct RateLimitSettings {
     pub login_per_minute: i64,
 }
 
-#[derive(Clone, Debug, Deserialize)]
-pub struct LogSettings {
-    pub format: LogFormat,
-    pub level: String,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum LogFormat {
-    /// One JSON object per line, for log collectors.
-    Json,
-    /// Human-readable lines, for a terminal.
-    Pretty,
-}
+/// `log.*`: defined beside the logging they configure.
+pub use crate::telemetry::{LogFormat, LogSettings};
 
 #[derive(Clone, Debug, Deserialize)]
 pub struct WechatSettings {
@@ -136,6 +124,9 @@ pub struct PaymentSettings {
     pub provider: PaymentProvider,
     /// Unpaid orders expire after this long and release their quantity.
     pub payment_timeout_secs: i64,
+    /// A prepaid order whose notify has not come this long after its prepay
+    /// is asked about (and asked again at most this often).
+    pub reconcile_after_secs: i64,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -144,6 +135,9 @@ pub struct JobSettings {
     /// settlement and order expiry, scheduled notices and their push,
     /// subscribe messages owed.
     pub sweep_interval_ms: u64,
+    /// How often each instance runs the WeChat Pay sweeps: reconciliation
+    /// of unpaid orders (query, close, expire) and refunds (send, query).
+    pub payment_sweep_interval_ms: u64,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -10,10 +10,9 @@ use actix_web::web;
 use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder,
 };
+use serde::Deserialize;
 use tracing::Instrument;
 use tracing_subscriber::EnvFilter;
-
-use crate::settings::{LogFormat, LogSettings};
 
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -24,6 +23,22 @@ tokio::task_local! {
 /// The id of the request being served, or an empty string outside one.
 pub fn current_request_id() -> String {
     REQUEST_ID.try_with(Clone::clone).unwrap_or_default()
+}
+
+/// `log.*`: how and how much the server logs.
+#[derive(Clone, Debug, Deserialize)]
+pub struct LogSettings {
+    pub format: LogFormat,
+    pub level: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// One JSON object per line, for log collectors.
+    Json,
+    /// Human-readable lines, for a terminal.
+    Pretty,
 }
 
 /// Installs the global subscriber once; later calls (tests) are no-ops.

@@ -16,6 +16,7 @@ mod m20261122_000040_create_group_buys;
 mod m20261122_000050_create_subscriptions;
 mod m20261122_000051_create_notices;
 mod m20261201_000101_create_notice_buildings;
+mod m20261201_000801_create_payments;
 
 pub struct Migrator;
 
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000050_create_subscriptions::Migration),
             Box::new(m20261122_000051_create_notices::Migration),
             Box::new(m20261201_000101_create_notice_buildings::Migration),
+            Box::new(m20261201_000801_create_payments::Migration),
         ]
     }
 }
