@@ -394,8 +394,9 @@ async fn a_failed_campaign_refunds_each_paid_order_once_and_the_notify_finishes_
     s.fake.fail_all(Failure::SystemError);
     s.sweep().await;
     s.fake.recover();
+    // Two instances sweeping at once, three times over.
     for _ in 0..3 {
-        s.sweep().await;
+        tokio::join!(s.sweep(), s.sweep());
     }
     for (token, no) in &paid {
         let rows = s.refunds_of(no).await;
@@ -509,4 +510,63 @@ async fn settlements_are_for_the_owner_and_admins_only_and_check_their_dates() {
             .status,
         404
     );
+}
+
+#[tokio::test]
+async fn payments_racing_the_expiry_and_the_cut_off_are_honoured_or_refunded_never_lost() {
+    let s = shop(1, |s| {
+        s.payments.payment_timeout_secs = 3;
+        s.payments.reconcile_after_secs = 0;
+    })
+    .await;
+    let mut orders = Vec::new();
+    for who in ["a", "b", "c", "d"] {
+        let (token, no) = s.order(who).await;
+        assert_eq!(s.pay(&token, &no).await.status, 200);
+        orders.push((token, no));
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(3_500)).await;
+    // Each payer pays at the last moment; the notifies, the payment sweep
+    // (which would close and expire the overdue orders) and the campaign's
+    // settlement (which expires unpaid orders) all run at once.
+    let notifies: Vec<SignedNotify> = orders.iter().map(|(_, no)| s.fake.pay(no)).collect();
+    reach_cut_off(&s.app, s.campaign).await;
+    let cache = s.app.state_cache();
+    let settle = yizhan::group_buys::settlement::sweep(&s.app.db, &cache);
+    let (_, _, answers) = tokio::join!(
+        settle,
+        s.sweep(),
+        futures_util::future::join_all(notifies.iter().map(|n| s.notify(n)))
+    );
+    assert!(answers.iter().all(|r| r.status().is_success()));
+    s.sweep().await;
+    s.sweep().await;
+    let mut held = 0;
+    for (token, no) in &orders {
+        let payments = s.payments_of(no).await;
+        assert_eq!(payments.len(), 1, "{no}: the payment is recorded once");
+        let status = s.status(token, no).await;
+        match payments[0].status {
+            payment::PaymentStatus::Honoured => {
+                assert!(
+                    ["placed", "awaiting_pickup"].contains(&status.as_str()),
+                    "{no}: honoured but {status}"
+                );
+                assert!(s.refunds_of(no).await.is_empty());
+                held += 2;
+            }
+            payment::PaymentStatus::Late => {
+                assert_eq!(status, "expired", "{no}");
+                let refunds = s.refunds_of(no).await;
+                assert_eq!(refunds.len(), 1, "{no}: refunded once");
+                assert_eq!(s.fake.order(no).unwrap().refunded, 5980, "{no}");
+            }
+            other => panic!("{no}: {other:?}"),
+        }
+    }
+    let gb = s
+        .app
+        .get(&format!("/group-buys/{}", s.campaign), None)
+        .await;
+    assert_eq!(gb.body["ordered_quantity"].as_i64(), Some(held));
 }
