@@ -146,6 +146,9 @@ pub struct PaymentSettings {
     pub provider: PaymentProvider,
     /// Unpaid orders expire after this long and release their quantity.
     pub payment_timeout_secs: i64,
+    /// A prepaid order whose notify has not come this long after its prepay
+    /// is asked about (and asked again at most this often).
+    pub reconcile_after_secs: i64,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -154,6 +157,9 @@ pub struct JobSettings {
     /// settlement and order expiry, scheduled notices and their push,
     /// subscribe messages owed.
     pub sweep_interval_ms: u64,
+    /// How often each instance runs the WeChat Pay sweeps: reconciliation
+    /// of unpaid orders (query, close, expire) and refunds (send, query).
+    pub payment_sweep_interval_ms: u64,
 }
 
 /// Backups of the SQLite database (the `[backup]` section; see the `backup` module).

@@ -19,10 +19,11 @@ use crate::cache::{Cache, RedisCache};
 use crate::extract::BodyLimit;
 use crate::group_buys::batches::OrderBatcher;
 use crate::ops::{ApiDocument, RouteTable};
-use crate::settings::Settings;
+use crate::settings::{PaymentProvider, Settings};
 use crate::state::AppState;
 use crate::telemetry::{self, Metrics};
 use crate::wechat::WechatClient;
+use crate::wechatpay::WechatPayClient;
 use crate::{
     admins, auth, backup, bookings, catalog, communities, db, extract, group_buys, helpers, me,
     openapi, ops,
@@ -87,6 +88,25 @@ pub fn build_cache(settings: &Settings, metrics: Arc<Metrics>) -> anyhow::Result
     })
 }
 
+/// The WeChat Pay client when `payments.provider = "wechat"`. Settings that
+/// do not load were refused by [`Settings::load`]; settings built by hand
+/// (tests) without them leave WeChat Pay unavailable (503 on `pay`).
+fn wechat_pay_client(
+    settings: &Settings,
+    metrics: Arc<Metrics>,
+) -> anyhow::Result<Option<WechatPayClient>> {
+    if settings.payments.provider != PaymentProvider::Wechat {
+        return Ok(None);
+    }
+    match settings.wechatpay.load(&settings.wechat.app_id) {
+        Ok(config) => Ok(Some(WechatPayClient::new(config, metrics)?)),
+        Err(err) => {
+            tracing::error!(error = %err, "WeChat Pay is not configured: orders cannot be paid");
+            Ok(None)
+        }
+    }
+}
+
 impl Application {
     /// Connects, migrates and binds; the server runs once [`Application::run`] is awaited.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
@@ -104,6 +124,7 @@ impl Application {
         let metrics = Arc::new(Metrics::new()?);
         let cache = build_cache(&settings, metrics.clone())?;
         let wechat = WechatClient::new(&settings.wechat, cache.clone(), metrics.clone())?;
+        let wechatpay = wechat_pay_client(&settings, metrics.clone())?;
         let spec = spec();
         let settings = Arc::new(settings);
         // What extractors, middleware and single routes need, each its own app_data.
@@ -123,6 +144,7 @@ impl Application {
             db,
             cache,
             wechat,
+            wechatpay,
             settings,
         });
 
@@ -180,6 +202,10 @@ impl Application {
             state.db.clone(),
             state.cache.clone(),
             Duration::from_millis(state.settings.jobs.sweep_interval_ms),
+        );
+        crate::group_buys::payment_sweep::spawn(
+            state.clone(),
+            Duration::from_millis(state.settings.jobs.payment_sweep_interval_ms),
         );
         Ok(Self {
             port,

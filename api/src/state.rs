@@ -1,7 +1,7 @@
 //! What every handler can reach: registered once as `web::Data<AppState>`.
 //!
 //! It sits at the bottom of the crate: it knows the database, the cache, the
-//! settings and the WeChat client, and no resource. What only one extractor,
+//! settings and the WeChat and WeChat Pay clients, and no resource. What only one extractor,
 //! middleware or route needs is registered as its own `app_data` by
 //! `startup` instead of living here: the JWT keys (`web::Data<JwtKeys>`), the
 //! metrics (`web::Data<Metrics>`), the order batcher (`web::Data<OrderBatcher>`),
@@ -14,12 +14,16 @@ use sea_orm::DatabaseConnection;
 use crate::cache::Cache;
 use crate::settings::Settings;
 use crate::wechat::WechatClient;
+use crate::wechatpay::WechatPayClient;
 
 pub struct AppState {
     pub db: DatabaseConnection,
     pub cache: Cache,
     pub settings: Arc<Settings>,
     pub wechat: WechatClient,
+    /// The WeChat Pay client, when `payments.provider = "wechat"` and
+    /// `wechatpay.*` is configured.
+    pub wechatpay: Option<WechatPayClient>,
 }
 
 impl AppState {

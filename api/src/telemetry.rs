@@ -10,12 +10,22 @@ use actix_web::web;
 use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder,
 };
+use serde::Deserialize;
 use tracing::Instrument;
 use tracing_subscriber::EnvFilter;
 
-use serde::Deserialize;
+pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
 
-/// The `[log]` settings.
+tokio::task_local! {
+    static REQUEST_ID: String;
+}
+
+/// The id of the request being served, or an empty string outside one.
+pub fn current_request_id() -> String {
+    REQUEST_ID.try_with(Clone::clone).unwrap_or_default()
+}
+
+/// `log.*`: how and how much the server logs.
 #[derive(Clone, Debug, Deserialize)]
 pub struct LogSettings {
     pub format: LogFormat,
@@ -29,17 +39,6 @@ pub enum LogFormat {
     Json,
     /// Human-readable lines, for a terminal.
     Pretty,
-}
-
-pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
-
-tokio::task_local! {
-    static REQUEST_ID: String;
-}
-
-/// The id of the request being served, or an empty string outside one.
-pub fn current_request_id() -> String {
-    REQUEST_ID.try_with(Clone::clone).unwrap_or_default()
 }
 
 /// Installs the global subscriber once; later calls (tests) are no-ops.

@@ -64,7 +64,7 @@ pub enum PaymentProvider {
 
 /// Where an order stands.
 // Each rule about statuses is a method below with an exhaustive match, so
-// that a new status (WeChat Pay's `refunding`, a shop order's `accepted`)
+// that a new status (a shop order's `accepted`)
 // makes the compiler point at every rule that must decide about it.
 #[derive(
     Clone,
@@ -95,6 +95,9 @@ pub enum OrderStatus {
     PickedUp,
     #[sea_orm(string_value = "cancelled")]
     Cancelled,
+    /// Cancelled after it was paid; the refund is on its way.
+    #[sea_orm(string_value = "refunding")]
+    Refunding,
     /// Cancelled after it was paid, and the money returned.
     #[sea_orm(string_value = "refunded")]
     Refunded,
@@ -111,7 +114,10 @@ impl OrderStatus {
             | OrderStatus::Placed
             | OrderStatus::AwaitingPickup
             | OrderStatus::PickedUp => true,
-            OrderStatus::Cancelled | OrderStatus::Refunded | OrderStatus::Expired => false,
+            OrderStatus::Cancelled
+            | OrderStatus::Refunding
+            | OrderStatus::Refunded
+            | OrderStatus::Expired => false,
         }
     }
 
@@ -122,6 +128,7 @@ impl OrderStatus {
             OrderStatus::AwaitingPickup
             | OrderStatus::PickedUp
             | OrderStatus::Cancelled
+            | OrderStatus::Refunding
             | OrderStatus::Refunded
             | OrderStatus::Expired => false,
         }
@@ -133,6 +140,21 @@ impl OrderStatus {
             OrderStatus::PendingPayment | OrderStatus::Placed | OrderStatus::AwaitingPickup => true,
             OrderStatus::PickedUp
             | OrderStatus::Cancelled
+            | OrderStatus::Refunding
+            | OrderStatus::Refunded
+            | OrderStatus::Expired => false,
+        }
+    }
+
+    /// A payment that arrives now is honoured (otherwise it is refunded).
+    pub fn accepts_payment(self) -> bool {
+        match self {
+            OrderStatus::PendingPayment => true,
+            OrderStatus::Placed
+            | OrderStatus::AwaitingPickup
+            | OrderStatus::PickedUp
+            | OrderStatus::Cancelled
+            | OrderStatus::Refunding
             | OrderStatus::Refunded
             | OrderStatus::Expired => false,
         }
@@ -144,6 +166,7 @@ impl OrderStatus {
             OrderStatus::PendingPayment | OrderStatus::Placed | OrderStatus::AwaitingPickup => true,
             OrderStatus::PickedUp
             | OrderStatus::Cancelled
+            | OrderStatus::Refunding
             | OrderStatus::Refunded
             | OrderStatus::Expired => false,
         }

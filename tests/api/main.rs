@@ -25,6 +25,7 @@ mod migrations;
 mod notices;
 mod openapi;
 mod ops;
+mod payments;
 mod promotions;
 mod seed;
 mod stats;

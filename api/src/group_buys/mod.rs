@@ -22,7 +22,8 @@
 //! Files: `service` (campaigns: open, list, read, cancel), `ordering` (an
 //! order from request to answer), `order_checks`, `order_writes`,
 //! `batches`, `order_lifecycle` (cancel, expiry, pickup codes),
-//! `settlement`, `pickup_list`, `market` (the goods and stock a campaign
+//! `settlement`, `payment_sweep` (WeChat Pay reconciliation and refunds),
+//! `pickup_list`, `market` (the goods and stock a campaign
 //! uses). What every order kind shares is in `crate::orders`.
 
 pub mod batches;
@@ -31,6 +32,7 @@ pub mod order_checks;
 pub mod order_lifecycle;
 pub mod order_writes;
 pub mod ordering;
+pub mod payment_sweep;
 pub mod pickup_list;
 pub mod routes;
 pub mod service;

@@ -5,8 +5,8 @@
 use chrono::{DateTime, Utc};
 use entity::group_buy::CampaignState;
 use entity::order::OrderStatus;
-use entity::{group_buy, order};
-use sea_orm::sea_query::Expr;
+use entity::{group_buy, order, order_prepay};
+use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
     QuerySelect, TransactionTrait,
@@ -18,6 +18,7 @@ use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::orders::numbers::new_pickup_code;
 use crate::orders::payments;
 use crate::orders::reads::own;
+use crate::orders::refunds::{self, RefundReason};
 use crate::orders::views::{OrderView, Viewer};
 use crate::time;
 
@@ -35,16 +36,14 @@ pub async fn cancel_mine(
         return Err(ApiError::new(ErrorCode::InvalidTransition).message("已截单，不能取消"));
     }
     let txn = crate::db::begin_write(db).await?;
-    let next = if payments::refund_needed(&o) {
-        OrderStatus::Refunded
-    } else {
-        OrderStatus::Cancelled
-    };
+    let next = ending_status(&o);
     let changed = order::Entity::update_many()
         .col_expr(order::Column::Status, Expr::value(next))
         .col_expr(order::Column::CancelledAt, Expr::value(now))
         .col_expr(order::Column::UpdatedAt, Expr::value(now))
         .filter(order::Column::Id.eq(o.id))
+        // As read: a payment recorded meanwhile changes what cancelling means.
+        .filter(order::Column::Status.eq(o.status))
         .filter(
             order::Column::Status
                 .is_in(OrderStatus::all_where(OrderStatus::cancellable_by_resident)),
@@ -53,6 +52,9 @@ pub async fn cancel_mine(
         .await?;
     if changed.rows_affected != 1 {
         return Err(ApiError::new(ErrorCode::InvalidTransition).message("订单当前状态不能取消"));
+    }
+    if next == OrderStatus::Refunding {
+        refunds::record_full_refunds(&txn, o.id, RefundReason::ResidentCancelled, now).await?;
     }
     // The cut-off may have passed while we worked: only give back to an open campaign.
     let still_open = group_buy::Entity::find_by_id(gb.id)
@@ -69,12 +71,14 @@ pub async fn cancel_mine(
     Ok(OrderView::new(&fresh, Viewer::Owner))
 }
 
-/// Cancels (or refunds, where paid) every order of a campaign in `statuses`;
-/// answers the quantity cancelled. Runs inside the caller's transaction.
+/// Cancels every order of a campaign in `statuses` (recording the refund of
+/// those paid); answers the quantity cancelled. Runs inside the caller's
+/// transaction.
 pub async fn cancel_orders_of(
     txn: &impl ConnectionTrait,
     group_buy_id: i64,
     statuses: &[OrderStatus],
+    reason: RefundReason,
     now: DateTime<Utc>,
 ) -> ApiResult<i64> {
     let orders = order::Entity::find()
@@ -84,16 +88,10 @@ pub async fn cancel_orders_of(
         .await?;
     let mut quantity = 0;
     for o in orders {
-        let next = if payments::refund_needed(&o) {
-            OrderStatus::Refunded
-        } else {
-            OrderStatus::Cancelled
-        };
-        let refunded_at = (next == OrderStatus::Refunded).then_some(now);
+        let next = ending_status(&o);
         let changed = order::Entity::update_many()
             .col_expr(order::Column::Status, Expr::value(next))
             .col_expr(order::Column::CancelledAt, Expr::value(now))
-            .col_expr(order::Column::RefundedAt, Expr::value(refunded_at))
             .col_expr(order::Column::UpdatedAt, Expr::value(now))
             .filter(order::Column::Id.eq(o.id))
             .filter(order::Column::Status.eq(o.status))
@@ -101,9 +99,23 @@ pub async fn cancel_orders_of(
             .await?;
         if changed.rows_affected == 1 {
             quantity += o.quantity;
+            if next == OrderStatus::Refunding {
+                refunds::record_full_refunds(txn, o.id, reason, now).await?;
+            }
         }
     }
     Ok(quantity)
+}
+
+/// What a cancelled order becomes: `refunding` where it was paid online (its
+/// refund recorded with it; `refunded` once the money is back), else
+/// `cancelled`.
+fn ending_status(o: &order::Model) -> OrderStatus {
+    if payments::refund_needed(o) {
+        OrderStatus::Refunding
+    } else {
+        OrderStatus::Cancelled
+    }
 }
 
 /// Expires a campaign's unpaid orders and gives their quantity back;
@@ -136,31 +148,51 @@ pub async fn expire_pending_of(
 }
 
 /// Expires unpaid orders past their payment deadline, releasing their
-/// quantity; answers how many expired.
+/// quantity; answers how many expired. Orders with a WeChat Pay prepay are
+/// left to the payment sweep, which first makes sure they were not paid
+/// and closes their trade ([`super::payment_sweep`]).
 #[tracing::instrument(skip_all)]
 pub async fn expire_overdue(db: &DatabaseConnection, now: DateTime<Utc>) -> ApiResult<u64> {
+    let prepaid = Query::select()
+        .column(order_prepay::Column::OrderId)
+        .from(order_prepay::Entity)
+        .to_owned();
     let overdue = order::Entity::find()
         .filter(order::Column::Status.eq(OrderStatus::PendingPayment))
         .filter(order::Column::ExpiresAt.lte(now))
+        .filter(order::Column::Id.not_in_subquery(prepaid))
         .limit(500)
         .all(db)
         .await?;
     let mut expired = 0;
     for o in overdue {
-        let txn = crate::db::begin_write(db).await?;
-        let changed = order::Entity::update_many()
-            .col_expr(order::Column::Status, Expr::value(OrderStatus::Expired))
-            .col_expr(order::Column::UpdatedAt, Expr::value(now))
-            .filter(order::Column::Id.eq(o.id))
-            .filter(order::Column::Status.eq(OrderStatus::PendingPayment))
-            .exec(&txn)
-            .await?;
-        if changed.rows_affected == 1 {
-            return_to_campaign(&txn, &o).await?;
+        if expire_one(db, &o, now).await? {
             expired += 1;
         }
-        txn.commit().await?;
     }
+    Ok(expired)
+}
+
+/// Expires one unpaid order and gives its quantity back, if it still
+/// awaits payment; true when it expired.
+pub async fn expire_one(
+    db: &DatabaseConnection,
+    o: &order::Model,
+    now: DateTime<Utc>,
+) -> ApiResult<bool> {
+    let txn = crate::db::begin_write(db).await?;
+    let changed = order::Entity::update_many()
+        .col_expr(order::Column::Status, Expr::value(OrderStatus::Expired))
+        .col_expr(order::Column::UpdatedAt, Expr::value(now))
+        .filter(order::Column::Id.eq(o.id))
+        .filter(order::Column::Status.eq(OrderStatus::PendingPayment))
+        .exec(&txn)
+        .await?;
+    let expired = changed.rows_affected == 1;
+    if expired {
+        return_to_campaign(&txn, o).await?;
+    }
+    txn.commit().await?;
     Ok(expired)
 }
 

@@ -18,6 +18,7 @@ use crate::error::{ApiResult, ErrorBody};
 use crate::extract::Json;
 use crate::idempotency::IdempotencyKey;
 use crate::merchants::service::require_owner;
+use crate::orders::refunds;
 use crate::orders::views::OrderView;
 use crate::pagination::{Page, PageParams, Paged};
 use crate::state::AppState;
@@ -135,6 +136,7 @@ async fn cancel_group_buy(
 ) -> ApiResult<web::Json<GroupBuyView>> {
     let cancelled = service::cancel(&state.db, &me, id.into_inner()).await?;
     keys::group_buys_closed(&state.cache).await;
+    refunds::send_soon(&state.db, state.wechatpay.as_ref());
     Ok(web::Json(cancelled))
 }
 
@@ -174,6 +176,7 @@ async fn place_order(
 }
 
 /// Cancel an order before the cut-off; its quantity returns to the campaign.
+/// A paid order becomes `refunding` (`refunded` once the money is back).
 #[utoipa::path(
     tag = "orders",
     security(("bearer" = [])),
@@ -194,6 +197,7 @@ async fn cancel_order(
 ) -> ApiResult<web::Json<OrderView>> {
     let o = order_lifecycle::cancel_mine(&state.db, me.id(), &order_no).await?;
     keys::group_buy_progress_changed(&state.cache).await;
+    refunds::send_soon(&state.db, state.wechatpay.as_ref());
     Ok(web::Json(o))
 }
 

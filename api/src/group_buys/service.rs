@@ -20,6 +20,7 @@ use crate::community_links;
 use crate::error::{ApiError, ApiResult, ErrorCode, FieldError};
 use crate::merchants::service::require_owner;
 use crate::money::Money;
+use crate::orders::refunds::RefundReason;
 use crate::pagination::{Page, Paged};
 use crate::time;
 
@@ -442,7 +443,8 @@ pub async fn cancel(db: &DatabaseConnection, me: &AuthUser, id: i64) -> ApiResul
         return Err(ApiError::new(ErrorCode::InvalidTransition).message("该团购已结束或已取消"));
     }
     let ending = OrderStatus::all_where(OrderStatus::ends_with_its_campaign);
-    let cancelled_quantity = cancel_orders_of(&txn, id, &ending, now).await?;
+    let cancelled_quantity =
+        cancel_orders_of(&txn, id, &ending, RefundReason::CampaignCancelled, now).await?;
     // An open campaign still holds its whole reservation; a succeeded one
     // returned its unsold part at settlement and now returns what was not handed over.
     let back = if gb.state == CampaignState::Open {

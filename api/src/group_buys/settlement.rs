@@ -24,6 +24,7 @@ use super::order_lifecycle::{
 };
 use crate::cache::{Cache, keys};
 use crate::error::ApiResult;
+use crate::orders::refunds::RefundReason;
 use crate::time;
 
 /// What one settlement decided.
@@ -114,7 +115,14 @@ async fn settle_one(
         assign_pickup_codes(&txn, id, now).await?;
         market::release_stock(&txn, gb.goods_id, gb.total_quantity - gb.ordered_quantity).await?;
     } else {
-        cancel_orders_of(&txn, id, &[OrderStatus::Placed], now).await?;
+        cancel_orders_of(
+            &txn,
+            id,
+            &[OrderStatus::Placed],
+            RefundReason::CampaignFailed,
+            now,
+        )
+        .await?;
         market::release_stock(&txn, gb.goods_id, gb.total_quantity).await?;
     }
     // The result is owed to every participant; recorded with the settlement,

@@ -2,7 +2,7 @@
 //! merchant's `/merchants/{id}/orders` and `/merchants/{id}/pickups` (look a
 //! code up, hand the order over).
 
-use actix_web::{get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -14,6 +14,7 @@ use super::views::{MerchantOrderView, OrderView, Viewer};
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult, ErrorBody, FieldError};
 use crate::extract::Json;
+use crate::idempotency::IdempotencyKey;
 use crate::merchants::service::require_owner;
 use crate::pagination::{Page, PageParams, Paged};
 use crate::rate_limit;
@@ -80,20 +81,26 @@ pub struct PayRequest {
     pub provider: Provider,
 }
 
-/// Pay for an order through a provider: offline answers a confirmation; WeChat
-/// Pay answers the `wx.requestPayment` parameters once configured.
+/// Pay for an order through its provider: offline answers a confirmation;
+/// WeChat Pay answers the `wx.requestPayment` parameters (a JSAPI prepay,
+/// kept 2 hours and re-signed on every call while valid). The order changes
+/// only when WeChat Pay reports the payment. Send an `Idempotency-Key` to
+/// retry safely.
 #[utoipa::path(
     tag = "orders",
     security(("bearer" = [])),
-    params(("order_no" = String, Path, description = "Order number")),
+    params(
+        ("order_no" = String, Path, description = "Order number"),
+        ("Idempotency-Key" = Option<String>, Header, description = "1-64 printable ASCII characters; a retry with the same key and body answers the first response again"),
+    ),
     request_body = PayRequest,
     responses(
         (status = 200, body = PaymentAnswer),
         (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
         (status = 404, description = "ORDER_NOT_FOUND", body = ErrorBody),
-        (status = 409, description = "INVALID_TRANSITION: the order cannot be paid now", body = ErrorBody),
-        (status = 422, description = "VALIDATION_FAILED: unknown provider or not the order's provider", body = ErrorBody),
-        (status = 503, description = "PAYMENT_PROVIDER_UNAVAILABLE", body = ErrorBody),
+        (status = 409, description = "INVALID_TRANSITION: the order cannot be paid now; ORDER_ALREADY_PAID; PAYMENT_CLOSED: past its payment deadline or closed at WeChat Pay", body = ErrorBody),
+        (status = 422, description = "VALIDATION_FAILED: unknown provider or not the order's provider; IDEMPOTENCY_KEY_REUSED", body = ErrorBody),
+        (status = 503, description = "PAYMENT_UNAVAILABLE: WeChat Pay failed or timed out (with Retry-After; the order stays payable); PAYMENT_PROVIDER_UNAVAILABLE: WeChat Pay is not configured", body = ErrorBody),
     )
 )]
 #[post("/orders/{order_no}/pay")]
@@ -101,11 +108,13 @@ pub struct PayRequest {
 async fn pay_order(
     state: web::Data<AppState>,
     me: AuthUser,
+    req: HttpRequest,
     order_no: web::Path<String>,
     body: Json<PayRequest>,
-) -> ApiResult<web::Json<PaymentAnswer>> {
-    let o = reads::own(&state.db, me.id(), &order_no).await?;
-    Ok(web::Json(payments::pay(body.provider, &o)?))
+) -> ApiResult<HttpResponse> {
+    let key = IdempotencyKey::from_request(&req)?;
+    let (status, json) = payments::pay(&state, &me, &order_no, body.provider, key).await?;
+    Ok(HttpResponse::build(status).json(json))
 }
 
 /// Orders of the owner's campaigns (phones masked).
