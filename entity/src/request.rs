@@ -1,0 +1,76 @@
+use sea_orm::entity::prelude::*;
+
+/// A resident's request (诉求). Statuses, levels and the rest are parsed by
+/// `api/src/requests`; the figure columns are written with the transition
+/// that fixes them.
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "requests")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub community_id: i64,
+    pub grid_id: Option<i64>,
+    pub building_id: Option<i64>,
+    pub component_id: Option<i64>,
+    pub lat: Option<f64>,
+    pub lng: Option<f64>,
+    /// Where exactly, in the reporter's words (单元, 楼层, 电梯口 ...).
+    pub address: String,
+    pub category_id: i64,
+    #[sea_orm(column_type = "Text")]
+    pub content: String,
+    pub urgency: String,
+    pub express: bool,
+    pub anonymous: bool,
+    pub reporter_id: i64,
+    /// The grid worker who filed it for the reporter (代办).
+    pub filed_by: Option<i64>,
+    /// How the resident's consent to 代办 was obtained.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub consent: Option<String>,
+    pub contact_phone: Option<String>,
+    pub status: String,
+    pub level: String,
+    pub department_id: Option<i64>,
+    pub assign_due_at: DateTimeUtc,
+    pub accept_due_at: Option<DateTimeUtc>,
+    pub resolve_due_at: DateTimeUtc,
+    /// The deadline of the clock now running; None when none runs.
+    pub due_at: Option<DateTimeUtc>,
+    /// Set by the sweep when the running clock ran out (the claim).
+    pub overdue_since: Option<DateTimeUtc>,
+    /// 0 none, 1 community, 2 department head.
+    pub escalation: i16,
+    pub assigned_at: Option<DateTimeUtc>,
+    pub accepted_at: Option<DateTimeUtc>,
+    pub accepted_by: Option<i64>,
+    pub accept_secs: Option<i32>,
+    pub resolved_at: Option<DateTimeUtc>,
+    pub resolved_by: Option<i64>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub resolution: Option<String>,
+    pub resolve_secs: Option<i32>,
+    pub on_time: Option<bool>,
+    pub extension_state: String,
+    pub extension_days: Option<i16>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub extension_reason: Option<String>,
+    pub urge_count: i32,
+    /// Local (Asia/Shanghai) date of the last urge, `YYYY-MM-DD`.
+    pub last_urged_on: Option<String>,
+    pub reopen_count: i16,
+    pub rating: Option<i16>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub rating_comment: Option<String>,
+    pub rated_at: Option<DateTimeUtc>,
+    pub rating_auto: bool,
+    pub submitted_at: DateTimeUtc,
+    /// Local (Asia/Shanghai) date of submission, `YYYY-MM-DD`: the period key.
+    pub submitted_on: String,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
