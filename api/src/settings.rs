@@ -22,6 +22,10 @@ pub struct Settings {
     pub wechatpay: WechatPaySettings,
     pub payments: PaymentSettings,
     pub jobs: JobSettings,
+    #[serde(default)]
+    pub calendar: CalendarSettings,
+    #[serde(default)]
+    pub requests: RequestSettings,
     /// The environment the settings were loaded for (`development`, `test`, `production`).
     #[serde(default)]
     pub env: String,
@@ -90,6 +94,9 @@ pub struct WechatTemplates {
     pub outage: String,
     pub group_buy: String,
     pub booking: String,
+    /// Residents' requests: accepted, returned, resolved, extension decided, escalated.
+    #[serde(default)]
+    pub request: String,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -112,6 +119,34 @@ pub struct JobSettings {
     /// settlement and order expiry, scheduled notices and their push,
     /// subscribe messages owed.
     pub sweep_interval_ms: u64,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct CalendarSettings {
+    /// Directory of the `{year}.toml` holiday files; unset = `holidays/` in
+    /// the configuration directory.
+    pub holidays_dir: Option<std::path::PathBuf>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default)]
+pub struct RequestSettings {
+    /// The mini-program page a scanned building or city-component code opens
+    /// (the report form), for `wxa/getwxacodeunlimit`.
+    pub report_page: String,
+    /// Without WeChat credentials, the plain QR codes carry
+    /// `{qr_link_base}?scene=...`: the URL prefix registered for the
+    /// mini-program's "扫普通链接二维码打开小程序".
+    pub qr_link_base: String,
+}
+
+impl Default for RequestSettings {
+    fn default() -> Self {
+        Self {
+            report_page: "pages/requests/new".to_owned(),
+            qr_link_base: "https://yizhan.example.com/qr".to_owned(),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -142,7 +177,10 @@ impl Settings {
             )
             .set_override("env", env)?
             .build()?;
-        let settings: Settings = raw.try_deserialize()?;
+        let mut settings: Settings = raw.try_deserialize()?;
+        if settings.calendar.holidays_dir.is_none() {
+            settings.calendar.holidays_dir = Some(config_dir.join("holidays"));
+        }
         settings.check()?;
         Ok(settings)
     }
@@ -170,6 +208,14 @@ impl Settings {
             ));
         }
         Ok(())
+    }
+
+    /// Where the holiday calendars are read from.
+    pub fn holidays_dir(&self) -> std::path::PathBuf {
+        self.calendar
+            .holidays_dir
+            .clone()
+            .unwrap_or_else(|| Path::new("config").join("holidays"))
     }
 
     pub fn is_sqlite(&self) -> bool {

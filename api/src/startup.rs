@@ -37,6 +37,10 @@ pub struct AppState {
     pub order_desk: group_buys::desk::OrderDesk,
     pub routes: RouteTable,
     pub openapi_yaml: String,
+    /// The clock request deadlines run on (tests fix and move it).
+    pub clock: crate::time::Clock,
+    /// Working days, for request deadlines.
+    pub calendar: Arc<crate::calendar::Calendar>,
 }
 
 /// Every `/api/v1` route.
@@ -56,7 +60,11 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .configure(helpers::configure)
         .configure(bookings::configure)
         .configure(crate::stats::configure)
-        .configure(crate::subscriptions::configure);
+        .configure(crate::subscriptions::configure)
+        .configure(crate::requests::configure)
+        .configure(crate::departments::configure)
+        .configure(crate::components::configure)
+        .configure(crate::grid::configure);
 }
 
 /// The OpenAPI document of exactly the routes the server registers.
@@ -116,6 +124,11 @@ impl Application {
         let jwt = JwtKeys::new(&settings.auth.jwt_secret, settings.auth.access_ttl_secs);
         let spec = spec();
         let order_desk = group_buys::desk::OrderDesk::new(db.clone(), cache.clone());
+        let clock = crate::time::Clock::system();
+        let calendar = Arc::new(crate::calendar::load_for_start(
+            &settings.holidays_dir(),
+            clock.now(),
+        )?);
         let state = web::Data::new(AppState {
             db,
             cache,
@@ -126,6 +139,8 @@ impl Application {
             routes: RouteTable::from_spec(&spec),
             openapi_yaml: openapi::to_yaml(&spec),
             settings: Arc::new(settings),
+            clock,
+            calendar,
         });
 
         let listener = TcpListener::bind((
@@ -161,6 +176,10 @@ impl Application {
             Duration::from_millis(state.settings.jobs.sweep_interval_ms),
         );
         crate::idempotency::spawn_purge(state.db.clone());
+        crate::requests::spawn_jobs(
+            state.clone(),
+            Duration::from_millis(state.settings.jobs.sweep_interval_ms),
+        );
         group_buys::settlement::spawn(
             state.db.clone(),
             state.cache.clone(),

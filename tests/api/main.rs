@@ -20,6 +20,7 @@ mod notices;
 mod openapi;
 mod ops;
 mod promotions;
+mod requests;
 mod seed;
 mod stats;
 mod subscriptions;

@@ -30,6 +30,8 @@ pub enum Role {
     GridWorker,
     CommunityAdmin,
     PlatformAdmin,
+    /// Staff of a department that handles residents' requests.
+    DepartmentStaff,
 }
 
 impl Role {
@@ -41,6 +43,7 @@ impl Role {
             Role::GridWorker => "grid_worker",
             Role::CommunityAdmin => "community_admin",
             Role::PlatformAdmin => "platform_admin",
+            Role::DepartmentStaff => "department_staff",
         }
     }
 
@@ -52,6 +55,7 @@ impl Role {
             Role::GridWorker,
             Role::CommunityAdmin,
             Role::PlatformAdmin,
+            Role::DepartmentStaff,
         ]
         .into_iter()
         .find(|r| r.as_str() == s)

@@ -22,7 +22,7 @@ use crate::extract::Json;
 use crate::startup::AppState;
 use crate::time;
 
-pub const TOPICS: [&str; 3] = ["outage", "group_buy", "booking"];
+pub const TOPICS: [&str; 4] = ["outage", "group_buy", "booking", "request"];
 /// Most grants one call may add (one `wx.requestSubscribeMessage` asks for a few templates).
 pub const MAX_GRANTS_PER_CALL: i64 = 10;
 
@@ -32,7 +32,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewGrants {
-    /// `outage`, `group_buy` or `booking`.
+    /// `outage`, `group_buy`, `booking` or `request`.
     pub topic: String,
     /// How many messages the user accepted (1-10).
     pub grants: i64,
@@ -119,7 +119,7 @@ async fn add_grants(
     if !TOPICS.contains(&body.topic.as_str()) {
         errors.push(FieldError::new(
             "topic",
-            "须为 outage、group_buy 或 booking",
+            "须为 outage、group_buy、booking 或 request",
         ));
     }
     if !(1..=MAX_GRANTS_PER_CALL).contains(&body.grants) {
