@@ -290,7 +290,10 @@ mod tests {
 
     #[test]
     fn the_shipped_years_load_and_2027_is_marked_provisional() {
-        assert_eq!(shipped().years(), vec![(2026, false), (2027, true)]);
+        assert_eq!(
+            shipped().years(),
+            vec![(2025, false), (2026, false), (2027, true)]
+        );
     }
 
     #[test]

@@ -311,18 +311,13 @@ mod tests {
             })
             .collect();
         let pdf = sheet("幸福社区", &labels).unwrap();
-        let text = String::from_utf8_lossy(&pdf);
-        let start: usize = text
-            .rsplit("startxref\n")
-            .next()
-            .unwrap()
-            .lines()
-            .next()
-            .unwrap()
-            .parse()
-            .unwrap();
-        assert!(text[start..].starts_with("xref\n0 "));
-        let entries: Vec<usize> = text[start..]
+        // Offsets are bytes: read the ASCII trailer from the bytes themselves.
+        let tail_at = pdf.windows(10).rposition(|w| w == b"startxref\n").unwrap();
+        let tail = std::str::from_utf8(&pdf[tail_at + 10..]).unwrap();
+        let start: usize = tail.lines().next().unwrap().parse().unwrap();
+        let table = std::str::from_utf8(&pdf[start..tail_at]).unwrap();
+        assert!(table.starts_with("xref\n0 "));
+        let entries: Vec<usize> = table
             .lines()
             .skip(3)
             .take_while(|l| l.ends_with(" n "))
@@ -337,6 +332,7 @@ mod tests {
                 i + 1
             );
         }
+        let text = String::from_utf8_lossy(&pdf);
         assert_eq!(text.matches("/Subtype /Image").count(), 7);
         assert!(text.contains("/Count 2"));
     }

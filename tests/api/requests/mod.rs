@@ -46,7 +46,6 @@ pub struct Desk {
     pub power: i64,
     pub water: i64,
     pub power_staff: String,
-    pub power_staff_id: i64,
     pub power_head: String,
     pub water_staff: String,
     pub worker: String,
@@ -69,7 +68,7 @@ pub async fn desk_on(app: TestApp) -> Desk {
     let admin = app.community_admin(&platform, &[community]).await;
     let power = department(&app, &platform, "供电所").await;
     let water = department(&app, &platform, "自来水公司").await;
-    let (power_staff, power_staff_id) = staff(&app, &platform, power, "power-staff", false).await;
+    let (power_staff, _) = staff(&app, &platform, power, "power-staff", false).await;
     let (power_head, _) = staff(&app, &platform, power, "power-head", true).await;
     let (water_staff, _) = staff(&app, &platform, water, "water-staff", false).await;
     let (worker, worker_id, _) = app.resident("grid-worker").await;
@@ -112,7 +111,6 @@ pub async fn desk_on(app: TestApp) -> Desk {
         power,
         water,
         power_staff,
-        power_staff_id,
         power_head,
         water_staff,
         worker,
