@@ -350,8 +350,16 @@ async fn reporters_urge_at_most_once_a_day_even_all_at_once() {
             .count(),
         2
     );
-    // Nothing left to urge once resolved.
+    // Once with the department, its head sees the urges too.
     d.ok(&d.admin, id, "assign", json!({})).await;
+    assert_eq!(
+        ids(&d
+            .app
+            .get("/me/request-queue?urged=true", Some(&d.power_head))
+            .await),
+        vec![id]
+    );
+    // Nothing left to urge once resolved.
     d.ok(&d.power_staff, id, "accept", json!({})).await;
     d.ok(&d.power_staff, id, "resolve", json!({ "note": "已恢复" }))
         .await;

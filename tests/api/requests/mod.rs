@@ -5,6 +5,7 @@
 //! weekends; the sweeps run by hand too.
 
 mod deadlines;
+mod departments;
 mod figures;
 mod flow;
 mod grid;
