@@ -227,6 +227,7 @@ pub async fn resolve(conn: &impl ConnectionTrait, scene: Scene) -> ApiResult<Pla
     params(("scene" = String, Path, description = "The code's scene: `b=<building id>` or `c=<component id>`")),
     responses(
         (status = 200, body = PlaceView),
+        (status = 400, description = "INVALID_QUERY: a NUL byte in the scene", body = ErrorBody),
         (status = 404, description = "PLACE_NOT_FOUND (also a malformed scene)", body = ErrorBody),
     )
 )]
@@ -235,6 +236,9 @@ async fn place(
     state: web::Data<AppState>,
     scene: web::Path<String>,
 ) -> ApiResult<web::Json<PlaceView>> {
+    if scene.contains('\0') {
+        return Err(bad_query("scene", "包含非法字符"));
+    }
     let scene = Scene::parse(&scene).ok_or_else(|| ApiError::new(ErrorCode::PlaceNotFound))?;
     Ok(web::Json(resolve(&state.db, scene).await?))
 }

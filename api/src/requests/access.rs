@@ -24,9 +24,8 @@ pub struct Relation {
     pub platform_admin: bool,
     /// A grid worker of its grid.
     pub grid_worker: bool,
-    /// Staff of the department it is assigned to.
+    /// Staff of the department it is assigned to (its head included).
     pub department_staff: bool,
-    pub department_head: bool,
 }
 
 impl Relation {
@@ -88,12 +87,11 @@ pub async fn relation(
     }
     if let Some(department_id) = r.department_id
         && Level::parse(&r.level) == Some(Level::Department)
-        && let Some(staff) = department_staff::Entity::find_by_id((department_id, me.id()))
+    {
+        rel.department_staff = department_staff::Entity::find_by_id((department_id, me.id()))
             .one(conn)
             .await?
-    {
-        rel.department_staff = true;
-        rel.department_head = staff.is_head;
+            .is_some();
     }
     Ok(rel)
 }

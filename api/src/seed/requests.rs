@@ -691,6 +691,7 @@ async fn seed_requests(
         .iter()
         .map(|b| (b.id, b.grid_id, b.community_id))
         .collect();
+    let place_of: HashMap<i64, usize> = places.iter().enumerate().map(|(k, p)| (p.0, k)).collect();
     let mut reporters = Vec::new();
     if have < n && !places.is_empty() && !categories.is_empty() {
         // Every 37th seeded resident reports: about a thousand in the county.
@@ -711,7 +712,7 @@ async fn seed_requests(
                 .all(db)
                 .await?;
             for (id, _, building) in found {
-                if let Some(place) = building.and_then(|b| places.iter().position(|p| p.0 == b)) {
+                if let Some(&place) = building.and_then(|b| place_of.get(&b)) {
                     reporters.push((id, place));
                 }
             }

@@ -120,6 +120,8 @@ async fn codes_decode_to_the_scene_of_their_place() {
         (Some("幸福路3号井盖"), Some(d.grid))
     );
 
+    let r = d.app.get("/places/b=1%00", None).await;
+    assert_eq!((r.status.as_u16(), r.code()), (400, "INVALID_QUERY"));
     for bad in ["x=1", "b=0", "b=abc", "b=99999", "c=99999"] {
         let r = d.app.get(&format!("/places/{bad}"), None).await;
         assert_eq!(
