@@ -103,16 +103,9 @@ def run_wrk(path, seconds, connections, script=None):
     return {"rps": rps, "p50": parse_latency(out, 50), "p99": parse_latency(out, 99), "errors": errors}
 
 
-def order_script(campaign, community, how_many=64):
-    """A wrk script that orders 1 unit of the hot campaign as rotating residents
-    of its community, each request with its own Idempotency-Key."""
-    tokens = []
-    n = 0
-    while len(tokens) < how_many and n < 5000:
-        r = http("POST", "/api/v1/auth/dev/login", {"openid": f"seed-{n}"})
-        n += 1
-        if r["user"]["community_id"] == community:
-            tokens.append(r["access_token"])
+def post_script(name, tokens, path, body):
+    """A wrk script that POSTs `body` to `path` as the `tokens` in turn, each
+    request with its own Idempotency-Key."""
     lua = "tokens = {" + ",".join(f'"{t}"' for t in tokens) + "}\n" + f"""
 counter = 0
 request = function()
@@ -121,14 +114,26 @@ request = function()
   local headers = {{}}
   headers["Content-Type"] = "application/json"
   headers["Authorization"] = "Bearer " .. t
-  headers["Idempotency-Key"] = "bench-" .. tostring(math.random(1, 2147483647)) .. "-" .. counter
-  return wrk.format("POST", "/api/v1/group-buys/{campaign}/orders", headers, '{{"quantity": 1}}')
+  headers["Idempotency-Key"] = "bench-{name}-" .. tostring(math.random(1, 2147483647)) .. "-" .. counter
+  return wrk.format("POST", "{path}", headers, '{body}')
 end
 """
-    path = os.path.join(tempfile.gettempdir(), "yizhan-orders.lua")
-    with open(path, "w") as f:
+    script = os.path.join(tempfile.gettempdir(), f"yizhan-{name}.lua")
+    with open(script, "w") as f:
         f.write(lua)
-    return path
+    return script
+
+
+def order_script(campaign, community, how_many=64):
+    """Orders of 1 unit of the hot campaign as rotating residents of its community."""
+    tokens = []
+    n = 0
+    while len(tokens) < how_many and n < 5000:
+        r = http("POST", "/api/v1/auth/dev/login", {"openid": f"seed-{n}"})
+        n += 1
+        if r["user"]["community_id"] == community:
+            tokens.append(r["access_token"])
+    return post_script("orders", tokens, f"/api/v1/group-buys/{campaign}/orders", '{"quantity": 1}')
 
 
 def header_script(name, headers):
@@ -150,27 +155,11 @@ def bench_admin_token(extra_env):
 
 
 def report_script(category, how_many=64):
-    """A wrk script that reports a request as rotating seeded residents (each
-    about their own building), each request with its own Idempotency-Key."""
+    """Requests reported as rotating seeded residents, each about their own building."""
     tokens = [http("POST", "/api/v1/auth/dev/login", {"openid": f"seed-{n}"})["access_token"]
               for n in range(1000, 1000 + how_many)]
     body = json.dumps({"category_id": category, "content": "楼道灯坏了，晚上很黑，请尽快修理"})
-    lua = "tokens = {" + ",".join(f'"{t}"' for t in tokens) + "}\n" + f"""
-counter = 0
-request = function()
-  counter = counter + 1
-  local t = tokens[(counter % #tokens) + 1]
-  local headers = {{}}
-  headers["Content-Type"] = "application/json"
-  headers["Authorization"] = "Bearer " .. t
-  headers["Idempotency-Key"] = "bench-report-" .. tostring(math.random(1, 2147483647)) .. "-" .. counter
-  return wrk.format("POST", "/api/v1/requests", headers, '{body}')
-end
-"""
-    path = os.path.join(tempfile.gettempdir(), "yizhan-reports.lua")
-    with open(path, "w") as f:
-        f.write(lua)
-    return path
+    return post_script("reports", tokens, "/api/v1/requests", body)
 
 
 def leaf_category():
