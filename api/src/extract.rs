@@ -11,9 +11,12 @@ use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
 
 use crate::error::{ApiError, ErrorCode, FieldError};
-use crate::startup::AppState;
 
-/// Fallback body limit when the app state is missing (unit tests).
+/// The largest JSON body accepted (`server.body_limit`), registered as app_data.
+#[derive(Clone, Copy, Debug)]
+pub struct BodyLimit(pub usize);
+
+/// Fallback body limit when none is registered (unit tests).
 const DEFAULT_LIMIT: usize = 1024 * 1024;
 
 /// A JSON body, parsed with field paths for 422 answers.
@@ -32,9 +35,8 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let limit = req
-            .app_data::<web::Data<AppState>>()
-            .map(|s| s.settings.server.body_limit)
-            .unwrap_or(DEFAULT_LIMIT);
+            .app_data::<BodyLimit>()
+            .map_or(DEFAULT_LIMIT, |limit| limit.0);
         let declared = req
             .headers()
             .get(actix_web::http::header::CONTENT_LENGTH)
@@ -105,9 +107,25 @@ fn strip_position(err: &serde_json::Error) -> String {
     }
 }
 
-pub fn query_error(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
+pub fn query_error(err: QueryPayloadError, req: &HttpRequest) -> actix_web::Error {
+    let reason = err.to_string();
+    // serde names the value it refused (`unknown variant `lost``), not the
+    // parameter: name the parameters holding that value.
+    let fields: Vec<FieldError> =
+        web::Query::<Vec<(String, String)>>::from_query(req.query_string())
+            .map(web::Query::into_inner)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|(_, value)| !value.is_empty() && reason.contains(&format!("`{value}`")))
+            .map(|(name, _)| FieldError::new(name, reason.clone()))
+            .collect();
+    let details = if fields.is_empty() {
+        serde_json::json!({ "reason": reason })
+    } else {
+        serde_json::json!({ "reason": reason, "fields": fields })
+    };
     ApiError::new(ErrorCode::InvalidQuery)
-        .details(serde_json::json!({ "reason": err.to_string() }))
+        .details(details)
         .into()
 }
 

@@ -99,8 +99,8 @@ impl Fields {
     /// An optional phone number (mainland mobile or landline with area code).
     pub fn phone(&mut self, field: &str, value: Option<&str>) -> Option<String> {
         let phone = self.optional_text(field, value, 20)?;
-        if crate::helpers::valid_phone(&phone) {
-            Some(phone)
+        if let Ok(phone) = crate::fields::PhoneNumber::parse(&phone) {
+            Some(phone.into_string())
         } else {
             self.push(field, "请填写正确的手机号或带区号的固定电话");
             None

@@ -8,7 +8,11 @@ use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::error::{ApiError, ErrorCode};
-use crate::startup::AppState;
+use crate::state::AppState;
+use crate::telemetry::Metrics;
+
+/// The OpenAPI document as served, rendered once at start-up.
+pub struct ApiDocument(pub String);
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(healthz)
@@ -32,6 +36,7 @@ pub struct Health {
 /// Liveness: the process answers. Checks no dependency.
 #[utoipa::path(tag = "ops", responses((status = 200, description = "Alive", body = Object, example = json!({"status": "ok"}))))]
 #[get("/healthz")]
+#[tracing::instrument(skip_all, level = "debug")]
 async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({ "status": "ok" }))
 }
@@ -42,6 +47,7 @@ async fn healthz() -> HttpResponse {
     (status = 503, description = "The database is unreachable", body = Health),
 ))]
 #[get("/readyz")]
+#[tracing::instrument(skip_all, level = "debug")]
 async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     let db_ok = state.db.ping().await.is_ok();
     let cache_ok = state.cache.ping().await.is_ok();
@@ -66,19 +72,21 @@ async fn readyz(state: web::Data<AppState>) -> HttpResponse {
 /// Prometheus metrics in the text exposition format.
 #[utoipa::path(tag = "ops", responses((status = 200, description = "Prometheus text format", content_type = "text/plain", body = String)))]
 #[get("/metrics")]
-async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+#[tracing::instrument(skip_all, level = "debug")]
+async fn metrics(metrics: web::Data<Metrics>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
-        .body(state.metrics.render())
+        .body(metrics.render())
 }
 
 /// This document.
 #[utoipa::path(tag = "ops", responses((status = 200, description = "OpenAPI 3.1 YAML", content_type = "application/yaml", body = String)))]
 #[get("/openapi.yaml")]
-async fn openapi_yaml(state: web::Data<AppState>) -> HttpResponse {
+#[tracing::instrument(skip_all, level = "debug")]
+async fn openapi_yaml(document: web::Data<ApiDocument>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("application/yaml; charset=utf-8")
-        .body(state.openapi_yaml.clone())
+        .body(document.0.clone())
 }
 
 /// Every documented route: its pattern and methods, for 404 versus 405.
@@ -129,9 +137,9 @@ impl RouteTable {
 /// exists under another method, else 404.
 pub async fn fallback(
     req: HttpRequest,
-    state: web::Data<AppState>,
+    routes: web::Data<RouteTable>,
 ) -> Result<HttpResponse, ApiError> {
-    match state.routes.allowed(req.path()) {
+    match routes.allowed(req.path()) {
         Some(methods) => {
             let mut err = ApiError::new(ErrorCode::MethodNotAllowed);
             err.allow = Some(methods.join(", "));

@@ -1,9 +1,31 @@
 //! `?page=&page_size=` in, `{items, page, page_size, total}` out.
+//!
+//! A handler takes a [`Page`] (it reads and checks `page` and `page_size`
+//! from the query string; document them with `params(PageParams)`), and a
+//! service answers one page of a query with [`Page::fetch`]:
+//!
+//! ```ignore
+//! pub async fn list_mine(db: &impl ConnectionTrait, user_id: i64, page: Page) -> ApiResult<Paged<OrderView>> {
+//!     let select = order::Entity::find()
+//!         .filter(order::Column::UserId.eq(user_id))
+//!         .order_by_desc(order::Column::Id);
+//!     Ok(page.fetch(db, select).await?.map(OrderView::from))
+//! }
+//! ```
+//!
+//! Rows that need a query of their own to become views go through
+//! [`Paged::map_batch`]: `page.fetch(db, select).await?.map_batch(|rows| views(db, rows)).await`.
 
+use std::future::Future;
+
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest, web};
+use futures_util::future::{Ready, ready};
+use sea_orm::{ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QuerySelect, Select};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::error::{ApiError, FieldError};
+use crate::error::{ApiError, ErrorCode, FieldError};
 
 pub const MAX_PAGE_SIZE: u64 = 100;
 pub const DEFAULT_PAGE_SIZE: u64 = 20;
@@ -28,6 +50,40 @@ impl Page {
     pub fn offset(&self) -> u64 {
         (self.page - 1) * self.page_size
     }
+
+    /// This page of `select` (ordered by the caller) and the number of rows
+    /// it matches.
+    pub async fn fetch<E, C>(self, db: &C, select: Select<E>) -> Result<Paged<E::Model>, DbErr>
+    where
+        E: EntityTrait,
+        E::Model: Sync,
+        C: ConnectionTrait,
+    {
+        let total = select.clone().count(db).await?;
+        let items = select
+            .offset(self.offset())
+            .limit(self.page_size)
+            .all(db)
+            .await?;
+        Ok(Paged::new(items, self, total))
+    }
+}
+
+/// A handler's page: `?page=&page_size=` read and checked (400 `INVALID_QUERY`).
+impl FromRequest for Page {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(
+            web::Query::<PageParams>::from_query(req.query_string())
+                .map_err(|err| {
+                    ApiError::new(ErrorCode::InvalidQuery)
+                        .details(serde_json::json!({ "reason": err.to_string() }))
+                })
+                .and_then(|params| Page::try_from(params.into_inner())),
+        )
+    }
 }
 
 impl TryFrom<PageParams> for Page {
@@ -46,8 +102,7 @@ impl TryFrom<PageParams> for Page {
         if errors.is_empty() {
             Ok(Page { page, page_size })
         } else {
-            Err(ApiError::new(crate::error::ErrorCode::InvalidQuery)
-                .details(serde_json::json!({ "fields": errors })))
+            Err(ApiError::invalid_query(errors))
         }
     }
 }
@@ -68,6 +123,30 @@ impl<T> Paged<T> {
             page_size: page.page_size,
             total,
         }
+    }
+
+    /// The same page with each item turned into something else (a row into its view).
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Paged<U> {
+        Paged {
+            items: self.items.into_iter().map(f).collect(),
+            page: self.page,
+            page_size: self.page_size,
+            total: self.total,
+        }
+    }
+
+    /// The same page with its items turned into others all at once, by work
+    /// that may fail (views that load what the rows refer to in one query).
+    pub async fn map_batch<U, E, Fut>(self, f: impl FnOnce(Vec<T>) -> Fut) -> Result<Paged<U>, E>
+    where
+        Fut: Future<Output = Result<Vec<U>, E>>,
+    {
+        Ok(Paged {
+            items: f(self.items).await?,
+            page: self.page,
+            page_size: self.page_size,
+            total: self.total,
+        })
     }
 }
 

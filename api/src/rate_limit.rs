@@ -7,7 +7,7 @@ use std::time::Duration;
 use actix_web::HttpRequest;
 
 use crate::error::{ApiError, ApiResult, ErrorCode};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// The client's address: the peer, or the first `X-Forwarded-For` hop when
 /// `server.trust_forwarded_for` says a proxy we run sets it.
@@ -36,7 +36,7 @@ pub async fn limit_per_minute(
     per_minute: i64,
 ) -> ApiResult<()> {
     let ip = client_ip(req, state.settings.server.trust_forwarded_for);
-    let key = format!("rl:{action}:{ip}");
+    let key = crate::cache::keys::rate_limit(action, &ip);
     match state.cache.incr_window(&key, Duration::from_secs(60)).await {
         Ok(window) if window.count > per_minute => {
             let secs = window.resets_in.as_secs() + u64::from(window.resets_in.subsec_nanos() > 0);

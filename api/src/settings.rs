@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+pub use entity::order::PaymentProvider;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
@@ -26,9 +27,34 @@ pub struct Settings {
     pub calendar: CalendarSettings,
     #[serde(default)]
     pub requests: RequestSettings,
-    /// The environment the settings were loaded for (`development`, `test`, `production`).
-    #[serde(default)]
-    pub env: String,
+    /// The environment the settings were loaded for (`YIZHAN_ENV`).
+    pub env: Environment,
+}
+
+/// Which `config/{env}.toml` was layered on the defaults. Anything else is
+/// refused at start-up rather than run with development defaults.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Environment {
+    Development,
+    Test,
+    Production,
+}
+
+impl Environment {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Environment::Development => "development",
+            Environment::Test => "test",
+            Environment::Production => "production",
+        }
+    }
+}
+
+impl std::fmt::Display for Environment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -76,8 +102,17 @@ pub struct RateLimitSettings {
 
 #[derive(Clone, Debug, Deserialize)]
 pub struct LogSettings {
-    pub format: String,
+    pub format: LogFormat,
     pub level: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// One JSON object per line, for log collectors.
+    Json,
+    /// Human-readable lines, for a terminal.
+    Pretty,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -107,8 +142,8 @@ pub struct WechatPaySettings {
 
 #[derive(Clone, Debug, Deserialize)]
 pub struct PaymentSettings {
-    /// `offline` (pay at pickup) or `wechat` (WeChat Pay API v3 JSAPI).
-    pub provider: String,
+    /// The provider new orders are paid through.
+    pub provider: PaymentProvider,
     /// Unpaid orders expire after this long and release their quantity.
     pub payment_timeout_secs: i64,
 }
@@ -151,7 +186,8 @@ impl Default for RequestSettings {
 
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
-    #[error("configuration could not be read: {0}")]
+    /// Shown with its cause (`{:#}`), which names the key.
+    #[error("configuration could not be read")]
     Load(#[from] config::ConfigError),
     #[error("refusing to start in production: {0}")]
     Unsafe(String),
@@ -187,13 +223,7 @@ impl Settings {
 
     /// Production refuses settings that are only safe on a developer's machine.
     pub fn check(&self) -> Result<(), SettingsError> {
-        if !["offline", "wechat"].contains(&self.payments.provider.as_str()) {
-            return Err(SettingsError::Unsafe(format!(
-                "payments.provider must be offline or wechat, not {:?}",
-                self.payments.provider
-            )));
-        }
-        if self.env != "production" {
+        if self.env != Environment::Production {
             return Ok(());
         }
         let secret = self.auth.jwt_secret.expose_secret();

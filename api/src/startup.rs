@@ -16,32 +16,17 @@ use utoipa_actix_web::{AppExt, scope};
 
 use crate::auth::jwt::JwtKeys;
 use crate::cache::{Cache, RedisCache};
-use crate::ops::RouteTable;
+use crate::extract::BodyLimit;
+use crate::group_buys::batches::OrderBatcher;
+use crate::ops::{ApiDocument, RouteTable};
 use crate::settings::Settings;
+use crate::state::AppState;
 use crate::telemetry::{self, Metrics};
 use crate::wechat::WechatClient;
 use crate::{
-    admins, auth, bookings, communities, db, extract, group_buys, helpers, me, openapi, ops,
-    services,
+    admins, auth, bookings, catalog, communities, db, extract, group_buys, helpers, me, openapi,
+    ops,
 };
-
-/// What every handler can reach.
-pub struct AppState {
-    pub db: DatabaseConnection,
-    pub cache: Cache,
-    pub settings: Arc<Settings>,
-    pub metrics: Arc<Metrics>,
-    pub wechat: WechatClient,
-    pub jwt: JwtKeys,
-    /// Writes each campaign's orders in batches.
-    pub order_desk: group_buys::desk::OrderDesk,
-    pub routes: RouteTable,
-    pub openapi_yaml: String,
-    /// The clock request deadlines run on (tests fix and move it).
-    pub clock: crate::time::Clock,
-    /// Working days, for request deadlines.
-    pub calendar: Arc<crate::calendar::Calendar>,
-}
 
 /// Every `/api/v1` route.
 /// actix tries routes in registration order, matching each path pattern with
@@ -49,11 +34,12 @@ pub struct AppState {
 fn api_v1(cfg: &mut ServiceConfig) {
     cfg.configure(crate::goods::configure)
         .configure(group_buys::configure)
+        .configure(crate::orders::configure)
         .configure(crate::notices::configure)
         .configure(communities::configure)
         .configure(crate::merchants::configure)
         .configure(crate::promotions::configure)
-        .configure(services::configure)
+        .configure(catalog::configure)
         .configure(auth::routes::configure)
         .configure(me::configure)
         .configure(admins::configure)
@@ -99,14 +85,6 @@ pub fn build_cache(settings: &Settings, metrics: Arc<Metrics>) -> anyhow::Result
     })
 }
 
-impl AppState {
-    /// The payment provider new orders use (`payments.provider`).
-    pub fn default_provider(&self) -> group_buys::payments::Provider {
-        group_buys::payments::Provider::parse(&self.settings.payments.provider)
-            .unwrap_or(group_buys::payments::Provider::Offline)
-    }
-}
-
 impl Application {
     /// Connects, migrates and binds; the server runs once [`Application::run`] is awaited.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
@@ -121,24 +99,28 @@ impl Application {
         let metrics = Arc::new(Metrics::new()?);
         let cache = build_cache(&settings, metrics.clone())?;
         let wechat = WechatClient::new(&settings.wechat, cache.clone(), metrics.clone())?;
-        let jwt = JwtKeys::new(&settings.auth.jwt_secret, settings.auth.access_ttl_secs);
         let spec = spec();
-        let order_desk = group_buys::desk::OrderDesk::new(db.clone(), cache.clone());
         let clock = crate::time::Clock::system();
         let calendar = Arc::new(crate::calendar::load_for_start(
             &settings.holidays_dir(),
             clock.now(),
         )?);
+        let settings = Arc::new(settings);
+        // What extractors, middleware and single routes need, each its own app_data.
+        let jwt = web::Data::new(JwtKeys::new(
+            &settings.auth.jwt_secret,
+            settings.auth.access_ttl_secs,
+        ));
+        let order_batcher = web::Data::new(OrderBatcher::new(db.clone(), cache.clone()));
+        let routes = web::Data::new(RouteTable::from_spec(&spec));
+        let document = web::Data::new(ApiDocument(openapi::to_yaml(&spec)));
+        let metrics_data = web::Data::from(metrics);
+        let body_limit = BodyLimit(settings.server.body_limit);
         let state = web::Data::new(AppState {
             db,
             cache,
-            metrics,
             wechat,
-            jwt,
-            order_desk,
-            routes: RouteTable::from_spec(&spec),
-            openapi_yaml: openapi::to_yaml(&spec),
-            settings: Arc::new(settings),
+            settings,
             clock,
             calendar,
         });
@@ -154,6 +136,12 @@ impl Application {
             let (app, _) = App::new()
                 .into_utoipa_app()
                 .app_data(app_state.clone())
+                .app_data(jwt.clone())
+                .app_data(order_batcher.clone())
+                .app_data(routes.clone())
+                .app_data(document.clone())
+                .app_data(metrics_data.clone())
+                .app_data(body_limit)
                 .app_data(web::QueryConfig::default().error_handler(extract::query_error))
                 .app_data(web::PathConfig::default().error_handler(extract::path_error))
                 .configure(ops::configure)
@@ -180,7 +168,7 @@ impl Application {
             state.clone(),
             Duration::from_millis(state.settings.jobs.sweep_interval_ms),
         );
-        group_buys::settlement::spawn(
+        crate::group_buys::settlement::spawn(
             state.db.clone(),
             state.cache.clone(),
             Duration::from_millis(state.settings.jobs.sweep_interval_ms),

@@ -13,8 +13,7 @@ use prometheus::{
 use tracing::Instrument;
 use tracing_subscriber::EnvFilter;
 
-use crate::settings::LogSettings;
-use crate::startup::AppState;
+use crate::settings::{LogFormat, LogSettings};
 
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -32,11 +31,14 @@ pub fn init(settings: &LogSettings) {
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&settings.level));
     let builder = tracing_subscriber::fmt().with_env_filter(filter);
-    let _ = if settings.format == "json" {
+    let _ = if settings.format == LogFormat::Json {
+        // Every span of the event: the request's (request id, user) and the
+        // handler's and services' (merchant, campaign, order no ...).
         builder
             .json()
             .flatten_event(true)
             .with_current_span(true)
+            .with_span_list(true)
             .try_init()
     } else {
         builder.try_init()
@@ -134,8 +136,15 @@ pub async fn request_context(
     let started = Instant::now();
     let method = req.method().to_string();
     let path = req.path().to_owned();
-    let state = req.app_data::<web::Data<AppState>>().cloned();
-    let span = tracing::info_span!("request", request_id = %request_id, %method, %path);
+    let metrics = req.app_data::<web::Data<Metrics>>().cloned();
+    // `user_id` is recorded by the `AuthUser` extractor once it knows the caller.
+    let span = tracing::info_span!(
+        "request",
+        request_id = %request_id,
+        %method,
+        %path,
+        user_id = tracing::field::Empty
+    );
 
     // Handlers turn their errors into responses inside this scope, so error
     // bodies carry the request id. (Cloning the request here would break routing.)
@@ -153,15 +162,13 @@ pub async fn request_context(
         .match_pattern()
         .unwrap_or_else(|| "unmatched".to_owned());
     let elapsed = started.elapsed();
-    if let Some(state) = state {
+    if let Some(metrics) = metrics {
         let status_label = status.to_string();
-        state
-            .metrics
+        metrics
             .http_requests
             .with_label_values(&[route.as_str(), method.as_str(), status_label.as_str()])
             .inc();
-        state
-            .metrics
+        metrics
             .http_latency
             .with_label_values(&[route.as_str()])
             .observe(elapsed.as_secs_f64());

@@ -1,4 +1,6 @@
 use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 /// A resident's booking of a helper's slot for a service.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -20,8 +22,7 @@ pub struct Model {
     #[sea_orm(column_type = "Text")]
     pub note: String,
     pub price_fen: i64,
-    /// `requested`, `accepted`, `declined`, `in_service`, `completed`, `cancelled`.
-    pub status: String,
+    pub status: BookingStatus,
     pub rating: Option<i16>,
     #[sea_orm(column_type = "Text", nullable)]
     pub review_comment: Option<String>,
@@ -34,3 +35,35 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// Where a booking stands.
+// The moves between them are `api::bookings::Action`.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    Serialize,
+    Deserialize,
+    ToSchema,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "snake_case")]
+pub enum BookingStatus {
+    #[sea_orm(string_value = "requested")]
+    Requested,
+    #[sea_orm(string_value = "accepted")]
+    Accepted,
+    #[sea_orm(string_value = "declined")]
+    Declined,
+    #[sea_orm(string_value = "in_service")]
+    InService,
+    #[sea_orm(string_value = "completed")]
+    Completed,
+    #[sea_orm(string_value = "cancelled")]
+    Cancelled,
+}

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::booking::BookingStatus;
+
 /// A subscribe message owed to a resident for one status change of a booking.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "booking_notifications")]
@@ -7,7 +9,8 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub booking_id: i64,
-    pub status: String,
+    /// The status the booking moved to.
+    pub status: BookingStatus,
     pub user_id: i64,
     pub created_at: DateTimeUtc,
     pub sent_at: Option<DateTimeUtc>,

@@ -1,7 +1,9 @@
 use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
-/// A group-buy campaign. `state` is `open`, `succeeded`, `failed` or
-/// `cancelled`; upcoming / ongoing are derived from the clock.
+/// A group-buy campaign. Upcoming / ongoing are derived from `state`
+/// `Open` and the clock.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "group_buys")]
 pub struct Model {
@@ -23,7 +25,7 @@ pub struct Model {
     pub pickup_address: String,
     pub pickup_starts_at: DateTimeUtc,
     pub pickup_ends_at: DateTimeUtc,
-    pub state: String,
+    pub state: CampaignState,
     pub settled_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
 }
@@ -32,3 +34,32 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// A campaign's stored state.
+// Settlement moves `Open` to `Succeeded` or `Failed` once; its merchant or
+// an admin moves it to `Cancelled`.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    Serialize,
+    Deserialize,
+    ToSchema,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "snake_case")]
+pub enum CampaignState {
+    #[sea_orm(string_value = "open")]
+    Open,
+    #[sea_orm(string_value = "succeeded")]
+    Succeeded,
+    #[sea_orm(string_value = "failed")]
+    Failed,
+    #[sea_orm(string_value = "cancelled")]
+    Cancelled,
+}

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::group_buy::CampaignState;
+
 /// A group-buy result owed to a participant; UNIQUE(group_buy_id, user_id).
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "group_buy_notifications")]
@@ -8,7 +10,8 @@ pub struct Model {
     pub id: i64,
     pub group_buy_id: i64,
     pub user_id: i64,
-    pub outcome: String,
+    /// `Succeeded` or `Failed`.
+    pub outcome: CampaignState,
     pub created_at: DateTimeUtc,
     pub sent_at: Option<DateTimeUtc>,
 }

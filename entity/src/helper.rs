@@ -1,4 +1,6 @@
 use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 /// An approved helper (服务人员): one per user.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -12,8 +14,7 @@ pub struct Model {
     pub phone: String,
     /// Comma-separated service categories the helper was approved for.
     pub skills: String,
-    /// `active` or `suspended`.
-    pub status: String,
+    pub status: HelperStatus,
     pub rating_sum: i64,
     pub rating_count: i64,
     /// Bumped on every slot publish: serialises one helper's slot writes.
@@ -26,3 +27,26 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// Whether a helper may offer services and be booked.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    Serialize,
+    Deserialize,
+    ToSchema,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "snake_case")]
+pub enum HelperStatus {
+    #[sea_orm(string_value = "active")]
+    Active,
+    #[sea_orm(string_value = "suspended")]
+    Suspended,
+}

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+pub use crate::application_status::ApplicationStatus;
+
 /// A resident's application to become a helper.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "helper_applications")]
@@ -14,8 +16,7 @@ pub struct Model {
     /// Comma-separated service categories.
     pub skills: String,
     pub phone: String,
-    /// `pending`, `approved` or `rejected`.
-    pub status: String,
+    pub status: ApplicationStatus,
     pub reject_reason: Option<String>,
     pub helper_id: Option<i64>,
     pub reviewed_by: Option<i64>,

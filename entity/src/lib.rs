@@ -1,7 +1,11 @@
-//! sea-orm entities, one module per table. Behaviour lives in `api/`; these
-//! files only describe rows.
+//! sea-orm entities, one module per table: the rows, and the typed values
+//! stored in their columns (statuses and kinds, stored as their snake_case
+//! names), with the facts about those values every caller must agree on
+//! (which order statuses hold quantity). What is done with them lives in
+//! `api/`.
 
 pub mod admin_community;
+pub mod application_status;
 pub mod auth_session;
 pub mod booking;
 pub mod booking_notification;
@@ -30,6 +34,7 @@ pub mod merchant_application;
 pub mod merchant_application_community;
 pub mod merchant_community;
 pub mod notice;
+pub mod notice_building;
 pub mod notice_delivery;
 pub mod notice_read;
 pub mod order;

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+pub use crate::application_status::ApplicationStatus;
+
 /// A resident's application to become a merchant.
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "merchant_applications")]
@@ -18,8 +20,7 @@ pub struct Model {
     pub address: String,
     pub lat: f64,
     pub lng: f64,
-    /// `pending`, `approved` or `rejected`.
-    pub status: String,
+    pub status: ApplicationStatus,
     pub reject_reason: Option<String>,
     pub merchant_id: Option<i64>,
     pub reviewed_by: Option<i64>,

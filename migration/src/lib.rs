@@ -15,6 +15,7 @@ mod m20261122_000033_create_bookings;
 mod m20261122_000040_create_group_buys;
 mod m20261122_000050_create_subscriptions;
 mod m20261122_000051_create_notices;
+mod m20261201_000101_create_notice_buildings;
 mod m20261201_000601_create_departments;
 mod m20261201_000602_create_city_components;
 mod m20261201_000603_create_requests;
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000040_create_group_buys::Migration),
             Box::new(m20261122_000050_create_subscriptions::Migration),
             Box::new(m20261122_000051_create_notices::Migration),
+            Box::new(m20261201_000101_create_notice_buildings::Migration),
             Box::new(m20261201_000601_create_departments::Migration),
             Box::new(m20261201_000602_create_city_components::Migration),
             Box::new(m20261201_000603_create_requests::Migration),

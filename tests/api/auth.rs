@@ -8,7 +8,7 @@ use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, ResponseTemplate};
 use yizhan::auth::jwt::JwtKeys;
 
-use crate::helpers::{spawn_app, spawn_app_with};
+use crate::support::{spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn wechat_login_creates_the_resident_once_and_never_leaks_the_session_key() {
@@ -48,7 +48,7 @@ async fn wechat_login_creates_the_resident_once_and_never_leaks_the_session_key(
     assert!(query.contains(&("js_code".into(), "code-1".into())));
 }
 
-async fn login_with_wechat_answer(template: ResponseTemplate) -> crate::helpers::Reply {
+async fn login_with_wechat_answer(template: ResponseTemplate) -> crate::support::Reply {
     let app = spawn_app_with(|s| s.wechat.timeout_ms = 400).await;
     Mock::given(method("GET"))
         .and(path("/sns/jscode2session"))

@@ -3,10 +3,10 @@
 
 use entity::{booking, booking_notification, slot};
 use futures_util::future::join_all;
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+use sea_orm::{ActiveEnum, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
 
-use crate::helpers::{Reply, TestApp, spawn_app_with};
+use crate::support::{Reply, TestApp, spawn_app_with};
 
 /// A community with a helper offering one 60-minute service there.
 struct World {
@@ -149,6 +149,7 @@ async fn a_booking_goes_through_its_whole_lifecycle_seen_only_by_its_parties() {
     );
     let bad = app.get("/me/bookings?status=lost", Some(&resident)).await;
     assert_eq!((bad.status.as_u16(), bad.code()), (400, "INVALID_QUERY"));
+    assert_eq!(bad.fields(), vec!["status"], "the parameter is named");
     let list = app.get("/helpers/me/bookings", Some(&w.helper)).await;
     assert_eq!(list.body["total"], 1);
     assert_eq!(
@@ -227,7 +228,7 @@ async fn a_booking_goes_through_its_whole_lifecycle_seen_only_by_its_parties() {
         .all(&app.db)
         .await
         .unwrap();
-    let statuses: Vec<&str> = notes.iter().map(|n| n.status.as_str()).collect();
+    let statuses: Vec<String> = notes.iter().map(|n| n.status.to_value()).collect();
     assert_eq!(statuses, vec!["accepted", "in_service", "completed"]);
     assert!(
         notes
@@ -286,7 +287,7 @@ async fn decline_and_cancel_free_the_slot_for_someone_else() {
         .await
         .unwrap()
         .into_iter()
-        .map(|n| n.status)
+        .map(|n| n.status.to_value())
         .collect();
     assert_eq!(notes, vec!["accepted"]);
 
@@ -473,7 +474,10 @@ async fn concurrent_transitions_on_one_booking_leave_one_consistent_winner() {
             accept.text
         );
         let r = row(b).await;
-        assert_eq!((r.status.as_str(), r.active_slot_id), ("cancelled", None));
+        assert_eq!(
+            (r.status.to_value().as_str(), r.active_slot_id),
+            ("cancelled", None)
+        );
         assert!(!w.slot_booked(slot).await);
 
         // start vs cancel of an accepted booking, decline vs cancel of a
@@ -505,8 +509,8 @@ async fn concurrent_transitions_on_one_booking_leave_one_consistent_winner() {
             } else {
                 "cancelled"
             };
-            assert_eq!(r.status, expected);
-            let live = r.status == "in_service";
+            assert_eq!(r.status.to_value(), expected);
+            let live = r.status.to_value() == "in_service";
             assert_eq!(r.active_slot_id.is_some(), live);
             assert_eq!(w.slot_booked(slot).await, live);
         }
@@ -599,7 +603,7 @@ async fn grid_workers_book_for_residents_of_their_grid_only() {
         .unwrap();
     assert_eq!(notes.len(), 1);
     assert_eq!(
-        (notes[0].status.as_str(), notes[0].user_id),
+        (notes[0].status.to_value().as_str(), notes[0].user_id),
         ("cancelled", elder_id)
     );
     assert!(!w.slot_booked(slot).await);

@@ -1,6 +1,6 @@
 use serde_json::json;
 
-use crate::helpers::spawn_app;
+use crate::support::spawn_app;
 
 #[tokio::test]
 async fn platform_admin_builds_the_map_and_everyone_reads_it() {
@@ -230,7 +230,7 @@ async fn invalid_map_input_is_422_with_fields_and_writes_nothing() {
 /// with the in-process cache each instance has its own cache by design.
 #[tokio::test]
 async fn a_write_on_one_instance_invalidates_the_other_instances_cache() {
-    let Some((a, b)) = crate::helpers::two_instances_sharing_redis().await else {
+    let Some((a, b)) = crate::support::two_instances_sharing_redis().await else {
         return;
     };
     let platform = a.platform_admin().await;

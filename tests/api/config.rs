@@ -1,8 +1,8 @@
 use std::process::Command;
 
-use yizhan::settings::{DEV_JWT_SECRET, Settings};
+use yizhan::settings::{DEV_JWT_SECRET, Environment, Settings};
 
-use crate::helpers::config_dir;
+use crate::support::config_dir;
 
 fn yizhan() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_yizhan"));
@@ -47,7 +47,7 @@ fn production_refuses_dev_login() {
 #[test]
 fn production_settings_pass_with_a_real_secret() {
     let mut settings = Settings::load_for(&config_dir(), "test").unwrap();
-    settings.env = "production".into();
+    settings.env = Environment::Production;
     settings.auth.dev_login = false;
     settings.auth.jwt_secret = DEV_JWT_SECRET.to_owned().into();
     assert!(settings.check().is_err());
@@ -148,4 +148,25 @@ fn create_admin_from_the_command_line() {
         .output()
         .unwrap();
     assert!(!missing.status.success());
+}
+
+#[test]
+fn settings_out_of_their_lists_are_refused_at_start_up_naming_the_key() {
+    for (var, value, named) in [
+        ("YIZHAN__PAYMENTS__PROVIDER", "bitcoin", "provider"),
+        ("YIZHAN__LOG__FORMAT", "xml", "format"),
+        ("YIZHAN_ENV", "staging", "env"),
+    ] {
+        let out = yizhan()
+            .env(var, value)
+            .args(["migrate", "status"])
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{var}={value} was accepted");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains(value) && stderr.contains(named),
+            "{var}={value}: {stderr}"
+        );
+    }
 }

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{Reply, SharedMarket, TestApp, shared_market, spawn_app, spawn_app_with};
+use crate::support::{Reply, SharedMarket, TestApp, shared_market, spawn_app, spawn_app_with};
 
 fn ids(r: &Reply) -> Vec<i64> {
     r.body["items"]

@@ -1,10 +1,11 @@
 //! Group-buys and orders: the money path.
 
 use chrono::{Duration, SubsecRound, Utc};
+use entity::group_buy::CampaignState;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, spawn_app_with, spawn_sibling};
+use crate::support::{TestApp, spawn_app_with, spawn_sibling};
 
 /// A community with an approved merchant selling one goods item.
 pub struct Market {
@@ -495,7 +496,7 @@ async fn success_at_cut_off_gives_pickup_codes_returns_unsold_stock_and_codes_wo
         .await
         .unwrap();
     assert_eq!(settled.len(), 1);
-    assert_eq!(settled[0].outcome, "succeeded");
+    assert_eq!(settled[0].outcome, CampaignState::Succeeded);
     let again = yizhan::group_buys::settlement::sweep(&app.db, &app.state_cache())
         .await
         .unwrap();
@@ -680,7 +681,7 @@ async fn failure_at_cut_off_cancels_every_order_and_returns_all_stock() {
     let settled = yizhan::group_buys::settlement::sweep(&app.db, &app.state_cache())
         .await
         .unwrap();
-    assert_eq!(settled[0].outcome, "failed");
+    assert_eq!(settled[0].outcome, CampaignState::Failed);
     assert_eq!(
         app.get(&format!("/group-buys/{id}"), None).await.body["status"],
         "failed"
@@ -943,7 +944,7 @@ async fn a_suspended_merchants_campaigns_vanish_and_take_no_orders() {
 async fn unpaid_orders_expire_and_release_their_quantity() {
     let app = spawn_app_with(|s| {
         s.jobs.sweep_interval_ms = 3_600_000;
-        s.payments.provider = "wechat".into();
+        s.payments.provider = yizhan::settings::PaymentProvider::Wechat;
         s.payments.payment_timeout_secs = 0;
     })
     .await;
@@ -1159,7 +1160,7 @@ async fn an_order_key_past_its_retention_is_fresh_and_one_in_progress_is_refused
     let user_id = app.get("/me", Some(&a)).await.body["id"].as_i64().unwrap();
     let same_request = yizhan::idempotency::fingerprint(
         &format!("POST /group-buys/{id}/orders"),
-        &yizhan::group_buys::orders::NewOrder { quantity: 1 },
+        &yizhan::group_buys::ordering::NewOrder { quantity: 1 },
     );
     let plant = |key: &'static str, hash: String, state: &'static str, age: chrono::TimeDelta| {
         entity::idempotency_key::ActiveModel {

@@ -3,9 +3,9 @@
 use futures_util::future::join_all;
 use serde_json::json;
 
-use crate::helpers::{TestApp, slot_times, spawn_app};
+use crate::support::{TestApp, slot_times, spawn_app};
 
-async fn apply(app: &TestApp, token: &str, community_ids: &[i64]) -> crate::helpers::Reply {
+async fn apply(app: &TestApp, token: &str, community_ids: &[i64]) -> crate::support::Reply {
     app.post(
         "/helper-applications",
         Some(token),

@@ -7,7 +7,7 @@ use futures_util::future::join_all;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 use serde_json::{Value, json};
 
-use crate::helpers::{Reply, TestApp, spawn_app};
+use crate::support::{Reply, TestApp, spawn_app};
 
 struct Setup {
     app: TestApp,
@@ -182,7 +182,7 @@ async fn plant(
 #[tokio::test]
 async fn a_request_waits_for_a_running_one_with_its_key_and_replays_its_answer() {
     use actix_web::http::StatusCode;
-    use yizhan::idempotency::{Begun, begin};
+    use yizhan::idempotency::{Begun, IdempotencyKey, begin};
 
     let s = setup().await;
     let app = &s.app;
@@ -192,7 +192,8 @@ async fn a_request_waits_for_a_running_one_with_its_key_and_replays_its_answer()
     let hash = yizhan::idempotency::fingerprint("POST /bookings", &parsed);
 
     // Another instance is booking this slot with this key right now.
-    let Begun::Fresh(running) = begin(&app.db, s.resident_id, Some("busy"), &hash)
+    let busy = IdempotencyKey::parse("busy").unwrap();
+    let Begun::Fresh(running) = begin(&app.db, s.resident_id, Some(&busy), &hash)
         .await
         .unwrap()
     else {
@@ -298,8 +299,9 @@ async fn attempt(
     bool,
     yizhan::error::ApiResult<(actix_web::http::StatusCode, Value)>,
 ) {
-    use yizhan::idempotency::{Begun, begin};
-    match begin(db, uid, key, "fp").await.unwrap() {
+    use yizhan::idempotency::{Begun, IdempotencyKey, begin};
+    let key = key.map(|k| IdempotencyKey::parse(k).unwrap());
+    match begin(db, uid, key.as_ref(), "fp").await.unwrap() {
         Begun::Replay(status, body) => (false, Ok((status, body))),
         Begun::Fresh(work) => {
             // The work writes something, which must stand or fall with the answer.

@@ -3,7 +3,7 @@
 use futures_util::future::join_all;
 use serde_json::json;
 
-use crate::helpers::{SharedMarket, TestApp, shared_market, spawn_app, spawn_app_with};
+use crate::support::{SharedMarket, TestApp, shared_market, spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn a_resident_applies_and_an_admin_of_the_community_approves() {
@@ -420,7 +420,7 @@ async fn public_merchant_list_filters_by_community_category_and_keyword() {
         .await;
     let m3 = r.body["merchant_id"].as_i64().unwrap();
 
-    let ids = |r: &crate::helpers::Reply| -> Vec<i64> {
+    let ids = |r: &crate::support::Reply| -> Vec<i64> {
         r.body["items"]
             .as_array()
             .unwrap()

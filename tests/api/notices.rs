@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use wiremock::matchers::{body_partial_json, method, path};
 use wiremock::{Mock, ResponseTemplate};
 
-use crate::helpers::{TestApp, spawn_app_with, spawn_sibling};
+use crate::support::{TestApp, spawn_app_with, spawn_sibling};
 
 struct Town {
     app: TestApp,
@@ -64,7 +64,7 @@ impl Town {
         r.body["id"].as_i64().unwrap()
     }
 
-    async fn publish(&self, id: i64) -> crate::helpers::Reply {
+    async fn publish(&self, id: i64) -> crate::support::Reply {
         self.app
             .call(
                 Method::POST,
@@ -702,7 +702,7 @@ async fn a_sender_killed_mid_send_never_causes_a_second_message() {
         .unwrap()
         .unwrap();
     let mut dead: entity::notice_delivery::ActiveModel = row.clone().into();
-    dead.status = Set("sending".into());
+    dead.status = Set(entity::notice_delivery::DeliveryStatus::Sending);
     dead.attempts = Set(1);
     dead.locked_until = Set(Some(yizhan::time::now() + Duration::seconds(60)));
     sea_orm::ActiveModelTrait::update(dead, &app.db)

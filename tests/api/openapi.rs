@@ -6,7 +6,7 @@
 
 use reqwest::Method;
 
-use crate::helpers::spawn_app;
+use crate::support::spawn_app;
 
 fn committed_path() -> std::path::PathBuf {
     std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../openapi.yaml")

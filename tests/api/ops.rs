@@ -1,6 +1,6 @@
 use serde_json::json;
 
-use crate::helpers::{spawn_app, spawn_app_with};
+use crate::support::{spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn health_readiness_and_metrics() {
@@ -14,7 +14,7 @@ async fn health_readiness_and_metrics() {
     assert_eq!(r.status, 200);
     assert_eq!(r.body["status"], "ok");
     assert_eq!(r.body["database"], "ok");
-    let expected_backend = if crate::helpers::test_redis_url().is_some() {
+    let expected_backend = if crate::support::test_redis_url().is_some() {
         "redis"
     } else {
         "memory"

@@ -4,7 +4,7 @@
 use chrono::{Duration, Utc};
 use serde_json::json;
 
-use crate::helpers::{Reply, SharedMarket, shared_market, spawn_app, spawn_app_with};
+use crate::support::{Reply, SharedMarket, shared_market, spawn_app, spawn_app_with};
 
 fn ids(r: &Reply) -> Vec<i64> {
     r.body["items"]

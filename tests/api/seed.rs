@@ -1,4 +1,4 @@
-use crate::helpers::spawn_app_with;
+use crate::support::spawn_app_with;
 
 /// Timeline entries of the seeded requests (submitted, assigned, accepted,
 /// resolved, rated ..., by their state).

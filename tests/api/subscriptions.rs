@@ -7,7 +7,7 @@ use wiremock::matchers::{method, path};
 use wiremock::{Mock, ResponseTemplate};
 
 use crate::group_buys::{market, neighbour, open_campaign, reach_cut_off};
-use crate::helpers::{TestApp, spawn_app_with};
+use crate::support::{TestApp, spawn_app_with};
 
 async fn app_with_templates() -> TestApp {
     spawn_app_with(|s| {
@@ -103,7 +103,7 @@ async fn grants_add_up_per_topic_and_bad_input_is_422() {
 async fn a_group_buy_result_reaches_each_participant_with_a_grant_once() {
     let app = app_with_templates().await;
     // A second instance, started before anything is owed (its sweep runs at start-up).
-    let sibling = crate::helpers::spawn_sibling(&app).await;
+    let sibling = crate::support::spawn_sibling(&app).await;
     wechat_accepts_messages(&app).await;
     let m = market(&app, 20).await;
     let id = open_campaign(&app, &m, 10, 1, 5).await;

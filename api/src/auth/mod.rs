@@ -4,6 +4,7 @@ pub mod jwt;
 pub mod password;
 pub mod routes;
 pub mod service;
+mod user_view;
 
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, web};
@@ -16,8 +17,10 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use self::jwt::JwtKeys;
+pub use self::user_view::UserView;
 use crate::error::{ApiError, ApiResult, ErrorCode};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// What a user may do. A user holds several (a resident who runs a shop is
 /// `resident` and `merchant`).
@@ -148,6 +151,20 @@ impl AuthUser {
         Err(ErrorCode::Forbidden.into())
     }
 
+    /// 403 unless the caller administers at least one of `community_ids`
+    /// (what a merchant serves, what an application names).
+    pub async fn require_admin_of_any(
+        &self,
+        db: &impl ConnectionTrait,
+        community_ids: &[i64],
+    ) -> ApiResult<()> {
+        match self.admin_communities(db).await? {
+            None => Ok(()),
+            Some(own) if community_ids.iter().any(|c| own.contains(c)) => Ok(()),
+            Some(_) => Err(ErrorCode::Forbidden.into()),
+        }
+    }
+
     async fn administers(&self, db: &impl ConnectionTrait, community_id: i64) -> ApiResult<bool> {
         Ok(
             admin_community::Entity::find_by_id((self.user.id, community_id))
@@ -195,8 +212,11 @@ fn bearer(req: &HttpRequest) -> Option<Result<String, ApiError>> {
     )
 }
 
-async fn authenticate(state: web::Data<AppState>, token: String) -> ApiResult<AuthUser> {
-    let claims = state.jwt.decode_access(&token)?;
+async fn authenticate(
+    (state, keys): (web::Data<AppState>, web::Data<JwtKeys>),
+    token: String,
+) -> ApiResult<AuthUser> {
+    let claims = keys.decode_access(&token)?;
     let user_id: i64 = claims
         .sub
         .parse()
@@ -218,10 +238,12 @@ async fn authenticate(state: web::Data<AppState>, token: String) -> ApiResult<Au
     })
 }
 
-fn app_state(req: &HttpRequest) -> ApiResult<web::Data<AppState>> {
-    req.app_data::<web::Data<AppState>>()
-        .cloned()
-        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("application state missing")))
+/// What checking a token needs: the database (sessions) and the JWT keys.
+fn app_state(req: &HttpRequest) -> ApiResult<(web::Data<AppState>, web::Data<JwtKeys>)> {
+    let missing = || ApiError::internal(anyhow::anyhow!("application state missing"));
+    let state = req.app_data::<web::Data<AppState>>().ok_or_else(missing)?;
+    let keys = req.app_data::<web::Data<JwtKeys>>().ok_or_else(missing)?;
+    Ok((state.clone(), keys.clone()))
 }
 
 impl FromRequest for AuthUser {
@@ -233,7 +255,9 @@ impl FromRequest for AuthUser {
         let state = app_state(req);
         Box::pin(async move {
             let token = token.ok_or_else(|| ApiError::new(ErrorCode::Unauthorized))??;
-            authenticate(state?, token).await
+            let me = authenticate(state?, token).await?;
+            tracing::Span::current().record("user_id", me.id());
+            Ok(me)
         })
     }
 }
@@ -251,7 +275,11 @@ impl FromRequest for MaybeAuthUser {
         Box::pin(async move {
             match token {
                 None => Ok(MaybeAuthUser(None)),
-                Some(token) => Ok(MaybeAuthUser(Some(authenticate(state?, token?).await?))),
+                Some(token) => {
+                    let me = authenticate(state?, token?).await?;
+                    tracing::Span::current().record("user_id", me.id());
+                    Ok(MaybeAuthUser(Some(me)))
+                }
             }
         })
     }

@@ -6,11 +6,12 @@ use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::AuthUser;
+use super::jwt::JwtKeys;
 use super::service::{self, TokenPair};
 use crate::error::{ApiError, ApiResult, ErrorBody, ErrorCode, FieldError};
 use crate::extract::Json;
 use crate::rate_limit;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(wechat_login)
@@ -68,8 +69,10 @@ fn require_text(field: &str, value: &str, max: usize) -> ApiResult<()> {
     )
 )]
 #[post("/auth/wechat/login")]
+#[tracing::instrument(skip_all)]
 async fn wechat_login(
     state: web::Data<AppState>,
+    keys: web::Data<JwtKeys>,
     req: HttpRequest,
     body: Json<WechatLoginRequest>,
 ) -> ApiResult<web::Json<TokenPair>> {
@@ -78,7 +81,7 @@ async fn wechat_login(
     let session = state.wechat.code_to_session(body.code.trim()).await?;
     let user = service::find_or_create_by_openid(&state.db, &session.openid, session.unionid, None)
         .await?;
-    sign_in(&state, user).await
+    sign_in(&state, &keys, user).await
 }
 
 /// Development login by openid, without WeChat. 404 unless `auth.dev_login` is on.
@@ -93,8 +96,10 @@ async fn wechat_login(
     )
 )]
 #[post("/auth/dev/login")]
+#[tracing::instrument(skip_all)]
 async fn dev_login(
     state: web::Data<AppState>,
+    keys: web::Data<JwtKeys>,
     req: HttpRequest,
     body: Json<DevLoginRequest>,
 ) -> ApiResult<web::Json<TokenPair>> {
@@ -110,7 +115,7 @@ async fn dev_login(
     let user =
         service::find_or_create_by_openid(&state.db, body.openid.trim(), None, body.nickname)
             .await?;
-    sign_in(&state, user).await
+    sign_in(&state, &keys, user).await
 }
 
 /// Trade a refresh token for a new pair. Each refresh token works once;
@@ -126,8 +131,10 @@ async fn dev_login(
     )
 )]
 #[post("/auth/refresh")]
+#[tracing::instrument(skip_all)]
 async fn refresh(
     state: web::Data<AppState>,
+    keys: web::Data<JwtKeys>,
     req: HttpRequest,
     body: Json<RefreshRequest>,
 ) -> ApiResult<web::Json<TokenPair>> {
@@ -135,7 +142,7 @@ async fn refresh(
     require_text("refresh_token", &body.refresh_token, 256)?;
     let pair = service::rotate(
         &state.db,
-        &state.jwt,
+        &keys,
         state.settings.auth.refresh_ttl_days,
         &body.refresh_token,
     )
@@ -153,6 +160,7 @@ async fn refresh(
     )
 )]
 #[post("/auth/logout")]
+#[tracing::instrument(skip_all, fields(user_id = me.id()))]
 async fn logout(state: web::Data<AppState>, me: AuthUser) -> ApiResult<HttpResponse> {
     service::revoke_session(&state.db, &me.session_id).await?;
     Ok(HttpResponse::NoContent().finish())
@@ -170,8 +178,10 @@ async fn logout(state: web::Data<AppState>, me: AuthUser) -> ApiResult<HttpRespo
     )
 )]
 #[post("/auth/admin/login")]
+#[tracing::instrument(skip_all)]
 async fn admin_login(
     state: web::Data<AppState>,
+    keys: web::Data<JwtKeys>,
     req: HttpRequest,
     body: Json<AdminLoginRequest>,
 ) -> ApiResult<web::Json<TokenPair>> {
@@ -179,17 +189,16 @@ async fn admin_login(
     require_text("username", &body.username, 64)?;
     require_text("password", &body.password, 128)?;
     let user = service::admin_login(&state.db, body.username.trim(), &body.password).await?;
-    sign_in(&state, user).await
+    sign_in(&state, &keys, user).await
 }
 
 /// A new session for a user who proved who they are: the token pair.
-async fn sign_in(state: &AppState, user: entity::user::Model) -> ApiResult<web::Json<TokenPair>> {
-    let pair = service::start_session(
-        &state.db,
-        &state.jwt,
-        state.settings.auth.refresh_ttl_days,
-        user,
-    )
-    .await?;
+async fn sign_in(
+    state: &AppState,
+    keys: &JwtKeys,
+    user: entity::user::Model,
+) -> ApiResult<web::Json<TokenPair>> {
+    let pair =
+        service::start_session(&state.db, keys, state.settings.auth.refresh_ttl_days, user).await?;
     Ok(web::Json(pair))
 }

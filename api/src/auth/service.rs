@@ -12,9 +12,8 @@ use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 use super::jwt::JwtKeys;
-use super::{Role, join_roles, parse_roles};
+use super::{Role, UserView, join_roles, parse_roles};
 use crate::error::{ApiError, ApiResult, ErrorCode};
-use crate::me::UserView;
 use crate::time;
 
 /// Answer of every login and refresh.
@@ -75,6 +74,7 @@ pub async fn find_or_create_by_openid(
 }
 
 /// Starts a new session (refresh-token family) and answers its first pair.
+#[tracing::instrument(skip_all, fields(user_id = user.id))]
 pub async fn start_session(
     db: &impl ConnectionTrait,
     jwt: &JwtKeys,

@@ -14,42 +14,7 @@ pub mod service;
 
 pub use routes::configure;
 
-/// A booking's status.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Status {
-    Requested,
-    Accepted,
-    Declined,
-    InService,
-    Completed,
-    Cancelled,
-}
-
-impl Status {
-    pub const ALL: [Status; 6] = [
-        Status::Requested,
-        Status::Accepted,
-        Status::Declined,
-        Status::InService,
-        Status::Completed,
-        Status::Cancelled,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Requested => "requested",
-            Status::Accepted => "accepted",
-            Status::Declined => "declined",
-            Status::InService => "in_service",
-            Status::Completed => "completed",
-            Status::Cancelled => "cancelled",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Status> {
-        Status::ALL.into_iter().find(|st| st.as_str() == s)
-    }
-}
+pub use entity::booking::BookingStatus;
 
 /// What someone does to a booking.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -63,13 +28,14 @@ pub enum Action {
 
 impl Action {
     /// The statuses it may start from, and where it leads.
-    pub fn rule(self) -> (&'static [Status], Status) {
+    pub fn rule(self) -> (&'static [BookingStatus], BookingStatus) {
+        use BookingStatus::*;
         match self {
-            Action::Accept => (&[Status::Requested], Status::Accepted),
-            Action::Decline => (&[Status::Requested], Status::Declined),
-            Action::Start => (&[Status::Accepted], Status::InService),
-            Action::Complete => (&[Status::InService], Status::Completed),
-            Action::Cancel => (&[Status::Requested, Status::Accepted], Status::Cancelled),
+            Action::Accept => (&[Requested], Accepted),
+            Action::Decline => (&[Requested], Declined),
+            Action::Start => (&[Accepted], InService),
+            Action::Complete => (&[InService], Completed),
+            Action::Cancel => (&[Requested, Accepted], Cancelled),
         }
     }
 
@@ -89,14 +55,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn statuses_round_trip() {
-        for s in Status::ALL {
-            assert_eq!(Status::parse(s.as_str()), Some(s));
-        }
-        assert_eq!(Status::parse("done"), None);
-    }
-
-    #[test]
     fn only_decline_and_cancel_free_the_slot() {
         for a in [Action::Accept, Action::Start, Action::Complete] {
             assert!(!a.frees_slot() && a.by_helper());
@@ -105,7 +63,7 @@ mod tests {
         assert!(Action::Cancel.frees_slot() && !Action::Cancel.by_helper());
         assert_eq!(
             Action::Cancel.rule().0,
-            &[Status::Requested, Status::Accepted]
+            &[BookingStatus::Requested, BookingStatus::Accepted]
         );
     }
 }

@@ -16,7 +16,7 @@ use crate::time;
 pub async fn notify_status_change(db: &impl ConnectionTrait, booking: &booking::Model) {
     let inserted = booking_notification::ActiveModel {
         booking_id: Set(booking.id),
-        status: Set(booking.status.clone()),
+        status: Set(booking.status),
         user_id: Set(booking.resident_id),
         created_at: Set(time::now()),
         sent_at: Set(None),

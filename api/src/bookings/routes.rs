@@ -1,19 +1,18 @@
 //! `/bookings`, `/me/bookings`, `/helpers/me/bookings` and the transitions.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::Action;
 use super::service::{self, BookingQuery, BookingView, NewBooking, ReviewRequest};
 use crate::auth::AuthUser;
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::cache::keys;
+use crate::error::{ApiResult, ErrorBody};
 use crate::extract::Json;
 use crate::helpers::service::current_helper;
-use crate::idempotency::{self, Begun};
+use crate::idempotency::IdempotencyKey;
 use crate::pagination::{Page, PageParams, Paged};
-use crate::services::CACHE_PREFIX;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(create_booking)
@@ -26,13 +25,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(complete)
         .service(cancel)
         .service(review);
-}
-
-fn page_of(q: &BookingQuery) -> ApiResult<Page> {
-    Page::try_from(PageParams {
-        page: q.page,
-        page_size: q.page_size,
-    })
 }
 
 /// Book a slot (resident; or a grid worker for a resident of their grid via
@@ -54,27 +46,15 @@ fn page_of(q: &BookingQuery) -> ApiResult<Page> {
     )
 )]
 #[post("/bookings")]
+#[tracing::instrument(skip_all, fields(user_id = me.id()))]
 async fn create_booking(
     state: web::Data<AppState>,
     me: AuthUser,
     req: HttpRequest,
     body: Json<NewBooking>,
 ) -> ApiResult<HttpResponse> {
-    let key = idempotency::key_from(&req)?;
-    let body = body.0;
-    let fingerprint = idempotency::fingerprint("POST /bookings", &body);
-    let attempt = match idempotency::begin(&state.db, me.id(), key.as_deref(), &fingerprint).await?
-    {
-        Begun::Replay(status, json) => return Ok(HttpResponse::build(status).json(json)),
-        Begun::Fresh(attempt) => attempt,
-    };
-    let created = service::create(attempt.txn(), &me, body)
-        .await
-        .and_then(|created| {
-            let json = serde_json::to_value(created).map_err(ApiError::internal)?;
-            Ok((StatusCode::CREATED, json))
-        });
-    let (status, json) = attempt.finish(&state.db, created).await?;
+    let key = IdempotencyKey::from_request(&req)?;
+    let (status, json) = service::book(&state.db, &me, body.0, key).await?;
     Ok(HttpResponse::build(status).json(json))
 }
 
@@ -82,7 +62,7 @@ async fn create_booking(
 #[utoipa::path(
     tag = "bookings",
     security(("bearer" = [])),
-    params(BookingQuery),
+    params(BookingQuery, PageParams),
     responses(
         (status = 200, body = Paged<BookingView>),
         (status = 400, description = "INVALID_QUERY", body = ErrorBody),
@@ -90,14 +70,15 @@ async fn create_booking(
     )
 )]
 #[get("/me/bookings")]
+#[tracing::instrument(skip_all, fields(user_id = me.id()))]
 async fn my_bookings(
     state: web::Data<AppState>,
     me: AuthUser,
     query: web::Query<BookingQuery>,
+    page: Page,
 ) -> ApiResult<web::Json<Paged<BookingView>>> {
-    let page = page_of(&query)?;
     Ok(web::Json(
-        service::list_mine(&state.db, &me, query.status.as_deref(), page).await?,
+        service::list_mine(&state.db, &me, query.status, page).await?,
     ))
 }
 
@@ -105,7 +86,7 @@ async fn my_bookings(
 #[utoipa::path(
     tag = "bookings",
     security(("bearer" = [])),
-    params(BookingQuery),
+    params(BookingQuery, PageParams),
     responses(
         (status = 200, body = Paged<BookingView>),
         (status = 400, description = "INVALID_QUERY", body = ErrorBody),
@@ -114,15 +95,16 @@ async fn my_bookings(
     )
 )]
 #[get("/helpers/me/bookings")]
+#[tracing::instrument(skip_all, fields(user_id = me.id()))]
 async fn helper_bookings(
     state: web::Data<AppState>,
     me: AuthUser,
     query: web::Query<BookingQuery>,
+    page: Page,
 ) -> ApiResult<web::Json<Paged<BookingView>>> {
     let helper = current_helper(&state.db, &me).await?;
-    let page = page_of(&query)?;
     Ok(web::Json(
-        service::list_of_helper(&state.db, helper.id, query.status.as_deref(), page).await?,
+        service::list_of_helper(&state.db, helper.id, query.status, page).await?,
     ))
 }
 
@@ -138,6 +120,7 @@ async fn helper_bookings(
     )
 )]
 #[get("/bookings/{id}")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), booking_id = *id))]
 async fn get_booking(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -173,6 +156,7 @@ async fn apply(
     )
 )]
 #[post("/bookings/{id}/accept")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), booking_id = *id))]
 async fn accept(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -195,6 +179,7 @@ async fn accept(
     )
 )]
 #[post("/bookings/{id}/decline")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), booking_id = *id))]
 async fn decline(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -217,6 +202,7 @@ async fn decline(
     )
 )]
 #[post("/bookings/{id}/start")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), booking_id = *id))]
 async fn start(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -239,6 +225,7 @@ async fn start(
     )
 )]
 #[post("/bookings/{id}/complete")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), booking_id = *id))]
 async fn complete(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -262,6 +249,7 @@ async fn complete(
     )
 )]
 #[post("/bookings/{id}/cancel")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), booking_id = *id))]
 async fn cancel(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -287,6 +275,7 @@ async fn cancel(
     )
 )]
 #[post("/bookings/{id}/review")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), booking_id = *id))]
 async fn review(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -294,6 +283,7 @@ async fn review(
     body: Json<ReviewRequest>,
 ) -> ApiResult<web::Json<BookingView>> {
     let reviewed = service::review(&state.db, &me, id.into_inner(), body.0).await?;
-    state.cache.delete_prefix(CACHE_PREFIX).await;
+    // The service's and the helper's ratings moved.
+    keys::catalog_changed(&state.cache).await;
     Ok(web::Json(reviewed))
 }

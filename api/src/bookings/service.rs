@@ -7,20 +7,24 @@ use entity::{booking, building, grid_worker, helper, helper_service, slot, user}
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    ExprTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ExprTrait, QueryFilter, QueryOrder, Set,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use actix_web::http::StatusCode;
+use serde_json::Value;
+
 use super::notify::notify_status_change;
-use super::{Action, Status};
+use super::{Action, BookingStatus};
 use crate::auth::{AuthUser, Role};
+use crate::catalog::service::{communities_of_service, find_public};
 use crate::error::{ApiError, ApiResult, ErrorCode, FieldError};
+use crate::fields::{FieldErrors, PhoneNumber};
 use crate::helpers::service::find_by_user;
-use crate::helpers::valid_phone;
+use crate::idempotency::{self, Begun, IdempotencyKey};
 use crate::money::Money;
 use crate::pagination::{Page, Paged};
-use crate::services::service::{communities_of_service, find_public};
 use crate::time;
 
 #[derive(Deserialize, Serialize, ToSchema)]
@@ -54,8 +58,7 @@ pub struct BookingView {
     pub on_behalf_of_user_id: Option<i64>,
     /// The grid worker who booked, if any.
     pub grid_worker_id: Option<i64>,
-    /// `requested`, `accepted`, `declined`, `in_service`, `completed`, `cancelled`.
-    pub status: String,
+    pub status: BookingStatus,
     pub address: String,
     pub contact_phone: String,
     pub note: String,
@@ -80,9 +83,7 @@ pub struct BookingView {
 #[into_params(parameter_in = Query)]
 pub struct BookingQuery {
     /// One of the booking statuses; all when absent.
-    pub status: Option<String>,
-    pub page: Option<u64>,
-    pub page_size: Option<u64>,
+    pub status: Option<BookingStatus>,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -193,6 +194,50 @@ async fn works_grid_of(
         .is_some())
 }
 
+/// Books a slot once per `Idempotency-Key`: the first request books it, a
+/// retry with the same body gets the first answer (status and body) again.
+#[tracing::instrument(skip_all, fields(user_id = me.id(), service_id = new.service_id, slot_id = new.slot_id))]
+pub async fn book(
+    db: &DatabaseConnection,
+    me: &AuthUser,
+    new: NewBooking,
+    key: Option<IdempotencyKey>,
+) -> ApiResult<(StatusCode, Value)> {
+    let fingerprint = idempotency::fingerprint("POST /bookings", &new);
+    let write = match idempotency::begin(db, me.id(), key.as_ref(), &fingerprint).await? {
+        Begun::Replay(status, json) => return Ok((status, json)),
+        Begun::Fresh(write) => write,
+    };
+    let created = create(write.txn(), me, new)
+        .await
+        .and_then(|created| Ok((StatusCode::CREATED, serde_json::to_value(created)?)));
+    write.finish(db, created).await
+}
+
+/// What a booking's own fields say, checked; who and when are checked against the database.
+struct BookingDraft {
+    address: String,
+    contact_phone: PhoneNumber,
+    note: String,
+}
+
+impl BookingDraft {
+    fn parse(new: &NewBooking) -> Result<Self, Vec<FieldError>> {
+        let mut errors = FieldErrors::default();
+        let address = errors.text("address", &new.address, 1, 200);
+        let contact_phone = errors.check("contact_phone", PhoneNumber::parse(&new.contact_phone));
+        let note = errors.text("note", &new.note, 0, 500);
+        match contact_phone {
+            Some(contact_phone) if errors.is_empty() => Ok(Self {
+                address,
+                contact_phone,
+                note,
+            }),
+            _ => Err(errors.into()),
+        }
+    }
+}
+
 /// Books a slot, in the caller's write transaction. 409 `SLOT_TAKEN` when
 /// another live booking holds it.
 pub async fn create(
@@ -200,24 +245,8 @@ pub async fn create(
     me: &AuthUser,
     new: NewBooking,
 ) -> ApiResult<BookingView> {
-    let mut errors = Vec::new();
-    let address = new.address.trim();
-    if address.is_empty() || address.chars().count() > 200 {
-        errors.push(FieldError::new("address", "须为 1-200 个字符"));
-    }
-    let contact_phone = new.contact_phone.trim();
-    if !valid_phone(contact_phone) {
-        errors.push(FieldError::new(
-            "contact_phone",
-            "请填写正确的手机号或固定电话",
-        ));
-    }
-    if new.note.chars().count() > 500 {
-        errors.push(FieldError::new("note", "不超过 500 个字符"));
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::validation(errors));
-    }
+    let draft = BookingDraft::parse(&new)?;
+    let mut errors = FieldErrors::default();
     let (service, helper) = find_public(db, new.service_id).await?;
 
     // Who is served: the caller, or a resident of the calling grid worker's grid.
@@ -242,22 +271,16 @@ pub async fn create(
     };
     let served = communities_of_service(db, service.id).await?;
     match resident.community_id {
-        None => errors.push(FieldError::new(
-            "service_id",
-            "被服务的居民须先绑定所在楼栋",
-        )),
-        Some(c) if !served.contains(&c) => errors.push(FieldError::new(
-            "service_id",
-            "该服务不在被服务居民所在的社区提供",
-        )),
+        None => errors.push("service_id", "被服务的居民须先绑定所在楼栋"),
+        Some(c) if !served.contains(&c) => {
+            errors.push("service_id", "该服务不在被服务居民所在的社区提供")
+        }
         Some(_) => {}
     }
     if helper.user_id == resident.id {
-        errors.push(FieldError::new("service_id", "不能预约自己提供的服务"));
+        errors.push("service_id", "不能预约自己提供的服务");
     }
-    if !errors.is_empty() {
-        return Err(ApiError::validation(errors));
-    }
+    errors.finish()?;
     let slot = slot::Entity::find_by_id(new.slot_id)
         .filter(slot::Column::HelperId.eq(helper.id))
         .one(db)
@@ -290,11 +313,11 @@ pub async fn create(
         helper_id: Set(helper.id),
         resident_id: Set(resident.id),
         grid_worker_id: Set(grid_worker_id),
-        address: Set(address.to_owned()),
-        contact_phone: Set(contact_phone.to_owned()),
-        note: Set(new.note.trim().to_owned()),
+        address: Set(draft.address),
+        contact_phone: Set(draft.contact_phone.into_string()),
+        note: Set(draft.note),
         price_fen: Set(service.price_fen),
-        status: Set(Status::Requested.as_str().to_owned()),
+        status: Set(BookingStatus::Requested),
         rating: Set(None),
         review_comment: Set(None),
         reviewed_at: Set(None),
@@ -338,42 +361,27 @@ pub async fn get(db: &impl ConnectionTrait, me: &AuthUser, id: i64) -> ApiResult
     one_view(db, found).await
 }
 
-fn status_filter(status: Option<&str>) -> ApiResult<Option<Status>> {
-    match status {
-        None => Ok(None),
-        Some(s) => Status::parse(s).map(Some).ok_or_else(|| {
-            ApiError::new(ErrorCode::InvalidQuery).details(serde_json::json!({
-                "fields": [FieldError::new("status", "未知的预约状态")]
-            }))
-        }),
-    }
-}
-
 async fn list(
     db: &impl ConnectionTrait,
     whose: Condition,
-    status: Option<&str>,
+    status: Option<BookingStatus>,
     page: Page,
 ) -> ApiResult<Paged<BookingView>> {
     let mut query = booking::Entity::find().filter(whose);
-    if let Some(status) = status_filter(status)? {
-        query = query.filter(booking::Column::Status.eq(status.as_str()));
+    if let Some(status) = status {
+        query = query.filter(booking::Column::Status.eq(status));
     }
-    let total = query.clone().count(db).await?;
-    let rows = query
-        .order_by_desc(booking::Column::Id)
-        .offset(page.offset())
-        .limit(page.page_size)
-        .all(db)
-        .await?;
-    Ok(Paged::new(assemble(db, rows).await?, page, total))
+    page.fetch(db, query.order_by_desc(booking::Column::Id))
+        .await?
+        .map_batch(|rows| assemble(db, rows))
+        .await
 }
 
 /// Bookings the caller is served by or made as a grid worker, newest first.
 pub async fn list_mine(
     db: &impl ConnectionTrait,
     me: &AuthUser,
-    status: Option<&str>,
+    status: Option<BookingStatus>,
     page: Page,
 ) -> ApiResult<Paged<BookingView>> {
     let whose = Condition::any()
@@ -386,7 +394,7 @@ pub async fn list_mine(
 pub async fn list_of_helper(
     db: &impl ConnectionTrait,
     helper_id: i64,
-    status: Option<&str>,
+    status: Option<BookingStatus>,
     page: Page,
 ) -> ApiResult<Paged<BookingView>> {
     let whose = Condition::all().add(booking::Column::HelperId.eq(helper_id));
@@ -395,6 +403,7 @@ pub async fn list_of_helper(
 
 /// Applies `action`; 409 `INVALID_TRANSITION` when the booking is no longer in
 /// a status it applies to (a concurrent transition won).
+#[tracing::instrument(skip_all, fields(user_id = me.id(), booking_id = id, action = ?action))]
 pub async fn transition(
     db: &DatabaseConnection,
     me: &AuthUser,
@@ -409,7 +418,7 @@ pub async fn transition(
     let now = time::now();
     let txn = crate::db::begin_write(db).await?;
     let mut update = booking::Entity::update_many()
-        .col_expr(booking::Column::Status, Expr::value(to.as_str()))
+        .col_expr(booking::Column::Status, Expr::value(to))
         .col_expr(booking::Column::UpdatedAt, Expr::value(now));
     if action.frees_slot() {
         update = update.col_expr(
@@ -419,7 +428,7 @@ pub async fn transition(
     }
     let done = update
         .filter(booking::Column::Id.eq(id))
-        .filter(booking::Column::Status.is_in(from.iter().map(|s| s.as_str())))
+        .filter(booking::Column::Status.is_in(from.iter().copied()))
         .exec(&txn)
         .await?;
     if done.rows_affected == 0 {
@@ -462,16 +471,14 @@ pub async fn review(
     if party != Party::Resident {
         return Err(ErrorCode::Forbidden.into());
     }
-    let mut errors = Vec::new();
+    let mut errors = FieldErrors::default();
     if !(1..=5).contains(&body.rating) {
-        errors.push(FieldError::new("rating", "评分须为 1-5"));
+        errors.push("rating", "评分须为 1-5");
     }
     if body.comment.chars().count() > 500 {
-        errors.push(FieldError::new("comment", "不超过 500 个字符"));
+        errors.push("comment", "不超过 500 个字符");
     }
-    if !errors.is_empty() {
-        return Err(ApiError::validation(errors));
-    }
+    errors.finish()?;
     let rating = body.rating as i16;
     let comment = body.comment.trim().to_owned();
     let now = time::now();
@@ -482,13 +489,13 @@ pub async fn review(
         .col_expr(booking::Column::ReviewedAt, Expr::value(now))
         .col_expr(booking::Column::UpdatedAt, Expr::value(now))
         .filter(booking::Column::Id.eq(id))
-        .filter(booking::Column::Status.eq(Status::Completed.as_str()))
+        .filter(booking::Column::Status.eq(BookingStatus::Completed))
         .filter(booking::Column::Rating.is_null())
         .exec(&txn)
         .await?;
     if done.rows_affected == 0 {
         drop(txn);
-        return Err(if found.status != Status::Completed.as_str() {
+        return Err(if found.status != BookingStatus::Completed {
             ErrorCode::BookingNotCompleted.into()
         } else {
             ErrorCode::AlreadyReviewed.into()

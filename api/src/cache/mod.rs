@@ -12,6 +12,7 @@
 //! database when the backend fails, and such failures are logged and counted
 //! (`yizhan_cache_operations_total{outcome="error"}`), never returned to clients.
 
+pub mod keys;
 mod memory;
 mod redis;
 

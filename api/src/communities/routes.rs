@@ -1,7 +1,5 @@
 //! `/communities` (public, cached) and `/admin/communities`, `/admin/grids` (platform admin).
 
-use std::time::Duration;
-
 use actix_web::{HttpResponse, get, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -9,14 +7,11 @@ use super::service::{
     self, BuildingView, CommunityView, GridView, NewBuilding, NewCommunity, NewGrid,
 };
 use crate::auth::{AuthUser, Role};
-use crate::cache::JsonText;
+use crate::cache::{JsonText, keys};
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::Json;
 use crate::pagination::{Page, PageParams, Paged};
-use crate::startup::AppState;
-
-/// Cache keys of this resource all start with this.
-const CACHE_PREFIX: &str = "communities:";
+use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_communities)
@@ -24,10 +19,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(create_community)
         .service(create_grid)
         .service(create_building);
-}
-
-fn ttl(state: &AppState) -> Duration {
-    Duration::from_secs(state.settings.cache.ttl_secs)
 }
 
 /// Communities with their grids and buildings.
@@ -40,16 +31,17 @@ fn ttl(state: &AppState) -> Duration {
     )
 )]
 #[get("/communities")]
+#[tracing::instrument(skip_all, level = "debug")]
 async fn list_communities(
     state: web::Data<AppState>,
     query: web::Query<PageParams>,
 ) -> ApiResult<JsonText> {
     let page = Page::try_from(query.into_inner())?;
-    let key = format!("{CACHE_PREFIX}list:{}:{}", page.page, page.page_size);
+    let key = keys::community_list(page);
     let db = &state.db;
     state
         .cache
-        .get_or_load_json(&key, ttl(&state), || service::list(db, page))
+        .get_or_load_json(&key, state.cache_ttl(), || service::list(db, page))
         .await
 }
 
@@ -63,13 +55,14 @@ async fn list_communities(
     )
 )]
 #[get("/communities/{id}")]
+#[tracing::instrument(skip_all, level = "debug", fields(community_id = *id))]
 async fn get_community(state: web::Data<AppState>, id: web::Path<i64>) -> ApiResult<JsonText> {
     let id = id.into_inner();
-    let key = format!("{CACHE_PREFIX}detail:{id}");
+    let key = keys::community_detail(id);
     let db = &state.db;
     state
         .cache
-        .get_or_load_json(&key, ttl(&state), || service::get(db, id))
+        .get_or_load_json(&key, state.cache_ttl(), || service::get(db, id))
         .await
 }
 
@@ -86,6 +79,7 @@ async fn get_community(state: web::Data<AppState>, id: web::Path<i64>) -> ApiRes
     )
 )]
 #[post("/admin/communities")]
+#[tracing::instrument(skip_all, fields(user_id = me.id()))]
 async fn create_community(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -93,7 +87,7 @@ async fn create_community(
 ) -> ApiResult<HttpResponse> {
     me.require(Role::PlatformAdmin)?;
     let created = service::create(&state.db, body.0).await?;
-    state.cache.delete_prefix(CACHE_PREFIX).await;
+    keys::community_map_changed(&state.cache).await;
     Ok(HttpResponse::Created().json(created))
 }
 
@@ -112,6 +106,7 @@ async fn create_community(
     )
 )]
 #[post("/admin/communities/{id}/grids")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), community_id = *id))]
 async fn create_grid(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -120,7 +115,7 @@ async fn create_grid(
 ) -> ApiResult<HttpResponse> {
     me.require(Role::PlatformAdmin)?;
     let created = service::create_grid(&state.db, id.into_inner(), body.0).await?;
-    state.cache.delete_prefix(CACHE_PREFIX).await;
+    keys::community_map_changed(&state.cache).await;
     Ok(HttpResponse::Created().json(created))
 }
 
@@ -139,6 +134,7 @@ async fn create_grid(
     )
 )]
 #[post("/admin/grids/{id}/buildings")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), grid_id = *id))]
 async fn create_building(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -147,6 +143,6 @@ async fn create_building(
 ) -> ApiResult<HttpResponse> {
     me.require(Role::PlatformAdmin)?;
     let created = service::create_building(&state.db, id.into_inner(), body.0).await?;
-    state.cache.delete_prefix(CACHE_PREFIX).await;
+    keys::community_map_changed(&state.cache).await;
     Ok(HttpResponse::Created().json(created))
 }

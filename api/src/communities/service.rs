@@ -4,12 +4,12 @@ use std::collections::HashMap;
 
 use entity::{building, community, grid};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::community_links::community_exists;
 use crate::error::{ApiError, ApiResult, ErrorCode, FieldError};
 use crate::pagination::{Page, Paged};
 use crate::time;
@@ -137,14 +137,11 @@ async fn assemble(
 }
 
 pub async fn list(db: &impl ConnectionTrait, page: Page) -> ApiResult<Paged<CommunityView>> {
-    let total = community::Entity::find().count(db).await?;
-    let rows = community::Entity::find()
-        .order_by_asc(community::Column::Id)
-        .offset(page.offset())
-        .limit(page.page_size)
-        .all(db)
-        .await?;
-    Ok(Paged::new(assemble(db, rows).await?, page, total))
+    let select = community::Entity::find().order_by_asc(community::Column::Id);
+    page.fetch(db, select)
+        .await?
+        .map_batch(|rows| assemble(db, rows))
+        .await
 }
 
 pub async fn get(db: &impl ConnectionTrait, id: i64) -> ApiResult<CommunityView> {
@@ -156,10 +153,6 @@ pub async fn get(db: &impl ConnectionTrait, id: i64) -> ApiResult<CommunityView>
         .await?
         .pop()
         .ok_or_else(|| ApiError::new(ErrorCode::CommunityNotFound))
-}
-
-pub async fn exists(db: &impl ConnectionTrait, id: i64) -> ApiResult<bool> {
-    Ok(community::Entity::find_by_id(id).one(db).await?.is_some())
 }
 
 pub async fn create(db: &impl ConnectionTrait, new: NewCommunity) -> ApiResult<CommunityView> {
@@ -201,7 +194,7 @@ pub async fn create_grid(
     community_id: i64,
     new: NewGrid,
 ) -> ApiResult<GridView> {
-    if !exists(db, community_id).await? {
+    if !community_exists(db, community_id).await? {
         return Err(ErrorCode::CommunityNotFound.into());
     }
     let mut errors = Vec::new();

@@ -26,7 +26,7 @@ use crate::error::{ApiError, ApiResult, ErrorBody, ErrorCode};
 use crate::extract::Json;
 use crate::input::{Fields, bad_query};
 use crate::pagination::{self, Page, PageParams, Paged};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(place)
@@ -369,7 +369,7 @@ async fn list(
     })?;
     let communities = match query.community_id {
         Some(id) => {
-            if !crate::communities::service::exists(&state.db, id).await? {
+            if !crate::community_links::community_exists(&state.db, id).await? {
                 return Err(ErrorCode::CommunityNotFound.into());
             }
             me.require_admin_of(&state.db, id).await?;

@@ -7,7 +7,7 @@
 use qrcode::{Color, EcLevel, QrCode};
 
 use crate::error::{ApiError, ApiResult};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Pixels per QR module in the plain codes.
 const MODULE_PX: usize = 8;

@@ -1,10 +1,9 @@
 //! Goods: the category tree, public listing and search (cached), and the
 //! owning merchant's create, edit, shelf and soft delete.
 
+pub mod listing;
+pub mod owner;
 pub mod routes;
-pub mod service;
+pub mod views;
 
 pub use routes::configure;
-
-/// Cache keys of goods reads all start with this.
-pub const CACHE_PREFIX: &str = "goods:";

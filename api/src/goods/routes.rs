@@ -1,23 +1,19 @@
 //! `/goods-categories`, `/goods` (public, cached) and the owner's
 //! `/merchants/{id}/goods`, `/goods/{id}` writes.
 
-use std::time::Duration;
-
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::CACHE_PREFIX;
-use super::service::{
-    self, CategoryView, GoodsFilter, GoodsPatch, GoodsQuery, GoodsView, NewGoods, OwnerGoodsQuery,
-    ShelfRequest,
-};
+use super::listing::{self, GoodsFilter, GoodsQuery};
+use super::owner;
+use super::views::{CategoryView, GoodsPatch, GoodsView, NewGoods, OwnerGoodsQuery, ShelfRequest};
 use crate::auth::{AuthUser, MaybeAuthUser};
-use crate::cache::JsonText;
+use crate::cache::{JsonText, keys};
 use crate::error::{ApiResult, ErrorBody, ErrorCode};
 use crate::extract::Json;
 use crate::merchants::service as merchants;
 use crate::pagination::{Page, PageParams, Paged};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_categories)
@@ -30,22 +26,19 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(shelf_goods);
 }
 
-fn ttl(state: &AppState) -> Duration {
-    Duration::from_secs(state.settings.cache.ttl_secs)
-}
-
 /// The two-level goods category tree.
 #[utoipa::path(
     tag = "goods",
     responses((status = 200, body = Vec<CategoryView>))
 )]
 #[get("/goods-categories")]
+#[tracing::instrument(skip_all, level = "debug")]
 async fn list_categories(state: web::Data<AppState>) -> ApiResult<JsonText> {
     let db = &state.db;
     state
         .cache
-        .get_or_load_json(&format!("{CACHE_PREFIX}categories"), ttl(&state), || {
-            service::categories(db)
+        .get_or_load_json(&keys::goods_categories(), state.cache_ttl(), || {
+            listing::categories(db)
         })
         .await
 }
@@ -60,6 +53,7 @@ async fn list_categories(state: web::Data<AppState>) -> ApiResult<JsonText> {
     )
 )]
 #[get("/goods")]
+#[tracing::instrument(skip_all, level = "debug")]
 async fn list_goods(
     state: web::Data<AppState>,
     query: web::Query<GoodsQuery>,
@@ -67,12 +61,12 @@ async fn list_goods(
 ) -> ApiResult<JsonText> {
     let page = Page::try_from(page.into_inner())?;
     let filter = GoodsFilter::parse(query.into_inner())?;
-    let key = format!("{CACHE_PREFIX}list:{}", filter.cache_key(page));
+    let key = keys::goods_list(&filter.cache_key(), page);
     let db = &state.db;
     state
         .cache
-        .get_or_load_json(&key, ttl(&state), || {
-            service::list_public(db, &filter, page)
+        .get_or_load_json(&key, state.cache_ttl(), || {
+            listing::list_public(db, &filter, page)
         })
         .await
 }
@@ -87,28 +81,26 @@ async fn list_goods(
     )
 )]
 #[get("/goods/{id}")]
+#[tracing::instrument(skip_all, level = "debug", fields(goods_id = *id))]
 async fn get_goods(
     state: web::Data<AppState>,
     me: MaybeAuthUser,
     id: web::Path<i64>,
 ) -> ApiResult<web::Json<GoodsView>> {
     let id = id.into_inner();
-    let key = format!("{CACHE_PREFIX}detail:{id}");
+    let key = keys::goods_detail(id);
     let db = &state.db;
     match state
         .cache
-        .get_or_load(&key, ttl(&state), || service::get_public(db, id))
+        .get_or_load(&key, state.cache_ttl(), || listing::get_public(db, id))
         .await
     {
-        Ok(found) => Ok(web::Json(found)),
-        Err(err) if err.code == ErrorCode::GoodsNotFound => match me.0 {
-            Some(me) => service::get_for_owner(db, id, &me)
-                .await?
-                .map(web::Json)
-                .ok_or(err),
-            None => Err(err),
-        },
-        Err(err) => Err(err),
+        // The owner still sees their own unlisted goods (never cached).
+        Err(err) if err.code == ErrorCode::GoodsNotFound => {
+            let own = owner::get_for_owner(db, id, me.0.as_ref()).await?;
+            own.map(web::Json).ok_or(err)
+        }
+        found => found.map(web::Json),
     }
 }
 
@@ -126,6 +118,7 @@ async fn get_goods(
     )
 )]
 #[get("/merchants/{id}/goods")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), merchant_id = *id))]
 async fn owner_goods(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -136,7 +129,7 @@ async fn owner_goods(
     let page = Page::try_from(page.into_inner())?;
     let m = merchants::owned_by(&state.db, id.into_inner(), &me).await?;
     Ok(web::Json(
-        service::list_for_owner(&state.db, m.id, query.status, page).await?,
+        owner::list_for_owner(&state.db, m.id, query.status, page).await?,
     ))
 }
 
@@ -155,6 +148,7 @@ async fn owner_goods(
     )
 )]
 #[post("/merchants/{id}/goods")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), merchant_id = *id))]
 async fn create_goods(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -162,8 +156,8 @@ async fn create_goods(
     body: Json<NewGoods>,
 ) -> ApiResult<HttpResponse> {
     let m = merchants::owned_by(&state.db, id.into_inner(), &me).await?;
-    let created = service::create(&state.db, m.id, body.0).await?;
-    state.cache.delete_prefix(CACHE_PREFIX).await;
+    let created = owner::create(&state.db, m.id, body.0).await?;
+    keys::goods_changed(&state.cache).await;
     Ok(HttpResponse::Created().json(created))
 }
 
@@ -182,15 +176,16 @@ async fn create_goods(
     )
 )]
 #[patch("/goods/{id}")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), goods_id = *id))]
 async fn patch_goods(
     state: web::Data<AppState>,
     me: AuthUser,
     id: web::Path<i64>,
     body: Json<GoodsPatch>,
 ) -> ApiResult<web::Json<GoodsView>> {
-    let g = service::owned_by(&state.db, id.into_inner(), &me).await?;
-    let updated = service::update(&state.db, g, body.0).await?;
-    state.cache.delete_prefix(CACHE_PREFIX).await;
+    let g = owner::owned_by(&state.db, id.into_inner(), &me).await?;
+    let updated = owner::update(&state.db, g, body.0).await?;
+    keys::goods_changed(&state.cache).await;
     Ok(web::Json(updated))
 }
 
@@ -207,14 +202,15 @@ async fn patch_goods(
     )
 )]
 #[delete("/goods/{id}")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), goods_id = *id))]
 async fn delete_goods(
     state: web::Data<AppState>,
     me: AuthUser,
     id: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
-    let g = service::owned_by(&state.db, id.into_inner(), &me).await?;
-    service::soft_delete(&state.db, g).await?;
-    state.cache.delete_prefix(CACHE_PREFIX).await;
+    let g = owner::owned_by(&state.db, id.into_inner(), &me).await?;
+    owner::soft_delete(&state.db, g).await?;
+    keys::goods_changed(&state.cache).await;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -233,14 +229,15 @@ async fn delete_goods(
     )
 )]
 #[post("/goods/{id}/shelf")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), goods_id = *id))]
 async fn shelf_goods(
     state: web::Data<AppState>,
     me: AuthUser,
     id: web::Path<i64>,
     body: Json<ShelfRequest>,
 ) -> ApiResult<web::Json<GoodsView>> {
-    let g = service::owned_by(&state.db, id.into_inner(), &me).await?;
-    let updated = service::set_shelf(&state.db, g, body.on_shelf).await?;
-    state.cache.delete_prefix(CACHE_PREFIX).await;
+    let g = owner::owned_by(&state.db, id.into_inner(), &me).await?;
+    let updated = owner::set_shelf(&state.db, g, body.on_shelf).await?;
+    keys::goods_changed(&state.cache).await;
     Ok(web::Json(updated))
 }

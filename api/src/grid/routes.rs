@@ -15,7 +15,7 @@ use crate::extract::Json;
 use crate::pagination::Paged;
 use crate::requests::Ctx;
 use crate::requests::access::grids_of;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(residents)

@@ -303,7 +303,7 @@ pub async fn residents(
         );
     }
     if let Some(keyword) = query_text("q", q.q.as_deref(), 50)? {
-        let like = crate::merchants::fields::contains(&keyword);
+        let like = crate::fields::contains(&keyword);
         select = select.filter(
             Condition::any()
                 .add(Expr::col(user::Column::Nickname).like(like.clone()))

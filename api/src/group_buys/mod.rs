@@ -1,5 +1,5 @@
-//! Community group-buys (社区团购): campaigns, orders, settlement at cut-off,
-//! pickup codes, and the payment provider interface.
+//! Community group-buys (社区团购): campaigns, orders in them, settlement at
+//! cut-off, and the pickup list.
 //!
 //! Money path invariants, all enforced by the database:
 //! - a campaign's `ordered_quantity` never exceeds `total_quantity`
@@ -9,11 +9,29 @@
 //! - a campaign settles once (`UPDATE … WHERE state = 'open'`), and its
 //!   order changes commit in the same transaction;
 //! - a pickup code is used once (`UPDATE … WHERE status = 'awaiting_pickup'`).
+//!
+//! Glossary:
+//! - a *checked order* (`CheckedOrder`) passed every check that needs no
+//!   write; the writes check the rest;
+//! - the *order batcher* (`OrderBatcher`) writes a campaign's queued orders
+//!   in one transaction; an order it cannot place comes back *unplaced* and
+//!   is placed alone (`place_alone`) for its exact answer;
+//! - a resident's *running total* is their live quantity in a campaign
+//!   (`group_buy_participants`), raised only within the per-user limit.
+//!
+//! Files: `service` (campaigns: open, list, read, cancel), `ordering` (an
+//! order from request to answer), `order_checks`, `order_writes`,
+//! `batches`, `order_lifecycle` (cancel, expiry, pickup codes),
+//! `settlement`, `pickup_list`, `market` (the goods and stock a campaign
+//! uses). What every order kind shares is in `crate::orders`.
 
-pub mod desk;
+pub mod batches;
 pub mod market;
-pub mod orders;
-pub mod payments;
+pub mod order_checks;
+pub mod order_lifecycle;
+pub mod order_writes;
+pub mod ordering;
+pub mod pickup_list;
 pub mod routes;
 pub mod service;
 pub mod settlement;

@@ -1,29 +1,65 @@
 //! Campaigns: creation (reserving stock), public reads, cancellation.
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, Utc};
+use entity::group_buy::CampaignState;
+use entity::merchant::MerchantStatus;
+use entity::order::OrderStatus;
 use entity::{group_buy, group_buy_community, merchant};
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    ExprTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ExprTrait, QueryFilter, QueryOrder, Set,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::market;
-use super::orders::cancel_orders_of;
+use super::order_lifecycle::cancel_orders_of;
 use crate::auth::AuthUser;
+use crate::community_links;
 use crate::error::{ApiError, ApiResult, ErrorCode, FieldError};
+use crate::merchants::service::require_owner;
 use crate::money::Money;
 use crate::pagination::{Page, Paged};
 use crate::time;
 
-pub const OPEN: &str = "open";
-pub const SUCCEEDED: &str = "succeeded";
-pub const FAILED: &str = "failed";
-pub const CANCELLED: &str = "cancelled";
+/// A campaign's status: upcoming, ongoing (taking orders), settling (past
+/// the cut-off, the result being computed), succeeded, failed or cancelled.
+// The stored state, with `Open` split by the clock.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CampaignStatus {
+    /// Open, before its start.
+    Upcoming,
+    /// Open and taking orders.
+    Ongoing,
+    /// Past the cut-off, the result being computed.
+    Settling,
+    Succeeded,
+    Failed,
+    Cancelled,
+}
+
+impl CampaignStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CampaignStatus::Upcoming => "upcoming",
+            CampaignStatus::Ongoing => "ongoing",
+            CampaignStatus::Settling => "settling",
+            CampaignStatus::Succeeded => "succeeded",
+            CampaignStatus::Failed => "failed",
+            CampaignStatus::Cancelled => "cancelled",
+        }
+    }
+
+    /// Open: before the cut-off, or settling.
+    pub fn is_open(self) -> bool {
+        match self {
+            CampaignStatus::Upcoming | CampaignStatus::Ongoing | CampaignStatus::Settling => true,
+            CampaignStatus::Succeeded | CampaignStatus::Failed | CampaignStatus::Cancelled => false,
+        }
+    }
+}
 
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub struct GroupBuyView {
@@ -41,35 +77,33 @@ pub struct GroupBuyView {
     pub pickup_starts_at: DateTime<Utc>,
     pub pickup_ends_at: DateTime<Utc>,
     pub community_ids: Vec<i64>,
-    /// `upcoming`, `ongoing`, `settling` (past cut-off, result being
-    /// computed), `succeeded`, `failed` or `cancelled`.
-    pub status: String,
+    pub status: CampaignStatus,
     pub ordered_quantity: i64,
     pub orders_count: i64,
     pub remaining_quantity: i64,
     pub created_at: DateTime<Utc>,
 }
 
-/// The status clients see: `open` is split by the clock.
+/// The status clients see: `Open` is split by the clock.
 pub fn public_status(
-    state: &str,
+    state: CampaignState,
     starts_at: DateTime<Utc>,
     ends_at: DateTime<Utc>,
     now: DateTime<Utc>,
-) -> &'static str {
+) -> CampaignStatus {
     match state {
-        OPEN if now < starts_at => "upcoming",
-        OPEN if now < ends_at => "ongoing",
-        OPEN => "settling",
-        SUCCEEDED => SUCCEEDED,
-        FAILED => FAILED,
-        _ => CANCELLED,
+        CampaignState::Open if now < starts_at => CampaignStatus::Upcoming,
+        CampaignState::Open if now < ends_at => CampaignStatus::Ongoing,
+        CampaignState::Open => CampaignStatus::Settling,
+        CampaignState::Succeeded => CampaignStatus::Succeeded,
+        CampaignState::Failed => CampaignStatus::Failed,
+        CampaignState::Cancelled => CampaignStatus::Cancelled,
     }
 }
 
 pub fn view(gb: group_buy::Model, community_ids: Vec<i64>, now: DateTime<Utc>) -> GroupBuyView {
     GroupBuyView {
-        status: public_status(&gb.state, gb.starts_at, gb.ends_at, now).to_owned(),
+        status: public_status(gb.state, gb.starts_at, gb.ends_at, now),
         remaining_quantity: Ord::max(gb.total_quantity - gb.ordered_quantity, 0),
         id: gb.id,
         merchant_id: gb.merchant_id,
@@ -122,26 +156,10 @@ pub struct GroupBuyQuery {
     pub community_id: Option<i64>,
     /// `upcoming`, `ongoing`, `succeeded`, `failed` or `cancelled`; default: open
     /// campaigns (upcoming, ongoing and settling).
-    pub status: Option<String>,
-    pub page: Option<u64>,
-    pub page_size: Option<u64>,
+    pub status: Option<CampaignStatus>,
 }
 
-async fn communities_of(
-    db: &impl ConnectionTrait,
-    ids: &[i64],
-) -> ApiResult<HashMap<i64, Vec<i64>>> {
-    let rows = group_buy_community::Entity::find()
-        .filter(group_buy_community::Column::GroupBuyId.is_in(ids.to_vec()))
-        .order_by_asc(group_buy_community::Column::CommunityId)
-        .all(db)
-        .await?;
-    let mut map: HashMap<i64, Vec<i64>> = HashMap::new();
-    for r in rows {
-        map.entry(r.group_buy_id).or_default().push(r.community_id);
-    }
-    Ok(map)
-}
+type Shown = group_buy_community::Entity;
 
 fn validate(new: &NewGroupBuy, now: DateTime<Utc>) -> Vec<FieldError> {
     let mut errors = Vec::new();
@@ -192,14 +210,15 @@ fn validate(new: &NewGroupBuy, now: DateTime<Utc>) -> Vec<FieldError> {
 }
 
 /// Opens a campaign on the merchant's own goods and reserves its quantity.
+#[tracing::instrument(skip_all, fields(user_id = me.id(), merchant_id))]
 pub async fn create(
     db: &DatabaseConnection,
     me: &AuthUser,
     merchant_id: i64,
     new: NewGroupBuy,
 ) -> ApiResult<GroupBuyView> {
-    let merchant = market::owned_merchant(db, merchant_id, me).await?;
-    if merchant.status != market::ACTIVE {
+    let merchant = require_owner(db, merchant_id, me).await?;
+    if merchant.status != MerchantStatus::Active {
         return Err(ApiError::new(ErrorCode::Forbidden).message("商户已被暂停，不能发起团购"));
     }
     let now = time::now();
@@ -211,7 +230,9 @@ pub async fn create(
         }
         Some(_) => {}
     }
-    let served = market::served_communities(db, merchant_id).await?;
+    let served =
+        community_links::communities_of_one::<entity::merchant_community::Entity>(db, merchant_id)
+            .await?;
     if new.community_ids.iter().any(|c| !served.contains(c)) {
         errors.push(FieldError::new("community_ids", "只能选择商户服务的社区"));
     }
@@ -241,21 +262,14 @@ pub async fn create(
         pickup_address: Set(new.pickup_address.trim().to_owned()),
         pickup_starts_at: Set(time::normalise(new.pickup_starts_at)),
         pickup_ends_at: Set(time::normalise(new.pickup_ends_at)),
-        state: Set(OPEN.to_owned()),
+        state: Set(CampaignState::Open),
         settled_at: Set(None),
         created_at: Set(now),
         ..Default::default()
     }
     .insert(&txn)
     .await?;
-    group_buy_community::Entity::insert_many(community_ids.iter().map(|c| {
-        group_buy_community::ActiveModel {
-            group_buy_id: Set(saved.id),
-            community_id: Set(*c),
-        }
-    }))
-    .exec(&txn)
-    .await?;
+    community_links::link::<Shown>(&txn, saved.id, &community_ids).await?;
     txn.commit().await?;
     Ok(view(saved, community_ids, now))
 }
@@ -267,7 +281,7 @@ fn visible() -> Condition {
             Query::select()
                 .column(merchant::Column::Id)
                 .from(merchant::Entity)
-                .and_where(Expr::col(merchant::Column::Status).eq(market::ACTIVE))
+                .and_where(Expr::col(merchant::Column::Status).eq(MerchantStatus::Active))
                 .to_owned(),
         ),
     )
@@ -291,40 +305,56 @@ pub async fn list(
             ),
         );
     }
-    cond = match query.status.as_deref() {
-        None => cond.add(group_buy::Column::State.eq(OPEN)),
-        Some("upcoming") => cond
-            .add(group_buy::Column::State.eq(OPEN))
+    cond = match query.status {
+        None => cond.add(group_buy::Column::State.eq(CampaignState::Open)),
+        Some(CampaignStatus::Upcoming) => cond
+            .add(group_buy::Column::State.eq(CampaignState::Open))
             .add(group_buy::Column::StartsAt.gt(now)),
-        Some("ongoing") => cond
-            .add(group_buy::Column::State.eq(OPEN))
+        Some(CampaignStatus::Ongoing) => cond
+            .add(group_buy::Column::State.eq(CampaignState::Open))
             .add(group_buy::Column::StartsAt.lte(now))
             .add(group_buy::Column::EndsAt.gt(now)),
-        Some(s @ (SUCCEEDED | FAILED | CANCELLED)) => cond.add(group_buy::Column::State.eq(s)),
-        Some(_) => {
-            return Err(ApiError::new(ErrorCode::InvalidQuery)
-                .details(serde_json::json!({ "fields": [FieldError::new("status", "upcoming, ongoing, succeeded, failed 或 cancelled")] })));
+        Some(CampaignStatus::Succeeded) => {
+            cond.add(group_buy::Column::State.eq(CampaignState::Succeeded))
+        }
+        Some(CampaignStatus::Failed) => {
+            cond.add(group_buy::Column::State.eq(CampaignState::Failed))
+        }
+        Some(CampaignStatus::Cancelled) => {
+            cond.add(group_buy::Column::State.eq(CampaignState::Cancelled))
+        }
+        // Settling lasts a sweep; it is no list of its own.
+        Some(CampaignStatus::Settling) => {
+            return Err(ApiError::invalid_query(vec![FieldError::new(
+                "status",
+                "upcoming, ongoing, succeeded, failed 或 cancelled",
+            )]));
         }
     };
-    let select = group_buy::Entity::find().filter(cond);
-    let total = select.clone().count(db).await?;
-    let rows = select
+    let select = group_buy::Entity::find()
+        .filter(cond)
         .order_by_asc(group_buy::Column::EndsAt)
-        .order_by_asc(group_buy::Column::Id)
-        .offset(page.offset())
-        .limit(page.page_size)
-        .all(db)
-        .await?;
+        .order_by_asc(group_buy::Column::Id);
+    page.fetch(db, select)
+        .await?
+        .map_batch(|rows| views(db, rows, now))
+        .await
+}
+
+async fn views(
+    db: &impl ConnectionTrait,
+    rows: Vec<group_buy::Model>,
+    now: DateTime<Utc>,
+) -> ApiResult<Vec<GroupBuyView>> {
     let ids: Vec<i64> = rows.iter().map(|g| g.id).collect();
-    let mut communities = communities_of(db, &ids).await?;
-    let items = rows
+    let mut communities = community_links::communities_of::<Shown>(db, &ids).await?;
+    Ok(rows
         .into_iter()
         .map(|g| {
             let c = communities.remove(&g.id).unwrap_or_default();
             view(g, c, now)
         })
-        .collect();
-    Ok(Paged::new(items, page, total))
+        .collect())
 }
 
 /// A campaign as the public sees it: 404 when its merchant is suspended.
@@ -334,10 +364,7 @@ pub async fn get_public(db: &impl ConnectionTrait, id: i64) -> ApiResult<GroupBu
         .one(db)
         .await?
         .ok_or_else(|| ApiError::new(ErrorCode::GroupBuyNotFound))?;
-    let communities = communities_of(db, &[id])
-        .await?
-        .remove(&id)
-        .unwrap_or_default();
+    let communities = community_links::communities_of_one::<Shown>(db, id).await?;
     Ok(view(gb, communities, time::now()))
 }
 
@@ -351,43 +378,37 @@ pub async fn find(db: &impl ConnectionTrait, id: i64) -> ApiResult<group_buy::Mo
 /// Cancels a campaign (its merchant, or an admin of one of its communities):
 /// every live order is cancelled (refunded where paid) and the unsold stock
 /// returns. Only open or succeeded campaigns can be cancelled.
+#[tracing::instrument(skip_all, fields(user_id = me.id(), group_buy_id = id))]
 pub async fn cancel(db: &DatabaseConnection, me: &AuthUser, id: i64) -> ApiResult<GroupBuyView> {
     let gb = find(db, id).await?;
-    let is_owner = market::merchant(db, gb.merchant_id)
+    let is_owner = merchant::Entity::find_by_id(gb.merchant_id)
+        .one(db)
         .await?
         .is_some_and(|m| m.owner_user_id == me.id());
     if !is_owner {
-        let communities = communities_of(db, &[id])
-            .await?
-            .remove(&id)
-            .unwrap_or_default();
-        let mut allowed = false;
-        for c in communities {
-            if me.require_admin_of(db, c).await.is_ok() {
-                allowed = true;
-                break;
-            }
-        }
-        if !allowed {
-            return Err(ErrorCode::Forbidden.into());
-        }
+        let communities = community_links::communities_of_one::<Shown>(db, id).await?;
+        me.require_admin_of_any(db, &communities).await?;
     }
     let now = time::now();
     let txn = crate::db::begin_write(db).await?;
     let changed = group_buy::Entity::update_many()
-        .col_expr(group_buy::Column::State, Expr::value(CANCELLED))
+        .col_expr(
+            group_buy::Column::State,
+            Expr::value(CampaignState::Cancelled),
+        )
         .col_expr(group_buy::Column::SettledAt, Expr::value(now))
         .filter(group_buy::Column::Id.eq(id))
-        .filter(group_buy::Column::State.is_in([OPEN, SUCCEEDED]))
+        .filter(group_buy::Column::State.is_in([CampaignState::Open, CampaignState::Succeeded]))
         .exec(&txn)
         .await?;
     if changed.rows_affected != 1 {
         return Err(ApiError::new(ErrorCode::InvalidTransition).message("该团购已结束或已取消"));
     }
-    let cancelled_quantity = cancel_orders_of(&txn, id, &LIVE_BEFORE_PICKUP, now).await?;
+    let ending = OrderStatus::all_where(OrderStatus::ends_with_its_campaign);
+    let cancelled_quantity = cancel_orders_of(&txn, id, &ending, now).await?;
     // An open campaign still holds its whole reservation; a succeeded one
     // returned its unsold part at settlement and now returns what was not handed over.
-    let back = if gb.state == OPEN {
+    let back = if gb.state == CampaignState::Open {
         gb.total_quantity
     } else {
         cancelled_quantity
@@ -395,12 +416,6 @@ pub async fn cancel(db: &DatabaseConnection, me: &AuthUser, id: i64) -> ApiResul
     market::release_stock(&txn, gb.goods_id, back).await?;
     txn.commit().await?;
     let fresh = find(db, id).await?;
-    let communities = communities_of(db, &[id])
-        .await?
-        .remove(&id)
-        .unwrap_or_default();
+    let communities = community_links::communities_of_one::<Shown>(db, id).await?;
     Ok(view(fresh, communities, now))
 }
-
-/// Orders that a cancellation still reaches.
-const LIVE_BEFORE_PICKUP: [&str; 3] = ["pending_payment", "placed", "awaiting_pickup"];

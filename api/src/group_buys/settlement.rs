@@ -9,6 +9,8 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use entity::group_buy::CampaignState;
+use entity::order::OrderStatus;
 use entity::{group_buy, group_buy_notification, order};
 use sea_orm::Set;
 use sea_orm::sea_query::Expr;
@@ -17,9 +19,10 @@ use sea_orm::{
 };
 
 use super::market;
-use super::orders::{assign_pickup_codes, cancel_orders_of, expire_pending_of};
-use super::service::{FAILED, OPEN, SUCCEEDED};
-use crate::cache::Cache;
+use super::order_lifecycle::{
+    assign_pickup_codes, cancel_orders_of, expire_overdue, expire_pending_of,
+};
+use crate::cache::{Cache, keys};
 use crate::error::ApiResult;
 use crate::time;
 
@@ -27,7 +30,8 @@ use crate::time;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settled {
     pub group_buy_id: i64,
-    pub outcome: String,
+    /// `Succeeded` or `Failed`.
+    pub outcome: CampaignState,
     /// Users with orders in the campaign, to be told the result.
     pub participants: Vec<i64>,
 }
@@ -39,7 +43,7 @@ pub async fn settle_due_group_buys(db: &DatabaseConnection) -> ApiResult<Vec<Set
     let due: Vec<i64> = group_buy::Entity::find()
         .select_only()
         .column(group_buy::Column::Id)
-        .filter(group_buy::Column::State.eq(OPEN))
+        .filter(group_buy::Column::State.eq(CampaignState::Open))
         .filter(group_buy::Column::EndsAt.lte(now))
         .order_by_asc(group_buy::Column::EndsAt)
         .limit(100)
@@ -55,6 +59,7 @@ pub async fn settle_due_group_buys(db: &DatabaseConnection) -> ApiResult<Vec<Set
     Ok(settled)
 }
 
+#[tracing::instrument(skip_all, fields(group_buy_id = id))]
 async fn settle_one(
     db: &DatabaseConnection,
     id: i64,
@@ -67,7 +72,7 @@ async fn settle_one(
     let taken = group_buy::Entity::update_many()
         .col_expr(group_buy::Column::SettledAt, Expr::value(now))
         .filter(group_buy::Column::Id.eq(id))
-        .filter(group_buy::Column::State.eq(OPEN))
+        .filter(group_buy::Column::State.eq(CampaignState::Open))
         .filter(group_buy::Column::EndsAt.lte(now))
         .exec(&txn)
         .await?;
@@ -79,14 +84,14 @@ async fn settle_one(
     let outcome = Expr::case(
         Expr::col(group_buy::Column::OrderedQuantity)
             .gte(Expr::col(group_buy::Column::MinQuantity)),
-        SUCCEEDED,
+        Expr::value(CampaignState::Succeeded),
     )
-    .finally(FAILED);
+    .finally(Expr::value(CampaignState::Failed));
     let claimed = group_buy::Entity::update_many()
         .col_expr(group_buy::Column::State, outcome.into())
         .col_expr(group_buy::Column::SettledAt, Expr::value(now))
         .filter(group_buy::Column::Id.eq(id))
-        .filter(group_buy::Column::State.eq(OPEN))
+        .filter(group_buy::Column::State.eq(CampaignState::Open))
         .filter(group_buy::Column::EndsAt.lte(now))
         .exec(&txn)
         .await?;
@@ -101,15 +106,15 @@ async fn settle_one(
         .column(order::Column::UserId)
         .distinct()
         .filter(order::Column::GroupBuyId.eq(id))
-        .filter(order::Column::Status.eq("placed"))
+        .filter(order::Column::Status.eq(OrderStatus::Placed))
         .into_tuple()
         .all(&txn)
         .await?;
-    if gb.state == SUCCEEDED {
+    if gb.state == CampaignState::Succeeded {
         assign_pickup_codes(&txn, id, now).await?;
         market::release_stock(&txn, gb.goods_id, gb.total_quantity - gb.ordered_quantity).await?;
     } else {
-        cancel_orders_of(&txn, id, &["placed"], now).await?;
+        cancel_orders_of(&txn, id, &[OrderStatus::Placed], now).await?;
         market::release_stock(&txn, gb.goods_id, gb.total_quantity).await?;
     }
     // The result is owed to every participant; recorded with the settlement,
@@ -119,7 +124,7 @@ async fn settle_one(
         .map(|user_id| group_buy_notification::ActiveModel {
             group_buy_id: Set(id),
             user_id: Set(*user_id),
-            outcome: Set(gb.state.clone()),
+            outcome: Set(gb.state),
             created_at: Set(now),
             sent_at: Set(None),
             ..Default::default()
@@ -131,7 +136,7 @@ async fn settle_one(
             .await?;
     }
     txn.commit().await?;
-    tracing::info!(group_buy_id = id, outcome = %gb.state, orders = gb.orders_count, "group-buy settled");
+    tracing::info!(group_buy_id = id, outcome = ?gb.state, orders = gb.orders_count, "group-buy settled");
     Ok(Some(Settled {
         group_buy_id: id,
         outcome: gb.state,
@@ -142,12 +147,12 @@ async fn settle_one(
 /// Expires overdue unpaid orders, settles what is due, and drops the cached
 /// group-buy reads that changed.
 pub async fn sweep(db: &DatabaseConnection, cache: &Cache) -> ApiResult<Vec<Settled>> {
-    let expired = super::orders::expire_overdue(db, time::now()).await?;
+    let expired = expire_overdue(db, time::now()).await?;
     let settled = settle_due_group_buys(db).await?;
     if !settled.is_empty() {
-        super::routes::invalidate_all(cache).await;
+        keys::group_buys_closed(cache).await;
     } else if expired > 0 {
-        cache.delete_prefix(super::routes::CACHE_PREFIX).await;
+        keys::group_buy_progress_changed(cache).await;
     }
     Ok(settled)
 }

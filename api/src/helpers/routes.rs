@@ -3,14 +3,15 @@
 use actix_web::{HttpResponse, get, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::service::{
-    self, ApplicationQuery, HelperApplicationView, HelperView, NewHelperApplication, RejectRequest,
+use super::applications::{
+    self, ApplicationQuery, HelperApplicationView, NewHelperApplication, RejectRequest,
 };
+use super::service::{self, HelperView};
 use crate::auth::AuthUser;
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::Json;
 use crate::pagination::{Page, PageParams, Paged};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(apply)
@@ -19,13 +20,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(approve)
         .service(reject)
         .service(my_helper_profile);
-}
-
-fn page_of(q: &ApplicationQuery) -> ApiResult<Page> {
-    Page::try_from(PageParams {
-        page: q.page,
-        page_size: q.page_size,
-    })
 }
 
 /// Apply to become a helper (resident). One pending application at a time.
@@ -42,12 +36,13 @@ fn page_of(q: &ApplicationQuery) -> ApiResult<Page> {
     )
 )]
 #[post("/helper-applications")]
+#[tracing::instrument(skip_all, fields(user_id = me.id()))]
 async fn apply(
     state: web::Data<AppState>,
     me: AuthUser,
     body: Json<NewHelperApplication>,
 ) -> ApiResult<HttpResponse> {
-    let created = service::apply(&state.db, &me, body.0).await?;
+    let created = applications::apply(&state.db, &me, body.0).await?;
     Ok(HttpResponse::Created().json(created))
 }
 
@@ -55,7 +50,7 @@ async fn apply(
 #[utoipa::path(
     tag = "helpers",
     security(("bearer" = [])),
-    params(ApplicationQuery),
+    params(ApplicationQuery, PageParams),
     responses(
         (status = 200, body = Paged<HelperApplicationView>),
         (status = 400, description = "INVALID_QUERY", body = ErrorBody),
@@ -63,13 +58,14 @@ async fn apply(
     )
 )]
 #[get("/me/helper-applications")]
+#[tracing::instrument(skip_all, fields(user_id = me.id()))]
 async fn my_applications(
     state: web::Data<AppState>,
     me: AuthUser,
     query: web::Query<ApplicationQuery>,
+    page: Page,
 ) -> ApiResult<web::Json<Paged<HelperApplicationView>>> {
-    let page = page_of(&query)?;
-    let list = service::list_mine(&state.db, me.id(), query.status.as_deref(), page).await?;
+    let list = applications::list_mine(&state.db, me.id(), query.status, page).await?;
     Ok(web::Json(list))
 }
 
@@ -77,7 +73,7 @@ async fn my_applications(
 #[utoipa::path(
     tag = "admin",
     security(("bearer" = [])),
-    params(ApplicationQuery),
+    params(ApplicationQuery, PageParams),
     responses(
         (status = 200, body = Paged<HelperApplicationView>),
         (status = 400, description = "INVALID_QUERY", body = ErrorBody),
@@ -86,13 +82,14 @@ async fn my_applications(
     )
 )]
 #[get("/admin/helper-applications")]
+#[tracing::instrument(skip_all, fields(user_id = me.id()))]
 async fn review_queue(
     state: web::Data<AppState>,
     me: AuthUser,
     query: web::Query<ApplicationQuery>,
+    page: Page,
 ) -> ApiResult<web::Json<Paged<HelperApplicationView>>> {
-    let page = page_of(&query)?;
-    let list = service::list_for_admin(&state.db, &me, query.status.as_deref(), page).await?;
+    let list = applications::list_for_admin(&state.db, &me, query.status, page).await?;
     Ok(web::Json(list))
 }
 
@@ -111,13 +108,14 @@ async fn review_queue(
     )
 )]
 #[post("/admin/helper-applications/{id}/approve")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), application_id = *id))]
 async fn approve(
     state: web::Data<AppState>,
     me: AuthUser,
     id: web::Path<i64>,
 ) -> ApiResult<web::Json<HelperApplicationView>> {
     Ok(web::Json(
-        service::approve(&state.db, &me, id.into_inner()).await?,
+        applications::approve(&state.db, &me, id.into_inner()).await?,
     ))
 }
 
@@ -137,6 +135,7 @@ async fn approve(
     )
 )]
 #[post("/admin/helper-applications/{id}/reject")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), application_id = *id))]
 async fn reject(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -144,7 +143,7 @@ async fn reject(
     body: Json<RejectRequest>,
 ) -> ApiResult<web::Json<HelperApplicationView>> {
     Ok(web::Json(
-        service::reject(&state.db, &me, id.into_inner(), body.0).await?,
+        applications::reject(&state.db, &me, id.into_inner(), body.0).await?,
     ))
 }
 
@@ -159,6 +158,7 @@ async fn reject(
     )
 )]
 #[get("/helpers/me")]
+#[tracing::instrument(skip_all, fields(user_id = me.id()))]
 async fn my_helper_profile(
     state: web::Data<AppState>,
     me: AuthUser,

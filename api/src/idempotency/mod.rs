@@ -13,14 +13,14 @@
 //! the first one's answer.
 //!
 //! ```ignore
-//! let key = idempotency::key_from(&req)?;
+//! let key = IdempotencyKey::from_request(&req)?;
 //! let fp = idempotency::fingerprint("POST /bookings", &body);
-//! let attempt = match idempotency::begin(&state.db, me.id(), key.as_deref(), &fp).await? {
+//! let write = match idempotency::begin(&state.db, me.id(), key.as_ref(), &fp).await? {
 //!     Begun::Replay(status, body) => return Ok(HttpResponse::build(status).json(body)),
-//!     Begun::Fresh(attempt) => attempt,
+//!     Begun::Fresh(write) => write,
 //! };
-//! let result = create(attempt.txn(), ...).await.map(|v| (StatusCode::CREATED, v));
-//! let (status, body) = attempt.finish(&state.db, result).await?;
+//! let result = create(write.txn(), ...).await.map(|v| (StatusCode::CREATED, v));
+//! let (status, body) = write.finish(&state.db, result).await?;
 //! ```
 
 use std::collections::HashSet;
@@ -55,22 +55,36 @@ pub const PURGE_EVERY: Duration = Duration::from_secs(600);
 
 const COMPLETED: &str = "completed";
 
-/// A key is 1-64 printable ASCII characters (no spaces).
-pub fn valid_key(key: &str) -> bool {
-    (1..=64).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic())
-}
+/// An `Idempotency-Key` a client sent: 1-64 printable ASCII characters (no spaces).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IdempotencyKey(String);
 
-/// The request's `Idempotency-Key`, None when absent; a malformed key is 422.
-pub fn key_from(req: &HttpRequest) -> ApiResult<Option<String>> {
-    let Some(raw) = req.headers().get(HEADER) else {
-        return Ok(None);
-    };
-    match raw.to_str() {
-        Ok(key) if valid_key(key) => Ok(Some(key.to_owned())),
-        _ => Err(ApiError::field(
-            HEADER,
-            "幂等键须为 1-64 个可打印 ASCII 字符",
-        )),
+impl IdempotencyKey {
+    pub fn parse(raw: &str) -> Result<Self, &'static str> {
+        if (1..=64).contains(&raw.len()) && raw.bytes().all(|b| b.is_ascii_graphic()) {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err("幂等键须为 1-64 个可打印 ASCII 字符")
+        }
+    }
+
+    /// The request's key, None when it sent none; a malformed key is 422.
+    pub fn from_request(req: &HttpRequest) -> ApiResult<Option<Self>> {
+        let Some(raw) = req.headers().get(HEADER) else {
+            return Ok(None);
+        };
+        let parsed = raw
+            .to_str()
+            .map_err(|_| "幂等键须为 1-64 个可打印 ASCII 字符")
+            .and_then(Self::parse);
+        match parsed {
+            Ok(key) => Ok(Some(key)),
+            Err(message) => Err(ApiError::field(HEADER, message)),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
     }
 }
 
@@ -87,12 +101,12 @@ pub fn fingerprint(route: &str, body: &impl Serialize) -> String {
 pub enum Begun {
     /// A request with this key already finished: its answer, to send again.
     Replay(StatusCode, Value),
-    /// This request does the work, in the attempt's transaction.
-    Fresh(Attempt),
+    /// This request does the work, in the write's transaction.
+    Fresh(IdempotentWrite),
 }
 
 /// A write transaction, and the key its answer will be saved under.
-pub struct Attempt {
+pub struct IdempotentWrite {
     txn: WriteTxn,
     key: Option<Key>,
     early: Early,
@@ -124,12 +138,12 @@ enum Recorded {
 pub async fn begin(
     db: &DatabaseConnection,
     user_id: i64,
-    key: Option<&str>,
+    key: Option<&IdempotencyKey>,
     fingerprint: &str,
 ) -> ApiResult<Begun> {
     Ok(match check(db, user_id, key, fingerprint).await? {
         Checked::Replay(status, body) => Begun::Replay(status, body),
-        Checked::Fresh(claim) => Begun::Fresh(claim.begin(db).await?),
+        Checked::Fresh(answer_key) => Begun::Fresh(answer_key.begin(db).await?),
     })
 }
 
@@ -137,29 +151,29 @@ pub async fn begin(
 pub enum Checked {
     /// A request with this key already finished: its answer, to send again.
     Replay(StatusCode, Value),
-    /// This request is to do the work, its answer saved under the claim.
-    Fresh(Claim),
+    /// This request is to do the work, its answer saved under this key.
+    Fresh(AnswerKey),
 }
 
 /// The key (if any) a request's answer is to be saved under. From
 /// [`check`], once no answer was found for the key; or made directly with
-/// [`Claim::new`] by work whose batch saves answers with [`save_all`], where a
+/// [`AnswerKey::new`] by work whose batch saves answers with [`save_all`], where a
 /// key already taken shows up as a conflict (and the request then goes
 /// through [`check`]).
-pub struct Claim(Option<Key>);
+pub struct AnswerKey(Option<Key>);
 
-impl Claim {
-    pub fn new(user_id: i64, key: Option<&str>, fingerprint: &str) -> Self {
-        Claim(key.map(|key| Key {
+impl AnswerKey {
+    pub fn new(user_id: i64, key: Option<&IdempotencyKey>, fingerprint: &str) -> Self {
+        AnswerKey(key.map(|key| Key {
             user_id,
-            key: key.to_owned(),
+            key: key.as_str().to_owned(),
             fingerprint: fingerprint.to_owned(),
         }))
     }
 
-    /// Begins the write transaction of the attempt.
-    pub async fn begin(self, db: &DatabaseConnection) -> ApiResult<Attempt> {
-        Ok(Attempt {
+    /// Begins the write transaction whose answer is saved under this key.
+    pub async fn begin(self, db: &DatabaseConnection) -> ApiResult<IdempotentWrite> {
+        Ok(IdempotentWrite {
             txn: begin_write(db).await?,
             key: self.0,
             early: Early::NotYet,
@@ -172,31 +186,31 @@ impl Claim {
 pub async fn check(
     db: &DatabaseConnection,
     user_id: i64,
-    key: Option<&str>,
+    key: Option<&IdempotencyKey>,
     fingerprint: &str,
 ) -> ApiResult<Checked> {
-    let claim = Claim::new(user_id, key, fingerprint);
-    if let Some(k) = &claim.0
+    let answer_key = AnswerKey::new(user_id, key, fingerprint);
+    if let Some(k) = &answer_key.0
         && let Recorded::Answer(status, body) = recorded(db, k).await?
     {
         return Ok(Checked::Replay(status, body));
     }
-    Ok(Checked::Fresh(claim))
+    Ok(Checked::Fresh(answer_key))
 }
 
-/// Inserts the answers of a batch of work, at most one claim per user,
-/// under their claims' keys (claims without a key are skipped), in the
+/// Inserts the answers of a batch of work, at most one per user, under
+/// their keys (answers without a key are skipped), in the
 /// batch's transaction. Returns the users whose key was taken already: the
 /// batch is then to be rolled back and done again without them.
 pub async fn save_all<'a>(
     conn: &impl ConnectionTrait,
-    answers: impl IntoIterator<Item = (&'a Claim, StatusCode, &'a Value)>,
+    answers: impl IntoIterator<Item = (&'a AnswerKey, StatusCode, &'a Value)>,
 ) -> ApiResult<HashSet<i64>> {
     let now = time::now();
     let mut taken = HashSet::new();
     let mut rows = Vec::new();
-    for (claim, status, body) in answers {
-        if let Some(k) = &claim.0 {
+    for (answer_key, status, body) in answers {
+        if let Some(k) = &answer_key.0 {
             taken.insert(k.user_id);
             rows.push(record(k, status, body, now));
         }
@@ -253,7 +267,7 @@ async fn recorded(db: &DatabaseConnection, k: &Key) -> ApiResult<Recorded> {
     Ok(Recorded::Answer(status, body))
 }
 
-impl Attempt {
+impl IdempotentWrite {
     /// The transaction the work runs in.
     pub fn txn(&self) -> &WriteTxn {
         &self.txn
@@ -274,7 +288,7 @@ impl Attempt {
         Ok(saved)
     }
 
-    /// Ends the attempt with the work's result. Success saves the answer with
+    /// Ends the write with the work's result. Success saves the answer with
     /// the work and commits both. Any error rolls the work back; a final
     /// client error (4xx other than 429) is then saved to be replayed, while
     /// after a server error (or 429) the key stays free so a retry runs again.
@@ -285,7 +299,7 @@ impl Attempt {
         db: &DatabaseConnection,
         result: ApiResult<(StatusCode, Value)>,
     ) -> ApiResult<(StatusCode, Value)> {
-        let Attempt { txn, key, early } = self;
+        let IdempotentWrite { txn, key, early } = self;
         if let (Early::Lost, Some(k)) = (early, &key) {
             txn.rollback().await?;
             return replay(db, k).await;
@@ -431,14 +445,15 @@ mod tests {
 
     #[test]
     fn keys_are_short_printable_ascii() {
-        assert!(valid_key("a"));
-        assert!(valid_key(&"k".repeat(64)));
-        assert!(valid_key("550e8400-e29b-41d4-a716-446655440000"));
-        assert!(!valid_key(""));
-        assert!(!valid_key(&"k".repeat(65)));
-        assert!(!valid_key("has space"));
-        assert!(!valid_key("键"));
-        assert!(!valid_key("tab\t"));
+        let valid = |k: &str| IdempotencyKey::parse(k).is_ok();
+        assert!(valid("a"));
+        assert!(valid(&"k".repeat(64)));
+        assert!(valid("550e8400-e29b-41d4-a716-446655440000"));
+        assert!(!valid(""));
+        assert!(!valid(&"k".repeat(65)));
+        assert!(!valid("has space"));
+        assert!(!valid("键"));
+        assert!(!valid("tab\t"));
     }
 
     #[test]

@@ -1,53 +1,31 @@
 //! Merchant applications: a resident applies, an admin of one of the
 //! communities it would serve approves (creating the merchant) or rejects.
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, Utc};
 use entity::{
-    community, merchant, merchant_application as application,
-    merchant_application_community as app_community, merchant_community,
+    merchant, merchant_application as application, merchant_application_community as app_community,
+    merchant_community,
 };
-use sea_orm::sea_query::Query;
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    Set,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::fields;
-use super::service::{self, MerchantStatus, require_admin_of_any};
+use super::service::{self, MerchantStatus};
 use crate::auth::{AuthUser, Role, grant_role};
+use crate::community_links::{self, check_community_ids};
 use crate::error::{ApiResult, ErrorCode, FieldError};
+use crate::fields::{FieldErrors, PhoneNumber};
 use crate::pagination::{Page, Paged};
+use crate::review::{self, Decision};
 use crate::time;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ApplicationStatus {
-    Pending,
-    Approved,
-    Rejected,
-}
+type Applications = application::Entity;
 
-impl ApplicationStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ApplicationStatus::Pending => "pending",
-            ApplicationStatus::Approved => "approved",
-            ApplicationStatus::Rejected => "rejected",
-        }
-    }
-
-    fn parse(s: &str) -> Self {
-        match s {
-            "approved" => ApplicationStatus::Approved,
-            "rejected" => ApplicationStatus::Rejected,
-            _ => ApplicationStatus::Pending,
-        }
-    }
-}
+pub use entity::application_status::ApplicationStatus;
 
 #[derive(Deserialize, ToSchema)]
 pub struct NewApplication {
@@ -105,27 +83,9 @@ pub struct ApplicationQuery {
     pub status: Option<ApplicationStatus>,
 }
 
-async fn communities_of(
-    db: &impl ConnectionTrait,
-    ids: &[i64],
-) -> ApiResult<HashMap<i64, Vec<i64>>> {
-    let rows = app_community::Entity::find()
-        .filter(app_community::Column::ApplicationId.is_in(ids.iter().copied()))
-        .order_by_asc(app_community::Column::CommunityId)
-        .all(db)
-        .await?;
-    let mut map: HashMap<i64, Vec<i64>> = HashMap::new();
-    for r in rows {
-        map.entry(r.application_id)
-            .or_default()
-            .push(r.community_id);
-    }
-    Ok(map)
-}
-
 fn to_view(a: application::Model, community_ids: Vec<i64>) -> ApplicationView {
     ApplicationView {
-        status: ApplicationStatus::parse(&a.status),
+        status: a.status,
         id: a.id,
         user_id: a.user_id,
         name: a.name,
@@ -149,7 +109,7 @@ async fn views(
     rows: Vec<application::Model>,
 ) -> ApiResult<Vec<ApplicationView>> {
     let ids: Vec<i64> = rows.iter().map(|a| a.id).collect();
-    let mut map = communities_of(db, &ids).await?;
+    let mut map = community_links::communities_of::<app_community::Entity>(db, &ids).await?;
     Ok(rows
         .into_iter()
         .map(|a| {
@@ -159,15 +119,58 @@ async fn views(
         .collect())
 }
 
-async fn find(db: &impl ConnectionTrait, id: i64) -> ApiResult<application::Model> {
-    application::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or_else(|| ErrorCode::ApplicationNotFound.into())
-}
-
 fn valid_license(s: &str) -> bool {
     (1..=64).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+}
+
+/// An application as it will be stored: every field checked.
+struct ApplicationDraft {
+    name: String,
+    category: String,
+    license_no: String,
+    contact_name: String,
+    contact_phone: PhoneNumber,
+    address: String,
+    lat: f64,
+    lng: f64,
+    community_ids: Vec<i64>,
+}
+
+impl ApplicationDraft {
+    async fn parse(
+        db: &impl ConnectionTrait,
+        new: NewApplication,
+    ) -> ApiResult<Result<Self, Vec<FieldError>>> {
+        let mut errors = FieldErrors::default();
+        let name = errors.text("name", &new.name, 1, 40);
+        let category = new.category.trim().to_owned();
+        if !service::is_merchant_category(db, &category).await? {
+            errors.push("category", "须为商品一级分类名称之一");
+        }
+        let license_no = new.license_no.trim().to_owned();
+        if !valid_license(&license_no) {
+            errors.push("license_no", "营业执照号须为 1-64 位字母、数字或 -");
+        }
+        let contact_name = errors.text("contact_name", &new.contact_name, 1, 32);
+        let contact_phone = errors.check("contact_phone", PhoneNumber::parse(&new.contact_phone));
+        let address = errors.text("address", &new.address, 1, 200);
+        errors.lat_lng(new.lat, new.lng);
+        let community_ids = check_community_ids(db, &mut errors, &new.community_ids, 20).await?;
+        Ok(match contact_phone {
+            Some(contact_phone) if errors.is_empty() => Ok(Self {
+                name,
+                category,
+                license_no,
+                contact_name,
+                contact_phone,
+                address,
+                lat: new.lat,
+                lng: new.lng,
+                community_ids,
+            }),
+            _ => Err(errors.into()),
+        })
+    }
 }
 
 /// Files an application; 409 `APPLICATION_PENDING` while another is pending.
@@ -176,52 +179,20 @@ pub async fn submit(
     me: &AuthUser,
     new: NewApplication,
 ) -> ApiResult<ApplicationView> {
-    let mut errors = Vec::new();
-    let name = fields::text(&mut errors, "name", &new.name, 1, 40);
-    let category = new.category.trim().to_owned();
-    if !service::is_merchant_category(db, &category).await? {
-        errors.push(FieldError::new("category", "须为商品一级分类名称之一"));
-    }
-    let license_no = new.license_no.trim().to_owned();
-    if !valid_license(&license_no) {
-        errors.push(FieldError::new(
-            "license_no",
-            "营业执照号须为 1-64 位字母、数字或 -",
-        ));
-    }
-    let contact_name = fields::text(&mut errors, "contact_name", &new.contact_name, 1, 32);
-    let contact_phone = fields::phone(&mut errors, "contact_phone", &new.contact_phone);
-    let address = fields::text(&mut errors, "address", &new.address, 1, 200);
-    fields::lat_lng(&mut errors, new.lat, new.lng);
-    let mut community_ids = new.community_ids;
-    community_ids.sort_unstable();
-    community_ids.dedup();
-    if community_ids.is_empty() || community_ids.len() > 20 {
-        errors.push(FieldError::new("community_ids", "须指定 1-20 个服务社区"));
-    } else {
-        let found = community::Entity::find()
-            .filter(community::Column::Id.is_in(community_ids.clone()))
-            .count(db)
-            .await?;
-        if found != community_ids.len() as u64 {
-            errors.push(FieldError::new("community_ids", "包含不存在的社区"));
-        }
-    }
-    fields::finish(errors)?;
-
+    let draft = ApplicationDraft::parse(db, new).await??;
     let txn = crate::db::begin_write(db).await?;
     let inserted = application::ActiveModel {
         user_id: Set(me.id()),
         pending_user_id: Set(Some(me.id())),
-        name: Set(name),
-        category: Set(category),
-        license_no: Set(license_no),
-        contact_name: Set(contact_name),
-        contact_phone: Set(contact_phone),
-        address: Set(address),
-        lat: Set(new.lat),
-        lng: Set(new.lng),
-        status: Set(ApplicationStatus::Pending.as_str().to_owned()),
+        name: Set(draft.name),
+        category: Set(draft.category),
+        license_no: Set(draft.license_no),
+        contact_name: Set(draft.contact_name),
+        contact_phone: Set(draft.contact_phone.into_string()),
+        address: Set(draft.address),
+        lat: Set(draft.lat),
+        lng: Set(draft.lng),
+        status: Set(ApplicationStatus::Pending),
         reject_reason: Set(None),
         merchant_id: Set(None),
         reviewed_by: Set(None),
@@ -232,16 +203,9 @@ pub async fn submit(
     .insert(&txn)
     .await;
     let saved = crate::db::or_conflict(inserted, ErrorCode::ApplicationPending)?;
-    for community_id in &community_ids {
-        app_community::ActiveModel {
-            application_id: Set(saved.id),
-            community_id: Set(*community_id),
-        }
-        .insert(&txn)
-        .await?;
-    }
+    community_links::link::<app_community::Entity>(&txn, saved.id, &draft.community_ids).await?;
     txn.commit().await?;
-    Ok(to_view(saved, community_ids))
+    Ok(to_view(saved, draft.community_ids))
 }
 
 /// The caller's own applications, newest first.
@@ -250,15 +214,10 @@ pub async fn list_mine(
     user_id: i64,
     page: Page,
 ) -> ApiResult<Paged<ApplicationView>> {
-    let select = application::Entity::find().filter(application::Column::UserId.eq(user_id));
-    let total = select.clone().count(db).await?;
-    let rows = select
-        .order_by_desc(application::Column::Id)
-        .offset(page.offset())
-        .limit(page.page_size)
-        .all(db)
-        .await?;
-    Ok(Paged::new(views(db, rows).await?, page, total))
+    review::mine::<Applications>(db, user_id, None, page)
+        .await?
+        .map_batch(|rows| views(db, rows))
+        .await
 }
 
 /// The review queue: applications touching any of the admin's communities
@@ -269,77 +228,10 @@ pub async fn list_for_admin(
     status: Option<ApplicationStatus>,
     page: Page,
 ) -> ApiResult<Paged<ApplicationView>> {
-    let scope = me.admin_communities(db).await?;
-    let mut select = application::Entity::find();
-    if let Some(own) = scope {
-        select = select.filter(
-            application::Column::Id.in_subquery(
-                Query::select()
-                    .column(app_community::Column::ApplicationId)
-                    .from(app_community::Entity)
-                    .and_where(app_community::Column::CommunityId.is_in(own))
-                    .to_owned(),
-            ),
-        );
-    }
-    if let Some(status) = status {
-        select = select.filter(application::Column::Status.eq(status.as_str()));
-    }
-    let total = select.clone().count(db).await?;
-    let rows = select
-        .order_by_asc(application::Column::Id)
-        .offset(page.offset())
-        .limit(page.page_size)
-        .all(db)
-        .await?;
-    Ok(Paged::new(views(db, rows).await?, page, total))
-}
-
-/// The application `id` when the caller may review it (403 otherwise).
-async fn reviewable(
-    db: &impl ConnectionTrait,
-    me: &AuthUser,
-    id: i64,
-) -> ApiResult<(application::Model, Vec<i64>)> {
-    me.require_any(&[Role::CommunityAdmin, Role::PlatformAdmin])?;
-    let app = find(db, id).await?;
-    let communities = communities_of(db, &[id])
+    review::queue::<Applications>(db, me, status, page)
         .await?
-        .remove(&id)
-        .unwrap_or_default();
-    require_admin_of_any(db, me, &communities).await?;
-    Ok((app, communities))
-}
-
-/// Marks a pending application reviewed in one conditional update; 409 when
-/// another review got there first.
-async fn close(
-    db: &impl ConnectionTrait,
-    me: &AuthUser,
-    id: i64,
-    status: ApplicationStatus,
-    reason: Option<String>,
-) -> ApiResult<()> {
-    let result = application::Entity::update_many()
-        .col_expr(application::Column::Status, status.as_str().into())
-        .col_expr(
-            application::Column::PendingUserId,
-            Option::<i64>::None.into(),
-        )
-        .col_expr(application::Column::RejectReason, reason.into())
-        .col_expr(application::Column::ReviewedBy, Some(me.id()).into())
-        .col_expr(application::Column::ReviewedAt, Some(time::now()).into())
-        .filter(
-            Condition::all()
-                .add(application::Column::Id.eq(id))
-                .add(application::Column::Status.eq(ApplicationStatus::Pending.as_str())),
-        )
-        .exec(db)
-        .await?;
-    if result.rows_affected == 0 {
-        return Err(ErrorCode::ApplicationNotPending.into());
-    }
-    Ok(())
+        .map_batch(|rows| views(db, rows))
+        .await
 }
 
 /// Approves: creates the merchant serving the application's communities and
@@ -349,9 +241,9 @@ pub async fn approve(
     me: &AuthUser,
     id: i64,
 ) -> ApiResult<ApplicationView> {
-    let (app, communities) = reviewable(db, me, id).await?;
+    let (app, communities) = review::reviewable::<Applications>(db, me, id).await?;
     let txn = crate::db::begin_write(db).await?;
-    close(&txn, me, id, ApplicationStatus::Approved, None).await?;
+    review::close::<Applications>(&txn, me.id(), id, Decision::Approve).await?;
     let now = time::now();
     let created = merchant::ActiveModel {
         owner_user_id: Set(app.user_id),
@@ -366,28 +258,24 @@ pub async fn approve(
         announcement: Set(String::new()),
         logo_url: Set(None),
         contact_phone: Set(app.contact_phone.clone()),
-        status: Set(MerchantStatus::Active.as_str().to_owned()),
+        status: Set(MerchantStatus::Active),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
     }
     .insert(&txn)
     .await?;
-    for community_id in &communities {
-        merchant_community::ActiveModel {
-            merchant_id: Set(created.id),
-            community_id: Set(*community_id),
-        }
-        .insert(&txn)
-        .await?;
-    }
+    community_links::link::<merchant_community::Entity>(&txn, created.id, &communities).await?;
     application::Entity::update_many()
-        .col_expr(application::Column::MerchantId, Some(created.id).into())
+        .col_expr(
+            application::Column::MerchantId,
+            Expr::value(Some(created.id)),
+        )
         .filter(application::Column::Id.eq(id))
         .exec(&txn)
         .await?;
     grant_role(&txn, app.user_id, Role::Merchant).await?;
-    let saved = find(&txn, id).await?;
+    let saved = review::find::<Applications>(&txn, id).await?;
     txn.commit().await?;
     Ok(to_view(saved, communities))
 }
@@ -399,10 +287,11 @@ pub async fn reject(
     id: i64,
     body: RejectRequest,
 ) -> ApiResult<ApplicationView> {
-    let (_, communities) = reviewable(db, me, id).await?;
-    let mut errors = Vec::new();
-    let reason = fields::text(&mut errors, "reason", &body.reason, 1, 200);
-    fields::finish(errors)?;
-    close(db, me, id, ApplicationStatus::Rejected, Some(reason)).await?;
-    Ok(to_view(find(db, id).await?, communities))
+    let (_, communities) = review::reviewable::<Applications>(db, me, id).await?;
+    let reason = review::reject_reason(&body.reason)?;
+    review::close::<Applications>(db, me.id(), id, Decision::Reject(reason)).await?;
+    Ok(to_view(
+        review::find::<Applications>(db, id).await?,
+        communities,
+    ))
 }

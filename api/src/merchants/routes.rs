@@ -1,20 +1,17 @@
 //! `/merchant-applications`, `/me/merchant-applications`,
 //! `/admin/merchant-applications`, `/admin/merchants`, `/merchants`.
 
-use std::time::Duration;
-
 use actix_web::{HttpResponse, get, patch, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::applications::{self, ApplicationQuery, ApplicationView, NewApplication, RejectRequest};
 use super::service::{self, MerchantPatch, MerchantQuery, MerchantStatus, MerchantView};
-use super::{CACHE_PREFIX, fields, invalidate_marketplace};
 use crate::auth::{AuthUser, MaybeAuthUser, Role};
-use crate::cache::JsonText;
+use crate::cache::{JsonText, keys};
 use crate::error::{ApiResult, ErrorBody, ErrorCode};
 use crate::extract::Json;
 use crate::pagination::{Page, PageParams, Paged};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(apply)
@@ -27,10 +24,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(list_merchants)
         .service(get_merchant)
         .service(patch_merchant);
-}
-
-fn ttl(state: &AppState) -> Duration {
-    Duration::from_secs(state.settings.cache.ttl_secs)
 }
 
 /// Apply to become a merchant (resident).
@@ -47,6 +40,7 @@ fn ttl(state: &AppState) -> Duration {
     )
 )]
 #[post("/merchant-applications")]
+#[tracing::instrument(skip_all, fields(user_id = me.id()))]
 async fn apply(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -69,6 +63,7 @@ async fn apply(
     )
 )]
 #[get("/me/merchant-applications")]
+#[tracing::instrument(skip_all, fields(user_id = me.id()))]
 async fn my_applications(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -93,6 +88,7 @@ async fn my_applications(
     )
 )]
 #[get("/admin/merchant-applications")]
+#[tracing::instrument(skip_all, fields(user_id = me.id()))]
 async fn review_queue(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -119,13 +115,14 @@ async fn review_queue(
     )
 )]
 #[post("/admin/merchant-applications/{id}/approve")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), application_id = *id))]
 async fn approve(
     state: web::Data<AppState>,
     me: AuthUser,
     id: web::Path<i64>,
 ) -> ApiResult<web::Json<ApplicationView>> {
     let approved = applications::approve(&state.db, &me, id.into_inner()).await?;
-    state.cache.delete_prefix(CACHE_PREFIX).await;
+    keys::merchant_approved(&state.cache).await;
     Ok(web::Json(approved))
 }
 
@@ -145,6 +142,7 @@ async fn approve(
     )
 )]
 #[post("/admin/merchant-applications/{id}/reject")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), application_id = *id))]
 async fn reject(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -154,20 +152,6 @@ async fn reject(
     Ok(web::Json(
         applications::reject(&state.db, &me, id.into_inner(), body.0).await?,
     ))
-}
-
-async fn change_status(
-    state: &AppState,
-    me: &AuthUser,
-    id: i64,
-    from: MerchantStatus,
-    to: MerchantStatus,
-) -> ApiResult<MerchantView> {
-    service::find(&state.db, id).await?;
-    service::require_admin_of_merchant(&state.db, me, id).await?;
-    let changed = service::set_status(&state.db, id, from, to).await?;
-    invalidate_marketplace(&state.cache).await;
-    Ok(changed)
 }
 
 /// Suspend a merchant: it, its goods and promotions vanish from public reads at once.
@@ -184,21 +168,14 @@ async fn change_status(
     )
 )]
 #[post("/admin/merchants/{id}/suspend")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), merchant_id = *id))]
 async fn suspend(
     state: web::Data<AppState>,
     me: AuthUser,
     id: web::Path<i64>,
 ) -> ApiResult<web::Json<MerchantView>> {
-    let id = id.into_inner();
-    let changed = change_status(
-        &state,
-        &me,
-        id,
-        MerchantStatus::Active,
-        MerchantStatus::Suspended,
-    )
-    .await?;
-    crate::group_buys::routes::invalidate_all(&state.cache).await;
+    let changed = service::change_status(&state.db, &me, *id, MerchantStatus::Suspended).await?;
+    keys::merchant_status_changed(&state.cache).await;
     Ok(web::Json(changed))
 }
 
@@ -216,21 +193,14 @@ async fn suspend(
     )
 )]
 #[post("/admin/merchants/{id}/reinstate")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), merchant_id = *id))]
 async fn reinstate(
     state: web::Data<AppState>,
     me: AuthUser,
     id: web::Path<i64>,
 ) -> ApiResult<web::Json<MerchantView>> {
-    let id = id.into_inner();
-    let changed = change_status(
-        &state,
-        &me,
-        id,
-        MerchantStatus::Suspended,
-        MerchantStatus::Active,
-    )
-    .await?;
-    crate::group_buys::routes::invalidate_all(&state.cache).await;
+    let changed = service::change_status(&state.db, &me, *id, MerchantStatus::Active).await?;
+    keys::merchant_status_changed(&state.cache).await;
     Ok(web::Json(changed))
 }
 
@@ -244,38 +214,27 @@ async fn reinstate(
     )
 )]
 #[get("/merchants")]
+#[tracing::instrument(skip_all, level = "debug")]
 async fn list_merchants(
     state: web::Data<AppState>,
     query: web::Query<MerchantQuery>,
     page: web::Query<PageParams>,
 ) -> ApiResult<JsonText> {
     let page = Page::try_from(page.into_inner())?;
-    let query = MerchantQuery {
-        community_id: query.community_id,
-        category: fields::keyword(query.category.as_deref()),
-        q: fields::keyword(query.q.as_deref()),
-    };
-    let key = format!(
-        "{CACHE_PREFIX}list:c{}:p{}:{}:cat{}:q{}",
-        opt(query.community_id),
-        page.page,
-        page.page_size,
-        query
-            .category
-            .as_deref()
-            .map(hex::encode)
-            .unwrap_or_default(),
-        query.q.as_deref().map(hex::encode).unwrap_or_default(),
+    let query = query.into_inner().normalised();
+    let key = keys::merchant_list(
+        query.community_id,
+        query.category.as_deref(),
+        query.q.as_deref(),
+        page,
     );
     let db = &state.db;
     state
         .cache
-        .get_or_load_json(&key, ttl(&state), || service::list_public(db, &query, page))
+        .get_or_load_json(&key, state.cache_ttl(), || {
+            service::list_public(db, &query, page)
+        })
         .await
-}
-
-fn opt(v: Option<i64>) -> String {
-    v.map(|v| v.to_string()).unwrap_or_else(|| "-".to_owned())
 }
 
 /// A merchant's profile. Suspended merchants are 404, except to their owner.
@@ -288,34 +247,26 @@ fn opt(v: Option<i64>) -> String {
     )
 )]
 #[get("/merchants/{id}")]
+#[tracing::instrument(skip_all, level = "debug", fields(merchant_id = *id))]
 async fn get_merchant(
     state: web::Data<AppState>,
     me: MaybeAuthUser,
     id: web::Path<i64>,
 ) -> ApiResult<web::Json<MerchantView>> {
     let id = id.into_inner();
-    let key = format!("{CACHE_PREFIX}detail:{id}");
+    let key = keys::merchant_detail(id);
     let db = &state.db;
     match state
         .cache
-        .get_or_load(&key, ttl(&state), || service::get_public(db, id))
+        .get_or_load(&key, state.cache_ttl(), || service::get_public(db, id))
         .await
     {
-        Ok(found) => Ok(web::Json(found)),
+        // The owner still sees their own suspended shop (never cached).
         Err(err) if err.code == ErrorCode::MerchantNotFound => {
-            // The owner still sees their own suspended shop (never cached).
-            match me.0 {
-                Some(me) => {
-                    let m = service::find(db, id).await?;
-                    if m.owner_user_id != me.id() {
-                        return Err(err);
-                    }
-                    Ok(web::Json(service::view(db, m).await?))
-                }
-                None => Err(err),
-            }
+            let own = service::own_view(db, id, me.0.as_ref()).await?;
+            own.map(web::Json).ok_or(err)
         }
-        Err(err) => Err(err),
+        found => found.map(web::Json),
     }
 }
 
@@ -334,6 +285,7 @@ async fn get_merchant(
     )
 )]
 #[patch("/merchants/{id}")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), merchant_id = *id))]
 async fn patch_merchant(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -342,6 +294,6 @@ async fn patch_merchant(
 ) -> ApiResult<web::Json<MerchantView>> {
     let m = service::owned_by(&state.db, id.into_inner(), &me).await?;
     let updated = service::update(&state.db, m, body.0).await?;
-    invalidate_marketplace(&state.cache).await;
+    keys::marketplace_changed(&state.cache).await;
     Ok(web::Json(updated))
 }

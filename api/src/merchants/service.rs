@@ -1,47 +1,26 @@
 //! Merchant queries and writes: public reads, the owner's profile edits,
 //! suspension and reinstatement.
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, Utc};
 use entity::{goods_category, merchant, merchant_community};
 use sea_orm::sea_query::{Expr, IntoColumnRef, Query, SelectStatement};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait,
-    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    IntoActiveModel, QueryFilter, QueryOrder, Set,
 };
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::fields;
 use crate::auth::{AuthUser, Role};
-use crate::error::{ApiError, ApiResult, ErrorCode, FieldError};
+use crate::community_links::{self, linked_to};
+use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::fields::{self, FieldErrors, HttpsUrl, PhoneNumber};
 use crate::pagination::{Page, Paged};
 use crate::time;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum MerchantStatus {
-    Active,
-    Suspended,
-}
+type Served = merchant_community::Entity;
 
-impl MerchantStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MerchantStatus::Active => "active",
-            MerchantStatus::Suspended => "suspended",
-        }
-    }
-
-    fn parse(s: &str) -> Self {
-        if s == "active" {
-            MerchantStatus::Active
-        } else {
-            MerchantStatus::Suspended
-        }
-    }
-}
+pub use entity::merchant::MerchantStatus;
 
 /// A merchant as residents see it. `contact_phone` is the business phone.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
@@ -73,13 +52,15 @@ pub struct MerchantQuery {
     pub q: Option<String>,
 }
 
-/// Distinguishes an absent field (leave as is) from `null` (clear it).
-fn nullable<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Option::<T>::deserialize(d).map(Some)
+impl MerchantQuery {
+    /// Keywords trimmed and bounded; empty ones dropped.
+    pub fn normalised(self) -> Self {
+        Self {
+            community_id: self.community_id,
+            category: fields::keyword(self.category.as_deref()),
+            q: fields::keyword(self.q.as_deref()),
+        }
+    }
 }
 
 /// The owner's edit; absent fields stay as they are.
@@ -99,7 +80,7 @@ pub struct MerchantPatch {
     /// Business phone (mobile or landline).
     pub contact_phone: Option<String>,
     /// An https URL; `null` clears it.
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, deserialize_with = "fields::nullable")]
     #[schema(value_type = Option<String>)]
     pub logo_url: Option<Option<String>>,
 }
@@ -112,7 +93,21 @@ pub async fn find(db: &impl ConnectionTrait, id: i64) -> ApiResult<merchant::Mod
 }
 
 pub fn is_active(m: &merchant::Model) -> bool {
-    m.status == MerchantStatus::Active.as_str()
+    m.status == MerchantStatus::Active
+}
+
+/// The merchant `id` when the caller owns it: 404 when it does not exist,
+/// 403 when it is someone else's (suspended or not).
+pub async fn require_owner(
+    db: &impl ConnectionTrait,
+    id: i64,
+    me: &AuthUser,
+) -> ApiResult<merchant::Model> {
+    let m = find(db, id).await?;
+    if m.owner_user_id != me.id() {
+        return Err(ErrorCode::Forbidden.into());
+    }
+    Ok(m)
 }
 
 /// The merchant `id` when the caller owns it. Someone else's active merchant
@@ -132,28 +127,9 @@ pub async fn owned_by(
     }
 }
 
-/// The communities each merchant serves, in id order.
-pub async fn community_ids(
-    db: &impl ConnectionTrait,
-    merchant_ids: &[i64],
-) -> ApiResult<HashMap<i64, Vec<i64>>> {
-    let rows = merchant_community::Entity::find()
-        .filter(merchant_community::Column::MerchantId.is_in(merchant_ids.iter().copied()))
-        .order_by_asc(merchant_community::Column::CommunityId)
-        .all(db)
-        .await?;
-    let mut map: HashMap<i64, Vec<i64>> = HashMap::new();
-    for row in rows {
-        map.entry(row.merchant_id)
-            .or_default()
-            .push(row.community_id);
-    }
-    Ok(map)
-}
-
 fn to_view(m: merchant::Model, community_ids: Vec<i64>) -> MerchantView {
     MerchantView {
-        status: MerchantStatus::parse(&m.status),
+        status: m.status,
         id: m.id,
         name: m.name,
         category: m.category,
@@ -170,8 +146,7 @@ fn to_view(m: merchant::Model, community_ids: Vec<i64>) -> MerchantView {
 }
 
 pub async fn view(db: &impl ConnectionTrait, m: merchant::Model) -> ApiResult<MerchantView> {
-    let mut ids = community_ids(db, &[m.id]).await?;
-    let served = ids.remove(&m.id).unwrap_or_default();
+    let served = community_links::communities_of_one::<Served>(db, m.id).await?;
     Ok(to_view(m, served))
 }
 
@@ -180,7 +155,7 @@ pub fn active_ids() -> sea_orm::sea_query::SelectStatement {
     Query::select()
         .column(merchant::Column::Id)
         .from(merchant::Entity)
-        .and_where(merchant::Column::Status.eq(MerchantStatus::Active.as_str()))
+        .and_where(merchant::Column::Status.eq(MerchantStatus::Active))
         .to_owned()
 }
 
@@ -199,8 +174,7 @@ pub fn join_active(
             Expr::col((merchant::Entity, merchant::Column::Id)).equals(merchant_id.clone()),
         )
         .and_where(
-            Expr::col((merchant::Entity, merchant::Column::Status))
-                .eq(MerchantStatus::Active.as_str()),
+            Expr::col((merchant::Entity, merchant::Column::Status)).eq(MerchantStatus::Active),
         );
     if let Some(community_id) = community_id {
         query
@@ -222,25 +196,16 @@ pub fn join_active(
     }
 }
 
-/// Ids of merchants serving `community_id`, as a subquery.
-pub fn serving(community_id: i64) -> sea_orm::sea_query::SelectStatement {
-    Query::select()
-        .column(merchant_community::Column::MerchantId)
-        .from(merchant_community::Entity)
-        .and_where(merchant_community::Column::CommunityId.eq(community_id))
-        .to_owned()
-}
-
 /// Active merchants, newest first.
 pub async fn list_public(
     db: &impl ConnectionTrait,
     query: &MerchantQuery,
     page: Page,
 ) -> ApiResult<Paged<MerchantView>> {
-    let mut select = merchant::Entity::find()
-        .filter(merchant::Column::Status.eq(MerchantStatus::Active.as_str()));
+    let mut select =
+        merchant::Entity::find().filter(merchant::Column::Status.eq(MerchantStatus::Active));
     if let Some(cid) = query.community_id {
-        select = select.filter(merchant::Column::Id.in_subquery(serving(cid)));
+        select = select.filter(merchant::Column::Id.in_subquery(linked_to::<Served>([cid])));
     }
     if let Some(category) = query.category.as_deref() {
         select = select.filter(merchant::Column::Category.eq(category));
@@ -248,23 +213,22 @@ pub async fn list_public(
     if let Some(q) = query.q.as_deref() {
         select = select.filter(merchant::Column::Name.like(fields::contains(q)));
     }
-    let total = select.clone().count(db).await?;
-    let rows = select
-        .order_by_desc(merchant::Column::Id)
-        .offset(page.offset())
-        .limit(page.page_size)
-        .all(db)
-        .await?;
-    let ids: Vec<i64> = rows.iter().map(|m| m.id).collect();
-    let mut served = community_ids(db, &ids).await?;
-    let items = rows
-        .into_iter()
-        .map(|m| {
-            let c = served.remove(&m.id).unwrap_or_default();
-            to_view(m, c)
+    let select = select.order_by_desc(merchant::Column::Id);
+    page.fetch(db, select)
+        .await?
+        .map_batch(|rows| async move {
+            let ids: Vec<i64> = rows.iter().map(|m| m.id).collect();
+            let mut served = community_links::communities_of::<Served>(db, &ids).await?;
+            Ok::<_, ApiError>(
+                rows.into_iter()
+                    .map(|m| {
+                        let c = served.remove(&m.id).unwrap_or_default();
+                        to_view(m, c)
+                    })
+                    .collect(),
+            )
         })
-        .collect();
-    Ok(Paged::new(items, page, total))
+        .await
 }
 
 /// An active merchant; a suspended one is 404 like a missing one.
@@ -286,46 +250,40 @@ pub async fn is_merchant_category(db: &impl ConnectionTrait, name: &str) -> ApiR
         .is_some())
 }
 
+/// The owner's edit; every bad field is answered at once.
 pub async fn update(
     db: &impl ConnectionTrait,
     m: merchant::Model,
     patch: MerchantPatch,
 ) -> ApiResult<MerchantView> {
-    let mut errors = Vec::new();
-    let name = patch
-        .name
-        .as_deref()
-        .map(|v| fields::text(&mut errors, "name", v, 1, 40));
+    let mut errors = FieldErrors::default();
+    let name = patch.name.as_deref().map(|v| errors.text("name", v, 1, 40));
     let address = patch
         .address
         .as_deref()
-        .map(|v| fields::text(&mut errors, "address", v, 1, 200));
-    fields::lat_lng(
-        &mut errors,
-        patch.lat.unwrap_or(0.0),
-        patch.lng.unwrap_or(0.0),
-    );
+        .map(|v| errors.text("address", v, 1, 200));
+    errors.lat_lng(patch.lat.unwrap_or(0.0), patch.lng.unwrap_or(0.0));
     let hours = patch
         .business_hours
         .as_deref()
-        .map(|v| fields::text(&mut errors, "business_hours", v, 0, 100));
+        .map(|v| errors.text("business_hours", v, 0, 100));
     let announcement = patch
         .announcement
         .as_deref()
-        .map(|v| fields::text(&mut errors, "announcement", v, 0, 500));
+        .map(|v| errors.text("announcement", v, 0, 500));
     let phone = patch
         .contact_phone
         .as_deref()
-        .map(|v| fields::phone(&mut errors, "contact_phone", v));
-    if let Some(Some(url)) = &patch.logo_url
-        && !fields::is_https_url(url)
-    {
-        errors.push(FieldError::new(
-            "logo_url",
-            "须为 https 链接，不超过 512 个字符",
-        ));
-    }
-    fields::finish(errors)?;
+        .and_then(|v| errors.check("contact_phone", PhoneNumber::parse(v)));
+    // None: leave it; Some(None): clear it.
+    let logo_url = match &patch.logo_url {
+        Some(Some(url)) => errors
+            .check("logo_url", HttpsUrl::parse(url))
+            .map(|url| Some(url.into_string())),
+        Some(None) => Some(None),
+        None => None,
+    };
+    errors.finish()?;
 
     let mut active = m.into_active_model();
     if let Some(v) = name {
@@ -347,9 +305,9 @@ pub async fn update(
         active.announcement = Set(v);
     }
     if let Some(v) = phone {
-        active.contact_phone = Set(v);
+        active.contact_phone = Set(v.into_string());
     }
-    if let Some(v) = patch.logo_url {
+    if let Some(v) = logo_url {
         active.logo_url = Set(v);
     }
     active.updated_at = Set(time::now());
@@ -364,24 +322,42 @@ pub async fn require_admin_of_merchant(
     merchant_id: i64,
 ) -> ApiResult<()> {
     me.require_any(&[Role::CommunityAdmin, Role::PlatformAdmin])?;
-    let served = community_ids(db, &[merchant_id])
-        .await?
-        .remove(&merchant_id)
-        .unwrap_or_default();
-    require_admin_of_any(db, me, &served).await
+    let served = community_links::communities_of_one::<Served>(db, merchant_id).await?;
+    me.require_admin_of_any(db, &served).await
 }
 
-/// 403 unless the caller administers at least one of `community_ids`.
-pub async fn require_admin_of_any(
+/// The merchant `id` as its owner sees it (suspended or not); None for
+/// anyone else.
+pub async fn own_view(
+    db: &impl ConnectionTrait,
+    id: i64,
+    me: Option<&AuthUser>,
+) -> ApiResult<Option<MerchantView>> {
+    let Some(me) = me else {
+        return Ok(None);
+    };
+    let m = find(db, id).await?;
+    if m.owner_user_id != me.id() {
+        return Ok(None);
+    }
+    Ok(Some(view(db, m).await?))
+}
+
+/// Suspends (`to` suspended) or reinstates (`to` active) a merchant, by an
+/// admin of a community it serves; 409 when it is already so.
+pub async fn change_status(
     db: &impl ConnectionTrait,
     me: &AuthUser,
-    community_ids: &[i64],
-) -> ApiResult<()> {
-    match me.admin_communities(db).await? {
-        None => Ok(()),
-        Some(own) if community_ids.iter().any(|c| own.contains(c)) => Ok(()),
-        Some(_) => Err(ErrorCode::Forbidden.into()),
-    }
+    id: i64,
+    to: MerchantStatus,
+) -> ApiResult<MerchantView> {
+    find(db, id).await?;
+    require_admin_of_merchant(db, me, id).await?;
+    let from = match to {
+        MerchantStatus::Active => MerchantStatus::Suspended,
+        MerchantStatus::Suspended => MerchantStatus::Active,
+    };
+    set_status(db, id, from, to).await
 }
 
 /// Moves a merchant from `from` to `to` in one conditional update; 409 when
@@ -393,12 +369,12 @@ pub async fn set_status(
     to: MerchantStatus,
 ) -> ApiResult<MerchantView> {
     let result = merchant::Entity::update_many()
-        .col_expr(merchant::Column::Status, to.as_str().into())
+        .col_expr(merchant::Column::Status, Expr::value(to))
         .col_expr(merchant::Column::UpdatedAt, time::now().into())
         .filter(
             Condition::all()
                 .add(merchant::Column::Id.eq(id))
-                .add(merchant::Column::Status.eq(from.as_str())),
+                .add(merchant::Column::Status.eq(from)),
         )
         .exec(db)
         .await?;

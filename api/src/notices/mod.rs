@@ -1,8 +1,20 @@
 //! Community notices (社区通知): drafts, scheduled publishing, building
 //! targeting, the resident feed, read receipts and subscribe-message push.
+//!
+//! - `draft`: writing and editing, checked as a whole (`NoticeDraft`);
+//! - `publish`: publishing now or on schedule, withdrawal;
+//! - `feed`: what a resident sees, in order, and whether it concerns them;
+//! - `admin`: the admin's list with read counts and push progress;
+//! - `targets`: the buildings a notice concerns (`TargetBuildings`);
+//! - `push`: the scheduler and the outage message fan-out.
 
+pub mod admin;
+pub mod draft;
+pub mod feed;
+pub mod publish;
 pub mod push;
 pub mod routes;
-pub mod service;
+pub mod targets;
+pub mod view;
 
 pub use routes::configure;

@@ -11,6 +11,8 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use entity::notice::NoticeStatus;
+use entity::notice_delivery::DeliveryStatus;
 use entity::{notice, notice_delivery, subscription_grant, user};
 use futures_util::StreamExt;
 use sea_orm::sea_query::{Expr, OnConflict};
@@ -19,9 +21,10 @@ use sea_orm::{
 };
 use serde_json::json;
 
-use super::service::{self, parse_ids};
+use super::publish::publish_one;
+use super::targets::{self, TargetBuildings};
 use crate::error::ApiResult;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::wechat::{WechatError, fit};
 
 pub const MAX_ATTEMPTS: i32 = 3;
@@ -37,7 +40,6 @@ pub async fn enqueue(
     n: &notice::Model,
     now: DateTime<Utc>,
 ) -> ApiResult<u64> {
-    let buildings = parse_ids(&n.building_ids);
     let mut select = user::Entity::find()
         .select_only()
         .column(user::Column::Id)
@@ -52,7 +54,7 @@ pub async fn enqueue(
                     .to_owned(),
             ),
         );
-    if !buildings.is_empty() {
+    if let TargetBuildings::Only(buildings) = targets::load_one(txn, n.id).await? {
         select = select.filter(user::Column::BuildingId.is_in(buildings));
     }
     let users: Vec<i64> = select.into_tuple().all(txn).await?;
@@ -60,7 +62,7 @@ pub async fn enqueue(
         let rows = chunk.iter().map(|u| notice_delivery::ActiveModel {
             notice_id: Set(n.id),
             user_id: Set(*u),
-            status: Set("pending".into()),
+            status: Set(DeliveryStatus::Pending),
             attempts: Set(0),
             next_attempt_at: Set(now),
             locked_until: Set(None),
@@ -100,33 +102,36 @@ pub async fn sweep(state: &AppState, now: DateTime<Utc>) -> ApiResult<SweepRepor
     let due: Vec<i64> = notice::Entity::find()
         .select_only()
         .column(notice::Column::Id)
-        .filter(notice::Column::Status.eq("scheduled"))
+        .filter(notice::Column::Status.eq(NoticeStatus::Scheduled))
         .filter(notice::Column::PublishAt.lte(now))
         .into_tuple()
         .all(&state.db)
         .await?;
     for id in due {
-        if service::publish_one(&state.db, id, now).await? {
+        if publish_one(&state.db, id, now).await? {
             report.published += 1;
         }
     }
     if report.published > 0 {
-        state.cache.delete_prefix(super::routes::CACHE_PREFIX).await;
+        crate::cache::keys::notices_changed(&state.cache).await;
     }
     // Rows a killed sender left behind: never sent twice, so failed.
     notice_delivery::Entity::update_many()
-        .col_expr(notice_delivery::Column::Status, Expr::value("failed"))
+        .col_expr(
+            notice_delivery::Column::Status,
+            Expr::value(DeliveryStatus::Failed),
+        )
         .col_expr(
             notice_delivery::Column::LastError,
             Expr::value("sender stopped mid-send"),
         )
-        .filter(notice_delivery::Column::Status.eq("sending"))
+        .filter(notice_delivery::Column::Status.eq(DeliveryStatus::Sending))
         .filter(notice_delivery::Column::LockedUntil.lt(now))
         .exec(&state.db)
         .await?;
     loop {
         let batch: Vec<notice_delivery::Model> = notice_delivery::Entity::find()
-            .filter(notice_delivery::Column::Status.eq("pending"))
+            .filter(notice_delivery::Column::Status.eq(DeliveryStatus::Pending))
             .filter(notice_delivery::Column::NextAttemptAt.lte(now))
             .order_by_asc(notice_delivery::Column::Id)
             .limit(BATCH)
@@ -166,7 +171,12 @@ enum Outcome {
     Skipped,
 }
 
-async fn finish(state: &AppState, id: i64, status: &str, error: Option<String>) -> ApiResult<()> {
+async fn finish(
+    state: &AppState,
+    id: i64,
+    status: DeliveryStatus,
+    error: Option<String>,
+) -> ApiResult<()> {
     notice_delivery::Entity::update_many()
         .col_expr(notice_delivery::Column::Status, Expr::value(status))
         .col_expr(notice_delivery::Column::LastError, Expr::value(error))
@@ -175,7 +185,7 @@ async fn finish(state: &AppState, id: i64, status: &str, error: Option<String>) 
             Expr::value(Option::<DateTime<Utc>>::None),
         )
         .filter(notice_delivery::Column::Id.eq(id))
-        .filter(notice_delivery::Column::Status.eq("sending"))
+        .filter(notice_delivery::Column::Status.eq(DeliveryStatus::Sending))
         .exec(&state.db)
         .await?;
     Ok(())
@@ -190,13 +200,17 @@ fn wechat_time(t: Option<DateTime<Utc>>) -> String {
     .unwrap_or_default()
 }
 
+#[tracing::instrument(level = "debug", skip_all, fields(notice_id = row.notice_id, user_id = row.user_id))]
 async fn deliver_one(
     state: &AppState,
     row: notice_delivery::Model,
     now: DateTime<Utc>,
 ) -> ApiResult<Outcome> {
     let claimed = notice_delivery::Entity::update_many()
-        .col_expr(notice_delivery::Column::Status, Expr::value("sending"))
+        .col_expr(
+            notice_delivery::Column::Status,
+            Expr::value(DeliveryStatus::Sending),
+        )
         .col_expr(
             notice_delivery::Column::Attempts,
             Expr::col(notice_delivery::Column::Attempts).add(1),
@@ -206,7 +220,7 @@ async fn deliver_one(
             Expr::value(now + chrono::Duration::seconds(CLAIM_SECS)),
         )
         .filter(notice_delivery::Column::Id.eq(row.id))
-        .filter(notice_delivery::Column::Status.eq("pending"))
+        .filter(notice_delivery::Column::Status.eq(DeliveryStatus::Pending))
         .exec(&state.db)
         .await?;
     if claimed.rows_affected != 1 {
@@ -223,14 +237,20 @@ async fn deliver_one(
             .await?
             .and_then(|u| u.openid),
     ) else {
-        finish(state, row.id, "skipped", Some("notice or user gone".into())).await?;
-        return Ok(Outcome::Skipped);
-    };
-    if n.status != "published" || template.is_empty() {
         finish(
             state,
             row.id,
-            "skipped",
+            DeliveryStatus::Skipped,
+            Some("notice or user gone".into()),
+        )
+        .await?;
+        return Ok(Outcome::Skipped);
+    };
+    if n.status != NoticeStatus::Published || template.is_empty() {
+        finish(
+            state,
+            row.id,
+            DeliveryStatus::Skipped,
             Some("withdrawn, or no outage template configured".into()),
         )
         .await?;
@@ -241,16 +261,15 @@ async fn deliver_one(
         finish(
             state,
             row.id,
-            "skipped",
+            DeliveryStatus::Skipped,
             Some("no outage grant left".into()),
         )
         .await?;
         return Ok(Outcome::Skipped);
     }
-    let buildings = if n.building_ids.is_empty() {
-        "全社区".to_owned()
-    } else {
-        format!("{}栋楼", parse_ids(&n.building_ids).len())
+    let buildings = match targets::load_one(&state.db, n.id).await? {
+        TargetBuildings::Whole => "全社区".to_owned(),
+        TargetBuildings::Only(ids) => format!("{}栋楼", ids.len()),
     };
     let data = json!({
         "thing1": { "value": fit(&n.title, 20) },
@@ -265,7 +284,7 @@ async fn deliver_one(
         .await
     {
         Ok(()) => {
-            finish(state, row.id, "sent", None).await?;
+            finish(state, row.id, DeliveryStatus::Sent, None).await?;
             Ok(Outcome::Sent)
         }
         Err(WechatError::Refused) => {
@@ -273,7 +292,7 @@ async fn deliver_one(
             finish(
                 state,
                 row.id,
-                "failed",
+                DeliveryStatus::Failed,
                 Some("43101: refused or no quota".into()),
             )
             .await?;
@@ -282,7 +301,10 @@ async fn deliver_one(
         Err(err @ WechatError::Unavailable(_)) if attempt < MAX_ATTEMPTS => {
             let backoff = chrono::Duration::seconds(2i64.pow(attempt as u32));
             notice_delivery::Entity::update_many()
-                .col_expr(notice_delivery::Column::Status, Expr::value("pending"))
+                .col_expr(
+                    notice_delivery::Column::Status,
+                    Expr::value(DeliveryStatus::Pending),
+                )
                 .col_expr(
                     notice_delivery::Column::NextAttemptAt,
                     Expr::value(now + backoff),
@@ -296,13 +318,13 @@ async fn deliver_one(
                     Expr::value(err.to_string()),
                 )
                 .filter(notice_delivery::Column::Id.eq(row.id))
-                .filter(notice_delivery::Column::Status.eq("sending"))
+                .filter(notice_delivery::Column::Status.eq(DeliveryStatus::Sending))
                 .exec(&state.db)
                 .await?;
             Ok(Outcome::Retry)
         }
         Err(err) => {
-            finish(state, row.id, "failed", Some(err.to_string())).await?;
+            finish(state, row.id, DeliveryStatus::Failed, Some(err.to_string())).await?;
             Ok(Outcome::Failed)
         }
     }

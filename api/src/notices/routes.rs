@@ -1,22 +1,20 @@
 //! `/notices` (the resident feed, cached per community) and `/admin/notices`.
 
-use std::time::Duration;
-
 use actix_web::{HttpResponse, get, patch, post, web};
-use serde::Deserialize;
-use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::service::{self, AdminNoticeQuery, AdminNoticeView, FeedItem, NoticeInput, NoticeView};
+use super::admin::{self, AdminNoticeQuery, AdminNoticeView};
+use super::draft::{self, NoticeInput};
+use super::feed::{FeedItem, FeedQuery, Reader, feed_page, published_in, read};
+use super::publish::{publish_or_schedule, withdraw_notice};
+use super::view::NoticeView;
 use crate::auth::{AuthUser, MaybeAuthUser, Role};
-use crate::error::{ApiError, ApiResult, ErrorBody, ErrorCode, FieldError};
+use crate::cache::keys;
+use crate::error::{ApiResult, ErrorBody};
 use crate::extract::Json;
 use crate::pagination::{Page, PageParams, Paged};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::time;
-
-/// Cache keys of notice reads start with this.
-pub const CACHE_PREFIX: &str = "notices:";
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(feed)
@@ -28,22 +26,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(admin_list);
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct FeedQuery {
-    /// Required for anonymous callers; defaults to the resident's community.
-    pub community_id: Option<i64>,
-    /// One kind only.
-    pub kind: Option<String>,
-    pub page: Option<u64>,
-    pub page_size: Option<u64>,
-}
-
 /// The resident feed: pinned, outages in effect, upcoming outages (soonest
 /// first), then the rest newest first; `affects_me` when logged in.
 #[utoipa::path(
     tag = "notices",
-    params(FeedQuery),
+    params(FeedQuery, PageParams),
     responses(
         (status = 200, body = Paged<FeedItem>),
         (status = 400, description = "INVALID_QUERY: unknown kind, or no community_id for an anonymous caller without a bound building", body = ErrorBody),
@@ -51,64 +38,23 @@ pub struct FeedQuery {
     )
 )]
 #[get("/notices")]
+#[tracing::instrument(skip_all, level = "debug")]
 async fn feed(
     state: web::Data<AppState>,
     me: MaybeAuthUser,
     query: web::Query<FeedQuery>,
+    page: Page,
 ) -> ApiResult<web::Json<Paged<FeedItem>>> {
-    let page = Page::try_from(PageParams {
-        page: query.page,
-        page_size: query.page_size,
-    })?;
-    let invalid = |field: &str, msg: &str| {
-        ApiError::new(ErrorCode::InvalidQuery)
-            .details(serde_json::json!({ "fields": [FieldError::new(field, msg)] }))
-    };
-    if let Some(k) = &query.kind
-        && !service::KINDS.contains(&k.as_str())
-    {
-        return Err(invalid("kind", "未知的通知类型"));
-    }
-    let user = me.0.as_ref();
-    let Some(community_id) = query
-        .community_id
-        .or(user.and_then(|u| u.user.community_id))
-    else {
-        return Err(invalid("community_id", "请指定社区"));
-    };
+    let reader = Reader::of(me.0.as_ref());
+    let community_id = reader.community(query.community_id)?;
     let db = &state.db;
     let notices = state
         .cache
-        .get_or_load(
-            &format!("{CACHE_PREFIX}feed:{community_id}"),
-            Duration::from_secs(state.settings.cache.ttl_secs),
-            || service::published_in(db, community_id),
-        )
+        .get_or_load(&keys::notice_feed(community_id), state.cache_ttl(), || {
+            published_in(db, community_id)
+        })
         .await?;
-    // Someone else's community: the notices are public, but none is "mine".
-    let building = user
-        .filter(|u| u.user.community_id == Some(community_id))
-        .and_then(|u| u.user.building_id);
-    let at_home = user.is_some_and(|u| u.user.community_id == Some(community_id));
-    let mut items = service::feed(
-        notices,
-        query.kind.as_deref(),
-        building,
-        user.is_some(),
-        time::now(),
-    );
-    if user.is_some() && !at_home {
-        for i in &mut items {
-            i.affects_me = Some(false);
-        }
-    }
-    let total = items.len() as u64;
-    let items = items
-        .into_iter()
-        .skip(page.offset() as usize)
-        .take(page.page_size as usize)
-        .collect();
-    Ok(web::Json(Paged::new(items, page, total)))
+    Ok(web::Json(feed_page(notices, query.kind, reader, page)))
 }
 
 /// A published notice; a logged-in resident's first read is counted.
@@ -121,15 +67,14 @@ async fn feed(
     )
 )]
 #[get("/notices/{id}")]
+#[tracing::instrument(skip_all, level = "debug", fields(notice_id = *id))]
 async fn detail(
     state: web::Data<AppState>,
     me: MaybeAuthUser,
     id: web::Path<i64>,
 ) -> ApiResult<web::Json<NoticeView>> {
     let reader = me.0.as_ref().filter(|u| u.has(Role::Resident));
-    Ok(web::Json(
-        service::read(&state.db, id.into_inner(), reader).await?,
-    ))
+    Ok(web::Json(read(&state.db, id.into_inner(), reader).await?))
 }
 
 /// Write a notice (a draft) in a community the admin manages.
@@ -145,13 +90,14 @@ async fn detail(
     )
 )]
 #[post("/admin/notices")]
+#[tracing::instrument(skip_all, fields(user_id = me.id()))]
 async fn create(
     state: web::Data<AppState>,
     me: AuthUser,
     body: Json<NoticeInput>,
 ) -> ApiResult<HttpResponse> {
     me.require_any(&[Role::CommunityAdmin, Role::PlatformAdmin])?;
-    let created = service::create(&state.db, &me, body.0).await?;
+    let created = draft::create(&state.db, &me, body.0).await?;
     Ok(HttpResponse::Created().json(created))
 }
 
@@ -171,6 +117,7 @@ async fn create(
     )
 )]
 #[patch("/admin/notices/{id}")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), notice_id = *id))]
 async fn update(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -178,8 +125,8 @@ async fn update(
     body: Json<NoticeInput>,
 ) -> ApiResult<web::Json<NoticeView>> {
     me.require_any(&[Role::CommunityAdmin, Role::PlatformAdmin])?;
-    let updated = service::update(&state.db, &me, id.into_inner(), body.0).await?;
-    state.cache.delete_prefix(CACHE_PREFIX).await;
+    let updated = draft::update(&state.db, &me, id.into_inner(), body.0).await?;
+    keys::notices_changed(&state.cache).await;
     Ok(web::Json(updated))
 }
 
@@ -198,14 +145,15 @@ async fn update(
     )
 )]
 #[post("/admin/notices/{id}/publish")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), notice_id = *id))]
 async fn publish(
     state: web::Data<AppState>,
     me: AuthUser,
     id: web::Path<i64>,
 ) -> ApiResult<web::Json<NoticeView>> {
     me.require_any(&[Role::CommunityAdmin, Role::PlatformAdmin])?;
-    let published = service::publish(&state.db, &me, id.into_inner(), time::now()).await?;
-    state.cache.delete_prefix(CACHE_PREFIX).await;
+    let published = publish_or_schedule(&state.db, &me, id.into_inner(), time::now()).await?;
+    keys::notices_changed(&state.cache).await;
     Ok(web::Json(published))
 }
 
@@ -223,14 +171,15 @@ async fn publish(
     )
 )]
 #[post("/admin/notices/{id}/withdraw")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), notice_id = *id))]
 async fn withdraw(
     state: web::Data<AppState>,
     me: AuthUser,
     id: web::Path<i64>,
 ) -> ApiResult<web::Json<NoticeView>> {
     me.require_any(&[Role::CommunityAdmin, Role::PlatformAdmin])?;
-    let withdrawn = service::withdraw(&state.db, &me, id.into_inner()).await?;
-    state.cache.delete_prefix(CACHE_PREFIX).await;
+    let withdrawn = withdraw_notice(&state.db, &me, id.into_inner()).await?;
+    keys::notices_changed(&state.cache).await;
     Ok(web::Json(withdrawn))
 }
 
@@ -238,7 +187,7 @@ async fn withdraw(
 #[utoipa::path(
     tag = "notices",
     security(("bearer" = [])),
-    params(AdminNoticeQuery),
+    params(AdminNoticeQuery, PageParams),
     responses(
         (status = 200, body = Paged<AdminNoticeView>),
         (status = 400, description = "INVALID_QUERY", body = ErrorBody),
@@ -247,17 +196,15 @@ async fn withdraw(
     )
 )]
 #[get("/admin/notices")]
+#[tracing::instrument(skip_all, fields(user_id = me.id()))]
 async fn admin_list(
     state: web::Data<AppState>,
     me: AuthUser,
     query: web::Query<AdminNoticeQuery>,
+    page: Page,
 ) -> ApiResult<web::Json<Paged<AdminNoticeView>>> {
     me.require_any(&[Role::CommunityAdmin, Role::PlatformAdmin])?;
-    let page = Page::try_from(PageParams {
-        page: query.page,
-        page_size: query.page_size,
-    })?;
     Ok(web::Json(
-        service::list_admin(&state.db, &me, &query, page).await?,
+        admin::list_admin(&state.db, &me, &query, page).await?,
     ))
 }

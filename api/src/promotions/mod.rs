@@ -5,6 +5,3 @@ pub mod routes;
 pub mod service;
 
 pub use routes::configure;
-
-/// Cache keys of promotion reads all start with this.
-pub const CACHE_PREFIX: &str = "promotions:";

@@ -1,20 +1,17 @@
 //! `/promotions` (public, cached until the next start or end) and the
 //! owner's `/merchants/{id}/promotions`, `/promotions/{id}`.
 
-use std::time::Duration;
-
 use actix_web::{HttpResponse, delete, get, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::CACHE_PREFIX;
 use super::service::{self, NewPromotion, PromotionQuery, PromotionView};
 use crate::auth::{AuthUser, MaybeAuthUser};
+use crate::cache::keys;
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::Json;
 use crate::merchants::service as merchants;
 use crate::pagination::{Page, PageParams, Paged};
-use crate::startup::AppState;
-use crate::time;
+use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_promotions)
@@ -34,6 +31,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     )
 )]
 #[get("/promotions")]
+#[tracing::instrument(skip_all, level = "debug")]
 async fn list_promotions(
     state: web::Data<AppState>,
     me: MaybeAuthUser,
@@ -45,29 +43,7 @@ async fn list_promotions(
     if query.community_id.is_none() {
         query.community_id = me.0.and_then(|me| me.user.community_id);
     }
-    let opt = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_else(|| "-".to_owned());
-    let key = format!(
-        "{CACHE_PREFIX}list:c{}:m{}:p{}:{}",
-        opt(query.community_id),
-        opt(query.merchant_id),
-        page.page,
-        page.page_size
-    );
-    if let Some(hit) = state.cache.get_json::<Paged<PromotionView>>(&key).await {
-        return Ok(web::Json(hit));
-    }
-    let now = time::now();
-    let active = service::list_active(&state.db, query, now, page).await?;
-    // Cached no longer than until the list changes by itself.
-    let mut ttl = Duration::from_secs(state.settings.cache.ttl_secs);
-    if let Some(next) = active.next_change {
-        let until = (next - now).to_std().unwrap_or_default();
-        ttl = ttl.min(until);
-    }
-    if ttl >= Duration::from_secs(1) {
-        state.cache.set_json(&key, &active.page, ttl).await;
-    }
-    Ok(web::Json(active.page))
+    Ok(web::Json(service::running(&state, query, page).await?))
 }
 
 /// All of the merchant's promotions, past and upcoming included (owner).
@@ -84,6 +60,7 @@ async fn list_promotions(
     )
 )]
 #[get("/merchants/{id}/promotions")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), merchant_id = *id))]
 async fn owner_promotions(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -112,6 +89,7 @@ async fn owner_promotions(
     )
 )]
 #[post("/merchants/{id}/promotions")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), merchant_id = *id))]
 async fn create_promotion(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -120,7 +98,7 @@ async fn create_promotion(
 ) -> ApiResult<HttpResponse> {
     let m = merchants::owned_by(&state.db, id.into_inner(), &me).await?;
     let created = service::create(&state.db, &m, body.0).await?;
-    state.cache.delete_prefix(CACHE_PREFIX).await;
+    keys::promotions_changed(&state.cache).await;
     Ok(HttpResponse::Created().json(created))
 }
 
@@ -137,12 +115,13 @@ async fn create_promotion(
     )
 )]
 #[delete("/promotions/{id}")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), promotion_id = *id))]
 async fn delete_promotion(
     state: web::Data<AppState>,
     me: AuthUser,
     id: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
     service::delete(&state.db, id.into_inner(), &me).await?;
-    state.cache.delete_prefix(CACHE_PREFIX).await;
+    keys::promotions_changed(&state.cache).await;
     Ok(HttpResponse::NoContent().finish())
 }

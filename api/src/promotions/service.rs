@@ -1,21 +1,25 @@
 //! Promotion queries and writes.
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use entity::{merchant, promotion};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, ModelTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Select, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, ModelTrait, QueryFilter,
+    QueryOrder, Select, Set,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::AuthUser;
-use crate::error::{ApiError, ApiResult, ErrorCode, FieldError};
-use crate::merchants::fields;
-use crate::merchants::service::{self as merchants, active_ids, serving};
+use crate::cache::keys;
+use crate::community_links::linked_to;
+use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::fields::FieldErrors;
+use crate::merchants::service::{self as merchants, active_ids};
 use crate::pagination::{Page, Paged};
+use crate::state::AppState;
 use crate::time;
 
 /// Longest promotion window.
@@ -93,12 +97,39 @@ fn scoped(query: PromotionQuery) -> Select<promotion::Entity> {
     let mut select =
         promotion::Entity::find().filter(promotion::Column::MerchantId.in_subquery(active_ids()));
     if let Some(cid) = query.community_id {
-        select = select.filter(promotion::Column::MerchantId.in_subquery(serving(cid)));
+        select = select.filter(
+            promotion::Column::MerchantId
+                .in_subquery(linked_to::<entity::merchant_community::Entity>([cid])),
+        );
     }
     if let Some(mid) = query.merchant_id {
         select = select.filter(promotion::Column::MerchantId.eq(mid));
     }
     select
+}
+
+/// Running promotions, through the cache: kept no longer than until the
+/// list changes by itself (one ends or another starts).
+pub async fn running(
+    state: &AppState,
+    query: PromotionQuery,
+    page: Page,
+) -> ApiResult<Paged<PromotionView>> {
+    let key = keys::promotion_list(query.community_id, query.merchant_id, page);
+    if let Some(hit) = state.cache.get_json::<Paged<PromotionView>>(&key).await {
+        return Ok(hit);
+    }
+    let now = time::now();
+    let active = list_active(&state.db, query, now, page).await?;
+    let mut ttl = state.cache_ttl();
+    if let Some(next) = active.next_change {
+        let until = (next - now).to_std().unwrap_or_default();
+        ttl = ttl.min(until);
+    }
+    if ttl >= Duration::from_secs(1) {
+        state.cache.set_json(&key, &active.page, ttl).await;
+    }
+    Ok(active.page)
 }
 
 /// Promotions running at `now` of active merchants, ending soonest first.
@@ -111,14 +142,10 @@ pub async fn list_active(
     let running = scoped(query)
         .filter(promotion::Column::StartsAt.lte(now))
         .filter(promotion::Column::EndsAt.gt(now));
-    let total = running.clone().count(db).await?;
-    let rows = running
+    let select = running
         .order_by_asc(promotion::Column::EndsAt)
-        .order_by_asc(promotion::Column::Id)
-        .offset(page.offset())
-        .limit(page.page_size)
-        .all(db)
-        .await?;
+        .order_by_asc(promotion::Column::Id);
+    let listed = page.fetch(db, select).await?;
     // The answer changes when any running one ends or an upcoming one starts.
     let first_end = scoped(query)
         .filter(promotion::Column::StartsAt.lte(now))
@@ -138,7 +165,7 @@ pub async fn list_active(
         (a, b) => a.or(b),
     };
     Ok(ActivePage {
-        page: Paged::new(views(db, rows).await?, page, total),
+        page: listed.map_batch(|rows| views(db, rows)).await?,
         next_change,
     })
 }
@@ -149,15 +176,13 @@ pub async fn list_for_owner(
     merchant_id: i64,
     page: Page,
 ) -> ApiResult<Paged<PromotionView>> {
-    let select = promotion::Entity::find().filter(promotion::Column::MerchantId.eq(merchant_id));
-    let total = select.clone().count(db).await?;
-    let rows = select
-        .order_by_desc(promotion::Column::Id)
-        .offset(page.offset())
-        .limit(page.page_size)
-        .all(db)
-        .await?;
-    Ok(Paged::new(views(db, rows).await?, page, total))
+    let select = promotion::Entity::find()
+        .filter(promotion::Column::MerchantId.eq(merchant_id))
+        .order_by_desc(promotion::Column::Id);
+    page.fetch(db, select)
+        .await?
+        .map_batch(|rows| views(db, rows))
+        .await
 }
 
 pub async fn create(
@@ -165,19 +190,19 @@ pub async fn create(
     m: &merchant::Model,
     new: NewPromotion,
 ) -> ApiResult<PromotionView> {
-    let mut errors = Vec::new();
-    let title = fields::text(&mut errors, "title", &new.title, 1, 60);
-    let description = fields::text(&mut errors, "description", &new.description, 0, 500);
+    let mut errors = FieldErrors::default();
+    let title = errors.text("title", &new.title, 1, 60);
+    let description = errors.text("description", &new.description, 0, 500);
     let starts_at = time::normalise(new.starts_at);
     let ends_at = time::normalise(new.ends_at);
     if ends_at <= starts_at {
-        errors.push(FieldError::new("ends_at", "结束时间须晚于开始时间"));
+        errors.push("ends_at", "结束时间须晚于开始时间");
     } else if ends_at <= time::now() {
-        errors.push(FieldError::new("ends_at", "结束时间须晚于当前时间"));
+        errors.push("ends_at", "结束时间须晚于当前时间");
     } else if ends_at - starts_at > chrono::Duration::days(MAX_DAYS) {
-        errors.push(FieldError::new("ends_at", "活动时长不能超过 366 天"));
+        errors.push("ends_at", "活动时长不能超过 366 天");
     }
-    fields::finish(errors)?;
+    errors.finish()?;
     let saved = promotion::ActiveModel {
         merchant_id: Set(m.id),
         title: Set(title),

@@ -19,7 +19,7 @@ use crate::auth::{AuthUser, Role};
 use crate::error::{ApiError, ApiResult, ErrorBody, ErrorCode};
 use crate::extract::Json;
 use crate::input::Fields;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(tree).service(create).service(update);

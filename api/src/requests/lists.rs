@@ -213,7 +213,7 @@ pub async fn narrow(
     community_id: Option<i64>,
 ) -> ApiResult<Scope> {
     if let Some(id) = community_id {
-        if !crate::communities::service::exists(conn, id).await? {
+        if !crate::community_links::community_exists(conn, id).await? {
             return Err(ApiError::new(ErrorCode::CommunityNotFound));
         }
         me.require_admin_of(conn, id).await?;

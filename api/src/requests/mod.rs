@@ -188,7 +188,7 @@ pub struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
-    pub fn of(state: &'a crate::startup::AppState) -> Self {
+    pub fn of(state: &'a crate::state::AppState) -> Self {
         Self {
             now: state.clock.now(),
             calendar: &state.calendar,
@@ -198,7 +198,7 @@ impl<'a> Ctx<'a> {
 
 /// The background work of requests, on every instance: the overdue sweep,
 /// automatic ratings, and the subscribe messages owed.
-pub fn spawn_jobs(state: actix_web::web::Data<crate::startup::AppState>, interval: Duration) {
+pub fn spawn_jobs(state: actix_web::web::Data<crate::state::AppState>, interval: Duration) {
     let sweeping = state.clone();
     crate::jobs::repeat("request overdue sweep", interval, move || {
         let state = sweeping.clone();

@@ -23,7 +23,7 @@ use serde_json::json;
 
 use super::{Escalation, EventKind, Level};
 use crate::error::ApiResult;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::subscriptions::sender::{Delivery, deliver};
 use crate::wechat::fit;
 

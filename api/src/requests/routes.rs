@@ -18,9 +18,9 @@ use super::{Ctx, categories};
 use crate::auth::{AuthUser, Role};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::Json;
-use crate::idempotency::{self, Begun};
+use crate::idempotency::{self, Begun, IdempotencyKey};
 use crate::pagination::Paged;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.configure(categories::configure)
@@ -71,10 +71,9 @@ async fn create(
     req: HttpRequest,
     body: Json<ReportInput>,
 ) -> ApiResult<HttpResponse> {
-    let key = idempotency::key_from(&req)?;
+    let key = IdempotencyKey::from_request(&req)?;
     let fingerprint = idempotency::fingerprint("POST /requests", &body.0);
-    let attempt = match idempotency::begin(&state.db, me.id(), key.as_deref(), &fingerprint).await?
-    {
+    let attempt = match idempotency::begin(&state.db, me.id(), key.as_ref(), &fingerprint).await? {
         Begun::Replay(status, json) => return Ok(HttpResponse::build(status).json(json)),
         Begun::Fresh(attempt) => attempt,
     };

@@ -3,6 +3,9 @@
 use std::time::Instant;
 
 use chrono::Duration;
+use entity::group_buy::CampaignState;
+use entity::merchant::MerchantStatus;
+use entity::order::{OrderStatus, PaymentProvider};
 use entity::{
     goods, goods_category, group_buy, group_buy_community, group_buy_participant, merchant,
     merchant_community, order, promotion, user,
@@ -89,7 +92,11 @@ async fn seed_merchants(
                 logo_url: Set(None),
                 contact_phone: Set(format!("139{:08}", rng.below(100_000_000))),
                 // One in fifty is suspended, as in real life.
-                status: Set(if n % 50 == 49 { "suspended" } else { "active" }.to_owned()),
+                status: Set(if n % 50 == 49 {
+                    MerchantStatus::Suspended
+                } else {
+                    MerchantStatus::Active
+                }),
                 created_at: Set(now),
                 updated_at: Set(now),
                 ..Default::default()
@@ -274,7 +281,7 @@ async fn seed_group_buys(
 ) -> ApiResult<()> {
     let ids: Vec<i64> = merchants
         .iter()
-        .filter(|m| m.status == "active")
+        .filter(|m| m.status == MerchantStatus::Active)
         .map(|m| m.id)
         .collect();
     let have = group_buy::Entity::find()
@@ -310,7 +317,7 @@ async fn seed_group_buys(
             "hot" => (
                 now - Duration::hours(1),
                 now + Duration::days(30),
-                "open",
+                CampaignState::Open,
                 1_000_000,
                 10,
                 1_000,
@@ -318,7 +325,7 @@ async fn seed_group_buys(
             "ongoing" => (
                 now - Duration::hours(2),
                 now + Duration::days(2),
-                "open",
+                CampaignState::Open,
                 200,
                 20,
                 5,
@@ -326,15 +333,31 @@ async fn seed_group_buys(
             "upcoming" => (
                 now + Duration::days(1),
                 now + Duration::days(3),
-                "open",
+                CampaignState::Open,
                 100,
                 10,
                 3,
             ),
-            other => (
+            "succeeded" => (
                 now - Duration::days(5),
                 now - Duration::days(2),
-                other,
+                CampaignState::Succeeded,
+                100,
+                10,
+                5,
+            ),
+            "failed" => (
+                now - Duration::days(5),
+                now - Duration::days(2),
+                CampaignState::Failed,
+                100,
+                10,
+                5,
+            ),
+            _ => (
+                now - Duration::days(5),
+                now - Duration::days(2),
+                CampaignState::Cancelled,
                 100,
                 10,
                 5,
@@ -356,8 +379,8 @@ async fn seed_group_buys(
             pickup_address: Set("社区便民服务驿站一楼".to_owned()),
             pickup_starts_at: Set(ends + Duration::hours(12)),
             pickup_ends_at: Set(ends + Duration::hours(60)),
-            state: Set(state.to_owned()),
-            settled_at: Set((state != "open").then_some(ends)),
+            state: Set(state),
+            settled_at: Set((state != CampaignState::Open).then_some(ends)),
             created_at: Set(starts - Duration::days(1)),
             ..Default::default()
         })
@@ -382,10 +405,10 @@ async fn seed_group_buys(
             .limit(if kind == "failed" { 3 } else { 15 })
             .all(db)
             .await?;
-        let order_status = match kind {
-            "succeeded" => "awaiting_pickup",
-            "failed" | "cancelled" => "cancelled",
-            _ => "placed",
+        let order_status = match state {
+            CampaignState::Succeeded => OrderStatus::AwaitingPickup,
+            CampaignState::Failed | CampaignState::Cancelled => OrderStatus::Cancelled,
+            CampaignState::Open => OrderStatus::Placed,
         };
         let mut quantity_sum = 0;
         let mut rows = Vec::new();
@@ -403,12 +426,16 @@ async fn seed_group_buys(
                 quantity: Set(quantity),
                 unit_price_fen: Set(price),
                 amount_fen: Set(price * quantity),
-                status: Set(if picked { "picked_up" } else { order_status }.to_owned()),
-                payment_provider: Set("offline".to_owned()),
+                status: Set(if picked {
+                    OrderStatus::PickedUp
+                } else {
+                    order_status
+                }),
+                payment_provider: Set(PaymentProvider::Offline),
                 pickup_code: Set((kind == "succeeded")
                     .then(|| format!("{:08}", (gb * 1000 + k as i64) % 100_000_000))),
                 picked_up_at: Set(picked.then_some(ends + Duration::hours(20))),
-                cancelled_at: Set((order_status == "cancelled").then_some(ends)),
+                cancelled_at: Set((order_status == OrderStatus::Cancelled).then_some(ends)),
                 created_at: Set(starts + Duration::minutes(k as i64)),
                 updated_at: Set(now),
                 ..Default::default()
@@ -416,7 +443,7 @@ async fn seed_group_buys(
             participants.push(group_buy_participant::ActiveModel {
                 group_buy_id: Set(gb),
                 user_id: Set(buyer.id),
-                quantity: Set(if order_status == "cancelled" {
+                quantity: Set(if order_status == OrderStatus::Cancelled {
                     0
                 } else {
                     quantity

@@ -1,6 +1,8 @@
 //! Demo helpers, their services and slots, and bookings in every state.
 
 use chrono::Duration;
+use entity::booking::BookingStatus;
+use entity::helper::HelperStatus;
 use entity::{booking, helper, helper_community, helper_service, service_community, slot, user};
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
@@ -66,7 +68,7 @@ pub async fn seed(db: &DatabaseConnection, plan: &Plan, report: &mut Report) -> 
             )),
             phone: Set(format!("137{:08}", rng.below(100_000_000))),
             skills: Set(skills),
-            status: Set("active".to_owned()),
+            status: Set(HelperStatus::Active),
             rating_sum: Set(0),
             rating_count: Set(0),
             slots_version: Set(0),
@@ -142,13 +144,16 @@ pub async fn seed(db: &DatabaseConnection, plan: &Plan, report: &mut Report) -> 
                 continue;
             };
             let state = match k {
-                0..=2 => Some("completed"),
-                3 => Some("requested"),
-                4 => Some("accepted"),
-                5 => Some("cancelled"),
+                0..=2 => Some(BookingStatus::Completed),
+                3 => Some(BookingStatus::Requested),
+                4 => Some(BookingStatus::Accepted),
+                5 => Some(BookingStatus::Cancelled),
                 _ => None,
             };
-            let live = matches!(state, Some("completed" | "requested" | "accepted"));
+            let live = matches!(
+                state,
+                Some(BookingStatus::Completed | BookingStatus::Requested | BookingStatus::Accepted)
+            );
             let sl = slot::Entity::insert(slot::ActiveModel {
                 helper_id: Set(h),
                 starts_at: Set(starts),
@@ -165,7 +170,7 @@ pub async fn seed(db: &DatabaseConnection, plan: &Plan, report: &mut Report) -> 
                 continue;
             };
             let (service_id, price) = service_ids[(k as usize) % service_ids.len()];
-            let rating = (status == "completed" && k < 2).then(|| 4 + (k % 2) as i16);
+            let rating = (status == BookingStatus::Completed && k < 2).then(|| 4 + (k % 2) as i16);
             booking::Entity::insert(booking::ActiveModel {
                 service_id: Set(service_id),
                 slot_id: Set(sl),
@@ -177,7 +182,7 @@ pub async fn seed(db: &DatabaseConnection, plan: &Plan, report: &mut Report) -> 
                 contact_phone: Set(format!("138{:08}", resident % 100_000_000)),
                 note: Set(String::new()),
                 price_fen: Set(price),
-                status: Set(status.to_owned()),
+                status: Set(status),
                 rating: Set(rating),
                 review_comment: Set(rating.map(|_| "师傅很专业，准时上门".to_owned())),
                 reviewed_at: Set(rating.map(|_| starts + Duration::hours(3))),

@@ -6,29 +6,23 @@
 //! senders can never spend one grant twice; WeChat's 43101 (refused, or no
 //! quota left) zeroes the topic.
 
+pub mod routes;
 pub mod sender;
 
-use actix_web::{get, post, web};
 use entity::subscription_grant;
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter, QueryOrder, Set};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::auth::AuthUser;
-use crate::error::{ApiError, ApiResult, ErrorBody, FieldError};
-use crate::extract::Json;
-use crate::startup::AppState;
+pub use self::routes::configure;
+use crate::error::ApiResult;
+use crate::fields::FieldErrors;
 use crate::time;
 
 pub const TOPICS: [&str; 4] = ["outage", "group_buy", "booking", "request"];
 /// Most grants one call may add (one `wx.requestSubscribeMessage` asks for a few templates).
 pub const MAX_GRANTS_PER_CALL: i64 = 10;
-
-pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(add_grants).service(list_grants);
-}
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewGrants {
@@ -98,41 +92,25 @@ pub async fn grants_of(db: &impl ConnectionTrait, user_id: i64) -> ApiResult<Vec
         .collect())
 }
 
-/// Record grants the user accepted in `wx.requestSubscribeMessage`; answers every topic's balance.
-#[utoipa::path(
-    tag = "me",
-    security(("bearer" = [])),
-    request_body = NewGrants,
-    responses(
-        (status = 200, body = Vec<GrantView>),
-        (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
-        (status = 422, description = "VALIDATION_FAILED: unknown topic or grants outside 1-10", body = ErrorBody),
-    )
-)]
-#[post("/me/subscriptions")]
-async fn add_grants(
-    state: web::Data<AppState>,
-    me: AuthUser,
-    body: Json<NewGrants>,
-) -> ApiResult<web::Json<Vec<GrantView>>> {
-    let mut errors = Vec::new();
-    if !TOPICS.contains(&body.topic.as_str()) {
-        errors.push(FieldError::new(
-            "topic",
-            "须为 outage、group_buy、booking 或 request",
-        ));
+/// Adds the grants the user accepted; answers every topic's balance.
+pub async fn add_grants(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+    new: NewGrants,
+) -> ApiResult<Vec<GrantView>> {
+    let mut errors = FieldErrors::default();
+    if !TOPICS.contains(&new.topic.as_str()) {
+        errors.push("topic", "须为 outage、group_buy、booking 或 request");
     }
-    if !(1..=MAX_GRANTS_PER_CALL).contains(&body.grants) {
-        errors.push(FieldError::new("grants", "须在 1-10 之间"));
+    if !(1..=MAX_GRANTS_PER_CALL).contains(&new.grants) {
+        errors.push("grants", "须在 1-10 之间");
     }
-    if !errors.is_empty() {
-        return Err(ApiError::validation(errors));
-    }
+    errors.finish()?;
     let now = time::now();
     subscription_grant::Entity::insert(subscription_grant::ActiveModel {
-        user_id: Set(me.id()),
-        topic: Set(body.topic.clone()),
-        remaining: Set(body.grants),
+        user_id: Set(user_id),
+        topic: Set(new.topic.clone()),
+        remaining: Set(new.grants),
         updated_at: Set(now),
     })
     .on_conflict(
@@ -146,29 +124,12 @@ async fn add_grants(
                 subscription_grant::Entity,
                 subscription_grant::Column::Remaining,
             ))
-            .add(body.grants),
+            .add(new.grants),
         )
         .value(subscription_grant::Column::UpdatedAt, Expr::value(now))
         .to_owned(),
     )
-    .exec(&state.db)
+    .exec(db)
     .await?;
-    Ok(web::Json(grants_of(&state.db, me.id()).await?))
-}
-
-/// The caller's remaining grants per topic.
-#[utoipa::path(
-    tag = "me",
-    security(("bearer" = [])),
-    responses(
-        (status = 200, body = Vec<GrantView>),
-        (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
-    )
-)]
-#[get("/me/subscriptions")]
-async fn list_grants(
-    state: web::Data<AppState>,
-    me: AuthUser,
-) -> ApiResult<web::Json<Vec<GrantView>>> {
-    Ok(web::Json(grants_of(&state.db, me.id()).await?))
+    grants_of(db, user_id).await
 }

@@ -8,6 +8,8 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use entity::booking::BookingStatus;
+use entity::group_buy::CampaignState;
 use entity::{
     booking, booking_notification, group_buy, group_buy_notification, helper_service, slot, user,
 };
@@ -16,7 +18,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 use serde_json::json;
 
 use crate::error::ApiResult;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::time;
 use crate::wechat::{WechatError, fit};
 
@@ -37,6 +39,7 @@ fn wechat_time(t: DateTime<Utc>) -> String {
 }
 
 /// Consumes a grant and sends; a refusal zeroes the topic.
+#[tracing::instrument(level = "debug", skip_all, fields(user_id, topic))]
 pub async fn deliver(
     state: &AppState,
     user_id: i64,
@@ -104,14 +107,14 @@ async fn claim_booking(db: &impl ConnectionTrait, id: i64, now: DateTime<Utc>) -
         == 1)
 }
 
-fn booking_status_phrase(status: &str) -> &'static str {
+fn booking_status_phrase(status: BookingStatus) -> &'static str {
     match status {
-        "accepted" => "已接单",
-        "declined" => "已拒绝",
-        "in_service" => "服务中",
-        "completed" => "已完成",
-        "cancelled" => "已取消",
-        _ => "已提交",
+        BookingStatus::Requested => "已提交",
+        BookingStatus::Accepted => "已接单",
+        BookingStatus::Declined => "已拒绝",
+        BookingStatus::InService => "服务中",
+        BookingStatus::Completed => "已完成",
+        BookingStatus::Cancelled => "已取消",
     }
 }
 
@@ -135,7 +138,7 @@ pub async fn sweep(state: &AppState) -> ApiResult<Vec<Delivery>> {
         else {
             continue;
         };
-        let (result, when) = if n.outcome == "succeeded" {
+        let (result, when) = if n.outcome == CampaignState::Succeeded {
             ("成团成功", gb.pickup_starts_at)
         } else {
             ("未成团", gb.ends_at)
@@ -178,7 +181,7 @@ pub async fn sweep(state: &AppState) -> ApiResult<Vec<Delivery>> {
             .unwrap_or(b.created_at);
         let data = json!({
             "thing1": { "value": fit(&title, 20) },
-            "phrase2": { "value": booking_status_phrase(&n.status) },
+            "phrase2": { "value": booking_status_phrase(n.status) },
             "time3": { "value": wechat_time(starts) },
         });
         let page = format!("pages/booking/detail?id={}", b.id);

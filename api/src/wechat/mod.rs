@@ -12,12 +12,13 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use crate::cache::Cache;
+use crate::cache::keys::{
+    WECHAT_ACCESS_TOKEN as TOKEN_KEY, WECHAT_ACCESS_TOKEN_LOCK as TOKEN_LOCK_KEY,
+};
 use crate::error::{ApiError, ErrorCode};
 use crate::settings::WechatSettings;
 use crate::telemetry::Metrics;
 
-const TOKEN_KEY: &str = "wechat:access_token";
-const TOKEN_LOCK_KEY: &str = "wechat:access_token:lock";
 /// Refresh this long before WeChat's stated expiry.
 const TOKEN_EARLY_SECS: u64 = 300;
 

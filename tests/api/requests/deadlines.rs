@@ -5,7 +5,7 @@ use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::json;
 
 use super::{at, desk, desk_on};
-use crate::helpers::spawn_sibling;
+use crate::support::spawn_sibling;
 
 #[tokio::test]
 async fn the_whole_flow_runs_on_working_days_across_a_holiday_and_an_adjusted_weekend() {
@@ -163,7 +163,7 @@ async fn each_late_clock_escalates_exactly_once_with_two_instances_sweeping() {
     };
     // The assign clock runs out for all three: both instances sweep at once, twice.
     both("2026-09-23T10:00:00+08:00");
-    let sweep = |app: &crate::helpers::TestApp| {
+    let sweep = |app: &crate::support::TestApp| {
         let state = app.state.clone();
         async move {
             yizhan::requests::sweep::run(&state.db, yizhan::requests::Ctx::of(&state))
@@ -251,8 +251,8 @@ async fn start_up_refuses_a_calendar_without_the_current_year() {
         std::env::temp_dir().join(format!("yizhan-holidays-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("2031.toml"), "year = 2031\nholidays = []\n").unwrap();
-    let mut settings = crate::helpers::test_settings();
-    settings.database.url = crate::helpers::fresh_database_url().await.into();
+    let mut settings = crate::support::test_settings();
+    settings.database.url = crate::support::fresh_database_url().await.into();
     settings.calendar.holidays_dir = Some(dir.clone());
     let err = match yizhan::startup::Application::build(settings).await {
         Ok(_) => panic!("started without this year's calendar"),

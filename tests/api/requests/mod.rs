@@ -16,7 +16,7 @@ mod scoping;
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
-use crate::helpers::{Reply, TestApp, spawn_app_with};
+use crate::support::{Reply, TestApp, spawn_app_with};
 
 pub fn at(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s)

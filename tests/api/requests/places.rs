@@ -7,7 +7,7 @@ use wiremock::matchers::{body_partial_json, method, path};
 use wiremock::{Mock, ResponseTemplate};
 
 use super::{desk, desk_on};
-use crate::helpers::{Reply, spawn_app_with};
+use crate::support::{Reply, spawn_app_with};
 
 /// The text of the QR code in a PNG.
 fn decode_png(bytes: &[u8]) -> String {

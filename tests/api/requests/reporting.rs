@@ -301,7 +301,7 @@ async fn an_anonymous_reporter_is_hidden_from_everyone_handling_it() {
 #[tokio::test]
 async fn reporters_with_a_grant_get_a_message_when_their_request_moves() {
     use yizhan::subscriptions::sender::Delivery;
-    let app = crate::helpers::spawn_app_with(|s| {
+    let app = crate::support::spawn_app_with(|s| {
         s.jobs.sweep_interval_ms = 3_600_000;
         s.wechat.templates.request = "tmpl-request".into();
     })

@@ -72,11 +72,10 @@ impl SlotWindow {
             .map(time::normalise)
             .unwrap_or(from + DEFAULT_WINDOW);
         if to <= from || to - from > HORIZON {
-            return Err(
-                ApiError::new(ErrorCode::InvalidQuery).details(serde_json::json!({
-                    "fields": [FieldError::new("to", "须晚于 from，且相距不超过 60 天")]
-                })),
-            );
+            return Err(ApiError::invalid_query(vec![FieldError::new(
+                "to",
+                "须晚于 from，且相距不超过 60 天",
+            )]));
         }
         Ok((from, to))
     }

@@ -21,7 +21,7 @@ pub struct TestApp {
     /// The instance's cache, for running background work (settlement) by hand.
     pub cache: yizhan::cache::Cache,
     /// The instance's state, for running background sweeps by hand.
-    pub state: actix_web::web::Data<yizhan::startup::AppState>,
+    pub state: actix_web::web::Data<yizhan::state::AppState>,
 }
 
 /// A parsed response: status, headers and JSON body (Null when empty or not JSON).

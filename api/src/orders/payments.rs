@@ -5,43 +5,19 @@
 //! `wx.requestPayment` parameters, the notify callback marks them placed, and
 //! `refund` returns the money when a campaign fails or is cancelled.
 
+use entity::order::OrderStatus;
+pub use entity::order::PaymentProvider as Provider;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::money::Money;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Provider {
-    /// Pay the merchant at pickup.
-    Offline,
-    /// WeChat Pay API v3 JSAPI.
-    Wechat,
-}
-
-impl Provider {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Provider::Offline => "offline",
-            Provider::Wechat => "wechat",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Provider> {
-        match s {
-            "offline" => Some(Provider::Offline),
-            "wechat" => Some(Provider::Wechat),
-            _ => None,
-        }
-    }
-
-    /// The status a new order starts in.
-    pub fn initial_status(self) -> &'static str {
-        match self {
-            Provider::Offline => "placed",
-            Provider::Wechat => "pending_payment",
-        }
+/// The status a new order starts in.
+pub fn initial_status(provider: Provider) -> OrderStatus {
+    match provider {
+        Provider::Offline => OrderStatus::Placed,
+        Provider::Wechat => OrderStatus::PendingPayment,
     }
 }
 
@@ -52,7 +28,7 @@ pub struct PaymentAnswer {
     pub provider: Provider,
     pub amount: Money,
     /// The order's status after this call.
-    pub status: String,
+    pub status: OrderStatus,
     /// True for offline: the resident pays the merchant at pickup.
     pub pay_at_pickup: bool,
     /// For WeChat Pay: the `wx.requestPayment` parameters
@@ -61,14 +37,21 @@ pub struct PaymentAnswer {
     pub request_payment: Option<serde_json::Value>,
 }
 
-/// Starts or confirms payment of an order through its provider.
+/// Starts or confirms payment of an order through its provider: the one
+/// it was placed with, while its status allows payment.
 pub fn pay(provider: Provider, order: &entity::order::Model) -> ApiResult<PaymentAnswer> {
+    if order.payment_provider != provider {
+        return Err(ApiError::field("provider", "与下单时的支付方式不一致"));
+    }
+    if !order.status.payable() {
+        return Err(ApiError::new(ErrorCode::InvalidTransition).message("订单当前状态不能支付"));
+    }
     match provider {
         Provider::Offline => Ok(PaymentAnswer {
             order_no: order.order_no.clone(),
             provider,
             amount: Money::from_fen(order.amount_fen),
-            status: order.status.clone(),
+            status: order.status,
             pay_at_pickup: true,
             request_payment: None,
         }),

@@ -3,19 +3,21 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use entity::helper::HelperStatus;
 use entity::{helper, helper_service, service_community};
 use sea_orm::sea_query::Query;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    IntoActiveModel, QueryFilter, QueryOrder, Set,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::category::is_category;
+use crate::community_links::{self, linked_to};
 use crate::error::{ApiError, ApiResult, ErrorCode, FieldError};
 use crate::helpers::rating_avg;
-use crate::helpers::service::{ACTIVE, HelperSummary, helper_communities, split_skills};
+use crate::helpers::service::{HelperSummary, helper_communities, split_skills};
+use crate::helpers::skills::is_category;
 use crate::money::Money;
 use crate::pagination::{Page, Paged};
 use crate::time;
@@ -76,32 +78,16 @@ pub struct CatalogQuery {
     pub community_id: Option<i64>,
     pub category: Option<String>,
     pub helper_id: Option<i64>,
-    pub page: Option<u64>,
-    pub page_size: Option<u64>,
 }
 
-async fn communities_of(
-    db: &impl ConnectionTrait,
-    ids: &[i64],
-) -> ApiResult<HashMap<i64, Vec<i64>>> {
-    let rows = service_community::Entity::find()
-        .filter(service_community::Column::ServiceId.is_in(ids.to_vec()))
-        .order_by_asc(service_community::Column::CommunityId)
-        .all(db)
-        .await?;
-    let mut map: HashMap<i64, Vec<i64>> = HashMap::new();
-    for r in rows {
-        map.entry(r.service_id).or_default().push(r.community_id);
-    }
-    Ok(map)
-}
+type Served = service_community::Entity;
 
 pub async fn assemble(
     db: &impl ConnectionTrait,
     rows: Vec<helper_service::Model>,
 ) -> ApiResult<Vec<ServiceView>> {
     let ids: Vec<i64> = rows.iter().map(|s| s.id).collect();
-    let mut communities = communities_of(db, &ids).await?;
+    let mut communities = community_links::communities_of::<Served>(db, &ids).await?;
     let helper_ids: Vec<i64> = rows.iter().map(|s| s.helper_id).collect();
     let helpers: HashMap<i64, helper::Model> = helper::Entity::find()
         .filter(helper::Column::Id.is_in(helper_ids))
@@ -145,7 +131,7 @@ pub async fn find_public(
         .await?
         .ok_or_else(|| ApiError::new(ErrorCode::ServiceNotFound))?;
     let helper = helper::Entity::find_by_id(found.helper_id)
-        .filter(helper::Column::Status.eq(ACTIVE))
+        .filter(helper::Column::Status.eq(HelperStatus::Active))
         .one(db)
         .await?
         .ok_or_else(|| ApiError::new(ErrorCode::ServiceNotFound))?;
@@ -153,10 +139,7 @@ pub async fn find_public(
 }
 
 pub async fn communities_of_service(db: &impl ConnectionTrait, id: i64) -> ApiResult<Vec<i64>> {
-    Ok(communities_of(db, &[id])
-        .await?
-        .remove(&id)
-        .unwrap_or_default())
+    community_links::communities_of_one::<Served>(db, id).await
 }
 
 pub async fn get_public(db: &impl ConnectionTrait, id: i64) -> ApiResult<ServiceView> {
@@ -180,20 +163,13 @@ pub async fn list_public(
                 Query::select()
                     .column(helper::Column::Id)
                     .from(helper::Entity)
-                    .and_where(helper::Column::Status.eq(ACTIVE))
+                    .and_where(helper::Column::Status.eq(HelperStatus::Active))
                     .to_owned(),
             ),
         );
     if let Some(community_id) = q.community_id {
-        query = query.filter(
-            helper_service::Column::Id.in_subquery(
-                Query::select()
-                    .column(service_community::Column::ServiceId)
-                    .from(service_community::Entity)
-                    .and_where(service_community::Column::CommunityId.eq(community_id))
-                    .to_owned(),
-            ),
-        );
+        query = query
+            .filter(helper_service::Column::Id.in_subquery(linked_to::<Served>([community_id])));
     }
     if let Some(category) = &q.category {
         query = query.filter(helper_service::Column::Category.eq(category.as_str()));
@@ -201,15 +177,13 @@ pub async fn list_public(
     if let Some(helper_id) = q.helper_id {
         query = query.filter(helper_service::Column::HelperId.eq(helper_id));
     }
-    let total = query.clone().count(db).await?;
-    let rows = query
+    let query = query
         .order_by_desc(helper_service::Column::RatingCount)
-        .order_by_asc(helper_service::Column::Id)
-        .offset(page.offset())
-        .limit(page.page_size)
-        .all(db)
-        .await?;
-    Ok(Paged::new(assemble(db, rows).await?, page, total))
+        .order_by_asc(helper_service::Column::Id);
+    page.fetch(db, query)
+        .await?
+        .map_batch(|rows| assemble(db, rows))
+        .await
 }
 
 /// Every service of one helper, inactive ones included.
@@ -260,26 +234,6 @@ fn check_service_communities(
     ids
 }
 
-async fn replace_communities(
-    db: &impl ConnectionTrait,
-    service_id: i64,
-    ids: &[i64],
-) -> ApiResult<()> {
-    service_community::Entity::delete_many()
-        .filter(service_community::Column::ServiceId.eq(service_id))
-        .exec(db)
-        .await?;
-    for community_id in ids {
-        service_community::ActiveModel {
-            service_id: Set(service_id),
-            community_id: Set(*community_id),
-        }
-        .insert(db)
-        .await?;
-    }
-    Ok(())
-}
-
 async fn one_view(db: &impl ConnectionTrait, row: helper_service::Model) -> ApiResult<ServiceView> {
     assemble(db, vec![row])
         .await?
@@ -325,7 +279,7 @@ pub async fn create(
     }
     .insert(&txn)
     .await?;
-    replace_communities(&txn, saved.id, &community_ids).await?;
+    community_links::relink::<Served>(&txn, saved.id, &community_ids).await?;
     txn.commit().await?;
     one_view(db, saved).await
 }
@@ -382,7 +336,7 @@ pub async fn update(
     active.updated_at = Set(time::now());
     let saved = active.update(&txn).await?;
     if let Some(ids) = community_ids {
-        replace_communities(&txn, saved.id, &ids).await?;
+        community_links::relink::<Served>(&txn, saved.id, &ids).await?;
     }
     txn.commit().await?;
     one_view(db, saved).await

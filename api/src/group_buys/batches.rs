@@ -1,9 +1,9 @@
-//! The order desk: a campaign's orders written together.
+//! The order batcher: a campaign's orders written together.
 //!
 //! Every order of a campaign updates the campaign's row, so a hot campaign
 //! takes its orders one after the other, and each one alone costs a handful
 //! of database round trips (begin, the resident's running total, the order,
-//! the idempotent answer, the campaign, commit). The desk runs one writer
+//! the idempotent answer, the campaign, commit). The batcher runs one writer
 //! task per campaign with orders in flight; the task takes whatever orders
 //! have queued up while it wrote the last batch and writes them in one
 //! transaction of the same five statements, however many they are:
@@ -20,9 +20,9 @@
 //!
 //! An order the batch could not place (its resident at the limit, the
 //! campaign sold out or closed, its key taken, any database error) comes back
-//! unwritten; the route then looks its key up (a retry gets the first
-//! answer) and places it alone with [`super::orders::place`], which gives the
-//! exact answer. The database's conditions make both ways equally safe. A
+//! unwritten; `ordering::place_order` then looks its key up (a retry gets the
+//! first answer) and places it alone with [`super::order_writes::place_alone`],
+//! which gives the exact answer. The database's conditions make both ways equally safe. A
 //! batch holds one order per resident; a resident's next order waits for the
 //! next batch.
 
@@ -35,12 +35,13 @@ use entity::order;
 use sea_orm::{DatabaseConnection, EntityTrait};
 use tokio::sync::{mpsc, oneshot};
 
-use super::orders::{self, OrderView, Ticket};
-use super::routes::CACHE_PREFIX;
-use crate::cache::Cache;
+use super::order_checks::CheckedOrder;
+use super::order_writes::{raise_running_totals, take_from_campaign};
+use crate::cache::{Cache, keys};
 use crate::db::begin_write;
 use crate::error::{ApiError, ApiResult};
-use crate::idempotency::{self, Claim};
+use crate::idempotency::{self, AnswerKey};
+use crate::orders::views::OrderView;
 use crate::time;
 
 /// The most orders one transaction writes.
@@ -48,23 +49,24 @@ const MAX_BATCH: usize = 128;
 /// A campaign's writer ends after this long without orders.
 const IDLE: Duration = Duration::from_secs(30);
 
-/// What became of an order handed to the desk.
-pub enum Outcome {
+/// What became of an order handed to the batcher.
+pub enum BatchOutcome {
     /// Committed, its answer saved under its key: the answer.
     Placed(OrderView),
     /// Nothing written: to be placed alone.
-    Alone(Ticket),
+    Unplaced(CheckedOrder),
 }
 
-struct Job {
-    ticket: Ticket,
-    claim: Claim,
-    reply: oneshot::Sender<Outcome>,
+/// An order waiting for its batch, and where its outcome goes.
+struct Queued {
+    order: CheckedOrder,
+    answer_key: AnswerKey,
+    reply: oneshot::Sender<BatchOutcome>,
 }
 
 /// Shared by the workers of one API instance.
 #[derive(Clone)]
-pub struct OrderDesk {
+pub struct OrderBatcher {
     inner: Arc<Inner>,
 }
 
@@ -72,10 +74,10 @@ struct Inner {
     db: DatabaseConnection,
     cache: Cache,
     /// The queue of each campaign with a writer running.
-    lanes: Mutex<HashMap<i64, mpsc::UnboundedSender<Job>>>,
+    lanes: Mutex<HashMap<i64, mpsc::UnboundedSender<Queued>>>,
 }
 
-impl OrderDesk {
+impl OrderBatcher {
     pub fn new(db: DatabaseConnection, cache: Cache) -> Self {
         Self {
             inner: Arc::new(Inner {
@@ -88,20 +90,24 @@ impl OrderDesk {
 
     /// Queues the order with its campaign's others and waits for its batch.
     /// The batch runs to its end even if this request is dropped.
-    pub async fn place(&self, ticket: Ticket, claim: Claim) -> ApiResult<Outcome> {
+    pub async fn place(
+        &self,
+        order: CheckedOrder,
+        answer_key: AnswerKey,
+    ) -> ApiResult<BatchOutcome> {
         let (reply, outcome) = oneshot::channel();
-        self.queue(Job {
-            ticket,
-            claim,
+        self.queue(Queued {
+            order,
+            answer_key,
             reply,
         });
         outcome
             .await
-            .map_err(|_| ApiError::internal(anyhow::anyhow!("the order desk dropped an order")))
+            .map_err(|_| ApiError::internal(anyhow::anyhow!("the order batcher dropped an order")))
     }
 
-    fn queue(&self, job: Job) {
-        let campaign = job.ticket.group_buy_id;
+    fn queue(&self, job: Queued) {
+        let campaign = job.order.group_buy_id;
         let mut lanes = self
             .inner
             .lanes
@@ -125,8 +131,8 @@ impl OrderDesk {
 /// A campaign's writer: batch after batch until the queue stays empty for
 /// `IDLE`. Orders are queued under the lanes lock, and the writer leaves
 /// under it only with an empty queue, so no order is left behind.
-async fn write_lane(inner: Arc<Inner>, campaign: i64, mut queue: mpsc::UnboundedReceiver<Job>) {
-    let mut waiting: Vec<Job> = Vec::new();
+async fn write_lane(inner: Arc<Inner>, campaign: i64, mut queue: mpsc::UnboundedReceiver<Queued>) {
+    let mut waiting: Vec<Queued> = Vec::new();
     loop {
         if waiting.is_empty() {
             match tokio::time::timeout(IDLE, queue.recv_many(&mut waiting, MAX_BATCH)).await {
@@ -148,17 +154,18 @@ async fn write_lane(inner: Arc<Inner>, campaign: i64, mut queue: mpsc::Unbounded
             waiting.push(job);
         }
         let mut residents = HashSet::new();
-        let (mut batch, later): (Vec<Job>, Vec<Job>) = waiting
+        let (mut batch, later): (Vec<Queued>, Vec<Queued>) = waiting
             .drain(..)
-            .partition(|job| residents.insert(job.ticket.user_id));
+            .partition(|job| residents.insert(job.order.user_id));
         waiting = later;
         // Residents' rows locked in one order by every batch (PostgreSQL).
-        batch.sort_by_key(|job| job.ticket.user_id);
-        answer(&inner, batch).await;
+        batch.sort_by_key(|job| job.order.user_id);
+        write_and_reply(&inner, batch).await;
     }
 }
 
-async fn answer(inner: &Inner, batch: Vec<Job>) {
+/// Writes a batch and tells each request what became of its order.
+async fn write_and_reply(inner: &Inner, batch: Vec<Queued>) {
     let placed = match write_batch(&inner.db, &batch).await {
         Ok(placed) => placed,
         Err(err) => {
@@ -168,12 +175,12 @@ async fn answer(inner: &Inner, batch: Vec<Job>) {
     };
     if placed.iter().any(Option::is_some) {
         // After the commit, so no read can cache the progress from before it.
-        inner.cache.delete_prefix(CACHE_PREFIX).await;
+        keys::group_buy_progress_changed(&inner.cache).await;
     }
     for (job, view) in batch.into_iter().zip(placed) {
         let outcome = match view {
-            Some(view) => Outcome::Placed(view),
-            None => Outcome::Alone(job.ticket),
+            Some(view) => BatchOutcome::Placed(view),
+            None => BatchOutcome::Unplaced(job.order),
         };
         // A request gone meanwhile: its order stands, as after any commit.
         let _ = job.reply.send(outcome);
@@ -183,10 +190,17 @@ async fn answer(inner: &Inner, batch: Vec<Job>) {
 /// Writes a batch in one transaction: the answers of those placed, in the
 /// batch's order; None for those left to be placed alone. A key found taken
 /// leaves its order alone and the batch is written again without it.
-async fn write_batch(db: &DatabaseConnection, batch: &[Job]) -> ApiResult<Vec<Option<OrderView>>> {
+#[tracing::instrument(
+    skip_all,
+    fields(group_buy_id = batch.first().map(|q| q.order.group_buy_id), orders = batch.len())
+)]
+async fn write_batch(
+    db: &DatabaseConnection,
+    batch: &[Queued],
+) -> ApiResult<Vec<Option<OrderView>>> {
     let mut alone = HashSet::new();
     loop {
-        match try_batch(db, batch, &alone).await? {
+        match write_batch_once(db, batch, &alone).await? {
             Written::Placed(placed) => return Ok(placed),
             Written::KeysTaken(taken) => alone.extend(taken),
             Written::NotTaken => return Ok(vec![None; batch.len()]),
@@ -202,24 +216,24 @@ enum Written {
     NotTaken,
 }
 
-async fn try_batch(
+async fn write_batch_once(
     db: &DatabaseConnection,
-    batch: &[Job],
+    batch: &[Queued],
     alone: &HashSet<i64>,
 ) -> ApiResult<Written> {
-    let tickets: Vec<&Ticket> = batch
+    let orders: Vec<&CheckedOrder> = batch
         .iter()
-        .map(|job| &job.ticket)
+        .map(|job| &job.order)
         .filter(|t| !alone.contains(&t.user_id))
         .collect();
-    let Some(first) = tickets.first() else {
+    let Some(first) = orders.first() else {
         return Ok(Written::Placed(vec![None; batch.len()]));
     };
     // A campaign's terms never change once it is opened.
     let (campaign, per_user_limit) = (first.group_buy_id, first.per_user_limit);
     let now = time::now();
     let txn = begin_write(db).await?;
-    let joined: HashSet<i64> = orders::join(&txn, per_user_limit, tickets.iter().copied())
+    let joined: HashSet<i64> = raise_running_totals(&txn, per_user_limit, orders.iter().copied())
         .await?
         .into_iter()
         .collect();
@@ -228,14 +242,14 @@ async fn try_batch(
     let mut answers = Vec::new();
     let mut quantity = 0;
     for job in batch {
-        let t = &job.ticket;
+        let t = &job.order;
         if alone.contains(&t.user_id) || !joined.contains(&t.user_id) {
             placed.push(None);
             continue;
         }
         let (row, view) = t.order(now);
         rows.push(row);
-        answers.push((&job.claim, serde_json::to_value(&view)?));
+        answers.push((&job.answer_key, serde_json::to_value(&view)?));
         quantity += t.quantity;
         placed.push(Some(view));
     }
@@ -251,14 +265,14 @@ async fn try_batch(
         &txn,
         answers
             .iter()
-            .map(|(claim, body)| (*claim, StatusCode::CREATED, body)),
+            .map(|(key, body)| (*key, StatusCode::CREATED, body)),
     )
     .await?;
     if !taken.is_empty() {
         txn.rollback().await?;
         return Ok(Written::KeysTaken(taken));
     }
-    if !orders::take(&txn, campaign, quantity, count, now).await? {
+    if !take_from_campaign(&txn, campaign, quantity, count, now).await? {
         txn.rollback().await?;
         return Ok(Written::NotTaken);
     }

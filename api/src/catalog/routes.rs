@@ -1,22 +1,19 @@
 //! `/services` (public catalog, cached), `/helpers/me/services` and
 //! `/helpers/me/slots` (the helper's own), `/services/{id}/slots` (public).
 
-use std::time::Duration;
-
 use actix_web::{HttpResponse, get, patch, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::CACHE_PREFIX;
-use super::category::CATEGORIES;
 use super::service::{self, CatalogQuery, NewService, ServicePatch, ServiceView};
 use super::slots::{self, NewSlot, SlotView, SlotWindow};
 use crate::auth::AuthUser;
-use crate::cache::JsonText;
+use crate::cache::{JsonText, keys};
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::Json;
 use crate::helpers::service::current_helper;
+use crate::helpers::skills::CATEGORIES;
 use crate::pagination::{Page, PageParams, Paged};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_categories)
@@ -30,13 +27,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(service_slots);
 }
 
-fn ttl(state: &AppState) -> Duration {
-    Duration::from_secs(state.settings.cache.ttl_secs)
-}
-
 /// The service categories helpers apply for and offer.
 #[utoipa::path(tag = "services", responses((status = 200, body = Vec<String>)))]
 #[get("/service-categories")]
+#[tracing::instrument(skip_all, level = "debug")]
 async fn list_categories() -> web::Json<&'static [&'static str]> {
     web::Json(CATEGORIES)
 }
@@ -44,34 +38,27 @@ async fn list_categories() -> web::Json<&'static [&'static str]> {
 /// The catalog: active services of active helpers, most reviewed first.
 #[utoipa::path(
     tag = "services",
-    params(CatalogQuery),
+    params(CatalogQuery, PageParams),
     responses(
         (status = 200, body = Paged<ServiceView>),
         (status = 400, description = "INVALID_QUERY", body = ErrorBody),
     )
 )]
 #[get("/services")]
+#[tracing::instrument(skip_all, level = "debug")]
 async fn list_services(
     state: web::Data<AppState>,
     query: web::Query<CatalogQuery>,
+    page: Page,
 ) -> ApiResult<JsonText> {
     let q = query.into_inner();
-    let page = Page::try_from(PageParams {
-        page: q.page,
-        page_size: q.page_size,
-    })?;
-    let key = format!(
-        "{CACHE_PREFIX}list:c={}:cat={}:h={}:{}:{}",
-        q.community_id.map(|c| c.to_string()).unwrap_or_default(),
-        q.category.as_deref().unwrap_or(""),
-        q.helper_id.map(|c| c.to_string()).unwrap_or_default(),
-        page.page,
-        page.page_size
-    );
+    let key = keys::service_list(q.community_id, q.category.as_deref(), q.helper_id, page);
     let db = &state.db;
     state
         .cache
-        .get_or_load_json(&key, ttl(&state), || service::list_public(db, &q, page))
+        .get_or_load_json(&key, state.cache_ttl(), || {
+            service::list_public(db, &q, page)
+        })
         .await
 }
 
@@ -85,13 +72,14 @@ async fn list_services(
     )
 )]
 #[get("/services/{id}")]
+#[tracing::instrument(skip_all, level = "debug", fields(service_id = *id))]
 async fn get_service(state: web::Data<AppState>, id: web::Path<i64>) -> ApiResult<JsonText> {
     let id = id.into_inner();
-    let key = format!("{CACHE_PREFIX}detail:{id}");
+    let key = keys::service_detail(id);
     let db = &state.db;
     state
         .cache
-        .get_or_load_json(&key, ttl(&state), || service::get_public(db, id))
+        .get_or_load_json(&key, state.cache_ttl(), || service::get_public(db, id))
         .await
 }
 
@@ -109,6 +97,7 @@ async fn get_service(state: web::Data<AppState>, id: web::Path<i64>) -> ApiResul
     )
 )]
 #[post("/helpers/me/services")]
+#[tracing::instrument(skip_all, fields(user_id = me.id()))]
 async fn create_service(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -116,7 +105,7 @@ async fn create_service(
 ) -> ApiResult<HttpResponse> {
     let helper = current_helper(&state.db, &me).await?;
     let created = service::create(&state.db, &helper, body.0).await?;
-    state.cache.delete_prefix(CACHE_PREFIX).await;
+    keys::catalog_changed(&state.cache).await;
     Ok(HttpResponse::Created().json(created))
 }
 
@@ -131,6 +120,7 @@ async fn create_service(
     )
 )]
 #[get("/helpers/me/services")]
+#[tracing::instrument(skip_all, fields(user_id = me.id()))]
 async fn my_services(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -156,6 +146,7 @@ async fn my_services(
     )
 )]
 #[patch("/services/{id}")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), service_id = *id))]
 async fn update_service(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -164,7 +155,7 @@ async fn update_service(
 ) -> ApiResult<web::Json<ServiceView>> {
     let helper = current_helper(&state.db, &me).await?;
     let updated = service::update(&state.db, &helper, id.into_inner(), body.0).await?;
-    state.cache.delete_prefix(CACHE_PREFIX).await;
+    keys::catalog_changed(&state.cache).await;
     Ok(web::Json(updated))
 }
 
@@ -183,6 +174,7 @@ async fn update_service(
     )
 )]
 #[post("/helpers/me/slots")]
+#[tracing::instrument(skip_all, fields(user_id = me.id()))]
 async fn publish_slot(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -206,6 +198,7 @@ async fn publish_slot(
     )
 )]
 #[get("/helpers/me/slots")]
+#[tracing::instrument(skip_all, fields(user_id = me.id()))]
 async fn my_slots(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -229,6 +222,7 @@ async fn my_slots(
     )
 )]
 #[get("/services/{id}/slots")]
+#[tracing::instrument(skip_all, level = "debug", fields(service_id = *id))]
 async fn service_slots(
     state: web::Data<AppState>,
     id: web::Path<i64>,

@@ -1,0 +1,127 @@
+//! Goods as clients send and read them.
+
+use chrono::{DateTime, Utc};
+use entity::goods;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::money::Money;
+
+/// A top-level category with its children; goods belong to a child.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct CategoryView {
+    pub id: i64,
+    pub name: String,
+    pub children: Vec<SubcategoryView>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct SubcategoryView {
+    pub id: i64,
+    pub name: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct GoodsView {
+    pub id: i64,
+    pub merchant_id: i64,
+    pub category_id: i64,
+    pub name: String,
+    pub description: String,
+    pub price: Money,
+    pub unit: String,
+    pub stock: i32,
+    pub images: Vec<String>,
+    pub on_shelf: bool,
+    pub sales: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Only the owner sees deleted goods; set when deleted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
+impl From<goods::Model> for GoodsView {
+    fn from(g: goods::Model) -> Self {
+        Self {
+            images: serde_json::from_str(&g.images).unwrap_or_default(),
+            id: g.id,
+            merchant_id: g.merchant_id,
+            category_id: g.category_id,
+            name: g.name,
+            description: g.description,
+            price: Money::from_fen(g.price_fen),
+            unit: g.unit,
+            stock: g.stock,
+            on_shelf: g.on_shelf,
+            sales: g.sales,
+            created_at: g.created_at,
+            updated_at: g.updated_at,
+            deleted_at: g.deleted_at,
+        }
+    }
+}
+
+fn default_true() -> bool {
+    true
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewGoods {
+    /// A leaf category (a child in `GET /goods-categories`).
+    pub category_id: i64,
+    /// 1-60 characters.
+    pub name: String,
+    /// Up to 2000 characters.
+    #[serde(default)]
+    pub description: String,
+    /// Above 0, at most 99999.99, at most two decimals: `"12.50"`.
+    #[schema(value_type = String, example = "12.50")]
+    pub price: Value,
+    /// One of 斤 公斤 克 个 只 份 盒 袋 瓶 罐 桶 箱 包 提 把 束 枝 盆 株 件 套 双 条 块 张 支 次 小时.
+    pub unit: String,
+    /// 0-999999.
+    pub stock: i64,
+    /// Up to 9 https URLs.
+    #[serde(default)]
+    pub images: Vec<String>,
+    /// Listed at once (default true).
+    #[serde(default = "default_true")]
+    pub on_shelf: bool,
+}
+
+/// Any subset of the goods' fields; the same rules as creation.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GoodsPatch {
+    pub category_id: Option<i64>,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    #[schema(value_type = Option<String>, example = "12.50")]
+    pub price: Option<Value>,
+    pub unit: Option<String>,
+    pub stock: Option<i64>,
+    pub images: Option<Vec<String>>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ShelfRequest {
+    pub on_shelf: bool,
+}
+
+/// The owner's list filter.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OwnerGoodsStatus {
+    OnShelf,
+    OffShelf,
+    Deleted,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct OwnerGoodsQuery {
+    /// `on_shelf`, `off_shelf` or `deleted`; absent: all but deleted.
+    pub status: Option<OwnerGoodsStatus>,
+}

@@ -1,0 +1,256 @@
+//! Helper applications, on the shared review workflow (`crate::review`):
+//! a resident applies with skills, communities and a phone; an admin of
+//! one of those communities approves (the applicant becomes a helper with
+//! role `helper`) or rejects with a reason.
+
+use chrono::{DateTime, Utc};
+use entity::application_status::ApplicationStatus;
+use entity::helper::HelperStatus;
+use entity::{helper, helper_application, helper_application_community, helper_community};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    Set,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::service::{find_by_user, split_skills};
+use super::skills::is_category;
+use crate::auth::{AuthUser, Role, grant_role};
+use crate::community_links::{self, check_community_ids};
+use crate::error::{ApiResult, ErrorCode, FieldError};
+use crate::fields::{FieldErrors, PhoneNumber, mask_phone};
+use crate::pagination::{Page, Paged};
+use crate::review::{self, Decision};
+use crate::time;
+
+type Applications = helper_application::Entity;
+
+#[derive(Deserialize, Serialize, ToSchema)]
+pub struct NewHelperApplication {
+    /// Name shown to residents, 1-32 characters (a person or a company).
+    pub display_name: String,
+    /// Service categories (see `GET /service-categories`), 1-12 of them.
+    pub skills: Vec<String>,
+    /// Communities the helper wants to serve, 1-20.
+    pub community_ids: Vec<i64>,
+    /// Mainland mobile `13800138000` or landline `010-12345678`.
+    pub phone: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct HelperApplicationView {
+    pub id: i64,
+    pub user_id: i64,
+    pub display_name: String,
+    pub skills: Vec<String>,
+    pub community_ids: Vec<i64>,
+    /// Masked, e.g. `138****8000`.
+    pub phone: String,
+    pub status: ApplicationStatus,
+    pub reject_reason: Option<String>,
+    /// Set once approved.
+    pub helper_id: Option<i64>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct RejectRequest {
+    /// Why, shown to the applicant; 1-200 characters.
+    pub reason: String,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ApplicationQuery {
+    /// Only applications in this state; all when absent.
+    pub status: Option<ApplicationStatus>,
+}
+
+/// An application as it will be stored: every field checked.
+struct HelperDraft {
+    display_name: String,
+    skills: Vec<String>,
+    community_ids: Vec<i64>,
+    phone: PhoneNumber,
+}
+
+impl HelperDraft {
+    async fn parse(
+        db: &impl ConnectionTrait,
+        new: NewHelperApplication,
+    ) -> ApiResult<Result<Self, Vec<FieldError>>> {
+        let mut errors = FieldErrors::default();
+        let display_name = errors.text("display_name", &new.display_name, 1, 32);
+        let mut skills: Vec<String> = new.skills.iter().map(|s| s.trim().to_owned()).collect();
+        skills.sort_unstable();
+        skills.dedup();
+        if skills.is_empty() || skills.len() > 12 {
+            errors.push("skills", "须选择 1-12 个服务类别");
+        } else if let Some(bad) = skills.iter().find(|s| !is_category(s)) {
+            errors.push("skills", format!("未知的服务类别：{bad}"));
+        }
+        let community_ids = check_community_ids(db, &mut errors, &new.community_ids, 20).await?;
+        let phone = errors.check("phone", PhoneNumber::parse(&new.phone));
+        Ok(match phone {
+            Some(phone) if errors.is_empty() => Ok(Self {
+                display_name,
+                skills,
+                community_ids,
+                phone,
+            }),
+            _ => Err(errors.into()),
+        })
+    }
+}
+
+async fn views(
+    db: &impl ConnectionTrait,
+    rows: Vec<helper_application::Model>,
+) -> ApiResult<Vec<HelperApplicationView>> {
+    let ids: Vec<i64> = rows.iter().map(|a| a.id).collect();
+    let mut communities =
+        community_links::communities_of::<helper_application_community::Entity>(db, &ids).await?;
+    Ok(rows
+        .into_iter()
+        .map(|a| HelperApplicationView {
+            community_ids: communities.remove(&a.id).unwrap_or_default(),
+            skills: split_skills(&a.skills),
+            phone: mask_phone(&a.phone),
+            id: a.id,
+            user_id: a.user_id,
+            display_name: a.display_name,
+            status: a.status,
+            reject_reason: a.reject_reason,
+            helper_id: a.helper_id,
+            created_at: a.created_at,
+            updated_at: a.updated_at,
+        })
+        .collect())
+}
+
+async fn view(db: &impl ConnectionTrait, id: i64) -> ApiResult<HelperApplicationView> {
+    let row = review::find::<Applications>(db, id).await?;
+    views(db, vec![row])
+        .await?
+        .pop()
+        .ok_or_else(|| ErrorCode::HelperApplicationNotFound.into())
+}
+
+/// A resident applies to become a helper; one pending application at a time.
+pub async fn apply(
+    db: &DatabaseConnection,
+    me: &AuthUser,
+    new: NewHelperApplication,
+) -> ApiResult<HelperApplicationView> {
+    me.require(Role::Resident)?;
+    let draft = HelperDraft::parse(db, new).await??;
+    if find_by_user(db, me.id()).await?.is_some() {
+        return Err(ErrorCode::AlreadyHelper.into());
+    }
+    let now = time::now();
+    let txn = crate::db::begin_write(db).await?;
+    let inserted = helper_application::ActiveModel {
+        user_id: Set(me.id()),
+        pending_user_id: Set(Some(me.id())),
+        display_name: Set(draft.display_name),
+        skills: Set(draft.skills.join(",")),
+        phone: Set(draft.phone.into_string()),
+        status: Set(ApplicationStatus::Pending),
+        reject_reason: Set(None),
+        helper_id: Set(None),
+        reviewed_by: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await;
+    let saved = crate::db::or_conflict(inserted, ErrorCode::HelperApplicationPending)?;
+    community_links::link::<helper_application_community::Entity>(
+        &txn,
+        saved.id,
+        &draft.community_ids,
+    )
+    .await?;
+    txn.commit().await?;
+    view(db, saved.id).await
+}
+
+/// The caller's own applications, newest first.
+pub async fn list_mine(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+    status: Option<ApplicationStatus>,
+    page: Page,
+) -> ApiResult<Paged<HelperApplicationView>> {
+    review::mine::<Applications>(db, user_id, status, page)
+        .await?
+        .map_batch(|rows| views(db, rows))
+        .await
+}
+
+/// The review queue: applications naming the admin's communities, oldest first.
+pub async fn list_for_admin(
+    db: &impl ConnectionTrait,
+    me: &AuthUser,
+    status: Option<ApplicationStatus>,
+    page: Page,
+) -> ApiResult<Paged<HelperApplicationView>> {
+    review::queue::<Applications>(db, me, status, page)
+        .await?
+        .map_batch(|rows| views(db, rows))
+        .await
+}
+
+/// Approves: the applicant becomes a helper of the application's communities.
+pub async fn approve(
+    db: &DatabaseConnection,
+    me: &AuthUser,
+    id: i64,
+) -> ApiResult<HelperApplicationView> {
+    let (app, communities) = review::reviewable::<Applications>(db, me, id).await?;
+    let txn = crate::db::begin_write(db).await?;
+    review::close::<Applications>(&txn, me.id(), id, Decision::Approve).await?;
+    let now = time::now();
+    let inserted = helper::ActiveModel {
+        user_id: Set(app.user_id),
+        display_name: Set(app.display_name.clone()),
+        phone: Set(app.phone.clone()),
+        skills: Set(app.skills.clone()),
+        status: Set(HelperStatus::Active),
+        rating_sum: Set(0),
+        rating_count: Set(0),
+        slots_version: Set(0),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await;
+    let helper = crate::db::or_conflict(inserted, ErrorCode::AlreadyHelper)?;
+    community_links::link::<helper_community::Entity>(&txn, helper.id, &communities).await?;
+    helper_application::Entity::update_many()
+        .col_expr(helper_application::Column::HelperId, Expr::value(helper.id))
+        .filter(helper_application::Column::Id.eq(id))
+        .exec(&txn)
+        .await?;
+    grant_role(&txn, app.user_id, Role::Helper).await?;
+    txn.commit().await?;
+    view(db, id).await
+}
+
+/// Rejects with a reason the applicant reads; they may apply again.
+pub async fn reject(
+    db: &DatabaseConnection,
+    me: &AuthUser,
+    id: i64,
+    body: RejectRequest,
+) -> ApiResult<HelperApplicationView> {
+    review::reviewable::<Applications>(db, me, id).await?;
+    let reason = review::reject_reason(&body.reason)?;
+    review::close::<Applications>(db, me.id(), id, Decision::Reject(reason)).await?;
+    view(db, id).await
+}
