@@ -150,27 +150,6 @@ impl<T> Paged<T> {
     }
 }
 
-/// Counts what `select` matches and fetches the `page` of it.
-pub async fn fetch<E, C>(
-    conn: &C,
-    select: sea_orm::Select<E>,
-    page: Page,
-) -> Result<(Vec<E::Model>, u64), sea_orm::DbErr>
-where
-    E: sea_orm::EntityTrait,
-    E::Model: Send + Sync,
-    C: sea_orm::ConnectionTrait,
-{
-    use sea_orm::{PaginatorTrait, QuerySelect};
-    let total = select.clone().count(conn).await?;
-    let rows = select
-        .offset(page.offset())
-        .limit(page.page_size)
-        .all(conn)
-        .await?;
-    Ok((rows, total))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,8 @@
 use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
-/// A resident's request (诉求). Statuses, levels and the rest are parsed by
+/// A resident's request (诉求). Levels and the rest are parsed by
 /// `api/src/requests`; the figure columns are written with the transition
 /// that fixes them.
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
@@ -29,7 +31,7 @@ pub struct Model {
     #[sea_orm(column_type = "Text", nullable)]
     pub consent: Option<String>,
     pub contact_phone: Option<String>,
-    pub status: String,
+    pub status: RequestStatus,
     pub level: String,
     pub department_id: Option<i64>,
     pub assign_due_at: DateTimeUtc,
@@ -74,3 +76,62 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// Where a request is in its flow.
+// The moves between them are `api::requests::flow::Command`.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    Serialize,
+    Deserialize,
+    ToSchema,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "snake_case")]
+pub enum RequestStatus {
+    /// In the community's queue, to be assigned (交办).
+    #[sea_orm(string_value = "submitted")]
+    Submitted,
+    /// With its handler, to be accepted (受理).
+    #[sea_orm(string_value = "assigned")]
+    Assigned,
+    /// Being worked on, to be resolved (办结).
+    #[sea_orm(string_value = "accepted")]
+    Accepted,
+    /// Sent back to the reporter for more detail; no clock runs.
+    #[sea_orm(string_value = "returned")]
+    Returned,
+    /// Resolved, awaiting the reporter's rating.
+    #[sea_orm(string_value = "resolved")]
+    Resolved,
+    /// Resolved and rated (by the reporter, or automatically after 48 hours).
+    #[sea_orm(string_value = "closed")]
+    Closed,
+    /// Withdrawn by its reporter.
+    #[sea_orm(string_value = "withdrawn")]
+    Withdrawn,
+}
+
+impl RequestStatus {
+    /// The statuses in which a clock runs.
+    pub const LIVE: [RequestStatus; 3] = [
+        RequestStatus::Submitted,
+        RequestStatus::Assigned,
+        RequestStatus::Accepted,
+    ];
+
+    pub fn is_live(self) -> bool {
+        Self::LIVE.contains(&self)
+    }
+
+    /// The status a client names (`?status=`), None for an unknown one.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::try_from_value(&s.to_owned()).ok()
+    }
+}

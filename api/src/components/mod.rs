@@ -25,7 +25,7 @@ use crate::auth::{AuthUser, Role};
 use crate::error::{ApiError, ApiResult, ErrorBody, ErrorCode};
 use crate::extract::Json;
 use crate::input::{Fields, bad_query};
-use crate::pagination::{self, Page, PageParams, Paged};
+use crate::pagination::{Page, PageParams, Paged};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -232,6 +232,7 @@ pub async fn resolve(conn: &impl ConnectionTrait, scene: Scene) -> ApiResult<Pla
     )
 )]
 #[get("/places/{scene}")]
+#[tracing::instrument(skip_all, level = "debug", fields(scene = %scene))]
 async fn place(
     state: web::Data<AppState>,
     scene: web::Path<String>,
@@ -257,6 +258,7 @@ async fn place(
     )
 )]
 #[post("/admin/city-components")]
+#[tracing::instrument(skip_all, fields(user_id = me.id()))]
 async fn create(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -357,6 +359,7 @@ async fn create(
     )
 )]
 #[get("/admin/city-components")]
+#[tracing::instrument(skip_all, fields(user_id = me.id()))]
 async fn list(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -385,12 +388,8 @@ async fn list(
         let kind = ComponentKind::parse(raw).ok_or_else(|| bad_query("kind", "未知的部件类型"))?;
         select = select.filter(city_component::Column::Kind.eq(kind.as_str()));
     }
-    let (rows, total) = pagination::fetch(&state.db, select, page).await?;
-    Ok(web::Json(Paged::new(
-        rows.into_iter().map(ComponentView::from).collect(),
-        page,
-        total,
-    )))
+    let found = page.fetch(&state.db, select).await?;
+    Ok(web::Json(found.map(ComponentView::from)))
 }
 
 fn image(bytes: Vec<u8>, content_type: &str, name: &str) -> HttpResponse {
@@ -427,6 +426,7 @@ fn extension(content_type: &str) -> &'static str {
     )
 )]
 #[get("/admin/buildings/{id}/qrcode")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), building_id = *id))]
 async fn building_code(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -457,6 +457,7 @@ async fn building_code(
     )
 )]
 #[get("/admin/city-components/{id}/qrcode")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), component_id = *id))]
 async fn component_code(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -488,6 +489,7 @@ async fn component_code(
     )
 )]
 #[get("/admin/communities/{id}/qrcodes.pdf")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), community_id = *id))]
 async fn community_sheet(
     state: web::Data<AppState>,
     me: AuthUser,

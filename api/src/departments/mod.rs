@@ -18,7 +18,7 @@ use crate::auth::{AuthUser, Role, grant_role, join_roles, parse_roles};
 use crate::error::{ApiError, ApiResult, ErrorBody, ErrorCode};
 use crate::extract::Json;
 use crate::input::Fields;
-use crate::pagination::{self, Page, PageParams, Paged};
+use crate::pagination::{Page, PageParams, Paged};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -96,6 +96,7 @@ pub async fn find(conn: &impl ConnectionTrait, id: i64) -> ApiResult<department:
     )
 )]
 #[get("/departments")]
+#[tracing::instrument(skip_all, level = "debug")]
 async fn list(
     state: web::Data<AppState>,
     query: web::Query<PageQuery>,
@@ -105,12 +106,8 @@ async fn list(
         page_size: query.page_size,
     })?;
     let select = department::Entity::find().order_by_asc(department::Column::Name);
-    let (rows, total) = pagination::fetch(&state.db, select, page).await?;
-    Ok(web::Json(Paged::new(
-        rows.into_iter().map(DepartmentView::from).collect(),
-        page,
-        total,
-    )))
+    let found = page.fetch(&state.db, select).await?;
+    Ok(web::Json(found.map(DepartmentView::from)))
 }
 
 /// Add a department (platform admin).
@@ -127,6 +124,7 @@ async fn list(
     )
 )]
 #[post("/admin/departments")]
+#[tracing::instrument(skip_all, fields(user_id = me.id()))]
 async fn create(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -190,6 +188,7 @@ async fn staff_of(conn: &impl ConnectionTrait, department_id: i64) -> ApiResult<
     )
 )]
 #[get("/admin/departments/{id}/staff")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), department_id = *id))]
 async fn staff_list(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -216,6 +215,7 @@ async fn staff_list(
     )
 )]
 #[post("/admin/departments/{id}/staff")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), department_id = *id))]
 async fn add_staff(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -284,6 +284,7 @@ async fn add_staff(
     )
 )]
 #[delete("/admin/departments/{id}/staff/{user_id}")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), department_id = path.0, staff_user_id = path.1))]
 async fn remove_staff(
     state: web::Data<AppState>,
     me: AuthUser,

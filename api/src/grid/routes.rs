@@ -40,6 +40,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     )
 )]
 #[get("/grid/residents")]
+#[tracing::instrument(skip_all, fields(user_id = me.id()))]
 async fn residents(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -70,6 +71,7 @@ async fn residents(
     )
 )]
 #[put("/grid/residents/{user_id}/care")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), resident_id = *user_id))]
 async fn set_care(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -103,6 +105,7 @@ async fn set_care(
     )
 )]
 #[post("/admin/offline-residents")]
+#[tracing::instrument(skip_all, fields(user_id = me.id()))]
 async fn create_offline(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -127,6 +130,7 @@ async fn create_offline(
     )
 )]
 #[post("/grid/visits")]
+#[tracing::instrument(skip_all, fields(user_id = me.id()))]
 async fn log_visit(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -149,6 +153,7 @@ async fn log_visit(
     )
 )]
 #[get("/grid/visits")]
+#[tracing::instrument(skip_all, fields(user_id = me.id()))]
 async fn visits(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -173,6 +178,7 @@ async fn visits(
     )
 )]
 #[get("/grid/visits/overdue")]
+#[tracing::instrument(skip_all, fields(user_id = me.id()))]
 async fn overdue_visits(
     state: web::Data<AppState>,
     me: AuthUser,

@@ -17,7 +17,7 @@ use crate::auth::{AuthUser, Role, join_roles};
 use crate::calendar::local_date;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::input::{Fields, bad_query, query_text};
-use crate::pagination::{self, Page, PageParams, Paged};
+use crate::pagination::{Page, PageParams, Paged};
 use crate::requests::Ctx;
 use crate::requests::report::{self, ReportInput};
 
@@ -310,8 +310,10 @@ pub async fn residents(
                 .add(Expr::col(user::Column::Phone).like(like)),
         );
     }
-    let (rows, total) = pagination::fetch(conn, select, page).await?;
-    Ok(Paged::new(views(conn, rows, today).await?, page, total))
+    page.fetch(conn, select)
+        .await?
+        .map_batch(|rows| views(conn, rows, today))
+        .await
 }
 
 struct Care {
@@ -354,6 +356,7 @@ fn parse_care(
 }
 
 /// Replaces a resident's care profile (their grid worker, or an admin of their community).
+#[tracing::instrument(skip_all, fields(user_id = me.id(), resident_id = user_id))]
 pub async fn set_care(
     db: &DatabaseConnection,
     me: &AuthUser,
@@ -413,6 +416,7 @@ pub async fn set_care(
 }
 
 /// Registers an offline resident of a building in the admin's community.
+#[tracing::instrument(skip_all, fields(user_id = me.id()))]
 pub async fn create_offline(
     db: &DatabaseConnection,
     me: &AuthUser,
@@ -530,6 +534,7 @@ fn nested(err: ApiError, prefix: &str) -> ApiError {
 
 /// Logs a visit by a grid worker to a resident of their grid; files the
 /// request found, if any, for the resident in the same transaction.
+#[tracing::instrument(skip_all, fields(user_id = me.id(), resident_id = input.resident_id))]
 pub async fn log_visit(
     db: &DatabaseConnection,
     ctx: Ctx<'_>,
@@ -642,19 +647,15 @@ pub async fn visits(
     if let Some(r) = q.resident_id {
         select = select.filter(visit::Column::ResidentId.eq(r));
     }
-    let (rows, total) = pagination::fetch(conn, select, page).await?;
+    let found = page.fetch(conn, select).await?;
     let names: HashMap<i64, String> = user::Entity::find()
-        .filter(user::Column::Id.is_in(rows.iter().map(|v| v.resident_id)))
+        .filter(user::Column::Id.is_in(found.items.iter().map(|v| v.resident_id)))
         .all(conn)
         .await?
         .into_iter()
         .map(|u| (u.id, u.nickname))
         .collect();
-    Ok(Paged::new(
-        rows.into_iter().map(|v| visit_view(v, &names)).collect(),
-        page,
-        total,
-    ))
+    Ok(found.map(|v| visit_view(v, &names)))
 }
 
 /// Residents of the caller's grids whose next visit is past due, the longest overdue first.
@@ -670,24 +671,27 @@ pub async fn overdue_visits(
         .from(user::Entity)
         .cond_where(living_in(grids))
         .to_owned();
-    let (due, total) = pagination::fetch(
-        conn,
-        care_profile::Entity::find()
-            .filter(care_profile::Column::NextVisitDue.lt(today.to_string()))
-            .filter(care_profile::Column::UserId.in_subquery(residents))
-            .order_by_asc(care_profile::Column::NextVisitDue)
-            .order_by_asc(care_profile::Column::UserId),
-        page,
-    )
-    .await?;
-    let order: Vec<i64> = due.iter().map(|p| p.user_id).collect();
-    let mut users: HashMap<i64, user::Model> = user::Entity::find()
-        .filter(user::Column::Id.is_in(order.clone()))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u))
-        .collect();
-    let rows = order.iter().filter_map(|id| users.remove(id)).collect();
-    Ok(Paged::new(views(conn, rows, today).await?, page, total))
+    let due = page
+        .fetch(
+            conn,
+            care_profile::Entity::find()
+                .filter(care_profile::Column::NextVisitDue.lt(today.to_string()))
+                .filter(care_profile::Column::UserId.in_subquery(residents))
+                .order_by_asc(care_profile::Column::NextVisitDue)
+                .order_by_asc(care_profile::Column::UserId),
+        )
+        .await?;
+    due.map_batch(|profiles| async move {
+        let order: Vec<i64> = profiles.iter().map(|p| p.user_id).collect();
+        let mut users: HashMap<i64, user::Model> = user::Entity::find()
+            .filter(user::Column::Id.is_in(order.clone()))
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u))
+            .collect();
+        let rows = order.iter().filter_map(|id| users.remove(id)).collect();
+        views(conn, rows, today).await
+    })
+    .await
 }

@@ -182,7 +182,7 @@ impl Scope {
             any = any.add(
                 Condition::all()
                     .add(request::Column::Level.eq(Level::Community.as_str()))
-                    .add(request::Column::Status.ne(Status::Submitted.as_str()))
+                    .add(request::Column::Status.ne(Status::Submitted))
                     .add(request::Column::CommunityId.is_in(communities.clone())),
             );
         }
@@ -208,14 +208,14 @@ pub fn reported_by(user_id: i64) -> Condition {
 /// Requests whose running clock has run out at `now`.
 pub fn overdue_at(now: chrono::DateTime<chrono::Utc>) -> Condition {
     Condition::all()
-        .add(request::Column::Status.is_in(Status::LIVE.map(Status::as_str)))
+        .add(request::Column::Status.is_in(Status::LIVE))
         .add(Expr::col(request::Column::DueAt).lte(now))
 }
 
 /// The complement of [`overdue_at`], NULL deadlines included.
 pub fn not_overdue_at(now: chrono::DateTime<chrono::Utc>) -> Condition {
     Condition::any()
-        .add(request::Column::Status.is_not_in(Status::LIVE.map(Status::as_str)))
+        .add(request::Column::Status.is_not_in(Status::LIVE))
         .add(request::Column::DueAt.is_null())
         .add(Expr::col(request::Column::DueAt).gt(now))
 }

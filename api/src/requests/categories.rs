@@ -253,6 +253,7 @@ async fn check_and_apply(
 /// The active request categories as a tree, with their deadlines.
 #[utoipa::path(tag = "requests", responses((status = 200, body = Vec<CategoryView>)))]
 #[get("/request-categories")]
+#[tracing::instrument(skip_all, level = "debug")]
 async fn tree(state: web::Data<AppState>) -> ApiResult<web::Json<Vec<CategoryView>>> {
     Ok(web::Json(active_tree(&state.db).await?))
 }
@@ -270,6 +271,7 @@ async fn tree(state: web::Data<AppState>) -> ApiResult<web::Json<Vec<CategoryVie
     )
 )]
 #[post("/admin/request-categories")]
+#[tracing::instrument(skip_all, fields(user_id = me.id()))]
 async fn create(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -300,6 +302,7 @@ async fn create(
     )
 )]
 #[patch("/admin/request-categories/{id}")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), category_id = *id))]
 async fn update(
     state: web::Data<AppState>,
     me: AuthUser,

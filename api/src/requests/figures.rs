@@ -215,7 +215,7 @@ fn statement(scope: &Scope, filter: &FigureFilter) -> SelectStatement {
             Alias::new("rating_sum"),
         )
         .cond_where(scope.administered())
-        .and_where(col(request::Column::Status).ne(Status::Withdrawn.as_str()));
+        .and_where(col(request::Column::Status).ne(Status::Withdrawn));
     if let Some(d) = filter.department_id {
         q.and_where(col(request::Column::DepartmentId).eq(d));
     }

@@ -171,6 +171,26 @@ pub enum Command {
     Withdraw,
 }
 
+impl Command {
+    /// The move's name, for the logs (the body stays out of them).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Assign(_) => "assign",
+            Command::Accept => "accept",
+            Command::Transfer(_) => "transfer",
+            Command::Return(_) => "return",
+            Command::Supplement(_) => "supplement",
+            Command::Resolve(_) => "resolve",
+            Command::AskExtension(_) => "ask_extension",
+            Command::DecideExtension(_) => "decide_extension",
+            Command::Urge => "urge",
+            Command::Rate(_) => "rate",
+            Command::Reopen(_) => "reopen",
+            Command::Withdraw => "withdraw",
+        }
+    }
+}
+
 /// Who makes a move.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Mover {
@@ -289,7 +309,7 @@ impl Plan {
 }
 
 fn status_of(r: &request::Model) -> Status {
-    Status::parse(&r.status).unwrap_or(Status::Withdrawn)
+    r.status
 }
 
 fn level_of(r: &request::Model) -> Level {
@@ -406,7 +426,7 @@ async fn plan(
             f.finish()?;
             let level = level.unwrap_or(Level::Community);
             let due = cal.add_working_days(now, days(category.accept_days))?;
-            p.set(request::Column::Status, Status::Assigned.as_str())
+            p.set(request::Column::Status, Status::Assigned)
                 .set(request::Column::Level, level.as_str())
                 .set(request::Column::DepartmentId, department_id)
                 .set(request::Column::AssignedAt, now)
@@ -424,7 +444,7 @@ async fn plan(
             let secs = (now - r.submitted_at)
                 .num_seconds()
                 .clamp(0, i32::MAX as i64) as i32;
-            p.set(request::Column::Status, Status::Accepted.as_str())
+            p.set(request::Column::Status, Status::Accepted)
                 .set(request::Column::AcceptedAt, now)
                 .set(request::Column::AcceptedBy, me.id())
                 .set(request::Column::AcceptSecs, r.accept_secs.unwrap_or(secs))
@@ -452,7 +472,7 @@ async fn plan(
             let to_level = match input.department_id {
                 Some(d) => {
                     let due = cal.add_working_days(now, days(category.accept_days))?;
-                    p.set(request::Column::Status, Status::Assigned.as_str())
+                    p.set(request::Column::Status, Status::Assigned)
                         .set(request::Column::Level, Level::Department.as_str())
                         .set(request::Column::DepartmentId, d)
                         .set(request::Column::AssignedAt, now)
@@ -462,7 +482,7 @@ async fn plan(
                 }
                 None => {
                     let due = cal.add_working_days(now, days(category.assign_days))?;
-                    p.set(request::Column::Status, Status::Submitted.as_str())
+                    p.set(request::Column::Status, Status::Submitted)
                         .set(request::Column::Level, Level::Community.as_str())
                         .null(request::Column::DepartmentId)
                         .set(request::Column::AssignDueAt, due)
@@ -489,7 +509,7 @@ async fn plan(
             f.finish()?;
             p.handler_still(r);
             p.drop_pending_extension(r);
-            p.set(request::Column::Status, Status::Returned.as_str())
+            p.set(request::Column::Status, Status::Returned)
                 .null(request::Column::DueAt)
                 .null(request::Column::OverdueSince)
                 .event(EventKind::Returned, &reason, json!({}));
@@ -514,7 +534,7 @@ async fn plan(
             let accept_due = cal.add_working_days(now, days(category.accept_days))?;
             let resolve_due = cal.add_working_days(now, days(resolve_days))?;
             let content = format!("{}\n【补充 {}】{}", r.content, local_date(now), note);
-            p.set(request::Column::Status, Status::Assigned.as_str())
+            p.set(request::Column::Status, Status::Assigned)
                 .set(request::Column::Content, content)
                 .set(request::Column::AssignedAt, now)
                 .set(request::Column::AcceptDueAt, accept_due)
@@ -540,7 +560,7 @@ async fn plan(
                 .num_seconds()
                 .clamp(0, i32::MAX as i64) as i32;
             let on_time = now <= r.resolve_due_at;
-            p.set(request::Column::Status, Status::Resolved.as_str())
+            p.set(request::Column::Status, Status::Resolved)
                 .set(request::Column::ResolvedAt, now)
                 .set(request::Column::ResolvedBy, me.id())
                 .set(request::Column::Resolution, note.clone())
@@ -644,7 +664,7 @@ async fn plan(
                 .unwrap_or_default();
             f.finish()?;
             let rating = rating.unwrap_or(5) as i16;
-            p.set(request::Column::Status, Status::Closed.as_str())
+            p.set(request::Column::Status, Status::Closed)
                 .set(request::Column::Rating, rating)
                 .set(request::Column::RatingComment, comment.clone())
                 .set(request::Column::RatedAt, now)
@@ -657,7 +677,7 @@ async fn plan(
             let category = category_of(conn, r).await?;
             let due = cal.add_working_days(now, days(category.resolve_days))?;
             p.guard = Condition::all().add(request::Column::ReopenCount.eq(0));
-            p.set(request::Column::Status, Status::Accepted.as_str())
+            p.set(request::Column::Status, Status::Accepted)
                 .set(request::Column::ReopenCount, r.reopen_count + 1)
                 .null(request::Column::ResolvedAt)
                 .null(request::Column::ResolvedBy)
@@ -678,7 +698,7 @@ async fn plan(
         }
         Command::Withdraw => {
             p.drop_pending_extension(r);
-            p.set(request::Column::Status, Status::Withdrawn.as_str())
+            p.set(request::Column::Status, Status::Withdrawn)
                 .null(request::Column::DueAt)
                 .null(request::Column::OverdueSince)
                 .event(EventKind::Withdrawn, "", json!({}));
@@ -689,6 +709,7 @@ async fn plan(
 }
 
 /// Makes the move; answers the request as it is afterwards and the caller's relation to it.
+#[tracing::instrument(skip_all, fields(user_id = me.id(), request_id = id, action = cmd.name()))]
 pub async fn act(
     db: &DatabaseConnection,
     ctx: Ctx<'_>,
@@ -725,7 +746,7 @@ pub async fn act(
     }
     let done = update
         .filter(request::Column::Id.eq(r.id))
-        .filter(request::Column::Status.is_in(cmd.from().iter().map(|s| s.as_str())))
+        .filter(request::Column::Status.is_in(cmd.from().iter().copied()))
         .filter(plan.guard)
         .exec(&txn)
         .await?;

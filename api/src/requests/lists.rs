@@ -15,7 +15,7 @@ use super::views::{RequestView, list};
 use super::{Escalation, Status};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::input::bad_query;
-use crate::pagination::{self, Page, PageParams, Paged};
+use crate::pagination::{Page, PageParams, Paged};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -74,7 +74,7 @@ fn common(
 ) -> Condition {
     let mut c = Condition::all();
     if let Some(s) = status {
-        c = c.add(request::Column::Status.eq(s.as_str()));
+        c = c.add(request::Column::Status.eq(s));
     }
     match overdue {
         Some(true) => c = c.add(overdue_at(now)),
@@ -102,12 +102,10 @@ async fn run(
     viewer: i64,
     now: DateTime<Utc>,
 ) -> ApiResult<Paged<RequestView>> {
-    let (rows, total) = pagination::fetch(conn, select, page).await?;
-    Ok(Paged::new(
-        list(conn, rows, viewer, now).await?,
-        page,
-        total,
-    ))
+    page.fetch(conn, select)
+        .await?
+        .map_batch(|rows| list(conn, rows, viewer, now))
+        .await
 }
 
 /// The requests the caller reported or filed, newest first.
@@ -139,9 +137,7 @@ pub async fn queue(
     let status = status_filter(q.status.as_deref())?;
     let mut filter = common(status, q.overdue, q.urged, now);
     if status.is_none() {
-        filter = filter.add(
-            request::Column::Status.is_in([Status::Assigned.as_str(), Status::Accepted.as_str()]),
-        );
+        filter = filter.add(request::Column::Status.is_in([Status::Assigned, Status::Accepted]));
     }
     let select = request::Entity::find()
         .filter(scope.handled())

@@ -34,36 +34,8 @@ use chrono::{DateTime, Utc};
 
 use crate::calendar::Calendar;
 
+pub use entity::request::RequestStatus as Status;
 pub use routes::configure;
-
-crate::text_enum! {
-    /// Where a request is in its flow.
-    pub enum Status {
-        /// In the community's queue, to be assigned (交办).
-        Submitted => "submitted",
-        /// With its handler, to be accepted (受理).
-        Assigned => "assigned",
-        /// Being worked on, to be resolved (办结).
-        Accepted => "accepted",
-        /// Sent back to the reporter for more detail; no clock runs.
-        Returned => "returned",
-        /// Resolved, awaiting the reporter's rating.
-        Resolved => "resolved",
-        /// Resolved and rated (by the reporter, or automatically after 48 hours).
-        Closed => "closed",
-        /// Withdrawn by its reporter.
-        Withdrawn => "withdrawn",
-    }
-}
-
-impl Status {
-    /// The statuses in which a clock runs.
-    pub const LIVE: [Status; 3] = [Status::Submitted, Status::Assigned, Status::Accepted];
-
-    pub fn is_live(self) -> bool {
-        Self::LIVE.contains(&self)
-    }
-}
 
 crate::text_enum! {
     /// Who handles a request (and a category's default).
@@ -216,8 +188,8 @@ mod tests {
 
     #[test]
     fn text_round_trips() {
-        for s in Status::ALL {
-            assert_eq!(Status::parse(s.as_str()), Some(*s));
+        for s in <Status as sea_orm::Iterable>::iter() {
+            assert_eq!(Status::parse(&sea_orm::ActiveEnum::to_value(&s)), Some(s));
         }
         for k in EventKind::ALL {
             assert_eq!(EventKind::parse(k.as_str()), Some(*k));

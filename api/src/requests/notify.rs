@@ -57,7 +57,7 @@ pub fn audience(kind: EventKind, r: &request::Model) -> Vec<(Whom, Channel)> {
     match kind {
         // A new request: the queue it lands in.
         EventKind::Submitted | EventKind::Transferred | EventKind::Withdrawn
-            if r.status == super::Status::Submitted.as_str() =>
+            if r.status == super::Status::Submitted =>
         {
             vec![(CommunityAdmins, Inbox)]
         }
@@ -300,7 +300,7 @@ mod tests {
             filed_by: None,
             consent: None,
             contact_phone: None,
-            status: status.as_str().into(),
+            status,
             level: level.as_str().into(),
             department_id: Some(3),
             assign_due_at: t,

@@ -225,6 +225,7 @@ async fn parse(
 }
 
 /// Files the report in the caller's write transaction; answers the saved row.
+#[tracing::instrument(skip_all, fields(user_id = me.id(), request_id))]
 pub async fn create(
     conn: &impl ConnectionTrait,
     ctx: Ctx<'_>,
@@ -292,7 +293,7 @@ pub async fn create(
         filed_by: Set(reporter.filed_by),
         consent: Set(draft.consent),
         contact_phone: Set(draft.contact_phone),
-        status: Set(status.as_str().to_owned()),
+        status: Set(status),
         level: Set(level.as_str().to_owned()),
         department_id: Set(department_id),
         assign_due_at: Set(assign_due),
@@ -327,6 +328,7 @@ pub async fn create(
     }
     .insert(conn)
     .await?;
+    tracing::Span::current().record("request_id", saved.id);
     save_photos(conn, saved.id, PhotoStage::Report, &draft.photos, 0).await?;
     let filer = if reporter.filed_by.is_some() {
         ActorRole::GridWorker

@@ -65,6 +65,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     )
 )]
 #[post("/requests")]
+#[tracing::instrument(skip_all, fields(user_id = me.id()))]
 async fn create(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -107,6 +108,7 @@ async fn create(
     )
 )]
 #[get("/me/requests")]
+#[tracing::instrument(skip_all, fields(user_id = me.id()))]
 async fn mine(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -134,6 +136,7 @@ async fn mine(
     )
 )]
 #[get("/me/request-queue")]
+#[tracing::instrument(skip_all, fields(user_id = me.id()))]
 async fn queue(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -164,6 +167,7 @@ async fn queue(
     )
 )]
 #[get("/grid/requests")]
+#[tracing::instrument(skip_all, fields(user_id = me.id()))]
 async fn grid_requests(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -192,6 +196,7 @@ async fn grid_requests(
     )
 )]
 #[get("/admin/requests")]
+#[tracing::instrument(skip_all, fields(user_id = me.id()))]
 async fn board(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -222,6 +227,7 @@ async fn board(
     )
 )]
 #[get("/admin/request-stats")]
+#[tracing::instrument(skip_all, fields(user_id = me.id()))]
 async fn stats(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -250,6 +256,7 @@ async fn stats(
     )
 )]
 #[get("/requests/{id}")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), request_id = *id))]
 async fn detail(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -290,6 +297,7 @@ async fn act(
     )
 )]
 #[post("/requests/{id}/assign")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), request_id = *id))]
 async fn assign(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -313,6 +321,7 @@ async fn assign(
     )
 )]
 #[post("/requests/{id}/accept")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), request_id = *id))]
 async fn accept(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -338,6 +347,7 @@ async fn accept(
     )
 )]
 #[post("/requests/{id}/transfer")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), request_id = *id))]
 async fn transfer(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -364,6 +374,7 @@ async fn transfer(
     )
 )]
 #[post("/requests/{id}/return")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), request_id = *id))]
 async fn return_to_reporter(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -390,6 +401,7 @@ async fn return_to_reporter(
     )
 )]
 #[post("/requests/{id}/supplement")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), request_id = *id))]
 async fn supplement(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -415,6 +427,7 @@ async fn supplement(
     )
 )]
 #[post("/requests/{id}/resolve")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), request_id = *id))]
 async fn resolve(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -442,6 +455,7 @@ async fn resolve(
     )
 )]
 #[post("/requests/{id}/extension")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), request_id = *id))]
 async fn ask_extension(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -468,6 +482,7 @@ async fn ask_extension(
     )
 )]
 #[post("/requests/{id}/extension/decide")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), request_id = *id))]
 async fn decide_extension(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -499,6 +514,7 @@ async fn decide_extension(
     )
 )]
 #[post("/requests/{id}/urge")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), request_id = *id))]
 async fn urge(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -523,6 +539,7 @@ async fn urge(
     )
 )]
 #[post("/requests/{id}/rate")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), request_id = *id))]
 async fn rate(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -549,6 +566,7 @@ async fn rate(
     )
 )]
 #[post("/requests/{id}/reopen")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), request_id = *id))]
 async fn reopen(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -572,6 +590,7 @@ async fn reopen(
     )
 )]
 #[post("/requests/{id}/withdraw")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), request_id = *id))]
 async fn withdraw(
     state: web::Data<AppState>,
     me: AuthUser,

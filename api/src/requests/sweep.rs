@@ -36,9 +36,10 @@ pub async fn run(db: &DatabaseConnection, ctx: Ctx<'_>) -> ApiResult<Swept> {
 
 /// Marks every request whose running clock ran out by `now` overdue and
 /// escalates it one step; answers how many this caller claimed.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn mark_overdue(db: &DatabaseConnection, now: DateTime<Utc>) -> ApiResult<u64> {
     let due = request::Entity::find()
-        .filter(request::Column::Status.is_in(Status::LIVE.map(Status::as_str)))
+        .filter(request::Column::Status.is_in(Status::LIVE))
         .filter(request::Column::OverdueSince.is_null())
         .filter(request::Column::DueAt.lte(now))
         .order_by_asc(request::Column::DueAt)
@@ -55,7 +56,7 @@ pub async fn mark_overdue(db: &DatabaseConnection, now: DateTime<Utc>) -> ApiRes
             .col_expr(request::Column::Escalation, Expr::value(next.level()))
             .col_expr(request::Column::UpdatedAt, Expr::value(now))
             .filter(request::Column::Id.eq(r.id))
-            .filter(request::Column::Status.eq(r.status.clone()))
+            .filter(request::Column::Status.eq(r.status))
             .filter(request::Column::DueAt.eq(due_at))
             .filter(request::Column::OverdueSince.is_null())
             .filter(request::Column::Escalation.eq(r.escalation))
@@ -98,9 +99,10 @@ pub async fn mark_overdue(db: &DatabaseConnection, now: DateTime<Utc>) -> ApiRes
 }
 
 /// Rates 5 (satisfied) every resolution left unrated for 48 hours by `now`.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn rate_unrated(db: &DatabaseConnection, now: DateTime<Utc>) -> ApiResult<u64> {
     let due = request::Entity::find()
-        .filter(request::Column::Status.eq(Status::Resolved.as_str()))
+        .filter(request::Column::Status.eq(Status::Resolved))
         .filter(request::Column::ResolvedAt.lte(now - AUTO_RATE_AFTER))
         .order_by_asc(request::Column::ResolvedAt)
         .limit(BATCH)
@@ -110,16 +112,13 @@ pub async fn rate_unrated(db: &DatabaseConnection, now: DateTime<Utc>) -> ApiRes
     for r in due {
         let txn = crate::db::begin_write(db).await?;
         let claimed = request::Entity::update_many()
-            .col_expr(
-                request::Column::Status,
-                Expr::value(Status::Closed.as_str()),
-            )
+            .col_expr(request::Column::Status, Expr::value(Status::Closed))
             .col_expr(request::Column::Rating, Expr::value(5i16))
             .col_expr(request::Column::RatingAuto, Expr::value(true))
             .col_expr(request::Column::RatedAt, Expr::value(now))
             .col_expr(request::Column::UpdatedAt, Expr::value(now))
             .filter(request::Column::Id.eq(r.id))
-            .filter(request::Column::Status.eq(Status::Resolved.as_str()))
+            .filter(request::Column::Status.eq(Status::Resolved))
             .filter(request::Column::ResolvedAt.eq(r.resolved_at))
             .exec(&txn)
             .await?;

@@ -215,7 +215,7 @@ fn build(r: request::Model, names: &Names, sees_identity: bool, now: DateTime<Ut
             .cloned()
             .unwrap_or_default()
     };
-    let status = Status::parse(&r.status).unwrap_or(Status::Withdrawn);
+    let status = r.status;
     RequestView {
         status,
         category_name: names

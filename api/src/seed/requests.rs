@@ -624,7 +624,7 @@ fn one(
         filed_by: Set(None),
         consent: Set(None),
         contact_phone: Set(None),
-        status: Set(status.as_str().to_owned()),
+        status: Set(status),
         level: Set(if assigned {
             handler_level
         } else {
@@ -839,7 +839,7 @@ mod tests {
         let staff: HashMap<i64, Vec<i64>> =
             (1..=6).map(|d| (d, vec![30 + d, 40 + d, 50 + d])).collect();
         let n = 3_000;
-        let shape = |now: &str| -> Vec<(String, usize)> {
+        let shape = |now: &str| -> Vec<(Option<Status>, usize)> {
             let now = DateTime::parse_from_rfc3339(now)
                 .unwrap()
                 .with_timezone(&Utc);
@@ -861,8 +861,8 @@ mod tests {
                         assert!(*at <= now, "an event in the future");
                     }
                     let status = match s.row.status {
-                        sea_orm::ActiveValue::Set(ref v) => v.clone(),
-                        _ => String::new(),
+                        sea_orm::ActiveValue::Set(v) => Some(v),
+                        _ => None,
                     };
                     (status, s.events.len())
                 })
@@ -872,7 +872,7 @@ mod tests {
         assert_eq!(december, shape("2026-09-30T08:00:00+08:00"));
         let closed = december
             .iter()
-            .filter(|(s, _)| s == "closed" || s == "resolved")
+            .filter(|(s, _)| matches!(s, Some(Status::Closed | Status::Resolved)))
             .count();
         assert_eq!(closed * 1000 / n, 988);
     }
