@@ -23,7 +23,6 @@ pub mod helpers;
 pub mod idempotency;
 #[cfg(test)]
 mod import_rules;
-pub mod input;
 pub mod jobs;
 pub mod me;
 pub mod merchants;

@@ -24,7 +24,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use crate::auth::{AuthUser, Role};
 use crate::error::{ApiError, ApiResult, ErrorBody, ErrorCode};
 use crate::extract::Json;
-use crate::input::{Fields, bad_query};
+use crate::fields::{Fields, bad_query};
 use crate::pagination::{Page, PageParams, Paged};
 use crate::state::AppState;
 

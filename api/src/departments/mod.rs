@@ -17,7 +17,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use crate::auth::{AuthUser, Role, grant_role, join_roles, parse_roles};
 use crate::error::{ApiError, ApiResult, ErrorBody, ErrorCode};
 use crate::extract::Json;
-use crate::input::Fields;
+use crate::fields::Fields;
 use crate::pagination::{Page, PageParams, Paged};
 use crate::state::AppState;
 

@@ -16,7 +16,7 @@ use super::{CareTag, CareTier, visit_interval};
 use crate::auth::{AuthUser, Role, join_roles};
 use crate::calendar::local_date;
 use crate::error::{ApiError, ApiResult, ErrorCode};
-use crate::input::{Fields, bad_query, query_text};
+use crate::fields::{Fields, bad_query, query_text};
 use crate::pagination::{Page, PageParams, Paged};
 use crate::requests::Ctx;
 use crate::requests::report::{self, ReportInput};

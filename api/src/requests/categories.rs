@@ -18,7 +18,7 @@ use super::{Level, MAX_EXTENSION_DAYS};
 use crate::auth::{AuthUser, Role};
 use crate::error::{ApiError, ApiResult, ErrorBody, ErrorCode};
 use crate::extract::Json;
-use crate::input::Fields;
+use crate::fields::Fields;
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {

@@ -23,7 +23,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::Status;
 use super::access::Scope;
 use crate::error::ApiResult;
-use crate::input::{bad_query, query_date};
+use crate::fields::{bad_query, query_date};
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Figures {

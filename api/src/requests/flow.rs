@@ -27,7 +27,7 @@ use super::{
 use crate::auth::AuthUser;
 use crate::calendar::{local_date, start_of};
 use crate::error::{ApiError, ApiResult, ErrorCode};
-use crate::input::Fields;
+use crate::fields::Fields;
 
 /// Who made an event.
 #[derive(Clone, Copy, Debug)]

@@ -14,7 +14,7 @@ use super::access::{Scope, not_overdue_at, overdue_at, reported_by};
 use super::views::{RequestView, list};
 use super::{Escalation, Status};
 use crate::error::{ApiError, ApiResult, ErrorCode};
-use crate::input::bad_query;
+use crate::fields::bad_query;
 use crate::pagination::{Page, PageParams, Paged};
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -16,7 +16,7 @@ use super::{
 use crate::auth::{AuthUser, Role};
 use crate::calendar::local_date;
 use crate::error::{ApiError, ApiResult, ErrorCode};
-use crate::input::Fields;
+use crate::fields::Fields;
 
 /// A report. Every field may be missing so that all problems are listed at once.
 #[derive(Debug, Default, Deserialize, Serialize, ToSchema)]

@@ -1,12 +1,14 @@
-//! Field rules for request bodies, shared by the parse types of requests,
-//! departments, city components and the grid worker's tools. Each rule
-//! pushes a `FieldError` and goes on, so a body reports every bad field at
-//! once; text never carries a NUL byte; dates stay within 2000-01-01 ..
+//! Field rules for the bodies of residents' requests, departments, city
+//! components and the grid worker's tools, where every field is optional in
+//! the JSON and required by the rule. Each rule notes what is wrong in a
+//! [`FieldErrors`] and goes on, so a body reports every bad field at once;
+//! text never carries a NUL byte; dates stay within 2000-01-01 ..
 //! 2100-01-01.
 
 use chrono::NaiveDate;
 
-use crate::error::{ApiError, ApiResult, ErrorCode, FieldError};
+use super::{FieldErrors, PhoneNumber};
+use crate::error::{ApiError, ApiResult, FieldError};
 
 /// The earliest and latest dates a client may send.
 pub const EARLIEST: NaiveDate = match NaiveDate::from_ymd_opt(2000, 1, 1) {
@@ -18,9 +20,9 @@ pub const LATEST: NaiveDate = match NaiveDate::from_ymd_opt(2100, 1, 1) {
     None => panic!("valid date"),
 };
 
-/// The errors of one body.
+/// The errors of one body, noted by the rules below.
 #[derive(Debug, Default)]
-pub struct Fields(Vec<FieldError>);
+pub struct Fields(FieldErrors);
 
 impl Fields {
     pub fn new() -> Self {
@@ -28,24 +30,20 @@ impl Fields {
     }
 
     pub fn push(&mut self, field: &str, message: impl Into<String>) {
-        self.0.push(FieldError::new(field, message));
+        self.0.push(field, message);
     }
 
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
 
-    /// 422 listing every field found so far, or Ok.
+    /// 422 listing every field found so far, or Ok (and the list starts over).
     pub fn finish(&mut self) -> ApiResult<()> {
-        if self.0.is_empty() {
-            Ok(())
-        } else {
-            Err(ApiError::validation(std::mem::take(&mut self.0)))
-        }
+        std::mem::take(&mut self.0).finish()
     }
 
     pub fn into_vec(self) -> Vec<FieldError> {
-        self.0
+        self.0.into()
     }
 
     /// Required text of `min..=max` characters after trimming.
@@ -99,7 +97,7 @@ impl Fields {
     /// An optional phone number (mainland mobile or landline with area code).
     pub fn phone(&mut self, field: &str, value: Option<&str>) -> Option<String> {
         let phone = self.optional_text(field, value, 20)?;
-        if let Ok(phone) = crate::fields::PhoneNumber::parse(&phone) {
+        if let Ok(phone) = PhoneNumber::parse(&phone) {
             Some(phone.into_string())
         } else {
             self.push(field, "请填写正确的手机号或带区号的固定电话");
@@ -195,15 +193,14 @@ pub fn query_date(field: &str, value: Option<&str>) -> ApiResult<Option<NaiveDat
 
 /// 400 `INVALID_QUERY` naming the parameter.
 pub fn bad_query(field: &str, message: &str) -> ApiError {
-    ApiError::new(ErrorCode::InvalidQuery)
-        .details(serde_json::json!({ "fields": [FieldError::new(field, message)] }))
+    ApiError::invalid_query(vec![FieldError::new(field, message)])
 }
 
 /// A closed set of values stored as text: `as_str` for the database, `parse`
 /// at the edge, serde and the OpenAPI schema with the same spellings.
 #[macro_export]
 macro_rules! text_enum {
-    ($(#[$meta:meta])* $vis:vis enum $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
+    ($(#[$meta:meta])* $vis:vis enum $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:tt),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
         $vis enum $name {
@@ -232,6 +229,22 @@ macro_rules! text_enum {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The OpenAPI document lists a text enum's values as serde writes them
+    /// (`$text` is matched as a token tree: as a `literal` fragment, utoipa
+    /// did not see the rename and listed `GridWorker`).
+    #[test]
+    fn the_schema_spells_values_as_the_json_does() {
+        use crate::requests::ActorRole;
+        let schema = serde_json::to_value(<ActorRole as utoipa::PartialSchema>::schema()).unwrap();
+        let listed: Vec<String> = serde_json::from_value(schema["enum"].clone()).unwrap();
+        let spelled: Vec<&str> = ActorRole::ALL.iter().map(|r| r.as_str()).collect();
+        assert_eq!(listed, spelled);
+        assert_eq!(
+            serde_json::to_value(ActorRole::GridWorker).unwrap(),
+            "grid_worker"
+        );
+    }
 
     #[test]
     fn every_bad_field_is_listed() {
