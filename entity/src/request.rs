@@ -32,7 +32,7 @@ pub struct Model {
     pub consent: Option<String>,
     pub contact_phone: Option<String>,
     pub status: RequestStatus,
-    pub level: String,
+    pub level: RequestLevel,
     pub department_id: Option<i64>,
     pub assign_due_at: DateTimeUtc,
     pub accept_due_at: Option<DateTimeUtc>,
@@ -53,7 +53,7 @@ pub struct Model {
     pub resolution: Option<String>,
     pub resolve_secs: Option<i32>,
     pub on_time: Option<bool>,
-    pub extension_state: String,
+    pub extension_state: ExtensionState,
     pub extension_days: Option<i16>,
     #[sea_orm(column_type = "Text", nullable)]
     pub extension_reason: Option<String>,
@@ -134,4 +134,69 @@ impl RequestStatus {
     pub fn parse(s: &str) -> Option<Self> {
         Self::try_from_value(&s.to_owned()).ok()
     }
+}
+
+/// Who handles a request (and a category's default).
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    Serialize,
+    Deserialize,
+    ToSchema,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "snake_case")]
+pub enum RequestLevel {
+    /// The grid workers of the request's grid (小问题, 网格内办结).
+    #[sea_orm(string_value = "grid")]
+    Grid,
+    /// The community's admins (一般问题, 社区办结).
+    #[sea_orm(string_value = "community")]
+    Community,
+    /// A department's staff (供电, 供水 ...).
+    #[sea_orm(string_value = "department")]
+    Department,
+}
+
+impl RequestLevel {
+    /// The level a client names, None for an unknown one.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::try_from_value(&s.to_owned()).ok()
+    }
+}
+
+/// Where a request's extension stands.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    Serialize,
+    Deserialize,
+    ToSchema,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "snake_case")]
+pub enum ExtensionState {
+    #[sea_orm(string_value = "none")]
+    None,
+    #[sea_orm(string_value = "pending")]
+    Pending,
+    #[sea_orm(string_value = "approved")]
+    Approved,
+    #[sea_orm(string_value = "rejected")]
+    Rejected,
+    /// Dropped when the request was resolved or transferred first.
+    #[sea_orm(string_value = "withdrawn")]
+    Withdrawn,
 }

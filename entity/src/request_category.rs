@@ -9,7 +9,7 @@ pub struct Model {
     pub id: i64,
     pub parent_id: Option<i64>,
     pub name: String,
-    pub level: String,
+    pub level: super::request::RequestLevel,
     pub department_id: Option<i64>,
     pub assign_days: i16,
     pub accept_days: i16,

@@ -86,7 +86,7 @@ pub async fn relation(
             .is_some();
     }
     if let Some(department_id) = r.department_id
-        && Level::parse(&r.level) == Some(Level::Department)
+        && r.level == Level::Department
     {
         rel.department_staff = department_staff::Entity::find_by_id((department_id, me.id()))
             .one(conn)
@@ -170,18 +170,18 @@ impl Scope {
         let mut any = Condition::any()
             .add(
                 Condition::all()
-                    .add(request::Column::Level.eq(Level::Department.as_str()))
+                    .add(request::Column::Level.eq(Level::Department))
                     .add(request::Column::DepartmentId.is_in(self.departments.clone())),
             )
             .add(
                 Condition::all()
-                    .add(request::Column::Level.eq(Level::Grid.as_str()))
+                    .add(request::Column::Level.eq(Level::Grid))
                     .add(request::Column::GridId.is_in(self.grids.clone())),
             );
         if let Some(communities) = &self.communities {
             any = any.add(
                 Condition::all()
-                    .add(request::Column::Level.eq(Level::Community.as_str()))
+                    .add(request::Column::Level.eq(Level::Community))
                     .add(request::Column::Status.ne(Status::Submitted))
                     .add(request::Column::CommunityId.is_in(communities.clone())),
             );

@@ -79,7 +79,7 @@ pub struct CategoryInput {
 
 fn view(c: request_category::Model, departments: &HashMap<i64, String>) -> CategoryView {
     CategoryView {
-        level: Level::parse(&c.level).unwrap_or(Level::Community),
+        level: c.level,
         department_name: c.department_id.and_then(|d| departments.get(&d).cloned()),
         id: c.id,
         parent_id: c.parent_id,
@@ -157,7 +157,7 @@ async fn check_and_apply(
         (name, _) => f.text("name", name.as_deref(), 1, 32),
     };
     let level = match (&input.level, current) {
-        (None, Some(c)) => Level::parse(&c.level),
+        (None, Some(c)) => Some(c.level),
         (None, None) => {
             f.push("level", "必填");
             None
@@ -240,7 +240,7 @@ async fn check_and_apply(
     };
     active.parent_id = Set(parent_id);
     active.name = Set(name);
-    active.level = Set(level.unwrap_or(Level::Community).as_str().to_owned());
+    active.level = Set(level.unwrap_or(Level::Community));
     active.department_id = Set(department_id);
     active.assign_days = Set(assign_days);
     active.accept_days = Set(accept_days);

@@ -282,7 +282,7 @@ impl Plan {
     /// Guard: the row still has this extension state.
     fn extension_still(&mut self, r: &request::Model) {
         self.guard = std::mem::replace(&mut self.guard, Condition::all())
-            .add(request::Column::ExtensionState.eq(r.extension_state.clone()));
+            .add(request::Column::ExtensionState.eq(r.extension_state));
     }
 
     /// Guard: the row is still with the same handler.
@@ -292,18 +292,15 @@ impl Plan {
             None => request::Column::DepartmentId.is_null(),
         };
         self.guard = std::mem::replace(&mut self.guard, Condition::all())
-            .add(request::Column::Level.eq(r.level.clone()))
+            .add(request::Column::Level.eq(r.level))
             .add(department);
     }
 
     /// A pending extension is dropped when the handler resolves, transfers or returns first.
     fn drop_pending_extension(&mut self, r: &request::Model) {
         self.extension_still(r);
-        if r.extension_state == ExtensionState::Pending.as_str() {
-            self.set(
-                request::Column::ExtensionState,
-                ExtensionState::Withdrawn.as_str(),
-            );
+        if r.extension_state == ExtensionState::Pending {
+            self.set(request::Column::ExtensionState, ExtensionState::Withdrawn);
         }
     }
 }
@@ -313,7 +310,7 @@ fn status_of(r: &request::Model) -> Status {
 }
 
 fn level_of(r: &request::Model) -> Level {
-    Level::parse(&r.level).unwrap_or(Level::Community)
+    r.level
 }
 
 fn days(n: i16) -> u32 {
@@ -331,7 +328,7 @@ fn check_state(cmd: &Command, r: &request::Model, now: DateTime<Utc>) -> ApiResu
             ApiError::new(ErrorCode::InvalidTransition).details(json!({ "status": status }))
         );
     }
-    let extension = ExtensionState::parse(&r.extension_state).unwrap_or(ExtensionState::None);
+    let extension = r.extension_state;
     match cmd {
         Command::Urge => {
             let today = local_date(now);
@@ -403,7 +400,7 @@ async fn plan(
                 None if input.department_id.is_some() || category.department_id.is_some() => {
                     Some(Level::Department)
                 }
-                None => Some(Level::parse(&category.level).unwrap_or(Level::Community)),
+                None => Some(category.level),
             };
             let mut department_id = None;
             match level {
@@ -427,7 +424,7 @@ async fn plan(
             let level = level.unwrap_or(Level::Community);
             let due = cal.add_working_days(now, days(category.accept_days))?;
             p.set(request::Column::Status, Status::Assigned)
-                .set(request::Column::Level, level.as_str())
+                .set(request::Column::Level, level)
                 .set(request::Column::DepartmentId, department_id)
                 .set(request::Column::AssignedAt, now)
                 .set(request::Column::AcceptDueAt, due)
@@ -473,7 +470,7 @@ async fn plan(
                 Some(d) => {
                     let due = cal.add_working_days(now, days(category.accept_days))?;
                     p.set(request::Column::Status, Status::Assigned)
-                        .set(request::Column::Level, Level::Department.as_str())
+                        .set(request::Column::Level, Level::Department)
                         .set(request::Column::DepartmentId, d)
                         .set(request::Column::AssignedAt, now)
                         .set(request::Column::AcceptDueAt, due)
@@ -483,7 +480,7 @@ async fn plan(
                 None => {
                     let due = cal.add_working_days(now, days(category.assign_days))?;
                     p.set(request::Column::Status, Status::Submitted)
-                        .set(request::Column::Level, Level::Community.as_str())
+                        .set(request::Column::Level, Level::Community)
                         .null(request::Column::DepartmentId)
                         .set(request::Column::AssignDueAt, due)
                         .null(request::Column::AcceptDueAt)
@@ -529,7 +526,7 @@ async fn plan(
             let category = category_of(conn, r).await?;
             let resolve_days = r
                 .extension_days
-                .filter(|_| r.extension_state == ExtensionState::Approved.as_str())
+                .filter(|_| r.extension_state == ExtensionState::Approved)
                 .unwrap_or(category.resolve_days);
             let accept_due = cal.add_working_days(now, days(category.accept_days))?;
             let resolve_due = cal.add_working_days(now, days(resolve_days))?;
@@ -595,17 +592,14 @@ async fn plan(
             let asked = asked.unwrap_or(MAX_EXTENSION_DAYS);
             p.handler_still(r);
             p.extension_still(r);
-            p.set(
-                request::Column::ExtensionState,
-                ExtensionState::Pending.as_str(),
-            )
-            .set(request::Column::ExtensionDays, asked)
-            .set(request::Column::ExtensionReason, reason.clone())
-            .event(
-                EventKind::ExtensionRequested,
-                &reason,
-                json!({ "working_days": asked }),
-            );
+            p.set(request::Column::ExtensionState, ExtensionState::Pending)
+                .set(request::Column::ExtensionDays, asked)
+                .set(request::Column::ExtensionReason, reason.clone())
+                .event(
+                    EventKind::ExtensionRequested,
+                    &reason,
+                    json!({ "working_days": asked }),
+                );
         }
         Command::DecideExtension(input) => {
             let approve = f.required("approve", input.approve);
@@ -617,12 +611,9 @@ async fn plan(
             if approve == Some(true) {
                 let asked = r.extension_days.unwrap_or(MAX_EXTENSION_DAYS);
                 let due = cal.add_working_days(r.submitted_at, days(asked))?;
-                p.set(
-                    request::Column::ExtensionState,
-                    ExtensionState::Approved.as_str(),
-                )
-                .set(request::Column::ResolveDueAt, due)
-                .set(request::Column::DueAt, due);
+                p.set(request::Column::ExtensionState, ExtensionState::Approved)
+                    .set(request::Column::ResolveDueAt, due)
+                    .set(request::Column::DueAt, due);
                 if due > now {
                     p.null(request::Column::OverdueSince);
                 }
@@ -632,11 +623,8 @@ async fn plan(
                     json!({ "working_days": asked, "resolve_due_at": due }),
                 );
             } else {
-                p.set(
-                    request::Column::ExtensionState,
-                    ExtensionState::Rejected.as_str(),
-                )
-                .event(EventKind::ExtensionRejected, &note, json!({}));
+                p.set(request::Column::ExtensionState, ExtensionState::Rejected)
+                    .event(EventKind::ExtensionRejected, &note, json!({}));
             }
         }
         Command::Urge => {

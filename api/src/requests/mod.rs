@@ -34,20 +34,8 @@ use chrono::{DateTime, Utc};
 
 use crate::calendar::Calendar;
 
-pub use entity::request::RequestStatus as Status;
+pub use entity::request::{ExtensionState, RequestLevel as Level, RequestStatus as Status};
 pub use routes::configure;
-
-crate::text_enum! {
-    /// Who handles a request (and a category's default).
-    pub enum Level {
-        /// The grid workers of the request's grid (小问题, 网格内办结).
-        Grid => "grid",
-        /// The community's admins (一般问题, 社区办结).
-        Community => "community",
-        /// A department's staff (供电, 供水 ...).
-        Department => "department",
-    }
-}
 
 crate::text_enum! {
     pub enum Urgency {
@@ -88,17 +76,6 @@ impl Escalation {
     /// One step up, capped at the department head.
     pub fn next(self) -> Self {
         Self::from_level(self.level() + 1)
-    }
-}
-
-crate::text_enum! {
-    pub enum ExtensionState {
-        None => "none",
-        Pending => "pending",
-        Approved => "approved",
-        Rejected => "rejected",
-        /// Dropped when the request was resolved or transferred first.
-        Withdrawn => "withdrawn",
     }
 }
 

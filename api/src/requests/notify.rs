@@ -75,8 +75,8 @@ pub fn audience(kind: EventKind, r: &request::Model) -> Vec<(Whom, Channel)> {
         }
         EventKind::Returned => vec![(Reporter, SubscribeMessage), (Reporter, Inbox)],
         // An urge is seen by the handler's supervisor.
-        EventKind::Urged => match Level::parse(&r.level) {
-            Some(Level::Department) => vec![(Handlers, Inbox), (DepartmentHeads, Inbox)],
+        EventKind::Urged => match r.level {
+            Level::Department => vec![(Handlers, Inbox), (DepartmentHeads, Inbox)],
             _ => vec![(Handlers, Inbox), (CommunityAdmins, Inbox)],
         },
         EventKind::Escalated => {
@@ -115,8 +115,8 @@ pub async fn resolve(
     Ok(match whom {
         Whom::Reporter => vec![r.reporter_id],
         Whom::CommunityAdmins => admins().all(conn).await?,
-        Whom::Handlers => match Level::parse(&r.level) {
-            Some(Level::Grid) => match r.grid_id {
+        Whom::Handlers => match r.level {
+            Level::Grid => match r.grid_id {
                 Some(g) => {
                     grid_worker::Entity::find()
                         .select_only()
@@ -128,7 +128,7 @@ pub async fn resolve(
                 }
                 None => Vec::new(),
             },
-            Some(Level::Department) => match r.department_id {
+            Level::Department => match r.department_id {
                 Some(d) => {
                     department_staff::Entity::find()
                         .select_only()
@@ -140,7 +140,7 @@ pub async fn resolve(
                 }
                 None => Vec::new(),
             },
-            _ => admins().all(conn).await?,
+            Level::Community => admins().all(conn).await?,
         },
         Whom::DepartmentHeads => {
             let department = match r.department_id {
@@ -301,7 +301,7 @@ mod tests {
             consent: None,
             contact_phone: None,
             status,
-            level: level.as_str().into(),
+            level,
             department_id: Some(3),
             assign_due_at: t,
             accept_due_at: None,
@@ -318,7 +318,7 @@ mod tests {
             resolution: None,
             resolve_secs: None,
             on_time: None,
-            extension_state: "none".into(),
+            extension_state: super::super::ExtensionState::None,
             extension_days: None,
             extension_reason: None,
             urge_count: 0,

@@ -247,7 +247,7 @@ pub async fn create(
         }
     }
     let category = &draft.category;
-    let category_level = Level::parse(&category.level).unwrap_or(Level::Community);
+    let category_level = category.level;
     // Where it goes first: a 速办件 straight to the department (or the
     // category's own level without one); a grid-level category to its grid
     // (网格接单); anything else to the community's queue (中心派单).
@@ -294,7 +294,7 @@ pub async fn create(
         consent: Set(draft.consent),
         contact_phone: Set(draft.contact_phone),
         status: Set(status),
-        level: Set(level.as_str().to_owned()),
+        level: Set(level),
         department_id: Set(department_id),
         assign_due_at: Set(assign_due),
         accept_due_at: Set(accept_due),
@@ -311,7 +311,7 @@ pub async fn create(
         resolution: Set(None),
         resolve_secs: Set(None),
         on_time: Set(None),
-        extension_state: Set(ExtensionState::None.as_str().to_owned()),
+        extension_state: Set(ExtensionState::None),
         extension_days: Set(None),
         extension_reason: Set(None),
         urge_count: Set(0),

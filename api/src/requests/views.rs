@@ -246,14 +246,14 @@ fn build(r: request::Model, names: &Names, sees_identity: bool, now: DateTime<Ut
             r.contact_phone.clone()
         },
         filed_by: r.filed_by.and_then(|f| person(names, f)),
-        level: Level::parse(&r.level).unwrap_or(Level::Community),
+        level: r.level,
         department_name: r
             .department_id
             .and_then(|d| names.departments.get(&d).cloned()),
         overdue: status.is_live() && r.due_at.is_some_and(|due| due <= now),
         escalation: Escalation::from_level(r.escalation),
         extension: ExtensionView {
-            state: ExtensionState::parse(&r.extension_state).unwrap_or(ExtensionState::None),
+            state: r.extension_state,
             working_days: r.extension_days,
             reason: r.extension_reason.clone(),
         },

@@ -199,7 +199,7 @@ async fn seed_categories(
                 request_category::Entity::insert(request_category::ActiveModel {
                     parent_id: Set(None),
                     name: Set((*top).to_owned()),
-                    level: Set(Level::Community.as_str().to_owned()),
+                    level: Set(Level::Community),
                     department_id: Set(None),
                     assign_days: Set(1),
                     accept_days: Set(1),
@@ -224,7 +224,7 @@ async fn seed_categories(
                 request_category::Entity::insert(request_category::ActiveModel {
                     parent_id: Set(Some(parent.id)),
                     name: Set((*leaf).to_owned()),
-                    level: Set(level.as_str().to_owned()),
+                    level: Set(*level),
                     department_id: Set(department.and_then(|d| departments.get(d).copied())),
                     assign_days: Set(1),
                     accept_days: Set(1),
@@ -419,7 +419,7 @@ fn one(
     let category = &categories[ci.min(categories.len().saturating_sub(1))];
     let (reporter_id, place) = reporters[rng.below(reporters.len() as u64) as usize];
     let (building_id, grid_id, community_id) = places[place];
-    let level = Level::parse(&category.level).unwrap_or(Level::Community);
+    let level = category.level;
     let open_from = n - n * OPEN_PER_MILLE / 1000;
     let open = i >= open_from;
     // The closed requests just before the open ones were resolved in the
@@ -629,9 +629,7 @@ fn one(
             handler_level
         } else {
             Level::Community
-        }
-        .as_str()
-        .to_owned()),
+        }),
         department_id: Set(if assigned { department_id } else { None }),
         assign_due_at: Set(assign_due),
         accept_due_at: Set(assigned.then_some(accept_due)),
@@ -648,7 +646,7 @@ fn one(
         resolution: Set(closed.then(|| "已处理完毕".to_owned())),
         resolve_secs: Set(closed.then(|| secs(resolved_at))),
         on_time: Set(on_time),
-        extension_state: Set(ExtensionState::None.as_str().to_owned()),
+        extension_state: Set(ExtensionState::None),
         extension_days: Set(None),
         extension_reason: Set(None),
         urge_count: Set(0),
@@ -822,7 +820,7 @@ mod tests {
                     id: k as i64 + 1,
                     parent_id: None,
                     name: (*name).to_owned(),
-                    level: level.as_str().to_owned(),
+                    level: *level,
                     department_id: department.map(|d| d as i64 + 1),
                     assign_days: 1,
                     accept_days: 1,
