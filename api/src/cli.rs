@@ -138,7 +138,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             db::migrate(&conn).await?;
             let started = std::time::Instant::now();
             eprintln!("seeding scale {scale} ...");
-            let report = crate::seed::run(&conn, scale)
+            let calendar = crate::calendar::Calendar::load(&settings.holidays_dir())?;
+            let report = crate::seed::run(&conn, scale, &calendar)
                 .await
                 .map_err(|e| anyhow::anyhow!("seeding failed: {e}"))?;
             print!("{report}");

@@ -33,6 +33,10 @@ pub struct Settings {
     pub media: MediaSettings,
     pub content: ContentSettings,
     pub console: ConsoleSettings,
+    #[serde(default)]
+    pub calendar: CalendarSettings,
+    #[serde(default)]
+    pub requests: RequestSettings,
     /// The environment the settings were loaded for (`YIZHAN_ENV`).
     pub env: Environment,
 }
@@ -135,6 +139,9 @@ pub struct WechatTemplates {
     pub outage: String,
     pub group_buy: String,
     pub booking: String,
+    /// Residents' requests: accepted, returned, resolved, extension decided, escalated.
+    #[serde(default)]
+    pub request: String,
 }
 
 /// `wechatpay.*`: defined and checked beside the client.
@@ -307,6 +314,34 @@ pub struct ConsoleSettings {
     pub secure_cookie: bool,
 }
 
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct CalendarSettings {
+    /// Directory of the `{year}.toml` holiday files; unset = `holidays/` in
+    /// the configuration directory.
+    pub holidays_dir: Option<std::path::PathBuf>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default)]
+pub struct RequestSettings {
+    /// The mini-program page a scanned building or city-component code opens
+    /// (the report form), for `wxa/getwxacodeunlimit`.
+    pub report_page: String,
+    /// Without WeChat credentials, the plain QR codes carry
+    /// `{qr_link_base}?scene=...`: the URL prefix registered for the
+    /// mini-program's "扫普通链接二维码打开小程序".
+    pub qr_link_base: String,
+}
+
+impl Default for RequestSettings {
+    fn default() -> Self {
+        Self {
+            report_page: "pages/requests/new".to_owned(),
+            qr_link_base: "https://yizhan.example.com/qr".to_owned(),
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
     /// Shown with its cause (`{:#}`), which names the key.
@@ -348,6 +383,9 @@ impl Settings {
             // The backup archives the uploads where the media store keeps them.
             settings.backup.media_dir = PathBuf::from(&settings.media.fs_root);
         }
+        if settings.calendar.holidays_dir.is_none() {
+            settings.calendar.holidays_dir = Some(config_dir.join("holidays"));
+        }
         settings.check()?;
         Ok(settings)
     }
@@ -386,6 +424,14 @@ impl Settings {
             ));
         }
         Ok(())
+    }
+
+    /// Where the holiday calendars are read from.
+    pub fn holidays_dir(&self) -> std::path::PathBuf {
+        self.calendar
+            .holidays_dir
+            .clone()
+            .unwrap_or_else(|| Path::new("config").join("holidays"))
     }
 
     pub fn is_sqlite(&self) -> bool {

@@ -50,7 +50,11 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .configure(crate::subscriptions::configure)
         .configure(crate::uploads::configure)
         .configure(crate::content::configure)
-        .configure(crate::console::configure);
+        .configure(crate::console::configure)
+        .configure(crate::requests::configure)
+        .configure(crate::departments::configure)
+        .configure(crate::components::configure)
+        .configure(crate::grid::configure);
 }
 
 /// The OpenAPI document of exactly the routes the server registers.
@@ -126,6 +130,11 @@ impl Application {
         let wechat = WechatClient::new(&settings.wechat, cache.clone(), metrics.clone())?;
         let wechatpay = wechat_pay_client(&settings, metrics.clone())?;
         let spec = spec();
+        let clock = crate::time::Clock::system();
+        let calendar = Arc::new(crate::calendar::load_for_start(
+            &settings.holidays_dir(),
+            clock.now(),
+        )?);
         let settings = Arc::new(settings);
         // What extractors, middleware and single routes need, each its own app_data.
         let jwt = web::Data::new(JwtKeys::new(
@@ -146,6 +155,8 @@ impl Application {
             wechat,
             wechatpay,
             settings,
+            clock,
+            calendar,
         });
 
         let listener = TcpListener::bind((
@@ -197,6 +208,10 @@ impl Application {
             media_store,
             state.wechat.clone(),
             state.settings.content.check_enabled,
+        );
+        crate::requests::spawn_jobs(
+            state.clone(),
+            Duration::from_millis(state.settings.jobs.sweep_interval_ms),
         );
         crate::group_buys::settlement::spawn(
             state.db.clone(),

@@ -1,7 +1,8 @@
 //! What every handler can reach: registered once as `web::Data<AppState>`.
 //!
 //! It sits at the bottom of the crate: it knows the database, the cache, the
-//! settings and the WeChat and WeChat Pay clients, and no resource. What only one extractor,
+//! settings, the WeChat and WeChat Pay clients, and the clock and working-day
+//! calendar request deadlines run on; no resource. What only one extractor,
 //! middleware or route needs is registered as its own `app_data` by
 //! `startup` instead of living here: the JWT keys (`web::Data<JwtKeys>`), the
 //! metrics (`web::Data<Metrics>`), the order batcher (`web::Data<OrderBatcher>`),
@@ -12,7 +13,9 @@ use std::sync::Arc;
 use sea_orm::DatabaseConnection;
 
 use crate::cache::Cache;
+use crate::calendar::Calendar;
 use crate::settings::Settings;
+use crate::time::Clock;
 use crate::wechat::WechatClient;
 use crate::wechatpay::WechatPayClient;
 
@@ -24,6 +27,10 @@ pub struct AppState {
     /// The WeChat Pay client, when `payments.provider = "wechat"` and
     /// `wechatpay.*` is configured.
     pub wechatpay: Option<WechatPayClient>,
+    /// The clock request deadlines run on (tests fix and move it).
+    pub clock: Clock,
+    /// Working days, for request deadlines.
+    pub calendar: Arc<Calendar>,
 }
 
 impl AppState {

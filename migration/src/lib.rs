@@ -18,6 +18,10 @@ mod m20261122_000051_create_notices;
 mod m20261201_000101_create_notice_buildings;
 mod m20261201_000301_create_uploads;
 mod m20261201_000501_create_console_login_tickets;
+mod m20261201_000601_create_departments;
+mod m20261201_000602_create_city_components;
+mod m20261201_000603_create_requests;
+mod m20261201_000604_create_care_profiles_and_visits;
 mod m20261201_000801_create_payments;
 
 pub struct Migrator;
@@ -42,6 +46,10 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000101_create_notice_buildings::Migration),
             Box::new(m20261201_000301_create_uploads::Migration),
             Box::new(m20261201_000501_create_console_login_tickets::Migration),
+            Box::new(m20261201_000601_create_departments::Migration),
+            Box::new(m20261201_000602_create_city_components::Migration),
+            Box::new(m20261201_000603_create_requests::Migration),
+            Box::new(m20261201_000604_create_care_profiles_and_visits::Migration),
             Box::new(m20261201_000801_create_payments::Migration),
         ]
     }

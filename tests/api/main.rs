@@ -27,6 +27,7 @@ mod openapi;
 mod ops;
 mod payments;
 mod promotions;
+mod requests;
 mod seed;
 mod stats;
 mod subscriptions;

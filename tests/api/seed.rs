@@ -1,9 +1,19 @@
-use crate::support::spawn_app;
+use crate::support::spawn_app_with;
+
+/// Timeline entries of the seeded requests (submitted, assigned, accepted,
+/// resolved, rated ..., by their state).
+const EVENTS: u64 = 131_288;
 
 #[tokio::test]
 async fn seeding_the_county_is_complete_deterministic_and_idempotent() {
-    let app = spawn_app().await;
-    let first = yizhan::seed::run(&app.db, 1).await.unwrap();
+    // The overdue sweep would add timeline entries to the seeded open
+    // requests between the two runs: it waits here.
+    let app = spawn_app_with(|s| s.jobs.sweep_interval_ms = 3_600_000).await;
+    let started = std::time::Instant::now();
+    let first = yizhan::seed::run(&app.db, 1, &app.state.calendar)
+        .await
+        .unwrap();
+    eprintln!("{first}seeded in {:?}", started.elapsed());
     let created: Vec<(String, u64)> = first
         .lines
         .iter()
@@ -26,6 +36,12 @@ async fn seeding_the_county_is_complete_deterministic_and_idempotent() {
             ("slots".to_owned(), 480),
             ("bookings".to_owned(), 360),
             ("notices".to_owned(), 175),
+            ("departments".to_owned(), 6),
+            ("req_categories".to_owned(), 17),
+            ("city_components".to_owned(), 120),
+            ("grid_workers".to_owned(), 120),
+            ("requests".to_owned(), 26_000),
+            ("request_events".to_owned(), EVENTS),
         ]
     );
     let list = app.get("/communities?page_size=100", None).await;
@@ -41,7 +57,9 @@ async fn seeding_the_county_is_complete_deterministic_and_idempotent() {
         .sum();
     assert_eq!(buildings, 400);
 
-    let again = yizhan::seed::run(&app.db, 1).await.unwrap();
+    let again = yizhan::seed::run(&app.db, 1, &app.state.calendar)
+        .await
+        .unwrap();
     assert!(
         again.lines.iter().all(|(_, created, _)| *created == 0),
         "{again}"
@@ -49,7 +67,8 @@ async fn seeding_the_county_is_complete_deterministic_and_idempotent() {
     assert_eq!(
         again.lines.iter().map(|l| l.2).collect::<Vec<_>>(),
         vec![
-            12, 120, 400, 37_750, 358, 3_000, 90, 10, 96, 60, 120, 480, 360, 175
+            12, 120, 400, 37_750, 358, 3_000, 90, 10, 96, 60, 120, 480, 360, 175, 6, 17, 120, 120,
+            26_000, EVENTS
         ]
     );
 
@@ -80,6 +99,48 @@ async fn seeding_the_county_is_complete_deterministic_and_idempotent() {
     assert!(feed.body["total"].as_u64().unwrap() >= 10, "{}", feed.text);
     let services = app.get("/services?page_size=1", None).await;
     assert_eq!(services.body["total"], 120, "{}", services.text);
+
+    // A year of requests at the county's proportions: 98.8 % closed, the
+    // rest open in every open state, each handled by someone who can see it.
+    let platform = app.platform_admin().await;
+    let stats = app.get("/admin/request-stats", Some(&platform)).await;
+    assert_eq!(stats.status, 200, "{}", stats.text);
+    assert_eq!(stats.body["total"]["received"], 26_000);
+    assert_eq!(stats.body["total"]["closure_rate"], 98.8);
+    assert!(
+        stats.body["total"]["on_time_rate"].as_f64().unwrap() > 90.0,
+        "{}",
+        stats.text
+    );
+    for status in [
+        "submitted",
+        "assigned",
+        "accepted",
+        "returned",
+        "resolved",
+        "closed",
+    ] {
+        let r = app
+            .get(
+                &format!("/admin/requests?status={status}&page_size=1"),
+                Some(&platform),
+            )
+            .await;
+        assert!(
+            r.body["total"].as_u64().unwrap() >= 1,
+            "{status}: {}",
+            r.text
+        );
+    }
+    let categories = app.get("/request-categories", None).await;
+    assert_eq!(
+        categories.body.as_array().unwrap().len(),
+        5,
+        "{}",
+        categories.text
+    );
+    let departments = app.get("/departments", None).await;
+    assert_eq!(departments.body["total"], 6);
 
     // Seeded residents can log in and are bound to a building.
     let (token, _, login) = app.resident("seed-42").await;

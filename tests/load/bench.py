@@ -103,16 +103,9 @@ def run_wrk(path, seconds, connections, script=None):
     return {"rps": rps, "p50": parse_latency(out, 50), "p99": parse_latency(out, 99), "errors": errors}
 
 
-def order_script(campaign, community, how_many=64):
-    """A wrk script that orders 1 unit of the hot campaign as rotating residents
-    of its community, each request with its own Idempotency-Key."""
-    tokens = []
-    n = 0
-    while len(tokens) < how_many and n < 5000:
-        r = http("POST", "/api/v1/auth/dev/login", {"openid": f"seed-{n}"})
-        n += 1
-        if r["user"]["community_id"] == community:
-            tokens.append(r["access_token"])
+def post_script(name, tokens, path, body):
+    """A wrk script that POSTs `body` to `path` as the `tokens` in turn, each
+    request with its own Idempotency-Key."""
     lua = "tokens = {" + ",".join(f'"{t}"' for t in tokens) + "}\n" + f"""
 counter = 0
 request = function()
@@ -121,14 +114,60 @@ request = function()
   local headers = {{}}
   headers["Content-Type"] = "application/json"
   headers["Authorization"] = "Bearer " .. t
-  headers["Idempotency-Key"] = "bench-" .. tostring(math.random(1, 2147483647)) .. "-" .. counter
-  return wrk.format("POST", "/api/v1/group-buys/{campaign}/orders", headers, '{{"quantity": 1}}')
+  headers["Idempotency-Key"] = "bench-{name}-" .. tostring(math.random(1, 2147483647)) .. "-" .. counter
+  return wrk.format("POST", "{path}", headers, '{body}')
 end
 """
-    path = os.path.join(tempfile.gettempdir(), "yizhan-orders.lua")
+    script = os.path.join(tempfile.gettempdir(), f"yizhan-{name}.lua")
+    with open(script, "w") as f:
+        f.write(lua)
+    return script
+
+
+def order_script(campaign, community, how_many=64):
+    """Orders of 1 unit of the hot campaign as rotating residents of its community."""
+    tokens = []
+    n = 0
+    while len(tokens) < how_many and n < 5000:
+        r = http("POST", "/api/v1/auth/dev/login", {"openid": f"seed-{n}"})
+        n += 1
+        if r["user"]["community_id"] == community:
+            tokens.append(r["access_token"])
+    return post_script("orders", tokens, f"/api/v1/group-buys/{campaign}/orders", '{"quantity": 1}')
+
+
+def header_script(name, headers):
+    """A wrk script that sends `headers` with every request."""
+    lua = "".join(f'wrk.headers["{k}"] = "{v}"\n' for k, v in headers.items())
+    path = os.path.join(tempfile.gettempdir(), f"yizhan-{name}.lua")
     with open(path, "w") as f:
         f.write(lua)
     return path
+
+
+def bench_admin_token(extra_env):
+    """A platform admin for the admin rows: created once per data set, then logged in."""
+    password = "bench-admin-password"
+    sh([BIN, "create-admin", "--username", "bench-admin", "--password-env", "BENCH_ADMIN_PASSWORD",
+        "--platform"], env=dict(extra_env, BENCH_ADMIN_PASSWORD=password), check=False, capture=True)
+    r = http("POST", "/api/v1/auth/admin/login", {"username": "bench-admin", "password": password})
+    return r["access_token"]
+
+
+def report_script(category, how_many=64):
+    """Requests reported as rotating seeded residents, each about their own building."""
+    tokens = [http("POST", "/api/v1/auth/dev/login", {"openid": f"seed-{n}"})["access_token"]
+              for n in range(1000, 1000 + how_many)]
+    body = json.dumps({"category_id": category, "content": "楼道灯坏了，晚上很黑，请尽快修理"})
+    return post_script("reports", tokens, "/api/v1/requests", body)
+
+
+def leaf_category():
+    """The first leaf of the request category tree."""
+    for top in http("GET", "/api/v1/request-categories"):
+        for child in top["children"]:
+            return child["id"]
+        return top["id"]
 
 
 def hottest_campaign():
@@ -165,6 +204,10 @@ def scenarios(extra_env):
     except Exception:
         pass
     out.append(("orders (write)", "/", order_script(hot["id"], hot_community)))
+    admin = bench_admin_token(extra_env)
+    out.append(("request board (admin)", f"/api/v1/admin/requests?community_id={cid}&page_size=20",
+                header_script("admin", {"Authorization": f"Bearer {admin}"})))
+    out.append(("report a request (write)", "/", report_script(leaf_category())))
     return out
 
 

@@ -33,6 +33,8 @@ pub enum Role {
     GridWorker,
     CommunityAdmin,
     PlatformAdmin,
+    /// Staff of a department that handles residents' requests.
+    DepartmentStaff,
 }
 
 impl Role {
@@ -44,6 +46,7 @@ impl Role {
             Role::GridWorker => "grid_worker",
             Role::CommunityAdmin => "community_admin",
             Role::PlatformAdmin => "platform_admin",
+            Role::DepartmentStaff => "department_staff",
         }
     }
 
@@ -55,6 +58,7 @@ impl Role {
             Role::GridWorker,
             Role::CommunityAdmin,
             Role::PlatformAdmin,
+            Role::DepartmentStaff,
         ]
         .into_iter()
         .find(|r| r.as_str() == s)

@@ -26,14 +26,22 @@
 //! communities that exist) parses asynchronously and keeps the two kinds of
 //! failure apart, `ApiResult<Result<Self, Vec<FieldError>>>`: used as
 //! `NoticeDraft::parse(db, …).await??` (see `notices::draft`).
+//!
+//! The bodies of residents' requests, departments, city components and the
+//! grid worker's tools leave every field optional in the JSON and let a
+//! rule require it: [`Fields`] (`rules.rs`) notes into the same
+//! [`FieldErrors`], with rules for optional text, dates, ids, phones and
+//! coordinates, and `text_enum!` for their closed sets of values.
 
 mod phone;
+mod rules;
 mod search;
 mod url;
 
 use serde::{Deserialize, Deserializer};
 
 pub use self::phone::{PhoneNumber, mask_phone};
+pub use self::rules::{Fields, bad_query, query_date, query_text};
 pub use self::search::{contains, keyword};
 pub use self::url::HttpsUrl;
 use crate::error::{ApiError, FieldError};

@@ -9,6 +9,7 @@
 mod market;
 mod names;
 mod notices;
+mod requests;
 mod services;
 
 use std::time::Instant;
@@ -39,6 +40,8 @@ pub struct Plan {
     pub group_buys: usize,
     pub helpers: usize,
     pub notices: usize,
+    /// Residents' requests over the past year.
+    pub requests: usize,
 }
 
 impl Plan {
@@ -60,6 +63,7 @@ impl Plan {
             group_buys: 10 * s,
             helpers: 60 * s,
             notices: 175 * s,
+            requests: requests::PER_YEAR * s,
         }
     }
 }
@@ -95,7 +99,12 @@ pub(crate) fn progress(what: &str, done: usize, total: usize, started: Instant) 
     }
 }
 
-pub async fn run(db: &DatabaseConnection, scale: u32) -> ApiResult<Report> {
+/// Seeds scale `scale`; request deadlines run on `calendar`.
+pub async fn run(
+    db: &DatabaseConnection,
+    scale: u32,
+    calendar: &crate::calendar::Calendar,
+) -> ApiResult<Report> {
     let plan = Plan::for_scale(scale);
     let mut report = Report::default();
     let communities = seed_communities(db, &plan, &mut report).await?;
@@ -104,6 +113,7 @@ pub async fn run(db: &DatabaseConnection, scale: u32) -> ApiResult<Report> {
     market::seed(db, &plan, &mut report).await?;
     services::seed(db, &plan, &mut report).await?;
     notices::seed(db, &plan, &mut report).await?;
+    requests::seed(db, &plan, calendar, &mut report).await?;
     // Fresh planner statistics after a bulk load, so the first reads are
     // planned for the data they find (autovacuum would get there later).
     if db.get_database_backend() == DbBackend::Postgres {

@@ -44,6 +44,8 @@ pub struct Stats {
     pub bookings_completed: u64,
     /// Distinct residents in scope with a picked-up order or a completed booking.
     pub residents_served: u64,
+    /// Residents' requests (诉求) of the scope, all time.
+    pub requests: crate::requests::figures::Figures,
     pub generated_at: DateTime<Utc>,
 }
 
@@ -137,6 +139,16 @@ pub async fn compute(
         orders: orders.count(db).await?,
         bookings_completed: bookings.count(db).await?,
         residents_served: served.len() as u64,
+        requests: crate::requests::figures::compute(
+            db,
+            &crate::requests::access::Scope {
+                communities: scope.clone(),
+                ..Default::default()
+            },
+            &crate::requests::figures::FigureFilter::everything(),
+        )
+        .await?
+        .total,
         generated_at: time::now(),
     })
 }

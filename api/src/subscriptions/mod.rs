@@ -20,13 +20,13 @@ use crate::error::ApiResult;
 use crate::fields::FieldErrors;
 use crate::time;
 
-pub const TOPICS: [&str; 3] = ["outage", "group_buy", "booking"];
+pub const TOPICS: [&str; 4] = ["outage", "group_buy", "booking", "request"];
 /// Most grants one call may add (one `wx.requestSubscribeMessage` asks for a few templates).
 pub const MAX_GRANTS_PER_CALL: i64 = 10;
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewGrants {
-    /// `outage`, `group_buy` or `booking`.
+    /// `outage`, `group_buy`, `booking` or `request`.
     pub topic: String,
     /// How many messages the user accepted (1-10).
     pub grants: i64,
@@ -100,7 +100,7 @@ pub async fn add_grants(
 ) -> ApiResult<Vec<GrantView>> {
     let mut errors = FieldErrors::default();
     if !TOPICS.contains(&new.topic.as_str()) {
-        errors.push("topic", "须为 outage、group_buy 或 booking");
+        errors.push("topic", "须为 outage、group_buy、booking 或 request");
     }
     if !(1..=MAX_GRANTS_PER_CALL).contains(&new.grants) {
         errors.push("grants", "须在 1-10 之间");
