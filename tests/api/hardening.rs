@@ -168,3 +168,138 @@ async fn a_panicking_job_does_not_stop_the_others() {
         metrics.text
     );
 }
+
+/// Times (finding 2 and its class): every time a client sends is bounded to
+/// 2000-01-01..2100-01-01 at parse; out of range is 400 in a query, 422
+/// naming the field in a body, never a panic or a dropped connection.
+#[tokio::test]
+async fn extreme_times_are_refused_by_every_endpoint_taking_one() {
+    const EXTREMES: [&str; 5] = [
+        "+262142-12-31T23:59:59Z",
+        "-262143-01-01T00:00:00Z",
+        "9999-12-31T23:59:59Z",
+        "2100-01-01T00:00:00Z",
+        "1999-12-31T23:59:59Z",
+    ];
+    let enc = |s: &str| s.replace('+', "%2B").replace(':', "%3A");
+    let app = spawn_app_with(|s| s.rate_limit.login_per_minute = 10_000).await;
+    let m = market(&app, 20).await;
+    let (helper, _, _) = app
+        .approved_helper(&m.platform, "h-times", &[m.community_id], &["家政保洁"])
+        .await;
+    let service = app
+        .offer_service(
+            &helper,
+            json!({ "category": "家政保洁", "title": "日常保洁", "price": "60.00",
+                    "duration_minutes": 60, "community_ids": [m.community_id] }),
+        )
+        .await;
+    let (slot_start, slot_end) = crate::support::slot_times(2, 60);
+    let now = Utc::now();
+    let at = |h: i64| (now + chrono::TimeDelta::hours(h)).to_rfc3339();
+    let notice = app
+        .post(
+            "/admin/notices",
+            Some(&m.platform),
+            json!({ "community_id": m.community_id, "kind": "general", "title": "t", "content": "c" }),
+        )
+        .await;
+    assert_eq!(notice.status, 201, "{}", notice.text);
+    let notice_id = notice.body["id"].as_i64().unwrap();
+
+    for extreme in EXTREMES {
+        // Queries: 400 INVALID_QUERY, the parameter named.
+        for (param, token) in [("from", None), ("to", None), ("from", Some(&helper))] {
+            let url = match token {
+                None => format!("/services/{service}/slots?{param}={}", enc(extreme)),
+                Some(_) => format!("/helpers/me/slots?{param}={}", enc(extreme)),
+            };
+            let r = app.get(&url, token.map(String::as_str)).await;
+            assert_eq!(
+                (r.status.as_u16(), r.code()),
+                (400, "INVALID_QUERY"),
+                "{url}: {}",
+                r.text
+            );
+            assert_eq!(r.fields(), vec![param.to_owned()], "{url}: {}", r.text);
+        }
+        // The raw `+` of the URL (a space once decoded) is no crash either.
+        let r = app
+            .get(&format!("/services/{service}/slots?from={extreme}"), None)
+            .await;
+        assert_eq!(r.status, 400, "{}", r.text);
+
+        // Bodies: 422 naming the field.
+        let mut cases: Vec<(String, Option<&str>, serde_json::Value, &str, bool)> = Vec::new();
+        for field in ["starts_at", "ends_at"] {
+            let mut body = json!({ "starts_at": slot_start, "ends_at": slot_end });
+            body[field] = json!(extreme);
+            cases.push((
+                "/helpers/me/slots".into(),
+                Some(&helper),
+                body,
+                field,
+                false,
+            ));
+            let mut body = json!({ "title": "满30减5", "starts_at": at(-1), "ends_at": at(24) });
+            body[field] = json!(extreme);
+            cases.push((
+                format!("/merchants/{}/promotions", m.merchant_id),
+                Some(&m.owner),
+                body,
+                field,
+                false,
+            ));
+        }
+        for field in ["starts_at", "ends_at", "pickup_starts_at", "pickup_ends_at"] {
+            let mut body = json!({
+                "goods_id": m.goods_id, "title": "脐橙团购", "group_price": "29.90",
+                "min_quantity": 1, "total_quantity": 5, "per_user_limit": 1,
+                "starts_at": at(0), "ends_at": at(2), "pickup_address": "一楼",
+                "pickup_starts_at": at(3), "pickup_ends_at": at(8),
+                "community_ids": [m.community_id]
+            });
+            body[field] = json!(extreme);
+            cases.push((
+                format!("/merchants/{}/group-buys", m.merchant_id),
+                Some(&m.owner),
+                body,
+                field,
+                false,
+            ));
+        }
+        for field in ["starts_at", "ends_at", "publish_at"] {
+            let mut body = json!({ "community_id": m.community_id, "kind": "power_outage",
+                "title": "停电", "content": "c", "starts_at": at(1), "ends_at": at(3) });
+            body[field] = json!(extreme);
+            cases.push((
+                "/admin/notices".into(),
+                Some(&m.platform),
+                body,
+                field,
+                false,
+            ));
+            cases.push((
+                format!("/admin/notices/{notice_id}"),
+                Some(&m.platform),
+                json!({ field: extreme }),
+                field,
+                true,
+            ));
+        }
+        for (url, token, body, field, patch) in cases {
+            let r = if patch {
+                app.patch(&url, token, body).await
+            } else {
+                app.post(&url, token, body).await
+            };
+            assert_eq!(
+                (r.status.as_u16(), r.code()),
+                (422, "VALIDATION_FAILED"),
+                "{url} {field}={extreme}: {}",
+                r.text
+            );
+            assert_eq!(r.fields(), vec![field.to_owned()], "{url}: {}", r.text);
+        }
+    }
+}

@@ -138,13 +138,17 @@ pub struct NewGroupBuy {
     pub total_quantity: i64,
     /// Most a resident may hold in live orders, 1..=total_quantity.
     pub per_user_limit: i64,
+    #[serde(deserialize_with = "crate::time::bounded")]
     pub starts_at: DateTime<Utc>,
     /// Cut-off (截单); after `starts_at` and in the future.
+    #[serde(deserialize_with = "crate::time::bounded")]
     pub ends_at: DateTime<Utc>,
     /// 1-200 characters.
     pub pickup_address: String,
     /// At or after the cut-off.
+    #[serde(deserialize_with = "crate::time::bounded")]
     pub pickup_starts_at: DateTime<Utc>,
+    #[serde(deserialize_with = "crate::time::bounded")]
     pub pickup_ends_at: DateTime<Utc>,
     /// Communities shown the campaign: a non-empty subset of those the merchant serves.
     pub community_ids: Vec<i64>,
