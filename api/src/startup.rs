@@ -154,6 +154,7 @@ impl Application {
                 .split_for_parts();
             app.configure(crate::console::configure_files)
                 .default_service(web::to(ops::fallback))
+                .wrap(from_fn(extract::refuse_nul_in_url))
                 .wrap(from_fn(telemetry::request_context))
         })
         .listen(listener)?

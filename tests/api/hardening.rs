@@ -303,3 +303,99 @@ async fn extreme_times_are_refused_by_every_endpoint_taking_one() {
         }
     }
 }
+
+/// Finding 13: a NUL character anywhere (a body string, a query parameter,
+/// a path segment) is refused with 422 / 400 on every backend, never a 500.
+#[tokio::test]
+async fn nul_characters_are_refused_on_every_backend() {
+    let app = spawn_app_with(|s| s.rate_limit.login_per_minute = 10_000).await;
+    let platform = app.platform_admin().await;
+    let (community, _, _) = app.community_with_building(&platform, "甲").await;
+
+    for url in ["/goods?q=a%00b", "/goods?q=ok&page=1%00", "/notices?q=%00"] {
+        let r = app.get(url, None).await;
+        assert_eq!(
+            (r.status.as_u16(), r.code()),
+            (400, "INVALID_QUERY"),
+            "{url}: {}",
+            r.text
+        );
+        assert_eq!(r.fields().len(), 1, "{url}: {}", r.text);
+    }
+    let r = app.get("/goods?q=a%00b", None).await;
+    assert_eq!(r.fields(), vec!["q".to_owned()]);
+    for url in ["/goods/1%00", "/media/a%00b.jpg", "/communities/x%00"] {
+        let r = app.get(url, None).await;
+        assert_eq!(
+            (r.status.as_u16(), r.code()),
+            (400, "INVALID_QUERY"),
+            "{url}: {}",
+            r.text
+        );
+        assert_eq!(r.fields(), vec!["path".to_owned()], "{url}: {}", r.text);
+    }
+
+    let r = app
+        .post(
+            "/auth/dev/login",
+            None,
+            json!({ "openid": "nul", "nickname": "a\u{0}b" }),
+        )
+        .await;
+    assert_eq!(
+        (r.status.as_u16(), r.fields()),
+        (422, vec!["nickname".to_owned()]),
+        "{}",
+        r.text
+    );
+    let r = app
+        .post(
+            "/auth/dev/login",
+            None,
+            json!({ "openid": "o\u{0}", "nickname": "n" }),
+        )
+        .await;
+    assert_eq!(
+        (r.status.as_u16(), r.fields()),
+        (422, vec!["openid".to_owned()]),
+        "{}",
+        r.text
+    );
+    let r = app
+        .post(
+            "/admin/notices",
+            Some(&platform),
+            json!({ "community_id": community, "kind": "general", "title": "停\u{0}水", "content": "c" }),
+        )
+        .await;
+    assert_eq!(
+        (r.status.as_u16(), r.fields()),
+        (422, vec!["title".to_owned()]),
+        "{}",
+        r.text
+    );
+    let r = app
+        .post(
+            "/admin/notices",
+            Some(&platform),
+            json!({ "community_id": community, "kind": "general", "title": "t", "content": "c",
+                    "building_ids": [], "extra": { "deep": ["x", "\u{0}"] } }),
+        )
+        .await;
+    assert_eq!(
+        (r.status.as_u16(), r.fields()),
+        (422, vec!["extra.deep[1]".to_owned()]),
+        "{}",
+        r.text
+    );
+    // An escaped backslash before `u0000` is no NUL: the notice is created.
+    let r = app
+        .post(
+            "/admin/notices",
+            Some(&platform),
+            json!({ "community_id": community, "kind": "general", "title": "t", "content": "\\u0000" }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!(r.body["content"], "\\u0000");
+}
