@@ -176,6 +176,28 @@ pub async fn refuse_nul_in_url(
     Ok(req.error_response(err).map_into_right_body())
 }
 
+/// The most bytes all request headers together may take (names and values).
+pub const MAX_HEADER_BYTES: usize = 16 * 1024;
+
+/// Middleware: request headers over `MAX_HEADER_BYTES` in all are 431
+/// `HEADERS_TOO_LARGE`, before anything reads them.
+pub async fn refuse_large_headers(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let size: usize = req
+        .headers()
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len())
+        .sum();
+    if size <= MAX_HEADER_BYTES {
+        return Ok(next.call(req).await?.map_into_left_body());
+    }
+    let err = ApiError::new(ErrorCode::HeadersTooLarge)
+        .details(serde_json::json!({ "limit_bytes": MAX_HEADER_BYTES }));
+    Ok(req.error_response(err).map_into_right_body())
+}
+
 /// "missing field `quantity`" → "quantity".
 fn missing_field(message: &str) -> Option<&str> {
     message.strip_prefix("missing field `")?.strip_suffix('`')

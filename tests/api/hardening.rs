@@ -399,3 +399,34 @@ async fn nul_characters_are_refused_on_every_backend() {
     assert_eq!(r.status, 201, "{}", r.text);
     assert_eq!(r.body["content"], "\\u0000");
 }
+
+/// Finding 16: request headers over 16 kB in all are 431, not accepted.
+#[tokio::test]
+async fn oversized_headers_are_431() {
+    let app = spawn_app_with(|_| {}).await;
+    let big = "a".repeat(70 * 1024);
+    let r = app
+        .send(app.client.get(app.url("/goods")).header("x-padding", big))
+        .await;
+    assert_eq!(
+        (r.status.as_u16(), r.code()),
+        (431, "HEADERS_TOO_LARGE"),
+        "{}",
+        r.text
+    );
+    // Many small headers count together.
+    let mut req = app.client.get(app.url("/goods"));
+    for i in 0..40 {
+        req = req.header(format!("x-pad-{i}"), "b".repeat(500));
+    }
+    assert_eq!(app.send(req).await.status, 431);
+    // An ordinary request with a few kB of headers is served.
+    let r = app
+        .send(
+            app.client
+                .get(app.url("/goods"))
+                .header("x-padding", "c".repeat(8 * 1024)),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+}
