@@ -430,3 +430,54 @@ async fn oversized_headers_are_431() {
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
 }
+
+/// Finding 6: environment names other than development / test / production
+/// are refused (no case or abbreviation falls back to development), and
+/// production refuses weak secrets and the shipped WeChat app secret.
+#[test]
+fn environments_and_production_secrets_are_checked() {
+    use yizhan::settings::{Environment, Settings, is_weak_secret};
+    let dir = crate::support::config_dir();
+    for env in ["prod", "Production", "PRODUCTION", "staging", "dev", ""] {
+        assert!(
+            Settings::load_for(&dir, env).is_err(),
+            "YIZHAN_ENV={env:?} was accepted"
+        );
+    }
+    let strong_jwt = "a-long-production-secret-0123456789abcdef";
+    let strong_key = "another-long-production-key-0123456789abcdef";
+    let strong_wechat = "0f3c9a7e5b1d2468ace13579bdf02468";
+    let production = || {
+        let mut s = Settings::load_for(&dir, "test").unwrap();
+        s.env = Environment::Production;
+        s.auth.dev_login = false;
+        s.auth.jwt_secret = strong_jwt.to_owned().into();
+        s.media.signing_key = strong_key.to_owned().into();
+        s.wechat.app_secret = strong_wechat.to_owned().into();
+        s
+    };
+    assert!(production().check().is_ok());
+    for weak in [
+        "a".repeat(64),
+        "ab".repeat(32),
+        "1234567123456712345671234567123456712345".to_owned(),
+        "short-but-random-9f8e".to_owned(),
+    ] {
+        assert!(is_weak_secret(&weak, "x"), "{weak} passed");
+        let mut s = production();
+        s.auth.jwt_secret = weak.clone().into();
+        let err = s.check().unwrap_err().to_string();
+        assert!(err.contains("auth.jwt_secret"), "{err}");
+        let mut s = production();
+        s.media.signing_key = weak.clone().into();
+        let err = s.check().unwrap_err().to_string();
+        assert!(err.contains("media.signing_key"), "{err}");
+    }
+    let mut s = production();
+    s.wechat.app_secret = yizhan::settings::DEV_WECHAT_APP_SECRET.to_owned().into();
+    let err = s.check().unwrap_err().to_string();
+    assert!(err.contains("wechat.app_secret"), "{err}");
+    // Development and test keep their shipped values.
+    assert!(Settings::load_for(&dir, "test").is_ok());
+    assert!(Settings::load_for(&dir, "development").is_ok());
+}
