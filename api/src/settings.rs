@@ -95,6 +95,10 @@ pub struct ServerSettings {
     pub port: u16,
     pub body_limit: usize,
     pub trust_forwarded_for: bool,
+    /// With `trust_forwarded_for`: how many proxies we run in front of the
+    /// API, each appending to `X-Forwarded-For`; the client is the hop this
+    /// many places from the right end (what the client wrote itself is ignored).
+    pub trusted_proxies: usize,
     /// 0 = one worker per core.
     pub workers: usize,
 }

@@ -481,3 +481,38 @@ fn environments_and_production_secrets_are_checked() {
     assert!(Settings::load_for(&dir, "test").is_ok());
     assert!(Settings::load_for(&dir, "development").is_ok());
 }
+
+/// Finding 5: behind our proxies, the client IP is the `X-Forwarded-For` hop
+/// `trusted_proxies` from the right; hops the client writes change nothing.
+#[tokio::test]
+async fn forwarded_for_takes_the_trusted_hop_from_the_right() {
+    let app = spawn_app_with(|s| {
+        s.server.trust_forwarded_for = true;
+        s.server.trusted_proxies = 1;
+        s.rate_limit.login_per_minute = 3;
+    })
+    .await;
+    let login = |xff: String| {
+        let app = &app;
+        async move {
+            app.send(
+                app.client
+                    .post(app.url("/auth/dev/login"))
+                    .header("x-forwarded-for", xff)
+                    .json(&json!({ "openid": "xff", "nickname": "n" })),
+            )
+            .await
+            .status
+            .as_u16()
+        }
+    };
+    // A client rotating the first hop is still one client (203.0.113.7).
+    let mut statuses = Vec::new();
+    for i in 0..5 {
+        statuses.push(login(format!("10.0.0.{i}, 203.0.113.7")).await);
+    }
+    assert_eq!(statuses, vec![200, 200, 200, 429, 429]);
+    // Nor can it lock another client out by naming it first.
+    assert_eq!(login("203.0.113.7, 198.51.100.1".into()).await, 200);
+    assert_eq!(login("198.51.100.2".into()).await, 200);
+}
