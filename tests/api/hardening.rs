@@ -516,3 +516,43 @@ async fn forwarded_for_takes_the_trusted_hop_from_the_right() {
     assert_eq!(login("203.0.113.7, 198.51.100.1".into()).await, 200);
     assert_eq!(login("198.51.100.2".into()).await, 200);
 }
+
+/// Finding 15: a quantity above the per-user limit in one order is the limit
+/// rule, 409 `PER_USER_LIMIT`, like any order over the limit; nothing is taken.
+#[tokio::test]
+async fn a_quantity_above_the_limit_is_409_per_user_limit() {
+    let app = spawn_app_with(|s| {
+        s.jobs.sweep_interval_ms = 3_600_000;
+        s.rate_limit.login_per_minute = 10_000;
+    })
+    .await;
+    let m = market(&app, 20).await;
+    let id = open_campaign(&app, &m, 10, 1, 2).await;
+    let buyer = neighbour(&app, &m, "over").await;
+    let path = format!("/group-buys/{id}/orders");
+    for quantity in [3, 1_000_000, i64::MAX] {
+        let r = app
+            .post(&path, Some(&buyer), json!({ "quantity": quantity }))
+            .await;
+        assert_eq!(
+            (r.status.as_u16(), r.code()),
+            (409, "PER_USER_LIMIT"),
+            "{quantity}: {}",
+            r.text
+        );
+    }
+    let r = app
+        .post(&path, Some(&buyer), json!({ "quantity": 0 }))
+        .await;
+    assert_eq!(
+        (r.status.as_u16(), r.fields()),
+        (422, vec!["quantity".to_owned()])
+    );
+    assert_eq!(app.get("/me/orders", Some(&buyer)).await.body["total"], 0);
+    let gb = app.get(&format!("/group-buys/{id}"), None).await;
+    assert_eq!(gb.body["remaining_quantity"], 10, "{}", gb.text);
+    let r = app
+        .post(&path, Some(&buyer), json!({ "quantity": 2 }))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+}
