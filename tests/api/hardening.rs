@@ -556,3 +556,54 @@ async fn a_quantity_above_the_limit_is_409_per_user_limit() {
         .await;
     assert_eq!(r.status, 201, "{}", r.text);
 }
+
+/// Finding 18: cancelling a campaign while its settlement commits returns the
+/// stock once: the state cancel ends is the one its conditional update
+/// matched inside its transaction.
+#[tokio::test]
+async fn cancel_racing_settlement_returns_stock_once() {
+    use sea_orm::EntityTrait;
+    let app = spawn_app_with(|s| {
+        s.jobs.sweep_interval_ms = 3_600_000;
+        s.rate_limit.login_per_minute = 10_000;
+    })
+    .await;
+    let m = market(&app, 1000).await;
+    let buyer = neighbour(&app, &m, "race").await;
+    let mut ids = Vec::new();
+    for _ in 0..8 {
+        let id = open_campaign(&app, &m, 10, 1, 5).await;
+        let r = app
+            .post(
+                &format!("/group-buys/{id}/orders"),
+                Some(&buyer),
+                json!({ "quantity": 2 }),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        reach_cut_off(&app, id).await;
+        ids.push(id);
+    }
+    let paths: Vec<String> = ids
+        .iter()
+        .map(|id| format!("/group-buys/{id}/cancel"))
+        .collect();
+    let cancels = futures_util::future::join_all(
+        paths.iter().map(|p| app.post(p, Some(&m.owner), json!({}))),
+    );
+    let cache = app.state_cache();
+    let settle = yizhan::group_buys::settlement::sweep(&app.db, &cache);
+    let (replies, settled) = tokio::join!(cancels, settle);
+    settled.unwrap();
+    for r in &replies {
+        assert_eq!(r.status, 200, "{}", r.text);
+    }
+    // Whatever the order, every campaign ends cancelled with every order
+    // cancelled: all 1000 units are back, not one more.
+    let goods = entity::goods::Entity::find_by_id(m.goods_id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(goods.stock, 1000);
+}
