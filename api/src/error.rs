@@ -127,6 +127,7 @@ error_codes! {
     WechatUnavailable => (SERVICE_UNAVAILABLE, "微信服务暂时不可用，请稍后再试"),
     ServiceUnavailable => (SERVICE_UNAVAILABLE, "服务暂时不可用，请稍后再试"),
     InternalError => (INTERNAL_SERVER_ERROR, "服务器内部错误"),
+    HeadersTooLarge => (REQUEST_HEADER_FIELDS_TOO_LARGE, "请求头过大"),
 }
 
 /// One field that failed validation: which, and why.

@@ -1,10 +1,15 @@
 //! Request extractors with this API's error contract: malformed JSON is 400
 //! `MALFORMED_JSON`, a well-formed body with a wrong field is 422 naming the
 //! field, an oversized body is 413, a bad query is 400 `INVALID_QUERY`, and a
-//! path that does not parse (`/goods/abc`) is 404.
+//! path that does not parse (`/goods/abc`) is 404. A NUL character anywhere
+//! (a body's string, a query parameter, a path segment) is refused before any
+//! handler sees it: 422 naming the field in a body, 400 `INVALID_QUERY` in the
+//! URL (PostgreSQL cannot store NUL, SQLite would truncate at it).
 
-use actix_web::dev::Payload;
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::error::{PathError, QueryPayloadError};
+use actix_web::middleware::Next;
 use actix_web::{FromRequest, HttpRequest, web};
 use futures_util::StreamExt;
 use futures_util::future::LocalBoxFuture;
@@ -61,6 +66,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
 }
 
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    refuse_nul_in_json(body)?;
     let mut de = serde_json::Deserializer::from_slice(body);
     let value: T = match serde_path_to_error::deserialize(&mut de) {
         Ok(v) => v,
@@ -91,6 +97,105 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
             .details(serde_json::json!({ "reason": e.to_string() }))
     })?;
     Ok(value)
+}
+
+/// A JSON string can carry NUL only escaped (`\u0000`): only a body with
+/// that escape is walked, to name the field holding it.
+fn refuse_nul_in_json(body: &[u8]) -> Result<(), ApiError> {
+    let has_escape = body
+        .windows(6)
+        .any(|w| w[0] == b'\\' && w[1] == b'u' && w[2..].iter().all(|b| *b == b'0'));
+    if !has_escape {
+        return Ok(());
+    }
+    // Malformed bodies are left to the typed parse, which names the problem.
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) else {
+        return Ok(());
+    };
+    match nul_path(&value, String::new()) {
+        Some(path) => Err(ApiError::validation(vec![FieldError::new(
+            if path.is_empty() {
+                "body".to_owned()
+            } else {
+                path
+            },
+            "不能包含 NUL 字符",
+        )])),
+        None => Ok(()),
+    }
+}
+
+/// The path (`a.b[2]`) of the first string or key holding NUL.
+fn nul_path(value: &serde_json::Value, at: String) -> Option<String> {
+    match value {
+        serde_json::Value::String(s) => s.contains('\0').then_some(at),
+        serde_json::Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| nul_path(v, format!("{at}[{i}]"))),
+        serde_json::Value::Object(map) => map.iter().find_map(|(k, v)| {
+            let here = if at.is_empty() {
+                k.clone()
+            } else {
+                format!("{at}.{k}")
+            };
+            if k.contains('\0') {
+                Some(here)
+            } else {
+                nul_path(v, here)
+            }
+        }),
+        _ => None,
+    }
+}
+
+/// Middleware: a NUL character in the URL (`%00` in a path segment or a query
+/// parameter) is 400 `INVALID_QUERY`, naming the parameters holding it.
+pub async fn refuse_nul_in_url(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let has_nul = |s: &str| s.as_bytes().windows(3).any(|w| w == b"%00");
+    let in_path = has_nul(req.uri().path());
+    let query = req.uri().query().unwrap_or("");
+    if !in_path && !has_nul(query) {
+        return Ok(next.call(req).await?.map_into_left_body());
+    }
+    let mut fields: Vec<FieldError> = web::Query::<Vec<(String, String)>>::from_query(query)
+        .map(web::Query::into_inner)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|(name, value)| name.contains('\0') || value.contains('\0'))
+        .map(|(name, _)| FieldError::new(name.replace('\0', ""), "不能包含 NUL 字符"))
+        .collect();
+    if in_path {
+        fields.push(FieldError::new("path", "不能包含 NUL 字符"));
+    }
+    let err =
+        ApiError::new(ErrorCode::InvalidQuery).details(serde_json::json!({ "fields": fields }));
+    Ok(req.error_response(err).map_into_right_body())
+}
+
+/// The most bytes all request headers together may take (names and values).
+pub const MAX_HEADER_BYTES: usize = 16 * 1024;
+
+/// Middleware: request headers over `MAX_HEADER_BYTES` in all are 431
+/// `HEADERS_TOO_LARGE`, before anything reads them.
+pub async fn refuse_large_headers(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let size: usize = req
+        .headers()
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len())
+        .sum();
+    if size <= MAX_HEADER_BYTES {
+        return Ok(next.call(req).await?.map_into_left_body());
+    }
+    let err = ApiError::new(ErrorCode::HeadersTooLarge)
+        .details(serde_json::json!({ "limit_bytes": MAX_HEADER_BYTES }));
+    Ok(req.error_response(err).map_into_right_body())
 }
 
 /// "missing field `quantity`" → "quantity".

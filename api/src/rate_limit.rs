@@ -7,25 +7,37 @@ use std::time::Duration;
 use actix_web::HttpRequest;
 
 use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::settings::ServerSettings;
 use crate::state::AppState;
 
-/// The client's address: the peer, or the first `X-Forwarded-For` hop when
-/// `server.trust_forwarded_for` says a proxy we run sets it.
-pub fn client_ip(req: &HttpRequest, trust_forwarded_for: bool) -> String {
-    if trust_forwarded_for
-        && let Some(first) = req
-            .headers()
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
+/// The client's address: the peer, or with `server.trust_forwarded_for` the
+/// `X-Forwarded-For` hop `server.trusted_proxies` places from the right end
+/// (each of our proxies appends the address it saw; anything left of that is
+/// written by the client and ignored). A list shorter than that, or a hop
+/// that is not an IP address, falls back to the peer.
+pub fn client_ip(req: &HttpRequest, server: &ServerSettings) -> String {
+    if server.trust_forwarded_for
+        && server.trusted_proxies > 0
+        && let Some(hop) = forwarded_hop(req, server.trusted_proxies)
     {
-        return first.to_owned();
+        return hop.to_string();
     }
     req.peer_addr()
         .map(|a| a.ip().to_string())
         .unwrap_or_else(|| "unknown".to_owned())
+}
+
+fn forwarded_hop(req: &HttpRequest, from_right: usize) -> Option<std::net::IpAddr> {
+    // Several X-Forwarded-For headers are one list, in order.
+    let hops: Vec<&str> = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .collect();
+    let index = hops.len().checked_sub(from_right)?;
+    hops.get(index)?.parse().ok()
 }
 
 /// Counts one attempt of `action` by this client; 429 with `Retry-After` past `per_minute`.
@@ -35,7 +47,7 @@ pub async fn limit_per_minute(
     action: &str,
     per_minute: i64,
 ) -> ApiResult<()> {
-    let ip = client_ip(req, state.settings.server.trust_forwarded_for);
+    let ip = client_ip(req, &state.settings.server);
     limit_subject_per_minute(state, action, &ip, per_minute).await
 }
 

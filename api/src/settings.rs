@@ -13,6 +13,32 @@ pub const DEV_JWT_SECRET: &str = "dev-only-insecure-jwt-secret-change-me";
 /// The mini-program app id shipped in `config/default.toml`: WeChat is not configured.
 pub const DEV_WECHAT_APP_ID: &str = "wx_dev_app_id";
 
+/// The mini-program app secret shipped in `config/default.toml`; production refuses it.
+pub const DEV_WECHAT_APP_SECRET: &str = "dev_app_secret";
+
+/// A secret production refuses: a shipped development value, shorter than
+/// 32 bytes, or of low entropy (fewer than 8 distinct characters, or under
+/// 100 bits by its character frequencies: `aaaa…`, `abab…`, `1234…`).
+pub fn is_weak_secret(secret: &str, shipped: &str) -> bool {
+    if secret == shipped || secret.len() < 32 {
+        return true;
+    }
+    let mut counts = std::collections::HashMap::<char, usize>::new();
+    for c in secret.chars() {
+        *counts.entry(c).or_default() += 1;
+    }
+    let n = secret.chars().count() as f64;
+    let bits: f64 = counts
+        .values()
+        .map(|&k| {
+            let p = k as f64 / n;
+            -p * p.log2()
+        })
+        .sum::<f64>()
+        * n;
+    counts.len() < 8 || bits < 100.0
+}
+
 /// The media URL signing key shipped in `config/default.toml`; production refuses it.
 pub const DEV_MEDIA_SIGNING_KEY: &str = "dev-only-media-signing-key-change-me";
 
@@ -73,6 +99,10 @@ pub struct ServerSettings {
     pub port: u16,
     pub body_limit: usize,
     pub trust_forwarded_for: bool,
+    /// With `trust_forwarded_for`: how many proxies we run in front of the
+    /// API, each appending to `X-Forwarded-For`; the client is the hop this
+    /// many places from the right end (what the client wrote itself is ignored).
+    pub trusted_proxies: usize,
     /// 0 = one worker per core.
     pub workers: usize,
 }
@@ -406,10 +436,9 @@ impl Settings {
         if self.env != Environment::Production {
             return Ok(());
         }
-        let secret = self.auth.jwt_secret.expose_secret();
-        if secret == DEV_JWT_SECRET || secret.len() < 32 {
+        if is_weak_secret(self.auth.jwt_secret.expose_secret(), DEV_JWT_SECRET) {
             return Err(SettingsError::Unsafe(
-                "auth.jwt_secret is the development secret or shorter than 32 bytes; set YIZHAN__AUTH__JWT_SECRET".into(),
+                "auth.jwt_secret is the development secret, shorter than 32 bytes or of low entropy; set YIZHAN__AUTH__JWT_SECRET".into(),
             ));
         }
         if self.auth.dev_login {
@@ -417,10 +446,17 @@ impl Settings {
                 "auth.dev_login is on; it must be off in production".into(),
             ));
         }
-        let key = self.media.signing_key.expose_secret();
-        if key == DEV_MEDIA_SIGNING_KEY || key.len() < 32 {
+        if self.wechat.app_secret.expose_secret() == DEV_WECHAT_APP_SECRET {
             return Err(SettingsError::Unsafe(
-                "media.signing_key is the development key or shorter than 32 bytes; set YIZHAN__MEDIA__SIGNING_KEY".into(),
+                "wechat.app_secret is the development value; set YIZHAN__WECHAT__APP_SECRET".into(),
+            ));
+        }
+        if is_weak_secret(
+            self.media.signing_key.expose_secret(),
+            DEV_MEDIA_SIGNING_KEY,
+        ) {
+            return Err(SettingsError::Unsafe(
+                "media.signing_key is the development key, shorter than 32 bytes or of low entropy; set YIZHAN__MEDIA__SIGNING_KEY".into(),
             ));
         }
         Ok(())

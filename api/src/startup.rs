@@ -187,6 +187,8 @@ impl Application {
                 .split_for_parts();
             app.configure(crate::console::configure_files)
                 .default_service(web::to(ops::fallback))
+                .wrap(from_fn(extract::refuse_nul_in_url))
+                .wrap(from_fn(extract::refuse_large_headers))
                 .wrap(from_fn(telemetry::request_context))
         })
         .listen(listener)?

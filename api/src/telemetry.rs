@@ -102,6 +102,9 @@ impl Metrics {
         registry.register(Box::new(http_latency.clone()))?;
         registry.register(Box::new(cache_ops.clone()))?;
         registry.register(Box::new(wechat_calls.clone()))?;
+        if let Some(panics) = crate::jobs::JOB_PANICS.as_ref() {
+            registry.register(Box::new(panics.clone()))?;
+        }
         Ok(Self {
             registry,
             http_requests,

@@ -54,6 +54,10 @@ fn production_settings_pass_with_a_real_secret() {
     settings.auth.jwt_secret = "a-long-production-secret-0123456789abcdef"
         .to_owned()
         .into();
+    // The shipped WeChat app secret is refused too.
+    let refused = settings.check().unwrap_err().to_string();
+    assert!(refused.contains("wechat.app_secret"), "{refused}");
+    settings.wechat.app_secret = "0f3c9a7e5b1d2468ace13579bdf02468".to_owned().into();
     // The media URL signing key too.
     let refused = settings.check().unwrap_err().to_string();
     assert!(refused.contains("media.signing_key"), "{refused}");

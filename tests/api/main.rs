@@ -17,6 +17,7 @@ mod conventions;
 mod fake_wechatpay;
 mod goods;
 mod group_buys;
+mod hardening;
 mod helpers_services;
 mod idempotency;
 mod me;

@@ -29,8 +29,10 @@ const LIST_LIMIT: u64 = 500;
 #[derive(Deserialize, ToSchema)]
 pub struct NewSlot {
     /// In the future, at most 60 days ahead; seconds are dropped.
+    #[serde(deserialize_with = "crate::time::bounded")]
     pub starts_at: DateTime<Utc>,
     /// At least 15 minutes and at most 24 hours after `starts_at`, within 60 days.
+    #[serde(deserialize_with = "crate::time::bounded")]
     pub ends_at: DateTime<Utc>,
 }
 
@@ -59,24 +61,24 @@ impl From<slot::Model> for SlotView {
 #[into_params(parameter_in = Query)]
 pub struct SlotWindow {
     /// Slots starting at or after this (default now).
+    #[serde(default, deserialize_with = "crate::time::bounded_opt")]
     pub from: Option<DateTime<Utc>>,
     /// Slots starting before this (default `from` + 14 days; at most 60 days after `from`).
+    #[serde(default, deserialize_with = "crate::time::bounded_opt")]
     pub to: Option<DateTime<Utc>>,
 }
 
 impl SlotWindow {
     fn resolve(&self, now: DateTime<Utc>) -> ApiResult<(DateTime<Utc>, DateTime<Utc>)> {
         let from = self.from.map(time::normalise).unwrap_or(now);
-        let to = self
-            .to
-            .map(time::normalise)
-            .unwrap_or(from + DEFAULT_WINDOW);
-        if to <= from || to - from > HORIZON {
+        let default_to = from.checked_add_signed(DEFAULT_WINDOW);
+        let to = self.to.map(time::normalise).or(default_to);
+        let Some(to) = to.filter(|to| *to > from && *to - from <= HORIZON) else {
             return Err(ApiError::invalid_query(vec![FieldError::new(
                 "to",
                 "须晚于 from，且相距不超过 60 天",
             )]));
-        }
+        };
         Ok((from, to))
     }
 }

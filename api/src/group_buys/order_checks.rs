@@ -30,8 +30,9 @@ pub struct CheckedOrder {
 }
 
 /// Checks an order against the campaign as read before writing (perhaps
-/// from the cache): quantity within the per-user limit, the resident's
-/// community, the campaign ongoing. Its terms never change once it is
+/// from the cache): a positive quantity (422), the resident's community
+/// (403), the campaign ongoing (409 `NOT_ONGOING`), the quantity within the
+/// per-user limit (409 `PER_USER_LIMIT`). Its terms never change once it is
 /// opened; what may change, its state and remaining quantity, is checked
 /// again by the writes.
 pub fn check_order(
@@ -41,11 +42,8 @@ pub fn check_order(
     provider: PaymentProvider,
     payment_timeout_secs: i64,
 ) -> ApiResult<CheckedOrder> {
-    if quantity < 1 || quantity > gb.per_user_limit {
-        return Err(ApiError::field(
-            "quantity",
-            &format!("数量须在 1-{} 之间", gb.per_user_limit),
-        ));
+    if quantity < 1 {
+        return Err(ApiError::field("quantity", "数量须至少为 1"));
     }
     match me.user.community_id {
         Some(c) if gb.community_ids.contains(&c) => {}
@@ -57,6 +55,11 @@ pub fn check_order(
     let now = time::now();
     if !(gb.status.is_open() && gb.starts_at <= now && now < gb.ends_at) {
         return Err(ErrorCode::NotOngoing.into());
+    }
+    // More than the limit in one order is the limit rule, like any order
+    // that would take the resident over it.
+    if quantity > gb.per_user_limit {
+        return Err(ErrorCode::PerUserLimit.into());
     }
     let amount = gb
         .group_price

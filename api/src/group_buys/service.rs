@@ -139,13 +139,17 @@ pub struct NewGroupBuy {
     pub total_quantity: i64,
     /// Most a resident may hold in live orders, 1..=total_quantity.
     pub per_user_limit: i64,
+    #[serde(deserialize_with = "crate::time::bounded")]
     pub starts_at: DateTime<Utc>,
     /// Cut-off (截单); after `starts_at` and in the future.
+    #[serde(deserialize_with = "crate::time::bounded")]
     pub ends_at: DateTime<Utc>,
     /// 1-200 characters.
     pub pickup_address: String,
     /// At or after the cut-off.
+    #[serde(deserialize_with = "crate::time::bounded")]
     pub pickup_starts_at: DateTime<Utc>,
+    #[serde(deserialize_with = "crate::time::bounded")]
     pub pickup_ends_at: DateTime<Utc>,
     /// Communities shown the campaign: a non-empty subset of those the merchant serves.
     pub community_ids: Vec<i64>,
@@ -429,25 +433,36 @@ pub async fn cancel(db: &DatabaseConnection, me: &AuthUser, id: i64) -> ApiResul
     }
     let now = time::now();
     let txn = crate::db::begin_write(db).await?;
-    let changed = group_buy::Entity::update_many()
-        .col_expr(
-            group_buy::Column::State,
-            Expr::value(CampaignState::Cancelled),
-        )
-        .col_expr(group_buy::Column::SettledAt, Expr::value(now))
-        .filter(group_buy::Column::Id.eq(id))
-        .filter(group_buy::Column::State.is_in([CampaignState::Open, CampaignState::Succeeded]))
-        .exec(&txn)
-        .await?;
-    if changed.rows_affected != 1 {
-        return Err(ApiError::new(ErrorCode::InvalidTransition).message("该团购已结束或已取消"));
+    // The state this cancel ends is the one its conditional update matched
+    // inside the transaction, never the one read above: a settlement
+    // committing in between (open → succeeded, unsold stock returned) makes
+    // the first update miss and the second decide what still returns.
+    let mut ended = None;
+    for from in [CampaignState::Open, CampaignState::Succeeded] {
+        let changed = group_buy::Entity::update_many()
+            .col_expr(
+                group_buy::Column::State,
+                Expr::value(CampaignState::Cancelled),
+            )
+            .col_expr(group_buy::Column::SettledAt, Expr::value(now))
+            .filter(group_buy::Column::Id.eq(id))
+            .filter(group_buy::Column::State.eq(from))
+            .exec(&txn)
+            .await?;
+        if changed.rows_affected == 1 {
+            ended = Some(from);
+            break;
+        }
     }
+    let Some(ended) = ended else {
+        return Err(ApiError::new(ErrorCode::InvalidTransition).message("该团购已结束或已取消"));
+    };
     let ending = OrderStatus::all_where(OrderStatus::ends_with_its_campaign);
     let cancelled_quantity =
         cancel_orders_of(&txn, id, &ending, RefundReason::CampaignCancelled, now).await?;
     // An open campaign still holds its whole reservation; a succeeded one
     // returned its unsold part at settlement and now returns what was not handed over.
-    let back = if gb.state == CampaignState::Open {
+    let back = if ended == CampaignState::Open {
         gb.total_quantity
     } else {
         cancelled_quantity

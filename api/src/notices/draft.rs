@@ -37,9 +37,12 @@ pub struct NoticeInput {
     /// Buildings of the community; empty = the whole community.
     pub building_ids: Option<Vec<i64>>,
     /// Required for outages and activities, before `ends_at`.
+    #[serde(default, deserialize_with = "crate::time::bounded_opt")]
     pub starts_at: Option<DateTime<Utc>>,
+    #[serde(default, deserialize_with = "crate::time::bounded_opt")]
     pub ends_at: Option<DateTime<Utc>>,
     /// Publish later: `POST …/publish` schedules it for this time.
+    #[serde(default, deserialize_with = "crate::time::bounded_opt")]
     pub publish_at: Option<DateTime<Utc>>,
     pub pinned: Option<bool>,
     /// Send a subscribe message to affected residents (outage kinds) on publishing.

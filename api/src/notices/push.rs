@@ -192,12 +192,7 @@ async fn finish(
 }
 
 fn wechat_time(t: Option<DateTime<Utc>>) -> String {
-    t.map(|t| {
-        (t + chrono::Duration::hours(8))
-            .format("%Y-%m-%d %H:%M")
-            .to_string()
-    })
-    .unwrap_or_default()
+    t.map(crate::time::wechat_display).unwrap_or_default()
 }
 
 #[tracing::instrument(level = "debug", skip_all, fields(notice_id = row.notice_id, user_id = row.user_id))]

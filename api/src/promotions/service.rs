@@ -44,8 +44,10 @@ pub struct NewPromotion {
     /// Up to 500 characters.
     #[serde(default)]
     pub description: String,
+    #[serde(deserialize_with = "crate::time::bounded")]
     pub starts_at: DateTime<Utc>,
     /// After `starts_at` and in the future; at most 366 days after `starts_at`.
+    #[serde(deserialize_with = "crate::time::bounded")]
     pub ends_at: DateTime<Utc>,
 }
 

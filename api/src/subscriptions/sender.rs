@@ -33,9 +33,7 @@ pub enum Delivery {
 }
 
 fn wechat_time(t: DateTime<Utc>) -> String {
-    (t + chrono::Duration::hours(8))
-        .format("%Y-%m-%d %H:%M")
-        .to_string()
+    time::wechat_display(t)
 }
 
 /// Consumes a grant and sends; a refusal zeroes the topic.
