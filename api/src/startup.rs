@@ -176,6 +176,7 @@ impl Application {
             state.wechat.clone(),
             state.settings.content.check_enabled,
         );
+        crate::goods::moderation::spawn_recheck(state.clone());
         crate::group_buys::settlement::spawn(
             state.db.clone(),
             state.cache.clone(),

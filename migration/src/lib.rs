@@ -18,6 +18,7 @@ mod m20261122_000051_create_notices;
 mod m20261201_000101_create_notice_buildings;
 mod m20261201_000301_create_uploads;
 mod m20261201_000501_create_console_login_tickets;
+mod m20261201_001301_add_goods_moderation;
 
 pub struct Migrator;
 
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000101_create_notice_buildings::Migration),
             Box::new(m20261201_000301_create_uploads::Migration),
             Box::new(m20261201_000501_create_console_login_tickets::Migration),
+            Box::new(m20261201_001301_add_goods_moderation::Migration),
         ]
     }
 }

@@ -26,6 +26,7 @@ mod notices;
 mod openapi;
 mod ops;
 mod promotions;
+mod resource_media;
 mod seed;
 mod stats;
 mod subscriptions;

@@ -13,6 +13,7 @@
 //! - [`service::is_publicly_visible`] says whether a public read may show it
 //!   (a flagged image is hidden).
 
+pub mod refs;
 pub mod routes;
 pub mod service;
 
