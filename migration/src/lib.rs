@@ -19,6 +19,7 @@ mod m20261201_000101_create_notice_buildings;
 mod m20261201_000301_create_uploads;
 mod m20261201_000501_create_console_login_tickets;
 mod m20261201_001301_add_goods_moderation;
+mod m20261201_001302_add_avatar_and_logo_uploads;
 
 pub struct Migrator;
 
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000301_create_uploads::Migration),
             Box::new(m20261201_000501_create_console_login_tickets::Migration),
             Box::new(m20261201_001301_add_goods_moderation::Migration),
+            Box::new(m20261201_001302_add_avatar_and_logo_uploads::Migration),
         ]
     }
 }

@@ -365,3 +365,87 @@ async fn wechat_unreachable_saves_goods_hidden_and_the_sweep_publishes_them() {
     assert_eq!(public.status, 200, "{}", public.text);
     assert_eq!(public.body["moderation"], "pass");
 }
+
+#[tokio::test]
+async fn avatars_and_logos_take_upload_ids_and_give_back_the_old_one() {
+    let app = spawn_app().await;
+    let (_, mid, owner) = shop(&app).await;
+    let (stranger, _, _) = app.resident("oid-stranger").await;
+    let (theirs, _) = uploaded(&app, &stranger, "avatar", 130).await;
+    let (logo, logo_url) = uploaded(&app, &owner, "merchant_logo", 140).await;
+    let (avatar, avatar_url) = uploaded(&app, &owner, "avatar", 150).await;
+
+    // Avatar: another's upload or the wrong purpose is 422 naming the field.
+    for bad in [theirs, logo, 999_999] {
+        let r = app
+            .patch("/me", Some(&owner), json!({ "avatar_upload_id": bad }))
+            .await;
+        assert_eq!(
+            (r.status.as_u16(), r.fields()),
+            (422, vec!["avatar_upload_id".to_owned()]),
+            "{}",
+            r.text
+        );
+    }
+    let r = app
+        .patch(
+            "/me",
+            Some(&owner),
+            json!({ "avatar_upload_id": avatar, "avatar_url": "https://img.example/a.png" }),
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    let r = app
+        .patch("/me", Some(&owner), json!({ "avatar_upload_id": avatar }))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["avatar_url"], avatar_url.as_str());
+    assert_eq!(refs_of(&app, avatar).await, 1);
+    let me = app.get("/me", Some(&owner)).await;
+    assert_eq!(me.body["avatar_url"], avatar_url.as_str());
+    // An https URL replaces it: the upload is given back.
+    let r = app
+        .patch(
+            "/me",
+            Some(&owner),
+            json!({ "avatar_url": "https://img.example/a.png" }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(refs_of(&app, avatar).await, 0);
+
+    // Logo: the same rules on the shop's profile.
+    let r = app
+        .patch(
+            &format!("/merchants/{mid}"),
+            Some(&owner),
+            json!({ "logo_upload_id": avatar }),
+        )
+        .await;
+    assert_eq!(
+        (r.status.as_u16(), r.fields()),
+        (422, vec!["logo_upload_id".to_owned()])
+    );
+    let r = app
+        .patch(
+            &format!("/merchants/{mid}"),
+            Some(&owner),
+            json!({ "logo_upload_id": logo }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["logo_url"], logo_url.as_str());
+    assert_eq!(refs_of(&app, logo).await, 1);
+    let public = app.get(&format!("/merchants/{mid}"), None).await;
+    assert_eq!(public.body["logo_url"], logo_url.as_str());
+    let r = app
+        .patch(
+            &format!("/merchants/{mid}"),
+            Some(&owner),
+            json!({ "logo_upload_id": null }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["logo_url"], Value::Null);
+    assert_eq!(refs_of(&app, logo).await, 0);
+}

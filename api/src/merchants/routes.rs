@@ -10,6 +10,7 @@ use crate::auth::{AuthUser, MaybeAuthUser, Role};
 use crate::cache::{JsonText, keys};
 use crate::error::{ApiResult, ErrorBody, ErrorCode};
 use crate::extract::Json;
+use crate::media::MediaStore;
 use crate::pagination::{Page, PageParams, Paged};
 use crate::state::AppState;
 
@@ -288,12 +289,13 @@ async fn get_merchant(
 #[tracing::instrument(skip_all, fields(user_id = me.id(), merchant_id = *id))]
 async fn patch_merchant(
     state: web::Data<AppState>,
+    media: web::Data<MediaStore>,
     me: AuthUser,
     id: web::Path<i64>,
     body: Json<MerchantPatch>,
 ) -> ApiResult<web::Json<MerchantView>> {
     let m = service::owned_by(&state.db, id.into_inner(), &me).await?;
-    let updated = service::update(&state.db, m, body.0).await?;
+    let updated = service::update(&state.db, &media, m, body.0).await?;
     keys::marketplace_changed(&state.cache).await;
     Ok(web::Json(updated))
 }

@@ -21,7 +21,7 @@ pub use routes::configure;
 
 use crate::wechat::security::Scene;
 pub use entity::upload::{Purpose, Visibility};
-pub use service::{UploadView, claim, release};
+pub use service::{UploadView, claim, claim_one, release};
 
 /// WeChat's content-check scene for a picture of this purpose.
 pub fn scene_of(purpose: Purpose) -> Scene {
