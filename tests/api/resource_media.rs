@@ -449,3 +449,47 @@ async fn avatars_and_logos_take_upload_ids_and_give_back_the_old_one() {
     assert_eq!(r.body["logo_url"], Value::Null);
     assert_eq!(refs_of(&app, logo).await, 0);
 }
+
+#[tokio::test]
+async fn applications_with_risky_names_are_refused_and_the_rest_go_to_the_admins() {
+    let app = checked_app().await;
+    app.wechat_issues_token("tok").await;
+    wechat_judges(&app, "违规商店", "risky").await;
+    wechat_judges(&app, "违规师傅", "risky").await;
+    wechat_judges(&app, "待审商店", "review").await;
+    other_text_passes(&app).await;
+    let platform = app.platform_admin().await;
+    let (cid, _, _) = app.community_with_building(&platform, "审核社区").await;
+    let (token, _, _) = app.resident("oid-applicant").await;
+
+    let r = app
+        .post(
+            "/merchant-applications",
+            Some(&token),
+            TestApp::application_body("违规商店", &[cid]),
+        )
+        .await;
+    assert_eq!((r.status.as_u16(), r.code()), (422, "CONTENT_REJECTED"));
+    assert_eq!(r.fields(), vec!["name".to_owned()]);
+    let r = app
+        .post(
+            "/helper-applications",
+            Some(&token),
+            json!({ "display_name": "违规师傅", "skills": ["保洁"],
+                    "community_ids": [cid], "phone": "13900139000" }),
+        )
+        .await;
+    assert_eq!((r.status.as_u16(), r.code()), (422, "CONTENT_REJECTED"));
+    assert_eq!(r.fields(), vec!["display_name".to_owned()]);
+
+    // `review` is what the application review is for: filed, pending.
+    let r = app
+        .post(
+            "/merchant-applications",
+            Some(&token),
+            TestApp::application_body("待审商店", &[cid]),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!(r.body["status"], "pending");
+}

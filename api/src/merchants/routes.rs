@@ -8,6 +8,7 @@ use super::applications::{self, ApplicationQuery, ApplicationView, NewApplicatio
 use super::service::{self, MerchantPatch, MerchantQuery, MerchantStatus, MerchantView};
 use crate::auth::{AuthUser, MaybeAuthUser, Role};
 use crate::cache::{JsonText, keys};
+use crate::content::{self, Scene};
 use crate::error::{ApiResult, ErrorBody, ErrorCode};
 use crate::extract::Json;
 use crate::media::MediaStore;
@@ -37,7 +38,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
         (status = 403, description = "FORBIDDEN: not a resident", body = ErrorBody),
         (status = 409, description = "APPLICATION_PENDING: the caller already has a pending application", body = ErrorBody),
-        (status = 422, description = "VALIDATION_FAILED", body = ErrorBody),
+        (status = 422, description = "VALIDATION_FAILED; CONTENT_REJECTED: WeChat judged the name risky (`details.fields`)", body = ErrorBody),
     )
 )]
 #[post("/merchant-applications")]
@@ -48,6 +49,16 @@ async fn apply(
     body: Json<NewApplication>,
 ) -> ApiResult<HttpResponse> {
     me.require(Role::Resident)?;
+    // The shop name is public once approved: risky is refused now; anything
+    // else goes to the admins who review the application anyway.
+    content::moderate_texts(
+        &state.wechat,
+        &state.settings.content,
+        me.user.openid.as_deref(),
+        Scene::Profile,
+        &[("name", body.name.trim())],
+    )
+    .await?;
     let created = applications::submit(&state.db, &me, body.0).await?;
     Ok(HttpResponse::Created().json(created))
 }
