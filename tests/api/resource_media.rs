@@ -493,3 +493,32 @@ async fn applications_with_risky_names_are_refused_and_the_rest_go_to_the_admins
     assert_eq!(r.status, 201, "{}", r.text);
     assert_eq!(r.body["status"], "pending");
 }
+
+#[tokio::test]
+async fn a_risky_shop_name_or_announcement_edit_is_refused() {
+    let app = checked_app().await;
+    app.wechat_issues_token("tok").await;
+    wechat_judges(&app, "违规公告", "risky").await;
+    other_text_passes(&app).await;
+    let (_, mid, owner) = shop(&app).await;
+    let r = app
+        .patch(
+            &format!("/merchants/{mid}"),
+            Some(&owner),
+            json!({ "name": "好店", "announcement": "违规公告" }),
+        )
+        .await;
+    assert_eq!((r.status.as_u16(), r.code()), (422, "CONTENT_REJECTED"));
+    assert_eq!(r.fields(), vec!["announcement".to_owned()]);
+    let public = app.get(&format!("/merchants/{mid}"), None).await;
+    assert_ne!(public.body["name"], "好店");
+    let r = app
+        .patch(
+            &format!("/merchants/{mid}"),
+            Some(&owner),
+            json!({ "announcement": "今日到货" }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["announcement"], "今日到货");
+}
