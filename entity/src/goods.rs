@@ -13,9 +13,13 @@ pub struct Model {
     pub unit: String,
     pub stock: i32,
     pub sales: i32,
-    /// JSON array of https URLs.
+    /// JSON array of images: upload ids (`12`) or https URLs (`"https://…"`).
     pub images: String,
     pub on_shelf: bool,
+    /// WeChat's check of the name and description: `pass` (public),
+    /// `review` (hidden until an admin approves) or `pending` (hidden; WeChat
+    /// was unreachable, checked again by a sweep).
+    pub moderation: String,
     pub deleted_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -18,6 +18,8 @@ pub struct Model {
     pub business_hours: String,
     pub announcement: String,
     pub logo_url: Option<String>,
+    /// The upload `logo_url` points at (None: a URL from elsewhere, or none).
+    pub logo_upload_id: Option<i64>,
     /// The business phone, shown publicly.
     pub contact_phone: String,
     pub status: MerchantStatus,

@@ -16,6 +16,8 @@ pub struct Model {
     pub password_hash: Option<String>,
     pub nickname: String,
     pub avatar_url: Option<String>,
+    /// The upload `avatar_url` points at (None: a URL from elsewhere, or none).
+    pub avatar_upload_id: Option<i64>,
     pub phone: Option<String>,
     /// Comma-separated role names (`resident,merchant`).
     pub roles: String,

@@ -22,7 +22,7 @@ const CHECKS_ON: ContentSettings = ContentSettings {
 };
 
 /// WeChat answers `msg_sec_check` of `content` with `suggest`.
-async fn wechat_judges(app: &TestApp, content: &str, suggest: &str) {
+pub(crate) async fn wechat_judges(app: &TestApp, content: &str, suggest: &str) {
     Mock::given(method("POST"))
         .and(path("/wxa/msg_sec_check"))
         .and(query_param("access_token", "tok"))
@@ -36,7 +36,7 @@ async fn wechat_judges(app: &TestApp, content: &str, suggest: &str) {
         .await;
 }
 
-async fn sec_check_bodies(app: &TestApp) -> Vec<Value> {
+pub(crate) async fn sec_check_bodies(app: &TestApp) -> Vec<Value> {
     app.wechat
         .received_requests()
         .await
@@ -151,14 +151,14 @@ async fn wechat_unreachable_or_failing_means_review_never_pass() {
 
 // ---- images and the message push ----
 
-fn signed(timestamp: &str, nonce: &str) -> String {
+pub(crate) fn signed(timestamp: &str, nonce: &str) -> String {
     let mut parts = [PUSH_TOKEN, timestamp, nonce];
     parts.sort_unstable();
     let signature = hex::encode(Sha1::digest(parts.concat().as_bytes()));
     format!("signature={signature}&timestamp={timestamp}&nonce={nonce}")
 }
 
-async fn push(app: &TestApp, query: &str, body: Value) -> crate::support::Reply {
+pub(crate) async fn push(app: &TestApp, query: &str, body: Value) -> crate::support::Reply {
     app.send(
         app.client
             .post(app.url(&format!("/wechat/message-push?{query}")))
@@ -167,7 +167,7 @@ async fn push(app: &TestApp, query: &str, body: Value) -> crate::support::Reply 
     .await
 }
 
-fn verdict_event(trace_id: &str, suggest: &str) -> Value {
+pub(crate) fn verdict_event(trace_id: &str, suggest: &str) -> Value {
     json!({
         "ToUserName": "gh_38cc49f9733b", "FromUserName": "oUser", "CreateTime": 1_700_000_000,
         "MsgType": "event", "Event": "wxa_media_check", "appid": "wx_dev_app_id",
@@ -178,7 +178,7 @@ fn verdict_event(trace_id: &str, suggest: &str) -> Value {
     })
 }
 
-async fn checked_app() -> TestApp {
+pub(crate) async fn checked_app() -> TestApp {
     spawn_app_with(|s| {
         s.content.check_enabled = true;
         s.wechat.push_token = PUSH_TOKEN.to_owned().into();
@@ -187,14 +187,14 @@ async fn checked_app() -> TestApp {
     .await
 }
 
-fn trace_answer(trace_id: &str) -> ResponseTemplate {
+pub(crate) fn trace_answer(trace_id: &str) -> ResponseTemplate {
     ResponseTemplate::new(200)
         .set_body_json(json!({ "errcode": 0, "errmsg": "ok", "trace_id": trace_id }))
 }
 
 /// WeChat answers the first `media_check_async` with `first`, every later
 /// one with the trace id `then`.
-async fn media_checks_answer(app: &TestApp, first: ResponseTemplate, then: &str) {
+pub(crate) async fn media_checks_answer(app: &TestApp, first: ResponseTemplate, then: &str) {
     Mock::given(method("POST"))
         .and(path("/wxa/media_check_async"))
         .and(query_param("access_token", "tok"))
@@ -210,7 +210,7 @@ async fn media_checks_answer(app: &TestApp, first: ResponseTemplate, then: &str)
 }
 
 /// Waits until the upload has a trace id (the check is sent after answering).
-async fn trace_of(app: &TestApp, id: i64) -> Option<String> {
+pub(crate) async fn trace_of(app: &TestApp, id: i64) -> Option<String> {
     for _ in 0..100 {
         let row = upload::Entity::find_by_id(id).one(&app.db).await.unwrap()?;
         if row.trace_id.is_some() {

@@ -29,6 +29,7 @@ mod ops;
 mod payments;
 mod promotions;
 mod requests;
+mod resource_media;
 mod seed;
 mod stats;
 mod subscriptions;

@@ -20,6 +20,9 @@ import sys
 import tempfile
 import time
 import urllib.request
+import uuid
+import zlib
+import struct
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BIN = os.path.join(ROOT, "target", "release", "yizhan")
@@ -101,6 +104,32 @@ def run_wrk(path, seconds, connections, script=None):
     if m:
         errors += sum(int(x) for x in m.groups())
     return {"rps": rps, "p50": parse_latency(out, 50), "p99": parse_latency(out, 99), "errors": errors}
+
+
+def bench_png(side=256):
+    """A plain RGB PNG (a gradient) built without any image library."""
+    rows = b"".join(b"\x00" + bytes((x * 7 + y * 3) % 256 for x in range(side) for _ in range(3))
+                    for y in range(side))
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    header = struct.pack(">IIBBBBB", side, side, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+
+
+def uploaded_image_path():
+    """Uploads one goods picture as a seeded resident and answers its
+    `/media/{key}` path (served from the instance's in-memory cache once warm)."""
+    token = http("POST", "/api/v1/auth/dev/login", {"openid": "seed-0"})["access_token"]
+    boundary = "bench" + uuid.uuid4().hex
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\ngoods_image\r\n"
+            f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"bench.png\"\r\n"
+            f"Content-Type: image/png\r\n\r\n").encode() + bench_png() + f"\r\n--{boundary}--\r\n".encode()
+    req = urllib.request.Request(BASE + "/api/v1/uploads", data=body, method="POST")
+    req.add_header("content-type", f"multipart/form-data; boundary={boundary}")
+    req.add_header("authorization", "Bearer " + token)
+    with urllib.request.urlopen(req, timeout=10) as r:
+        url = json.loads(r.read())["url"]
+    return "/media/" + url.rsplit("/", 1)[-1]
 
 
 def post_script(name, tokens, path, body):
@@ -203,6 +232,7 @@ def scenarios(extra_env):
         out.append(("notices feed", f"/api/v1/notices?community_id={cid}", None))
     except Exception:
         pass
+    out.append(("media (cached image)", uploaded_image_path(), None))
     out.append(("orders (write)", "/", order_script(hot["id"], hot_community)))
     admin = bench_admin_token(extra_env)
     out.append(("request board (admin)", f"/api/v1/admin/requests?community_id={cid}&page_size=20",
@@ -301,7 +331,8 @@ def main():
     rows = []
     if args.backend in ("embedded", "both"):
         tmp = tempfile.mkdtemp(prefix="yizhan-bench-")
-        env = dict(base_env, YIZHAN__DATABASE__URL=f"sqlite://{tmp}/bench.db?mode=rwc")
+        env = dict(base_env, YIZHAN__DATABASE__URL=f"sqlite://{tmp}/bench.db?mode=rwc",
+                   YIZHAN__MEDIA__FS_ROOT=os.path.join(tmp, "media"))
         bench_backend("embedded", env, args, rows)
         shutil.rmtree(tmp, ignore_errors=True)
     if args.backend in ("pg", "both"):
@@ -309,9 +340,12 @@ def main():
         sh(["psql", f"{args.pg_url}/postgres", "-qc", f"drop database if exists {db}"])
         sh(["psql", f"{args.pg_url}/postgres", "-qc", f"create database {db}"])
         prefix = f"yzbench{int(time.time())}:"
+        media_root = tempfile.mkdtemp(prefix="yizhan-bench-media-")
         env = dict(base_env, YIZHAN__DATABASE__URL=f"{args.pg_url}/{db}",
+                   YIZHAN__MEDIA__FS_ROOT=media_root,
                    YIZHAN__REDIS__URL=args.redis_url, YIZHAN__REDIS__KEY_PREFIX=prefix)
         bench_backend("pg+redis", env, args, rows)
+        shutil.rmtree(media_root, ignore_errors=True)
 
     print()
     print(f"scale {args.scale}, {args.connections} connections, {args.duration}s per endpoint, wrk -t2, "

@@ -285,6 +285,21 @@ pub async fn catalog_changed(cache: &Cache) {
     drop_all(cache, &[Namespace::Catalog]).await;
 }
 
+/// WeChat flagged a picture: every public read that may show it (goods,
+/// merchants' logos, notices, services) drops it at once.
+pub async fn images_flagged(cache: &Cache) {
+    drop_all(
+        cache,
+        &[
+            Namespace::Goods,
+            Namespace::Merchants,
+            Namespace::Notices,
+            Namespace::Catalog,
+        ],
+    )
+    .await;
+}
+
 /// A community, grid or building was added.
 pub async fn community_map_changed(cache: &Cache) {
     drop_all(cache, &[Namespace::Communities]).await;

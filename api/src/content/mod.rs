@@ -9,6 +9,7 @@ pub mod routes;
 
 pub use routes::configure;
 
+use crate::error::{ApiError, ApiResult, ErrorCode, FieldError};
 use crate::settings::ContentSettings;
 use crate::wechat::WechatClient;
 pub use crate::wechat::security::Scene;
@@ -46,8 +47,22 @@ pub async fn check_text(
     scene: Scene,
     text: &str,
 ) -> Verdict {
+    judge_text(wechat, settings, openid, scene, text)
+        .await
+        .unwrap_or(Verdict::Review)
+}
+
+/// [`check_text`], telling apart WeChat's verdict (`Ok`) and no verdict at
+/// all (`Err`: WeChat unreachable or refusing the call, worth asking again).
+pub async fn judge_text(
+    wechat: &WechatClient,
+    settings: &ContentSettings,
+    openid: &str,
+    scene: Scene,
+    text: &str,
+) -> Result<Verdict, Unreached> {
     if !settings.check_enabled || text.trim().is_empty() {
-        return Verdict::Pass;
+        return Ok(Verdict::Pass);
     }
     let mut worst = Verdict::Pass;
     for piece in pieces(text, MAX_TEXT_CHARS) {
@@ -55,7 +70,7 @@ pub async fn check_text(
             Ok(suggest) => Verdict::from(suggest),
             Err(err) => {
                 tracing::warn!(error = %err, "msg_sec_check failed; the text waits for review");
-                Verdict::Review
+                return Err(Unreached);
             }
         };
         worst = worst.max(verdict);
@@ -63,7 +78,58 @@ pub async fn check_text(
             break;
         }
     }
-    worst
+    Ok(worst)
+}
+
+/// WeChat could not judge the text (unreachable, or refused the call).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Unreached;
+
+/// Where user text shown to others stands (a `moderation` column).
+pub mod text_state {
+    /// Checked (or checks off): shown.
+    pub const PASS: &str = "pass";
+    /// WeChat asked for a person: hidden until an admin approves.
+    pub const REVIEW: &str = "review";
+    /// WeChat could not be asked: hidden, checked again by a sweep.
+    pub const PENDING: &str = "pending";
+}
+
+/// Checks every piece of `texts` an author saves together (a name and a
+/// description): `risky` anywhere is 422 `CONTENT_REJECTED` naming the
+/// fields (`details.fields`, as validation errors do); otherwise the state to save ([`text_state`]). An author without
+/// an openid (an admin account) is not sent to WeChat: [`text_state::PASS`].
+pub async fn moderate_texts(
+    wechat: &WechatClient,
+    settings: &ContentSettings,
+    openid: Option<&str>,
+    scene: Scene,
+    texts: &[(&str, &str)],
+) -> ApiResult<&'static str> {
+    let Some(openid) = openid else {
+        return Ok(text_state::PASS);
+    };
+    let mut state = text_state::PASS;
+    let mut rejected = Vec::new();
+    for (field, text) in texts {
+        match judge_text(wechat, settings, openid, scene, text).await {
+            Ok(Verdict::Pass) => {}
+            Ok(Verdict::Review) => state = text_state::REVIEW,
+            Ok(Verdict::Risky) => rejected.push(*field),
+            Err(Unreached) if state == text_state::PASS => state = text_state::PENDING,
+            Err(Unreached) => {}
+        }
+    }
+    if rejected.is_empty() {
+        Ok(state)
+    } else {
+        let fields: Vec<FieldError> = rejected
+            .into_iter()
+            .map(|f| FieldError::new(f, "内容含有违规信息"))
+            .collect();
+        Err(ApiError::new(ErrorCode::ContentRejected)
+            .details(serde_json::json!({ "fields": fields })))
+    }
 }
 
 /// `text` cut into pieces of at most `max` characters (never inside a character).

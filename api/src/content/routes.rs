@@ -10,6 +10,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use crate::cache::keys;
 use crate::error::{ApiError, ApiResult, ErrorBody, ErrorCode};
 use crate::extract::parse_json;
 use crate::media::MediaStore;
@@ -123,6 +124,8 @@ async fn receive_push(
         let known = uploads::apply_media_verdict(&state.db, &media, trace_id, suggest).await?;
         if !known {
             tracing::warn!(trace_id, "image check verdict for no known upload");
+        } else if suggest != Suggest::Pass {
+            keys::images_flagged(&state.cache).await;
         }
     }
     Ok(HttpResponse::Ok()

@@ -13,9 +13,11 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::views::{CategoryView, GoodsView, SubcategoryView};
+use super::views::{CategoryView, GoodsView, SubcategoryView, with_images, with_images_one};
+use crate::content::text_state;
 use crate::error::{ApiResult, ErrorCode};
 use crate::fields::{self, FieldErrors};
+use crate::media::MediaStore;
 use crate::merchants::service::{self as merchants};
 use crate::money::Money;
 use crate::pagination::{Page, Paged};
@@ -149,11 +151,13 @@ pub async fn categories(db: &impl ConnectionTrait) -> ApiResult<Vec<CategoryView
         .collect())
 }
 
-/// On shelf, not deleted, of an active merchant (serving `community_id`).
+/// On shelf, not deleted, its text passed WeChat's check (or an admin),
+/// of an active merchant (serving `community_id`).
 fn public_select(community_id: Option<i64>) -> Select<goods::Entity> {
     let mut select = goods::Entity::find()
         .filter(goods::Column::OnShelf.eq(true))
-        .filter(goods::Column::DeletedAt.is_null());
+        .filter(goods::Column::DeletedAt.is_null())
+        .filter(goods::Column::Moderation.eq(text_state::PASS));
     merchants::join_active(
         QueryTrait::query(&mut select),
         (goods::Entity, goods::Column::MerchantId),
@@ -167,6 +171,7 @@ const TOTAL: &str = "total_matching";
 
 pub async fn list_public(
     db: &impl ConnectionTrait,
+    media: &MediaStore,
     f: &GoodsFilter,
     page: Page,
 ) -> ApiResult<Paged<GoodsView>> {
@@ -223,14 +228,19 @@ pub async fn list_public(
         .iter()
         .map(|row| goods::Model::from_query_result(row, "").map(GoodsView::from))
         .collect::<Result<_, _>>()?;
+    let items = with_images(db, media, items).await?;
     Ok(Paged::new(items, page, total))
 }
 
-pub async fn get_public(db: &impl ConnectionTrait, id: i64) -> ApiResult<GoodsView> {
-    public_select(None)
+pub async fn get_public(
+    db: &impl ConnectionTrait,
+    media: &MediaStore,
+    id: i64,
+) -> ApiResult<GoodsView> {
+    let g = public_select(None)
         .filter(goods::Column::Id.eq(id))
         .one(db)
         .await?
-        .map(GoodsView::from)
-        .ok_or_else(|| ErrorCode::GoodsNotFound.into())
+        .ok_or(ErrorCode::GoodsNotFound)?;
+    with_images_one(db, media, g.into()).await
 }

@@ -3,19 +3,25 @@
 
 use entity::{goods, goods_category, merchant};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
-    QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    DbBackend, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    Set,
 };
 use serde_json::Value;
 
 use super::views::{GoodsPatch, GoodsView, NewGoods, OwnerGoodsStatus};
 use crate::auth::AuthUser;
+use crate::content::{self, Scene};
+use crate::db;
 use crate::error::{ApiError, ApiResult, ErrorCode};
-use crate::fields::{FieldErrors, HttpsUrl};
+use crate::fields::FieldErrors;
 use crate::merchants::service::{self as merchants};
 use crate::money::Money;
 use crate::pagination::{Page, Paged};
+use crate::state::AppState;
 use crate::time;
+use crate::uploads::refs::{self, ImageRef};
+use crate::uploads::{self, Purpose};
 
 /// Units goods are sold by.
 pub const UNITS: &[&str] = &[
@@ -112,16 +118,11 @@ fn check_unit(errors: &mut FieldErrors, unit: &str) -> String {
     unit.to_owned()
 }
 
-fn check_images(errors: &mut FieldErrors, images: &[String]) -> String {
+fn check_images(errors: &mut FieldErrors, images: &[ImageRef]) {
     if images.len() > MAX_IMAGES {
         errors.push("images", "最多 9 张图片");
     }
-    for (i, url) in images.iter().enumerate() {
-        if HttpsUrl::parse(url).is_err() {
-            errors.push(format!("images[{i}]"), "须为 https 链接，不超过 512 个字符");
-        }
-    }
-    serde_json::to_string(images).unwrap_or_else(|_| "[]".to_owned())
+    refs::check_urls(errors, "images", images);
 }
 
 /// A category goods may be filed under: exists and has no children.
@@ -147,11 +148,31 @@ async fn check_category(
     Ok(())
 }
 
+/// Who writes goods text, for WeChat's check (scene: forum).
+pub struct Author<'a> {
+    pub state: &'a AppState,
+    pub user: &'a AuthUser,
+}
+
+impl Author<'_> {
+    async fn moderate(&self, name: &str, description: &str) -> ApiResult<&'static str> {
+        content::moderate_texts(
+            &self.state.wechat,
+            &self.state.settings.content,
+            self.user.user.openid.as_deref(),
+            Scene::Forum,
+            &[("name", name), ("description", description)],
+        )
+        .await
+    }
+}
+
 pub async fn create(
-    db: &impl ConnectionTrait,
+    author: &Author<'_>,
     merchant_id: i64,
     new: NewGoods,
-) -> ApiResult<GoodsView> {
+) -> ApiResult<goods::Model> {
+    let db = &author.state.db;
     let mut errors = FieldErrors::default();
     check_category(db, &mut errors, new.category_id).await?;
     let name = errors.text("name", &new.name, 1, 60);
@@ -159,9 +180,19 @@ pub async fn create(
     let price_fen = check_price(&mut errors, &new.price);
     let unit = check_unit(&mut errors, &new.unit);
     let stock = check_stock(&mut errors, new.stock);
-    let images = check_images(&mut errors, &new.images);
+    check_images(&mut errors, &new.images);
     errors.finish()?;
+    let moderation = author.moderate(&name, &description).await?;
     let now = time::now();
+    let txn = db::begin_write(db).await?;
+    uploads::claim(
+        &*txn,
+        author.user.id(),
+        Purpose::GoodsImage,
+        "images",
+        &refs::upload_ids(&new.images),
+    )
+    .await?;
     let saved = goods::ActiveModel {
         merchant_id: Set(merchant_id),
         category_id: Set(new.category_id),
@@ -171,23 +202,39 @@ pub async fn create(
         unit: Set(unit),
         stock: Set(stock),
         sales: Set(0),
-        images: Set(images),
+        images: Set(refs::to_json(&new.images)),
         on_shelf: Set(new.on_shelf),
+        moderation: Set(moderation.to_owned()),
         deleted_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
     }
-    .insert(db)
+    .insert(&*txn)
     .await?;
-    Ok(saved.into())
+    txn.commit().await?;
+    Ok(saved)
+}
+
+/// The goods row again inside a write transaction (locked on PostgreSQL;
+/// SQLite has one writer), so two edits never release the same images twice.
+async fn reread(txn: &DatabaseTransaction, id: i64) -> ApiResult<goods::Model> {
+    let mut select = goods::Entity::find_by_id(id).filter(goods::Column::DeletedAt.is_null());
+    if txn.get_database_backend() == DbBackend::Postgres {
+        select = select.lock_exclusive();
+    }
+    select
+        .one(txn)
+        .await?
+        .ok_or_else(|| ApiError::new(ErrorCode::GoodsNotFound))
 }
 
 pub async fn update(
-    db: &impl ConnectionTrait,
+    author: &Author<'_>,
     g: goods::Model,
     patch: GoodsPatch,
-) -> ApiResult<GoodsView> {
+) -> ApiResult<goods::Model> {
+    let db = &author.state.db;
     let mut errors = FieldErrors::default();
     if let Some(cat) = patch.category_id {
         check_category(db, &mut errors, cat).await?;
@@ -200,11 +247,31 @@ pub async fn update(
     let price = patch.price.as_ref().map(|v| check_price(&mut errors, v));
     let unit = patch.unit.as_deref().map(|v| check_unit(&mut errors, v));
     let stock = patch.stock.map(|v| check_stock(&mut errors, v));
-    let images = patch
-        .images
-        .as_deref()
-        .map(|v| check_images(&mut errors, v));
+    if let Some(images) = &patch.images {
+        check_images(&mut errors, images);
+    }
     errors.finish()?;
+    // The text as it will read, checked again when any of it changes.
+    let moderation = if name.is_some() || description.is_some() {
+        let n = name.as_deref().unwrap_or(&g.name);
+        let d = description.as_deref().unwrap_or(&g.description);
+        Some(author.moderate(n, d).await?)
+    } else {
+        None
+    };
+    let txn = db::begin_write(db).await?;
+    let g = reread(&txn, g.id).await?;
+    if let Some(images) = &patch.images {
+        uploads::claim(
+            &*txn,
+            author.user.id(),
+            Purpose::GoodsImage,
+            "images",
+            &refs::upload_ids(images),
+        )
+        .await?;
+        uploads::release(&*txn, &refs::upload_ids(&refs::from_json(&g.images))).await?;
+    }
     let mut active = g.into_active_model();
     if let Some(v) = patch.category_id {
         active.category_id = Set(v);
@@ -224,36 +291,43 @@ pub async fn update(
     if let Some(v) = stock {
         active.stock = Set(v);
     }
-    if let Some(v) = images {
-        active.images = Set(v);
+    if let Some(images) = &patch.images {
+        active.images = Set(refs::to_json(images));
+    }
+    if let Some(v) = moderation {
+        active.moderation = Set(v.to_owned());
     }
     active.updated_at = Set(time::now());
-    Ok(active.update(db).await?.into())
+    let saved = active.update(&*txn).await?;
+    txn.commit().await?;
+    Ok(saved)
 }
 
 pub async fn set_shelf(
     db: &impl ConnectionTrait,
     g: goods::Model,
     on: bool,
-) -> ApiResult<GoodsView> {
+) -> ApiResult<goods::Model> {
     let mut active = g.into_active_model();
     active.on_shelf = Set(on);
     active.updated_at = Set(time::now());
-    Ok(active.update(db).await?.into())
+    Ok(active.update(db).await?)
 }
 
-/// Soft delete: the row stays (orders refer to it), the public never sees it again.
-pub async fn soft_delete(db: &impl ConnectionTrait, g: goods::Model) -> ApiResult<()> {
+/// Soft delete: the row stays (orders refer to it), the public never sees
+/// it again, and its uploaded images are released.
+pub async fn soft_delete(db: &DatabaseConnection, g: goods::Model) -> ApiResult<()> {
     let now = time::now();
-    let result = goods::Entity::update_many()
+    let txn = db::begin_write(db).await?;
+    let g = reread(&txn, g.id).await?;
+    goods::Entity::update_many()
         .col_expr(goods::Column::DeletedAt, Some(now).into())
         .col_expr(goods::Column::UpdatedAt, now.into())
         .filter(goods::Column::Id.eq(g.id))
         .filter(goods::Column::DeletedAt.is_null())
-        .exec(db)
+        .exec(&*txn)
         .await?;
-    if result.rows_affected == 0 {
-        return Err(ErrorCode::GoodsNotFound.into());
-    }
+    uploads::release(&*txn, &refs::upload_ids(&refs::from_json(&g.images))).await?;
+    txn.commit().await?;
     Ok(())
 }

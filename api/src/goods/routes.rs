@@ -5,12 +5,17 @@ use actix_web::{HttpResponse, delete, get, patch, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::listing::{self, GoodsFilter, GoodsQuery};
-use super::owner;
-use super::views::{CategoryView, GoodsPatch, GoodsView, NewGoods, OwnerGoodsQuery, ShelfRequest};
+use super::moderation;
+use super::owner::{self, Author};
+use super::views::{
+    CategoryView, GoodsPatch, GoodsView, NewGoods, OwnerGoodsQuery, ShelfRequest, with_images,
+    with_images_one,
+};
 use crate::auth::{AuthUser, MaybeAuthUser};
 use crate::cache::{JsonText, keys};
 use crate::error::{ApiResult, ErrorBody, ErrorCode};
 use crate::extract::Json;
+use crate::media::MediaStore;
 use crate::merchants::service as merchants;
 use crate::pagination::{Page, PageParams, Paged};
 use crate::state::AppState;
@@ -23,7 +28,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(create_goods)
         .service(patch_goods)
         .service(delete_goods)
-        .service(shelf_goods);
+        .service(shelf_goods)
+        .service(approve_goods_text);
 }
 
 /// The two-level goods category tree.
@@ -56,6 +62,7 @@ async fn list_categories(state: web::Data<AppState>) -> ApiResult<JsonText> {
 #[tracing::instrument(skip_all, level = "debug")]
 async fn list_goods(
     state: web::Data<AppState>,
+    media: web::Data<MediaStore>,
     query: web::Query<GoodsQuery>,
     page: web::Query<PageParams>,
 ) -> ApiResult<JsonText> {
@@ -66,7 +73,7 @@ async fn list_goods(
     state
         .cache
         .get_or_load_json(&key, state.cache_ttl(), || {
-            listing::list_public(db, &filter, page)
+            listing::list_public(db, &media, &filter, page)
         })
         .await
 }
@@ -84,6 +91,7 @@ async fn list_goods(
 #[tracing::instrument(skip_all, level = "debug", fields(goods_id = *id))]
 async fn get_goods(
     state: web::Data<AppState>,
+    media: web::Data<MediaStore>,
     me: MaybeAuthUser,
     id: web::Path<i64>,
 ) -> ApiResult<web::Json<GoodsView>> {
@@ -92,13 +100,17 @@ async fn get_goods(
     let db = &state.db;
     match state
         .cache
-        .get_or_load(&key, state.cache_ttl(), || listing::get_public(db, id))
+        .get_or_load(&key, state.cache_ttl(), || {
+            listing::get_public(db, &media, id)
+        })
         .await
     {
         // The owner still sees their own unlisted goods (never cached).
         Err(err) if err.code == ErrorCode::GoodsNotFound => {
-            let own = owner::get_for_owner(db, id, me.0.as_ref()).await?;
-            own.map(web::Json).ok_or(err)
+            match owner::get_for_owner(db, id, me.0.as_ref()).await? {
+                Some(own) => Ok(web::Json(with_images_one(db, &media, own).await?)),
+                None => Err(err),
+            }
         }
         found => found.map(web::Json),
     }
@@ -121,6 +133,7 @@ async fn get_goods(
 #[tracing::instrument(skip_all, fields(user_id = me.id(), merchant_id = *id))]
 async fn owner_goods(
     state: web::Data<AppState>,
+    media: web::Data<MediaStore>,
     me: AuthUser,
     id: web::Path<i64>,
     query: web::Query<OwnerGoodsQuery>,
@@ -128,9 +141,9 @@ async fn owner_goods(
 ) -> ApiResult<web::Json<Paged<GoodsView>>> {
     let page = Page::try_from(page.into_inner())?;
     let m = merchants::owned_by(&state.db, id.into_inner(), &me).await?;
-    Ok(web::Json(
-        owner::list_for_owner(&state.db, m.id, query.status, page).await?,
-    ))
+    let mut listed = owner::list_for_owner(&state.db, m.id, query.status, page).await?;
+    listed.items = with_images(&state.db, &media, listed.items).await?;
+    Ok(web::Json(listed))
 }
 
 /// List new goods (owner).
@@ -151,14 +164,20 @@ async fn owner_goods(
 #[tracing::instrument(skip_all, fields(user_id = me.id(), merchant_id = *id))]
 async fn create_goods(
     state: web::Data<AppState>,
+    media: web::Data<MediaStore>,
     me: AuthUser,
     id: web::Path<i64>,
     body: Json<NewGoods>,
 ) -> ApiResult<HttpResponse> {
     let m = merchants::owned_by(&state.db, id.into_inner(), &me).await?;
-    let created = owner::create(&state.db, m.id, body.0).await?;
+    let author = Author {
+        state: &state,
+        user: &me,
+    };
+    let created = owner::create(&author, m.id, body.0).await?;
     keys::goods_changed(&state.cache).await;
-    Ok(HttpResponse::Created().json(created))
+    let view = with_images_one(&state.db, &media, created.into()).await?;
+    Ok(HttpResponse::Created().json(view))
 }
 
 /// Edit goods (owner).
@@ -179,14 +198,21 @@ async fn create_goods(
 #[tracing::instrument(skip_all, fields(user_id = me.id(), goods_id = *id))]
 async fn patch_goods(
     state: web::Data<AppState>,
+    media: web::Data<MediaStore>,
     me: AuthUser,
     id: web::Path<i64>,
     body: Json<GoodsPatch>,
 ) -> ApiResult<web::Json<GoodsView>> {
     let g = owner::owned_by(&state.db, id.into_inner(), &me).await?;
-    let updated = owner::update(&state.db, g, body.0).await?;
+    let author = Author {
+        state: &state,
+        user: &me,
+    };
+    let updated = owner::update(&author, g, body.0).await?;
     keys::goods_changed(&state.cache).await;
-    Ok(web::Json(updated))
+    Ok(web::Json(
+        with_images_one(&state.db, &media, updated.into()).await?,
+    ))
 }
 
 /// Soft-delete goods (owner).
@@ -232,6 +258,7 @@ async fn delete_goods(
 #[tracing::instrument(skip_all, fields(user_id = me.id(), goods_id = *id))]
 async fn shelf_goods(
     state: web::Data<AppState>,
+    media: web::Data<MediaStore>,
     me: AuthUser,
     id: web::Path<i64>,
     body: Json<ShelfRequest>,
@@ -239,5 +266,36 @@ async fn shelf_goods(
     let g = owner::owned_by(&state.db, id.into_inner(), &me).await?;
     let updated = owner::set_shelf(&state.db, g, body.on_shelf).await?;
     keys::goods_changed(&state.cache).await;
-    Ok(web::Json(updated))
+    Ok(web::Json(
+        with_images_one(&state.db, &media, updated.into()).await?,
+    ))
+}
+
+/// Publish goods whose name or description WeChat sent for review (or could
+/// not check): an admin of a community the merchant serves, or a platform
+/// admin. Approving public goods again changes nothing.
+#[utoipa::path(
+    tag = "goods",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Goods id")),
+    responses(
+        (status = 200, body = GoodsView),
+        (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
+        (status = 403, description = "FORBIDDEN: not an admin of the merchant's communities", body = ErrorBody),
+        (status = 404, description = "GOODS_NOT_FOUND", body = ErrorBody),
+    )
+)]
+#[post("/admin/goods/{id}/approve")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), goods_id = *id))]
+async fn approve_goods_text(
+    state: web::Data<AppState>,
+    media: web::Data<MediaStore>,
+    me: AuthUser,
+    id: web::Path<i64>,
+) -> ApiResult<web::Json<GoodsView>> {
+    let approved = moderation::approve(&state.db, &me, id.into_inner()).await?;
+    keys::goods_changed(&state.cache).await;
+    Ok(web::Json(
+        with_images_one(&state.db, &media, approved).await?,
+    ))
 }

@@ -7,6 +7,7 @@ use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::money::Money;
+use crate::uploads::refs::{self, ImageRef};
 
 /// A top-level category with its children; goods belong to a child.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
@@ -32,8 +33,16 @@ pub struct GoodsView {
     pub price: Money,
     pub unit: String,
     pub stock: i32,
+    /// URLs of the images (an upload's public URL, or the https URL sent);
+    /// an image WeChat flagged is left out.
     pub images: Vec<String>,
+    /// The images as sent (upload ids or URLs), in the order of `images`:
+    /// what to send back to keep them.
+    pub image_refs: Vec<ImageRef>,
     pub on_shelf: bool,
+    /// `pass` (public), `review` (the name or description waits for an
+    /// admin) or `pending` (waits for WeChat's check); only `pass` is public.
+    pub moderation: String,
     pub sales: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -45,7 +54,9 @@ pub struct GoodsView {
 impl From<goods::Model> for GoodsView {
     fn from(g: goods::Model) -> Self {
         Self {
-            images: serde_json::from_str(&g.images).unwrap_or_default(),
+            images: Vec::new(),
+            image_refs: refs::from_json(&g.images),
+            moderation: g.moderation,
             id: g.id,
             merchant_id: g.merchant_id,
             category_id: g.category_id,
@@ -61,6 +72,32 @@ impl From<goods::Model> for GoodsView {
             deleted_at: g.deleted_at,
         }
     }
+}
+
+/// Fills in the image URLs of `views` (one query for all their uploads).
+pub async fn with_images(
+    db: &impl sea_orm::ConnectionTrait,
+    media: &crate::media::MediaStore,
+    mut views: Vec<GoodsView>,
+) -> crate::error::ApiResult<Vec<GoodsView>> {
+    let resolver =
+        refs::Resolver::load(db, media, views.iter().flat_map(|v| v.image_refs.iter())).await?;
+    for v in &mut views {
+        (v.image_refs, v.images) = resolver.visible(&v.image_refs);
+    }
+    Ok(views)
+}
+
+/// [`with_images`] of one.
+pub async fn with_images_one(
+    db: &impl sea_orm::ConnectionTrait,
+    media: &crate::media::MediaStore,
+    view: GoodsView,
+) -> crate::error::ApiResult<GoodsView> {
+    let mut views = with_images(db, media, vec![view]).await?;
+    views
+        .pop()
+        .ok_or_else(|| crate::error::ApiError::internal(anyhow::anyhow!("no goods view")))
 }
 
 fn default_true() -> bool {
@@ -83,9 +120,9 @@ pub struct NewGoods {
     pub unit: String,
     /// 0-999999.
     pub stock: i64,
-    /// Up to 9 https URLs.
+    /// Up to 9 images: ids of the caller's `goods_image` uploads or https URLs.
     #[serde(default)]
-    pub images: Vec<String>,
+    pub images: Vec<ImageRef>,
     /// Listed at once (default true).
     #[serde(default = "default_true")]
     pub on_shelf: bool,
@@ -102,7 +139,8 @@ pub struct GoodsPatch {
     pub price: Option<Value>,
     pub unit: Option<String>,
     pub stock: Option<i64>,
-    pub images: Option<Vec<String>>,
+    /// Replaces all images (uploads no longer listed are released).
+    pub images: Option<Vec<ImageRef>>,
 }
 
 #[derive(Deserialize, ToSchema)]

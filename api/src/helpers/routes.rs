@@ -8,6 +8,7 @@ use super::applications::{
 };
 use super::service::{self, HelperView};
 use crate::auth::AuthUser;
+use crate::content::{self, Scene};
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::Json;
 use crate::pagination::{Page, PageParams, Paged};
@@ -32,7 +33,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
         (status = 403, description = "FORBIDDEN: not a resident", body = ErrorBody),
         (status = 409, description = "HELPER_APPLICATION_PENDING or ALREADY_HELPER", body = ErrorBody),
-        (status = 422, description = "VALIDATION_FAILED", body = ErrorBody),
+        (status = 422, description = "VALIDATION_FAILED; CONTENT_REJECTED: WeChat judged the name risky (`details.fields`)", body = ErrorBody),
     )
 )]
 #[post("/helper-applications")]
@@ -42,6 +43,16 @@ async fn apply(
     me: AuthUser,
     body: Json<NewHelperApplication>,
 ) -> ApiResult<HttpResponse> {
+    // The helper's name is public once approved: risky is refused now;
+    // anything else goes to the admins who review the application anyway.
+    content::moderate_texts(
+        &state.wechat,
+        &state.settings.content,
+        me.user.openid.as_deref(),
+        Scene::Profile,
+        &[("display_name", body.display_name.trim())],
+    )
+    .await?;
     let created = applications::apply(&state.db, &me, body.0).await?;
     Ok(HttpResponse::Created().json(created))
 }

@@ -10,6 +10,7 @@ use crate::auth::AuthUser;
 pub use crate::auth::UserView;
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::Json;
+use crate::media::MediaStore;
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -39,17 +40,18 @@ async fn get_me(me: AuthUser) -> web::Json<UserView> {
     responses(
         (status = 200, body = UserView),
         (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
-        (status = 422, description = "VALIDATION_FAILED (building_id that does not exist included)", body = ErrorBody),
+        (status = 422, description = "VALIDATION_FAILED (building_id that does not exist, avatar_upload_id not the caller's `avatar` upload)", body = ErrorBody),
     )
 )]
 #[patch("/me")]
 #[tracing::instrument(skip_all, fields(user_id = me.id()))]
 async fn patch_me(
     state: web::Data<AppState>,
+    media: web::Data<MediaStore>,
     me: AuthUser,
     body: Json<MePatch>,
 ) -> ApiResult<web::Json<UserView>> {
-    let saved = service::update_profile(&state.db, me.user, body.0).await?;
+    let saved = service::update_profile(&state.db, &media, me.user, body.0).await?;
     Ok(web::Json(UserView::from_model(&saved)))
 }
 

@@ -1,13 +1,18 @@
 //! The caller's own profile: edits, building binding and the phone from WeChat.
 
 use entity::{building, user};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, IntoActiveModel, Set};
+use sea_orm::{
+    ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, Set,
+};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
+use crate::db;
 use crate::error::{ApiError, ApiResult};
 use crate::fields::{self, FieldErrors, HttpsUrl};
+use crate::media::MediaStore;
 use crate::time;
+use crate::uploads::{self, Purpose};
 use crate::wechat::{WechatClient, WechatError};
 
 #[derive(Deserialize, ToSchema)]
@@ -19,6 +24,11 @@ pub struct MePatch {
     #[serde(default, deserialize_with = "fields::nullable")]
     #[schema(value_type = Option<String>)]
     pub avatar_url: Option<Option<String>>,
+    /// The id of one of the caller's `avatar` uploads (`POST /uploads`),
+    /// instead of `avatar_url`, which then answers its URL; `null` clears it.
+    #[serde(default, deserialize_with = "fields::nullable")]
+    #[schema(value_type = Option<i64>)]
+    pub avatar_upload_id: Option<Option<i64>>,
     /// Binds the user to a building and so to its community; `null` unbinds.
     #[serde(default, deserialize_with = "fields::nullable")]
     #[schema(value_type = Option<i64>)]
@@ -37,10 +47,12 @@ pub struct PhoneRequest {
 
 /// Applies the caller's edit; every bad field is answered at once.
 pub async fn update_profile(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
+    media: &MediaStore,
     me: user::Model,
     patch: MePatch,
 ) -> ApiResult<user::Model> {
+    let owner = me.id;
     let mut errors = FieldErrors::default();
     let nickname = patch
         .nickname
@@ -54,6 +66,12 @@ pub async fn update_profile(
         Some(None) => Some(None),
         None => None,
     };
+    if patch.avatar_url.is_some() && patch.avatar_upload_id.is_some() {
+        errors.push(
+            "avatar_upload_id",
+            "avatar_url 与 avatar_upload_id 只能给一个",
+        );
+    }
     if let Some(Some(room)) = &patch.room
         && (room.trim().is_empty() || room.chars().count() > 32)
     {
@@ -71,12 +89,30 @@ pub async fn update_profile(
     };
     errors.finish()?;
 
+    let txn = db::begin_write(db).await?;
+    // The avatar changes: the upload it was is given back, a new one taken.
+    let previous = me.avatar_upload_id;
     let mut active = me.into_active_model();
     if let Some(nickname) = nickname {
         active.nickname = Set(nickname);
     }
     if let Some(avatar_url) = avatar_url {
         active.avatar_url = Set(avatar_url);
+        active.avatar_upload_id = Set(None);
+        uploads::release(&*txn, &previous.into_iter().collect::<Vec<_>>()).await?;
+    }
+    if let Some(upload_id) = patch.avatar_upload_id {
+        let url = match upload_id {
+            Some(id) => {
+                let u = uploads::claim_one(&*txn, owner, Purpose::Avatar, "avatar_upload_id", id)
+                    .await?;
+                Some(media.public_url(&u.storage_key))
+            }
+            None => None,
+        };
+        active.avatar_url = Set(url);
+        active.avatar_upload_id = Set(upload_id);
+        uploads::release(&*txn, &previous.into_iter().collect::<Vec<_>>()).await?;
     }
     if let Some(room) = patch.room {
         active.room = Set(room.map(|r| r.trim().to_owned()));
@@ -93,7 +129,9 @@ pub async fn update_profile(
         _ => {}
     }
     active.updated_at = Set(time::now());
-    Ok(active.update(db).await?)
+    let saved = active.update(&*txn).await?;
+    txn.commit().await?;
+    Ok(saved)
 }
 
 /// Binds the phone WeChat gives for the code of its phone-number button.

@@ -8,8 +8,10 @@ use super::applications::{self, ApplicationQuery, ApplicationView, NewApplicatio
 use super::service::{self, MerchantPatch, MerchantQuery, MerchantStatus, MerchantView};
 use crate::auth::{AuthUser, MaybeAuthUser, Role};
 use crate::cache::{JsonText, keys};
+use crate::content::{self, Scene};
 use crate::error::{ApiResult, ErrorBody, ErrorCode};
 use crate::extract::Json;
+use crate::media::MediaStore;
 use crate::pagination::{Page, PageParams, Paged};
 use crate::state::AppState;
 
@@ -36,7 +38,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
         (status = 403, description = "FORBIDDEN: not a resident", body = ErrorBody),
         (status = 409, description = "APPLICATION_PENDING: the caller already has a pending application", body = ErrorBody),
-        (status = 422, description = "VALIDATION_FAILED", body = ErrorBody),
+        (status = 422, description = "VALIDATION_FAILED; CONTENT_REJECTED: WeChat judged the name risky (`details.fields`)", body = ErrorBody),
     )
 )]
 #[post("/merchant-applications")]
@@ -47,6 +49,16 @@ async fn apply(
     body: Json<NewApplication>,
 ) -> ApiResult<HttpResponse> {
     me.require(Role::Resident)?;
+    // The shop name is public once approved: risky is refused now; anything
+    // else goes to the admins who review the application anyway.
+    content::moderate_texts(
+        &state.wechat,
+        &state.settings.content,
+        me.user.openid.as_deref(),
+        Scene::Profile,
+        &[("name", body.name.trim())],
+    )
+    .await?;
     let created = applications::submit(&state.db, &me, body.0).await?;
     Ok(HttpResponse::Created().json(created))
 }
@@ -281,19 +293,37 @@ async fn get_merchant(
         (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
         (status = 403, description = "FORBIDDEN: not the owner", body = ErrorBody),
         (status = 404, description = "MERCHANT_NOT_FOUND", body = ErrorBody),
-        (status = 422, description = "VALIDATION_FAILED", body = ErrorBody),
+        (status = 422, description = "VALIDATION_FAILED; CONTENT_REJECTED: WeChat judged the name or announcement risky", body = ErrorBody),
     )
 )]
 #[patch("/merchants/{id}")]
 #[tracing::instrument(skip_all, fields(user_id = me.id(), merchant_id = *id))]
 async fn patch_merchant(
     state: web::Data<AppState>,
+    media: web::Data<MediaStore>,
     me: AuthUser,
     id: web::Path<i64>,
     body: Json<MerchantPatch>,
 ) -> ApiResult<web::Json<MerchantView>> {
     let m = service::owned_by(&state.db, id.into_inner(), &me).await?;
-    let updated = service::update(&state.db, m, body.0).await?;
+    // Risky text is refused. Not yet held back: what WeChat sends for
+    // review (merchants have no moderation state; see README).
+    let texts: Vec<(&str, &str)> = [
+        ("name", body.name.as_deref()),
+        ("announcement", body.announcement.as_deref()),
+    ]
+    .into_iter()
+    .filter_map(|(field, text)| text.map(|t| (field, t.trim())))
+    .collect();
+    content::moderate_texts(
+        &state.wechat,
+        &state.settings.content,
+        me.user.openid.as_deref(),
+        Scene::Profile,
+        &texts,
+    )
+    .await?;
+    let updated = service::update(&state.db, &media, m, body.0).await?;
     keys::marketplace_changed(&state.cache).await;
     Ok(web::Json(updated))
 }

@@ -5,18 +5,21 @@ use chrono::{DateTime, Utc};
 use entity::{goods_category, merchant, merchant_community};
 use sea_orm::sea_query::{Expr, IntoColumnRef, Query, SelectStatement};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait,
-    IntoActiveModel, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    ExprTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{AuthUser, Role};
 use crate::community_links::{self, linked_to};
+use crate::db;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::fields::{self, FieldErrors, HttpsUrl, PhoneNumber};
+use crate::media::MediaStore;
 use crate::pagination::{Page, Paged};
 use crate::time;
+use crate::uploads::{self, Purpose};
 
 type Served = merchant_community::Entity;
 
@@ -83,6 +86,12 @@ pub struct MerchantPatch {
     #[serde(default, deserialize_with = "fields::nullable")]
     #[schema(value_type = Option<String>)]
     pub logo_url: Option<Option<String>>,
+    /// The id of one of the owner's `merchant_logo` uploads (`POST
+    /// /uploads`), instead of `logo_url`, which then answers its URL; `null`
+    /// clears it.
+    #[serde(default, deserialize_with = "fields::nullable")]
+    #[schema(value_type = Option<i64>)]
+    pub logo_upload_id: Option<Option<i64>>,
 }
 
 pub async fn find(db: &impl ConnectionTrait, id: i64) -> ApiResult<merchant::Model> {
@@ -252,7 +261,8 @@ pub async fn is_merchant_category(db: &impl ConnectionTrait, name: &str) -> ApiR
 
 /// The owner's edit; every bad field is answered at once.
 pub async fn update(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
+    media: &MediaStore,
     m: merchant::Model,
     patch: MerchantPatch,
 ) -> ApiResult<MerchantView> {
@@ -283,9 +293,35 @@ pub async fn update(
         Some(None) => Some(None),
         None => None,
     };
+    if patch.logo_url.is_some() && patch.logo_upload_id.is_some() {
+        errors.push("logo_upload_id", "logo_url 与 logo_upload_id 只能给一个");
+    }
     errors.finish()?;
 
+    let txn = db::begin_write(db).await?;
+    // The logo changes: the upload it was is given back, a new one taken.
+    let previous: Vec<i64> = m.logo_upload_id.into_iter().collect();
+    let owner = m.owner_user_id;
     let mut active = m.into_active_model();
+    if let Some(v) = logo_url {
+        active.logo_url = Set(v);
+        active.logo_upload_id = Set(None);
+        uploads::release(&*txn, &previous).await?;
+    }
+    if let Some(upload_id) = patch.logo_upload_id {
+        let url = match upload_id {
+            Some(id) => {
+                let u =
+                    uploads::claim_one(&*txn, owner, Purpose::MerchantLogo, "logo_upload_id", id)
+                        .await?;
+                Some(media.public_url(&u.storage_key))
+            }
+            None => None,
+        };
+        active.logo_url = Set(url);
+        active.logo_upload_id = Set(upload_id);
+        uploads::release(&*txn, &previous).await?;
+    }
     if let Some(v) = name {
         active.name = Set(v);
     }
@@ -307,11 +343,9 @@ pub async fn update(
     if let Some(v) = phone {
         active.contact_phone = Set(v.into_string());
     }
-    if let Some(v) = logo_url {
-        active.logo_url = Set(v);
-    }
     active.updated_at = Set(time::now());
-    let saved = active.update(db).await?;
+    let saved = active.update(&*txn).await?;
+    txn.commit().await?;
     view(db, saved).await
 }
 

@@ -188,6 +188,7 @@ async fn seed_goods(
                     sales: Set(rng.below(2000) as i32),
                     images: Set("[]".to_owned()),
                     on_shelf: Set(n % 20 != 19),
+                    moderation: Set("pass".to_owned()),
                     deleted_at: Set(None),
                     created_at: Set(now - Duration::minutes(n as i64)),
                     updated_at: Set(now),

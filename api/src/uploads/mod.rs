@@ -13,6 +13,7 @@
 //! - [`service::is_publicly_visible`] says whether a public read may show it
 //!   (a flagged image is hidden).
 
+pub mod refs;
 pub mod routes;
 pub mod service;
 
@@ -20,7 +21,7 @@ pub use routes::configure;
 
 use crate::wechat::security::Scene;
 pub use entity::upload::{Purpose, Visibility};
-pub use service::{UploadView, claim, release};
+pub use service::{UploadView, claim, claim_one, release};
 
 /// WeChat's content-check scene for a picture of this purpose.
 pub fn scene_of(purpose: Purpose) -> Scene {

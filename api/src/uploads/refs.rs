@@ -1,0 +1,139 @@
+//! Image fields of other resources (goods images, a logo, an avatar): each
+//! holds either an upload id of this API or an https URL from elsewhere
+//! (what clients sent before uploads existed). Stored as the JSON the
+//! client sent (`12` or `"https://…"`), shown as URLs.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use entity::upload;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::service::{self, is_publicly_visible};
+use super::{Purpose, Visibility};
+use crate::error::ApiResult;
+use crate::fields::{FieldErrors, HttpsUrl};
+use crate::media::MediaStore;
+
+/// An image: the id of one of the caller's uploads (`POST /uploads`) or an
+/// https URL.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum ImageRef {
+    /// An upload id: claimed by the resource that saves it.
+    Upload(i64),
+    /// An https URL of at most 512 characters.
+    Url(String),
+}
+
+impl ImageRef {
+    pub fn upload_id(&self) -> Option<i64> {
+        match self {
+            ImageRef::Upload(id) => Some(*id),
+            ImageRef::Url(_) => None,
+        }
+    }
+}
+
+/// Checks the URLs among `refs` (`field[i]` names a bad one).
+pub fn check_urls(errors: &mut FieldErrors, field: &str, refs: &[ImageRef]) {
+    for (i, r) in refs.iter().enumerate() {
+        if let ImageRef::Url(url) = r
+            && let Err(problem) = HttpsUrl::parse(url)
+        {
+            errors.push(format!("{field}[{i}]"), problem);
+        }
+    }
+}
+
+/// Checks one image held in `field`.
+pub fn check_url(errors: &mut FieldErrors, field: &str, r: &ImageRef) {
+    if let ImageRef::Url(url) = r
+        && let Err(problem) = HttpsUrl::parse(url)
+    {
+        errors.push(field, problem);
+    }
+}
+
+/// The upload ids among `refs`.
+pub fn upload_ids<'a>(refs: impl IntoIterator<Item = &'a ImageRef>) -> Vec<i64> {
+    refs.into_iter().filter_map(ImageRef::upload_id).collect()
+}
+
+/// The stored JSON of a list of images.
+pub fn to_json(refs: &[ImageRef]) -> String {
+    serde_json::to_string(refs).unwrap_or_else(|_| "[]".to_owned())
+}
+
+/// A stored list of images (old rows hold plain URL strings, which still parse).
+pub fn from_json(raw: &str) -> Vec<ImageRef> {
+    serde_json::from_str(raw).unwrap_or_default()
+}
+
+/// The stored JSON of one image (a logo, an avatar).
+pub fn one_from_json(raw: &str) -> Option<ImageRef> {
+    serde_json::from_str(raw)
+        .ok()
+        .or_else(|| (!raw.is_empty()).then(|| ImageRef::Url(raw.to_owned())))
+}
+
+/// Turns image references into URLs: the uploads among them are read in
+/// one query. A flagged upload (WeChat's image check) resolves to nothing;
+/// a private one to a signed URL.
+pub struct Resolver {
+    uploads: HashMap<i64, upload::Model>,
+    media: MediaStore,
+    now: DateTime<Utc>,
+}
+
+impl Resolver {
+    pub async fn load<'a>(
+        db: &impl ConnectionTrait,
+        media: &MediaStore,
+        refs: impl IntoIterator<Item = &'a ImageRef>,
+    ) -> ApiResult<Self> {
+        let ids = upload_ids(refs);
+        let uploads = if ids.is_empty() {
+            HashMap::new()
+        } else {
+            upload::Entity::find()
+                .filter(upload::Column::Id.is_in(ids))
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|u| (u.id, u))
+                .collect()
+        };
+        Ok(Self {
+            uploads,
+            media: media.clone(),
+            now: crate::time::now(),
+        })
+    }
+
+    /// The URL to show for `r`; None for a flagged or vanished upload.
+    pub fn url(&self, r: &ImageRef) -> Option<String> {
+        match r {
+            ImageRef::Url(url) => Some(url.clone()),
+            ImageRef::Upload(id) => {
+                let u = self.uploads.get(id).filter(|u| is_publicly_visible(u))?;
+                let private = Purpose::parse(&u.purpose)
+                    .is_none_or(|p| p.visibility() == Visibility::Private);
+                Some(if private {
+                    service::view(&self.media, u, self.now).url
+                } else {
+                    self.media.public_url(&u.storage_key)
+                })
+            }
+        }
+    }
+
+    /// The references still shown (flagged uploads dropped) and their URLs.
+    pub fn visible(&self, refs: &[ImageRef]) -> (Vec<ImageRef>, Vec<String>) {
+        refs.iter()
+            .filter_map(|r| self.url(r).map(|url| (r.clone(), url)))
+            .unzip()
+    }
+}
