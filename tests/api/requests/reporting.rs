@@ -31,7 +31,7 @@ async fn a_report_lists_every_bad_field_and_refuses_nul_bytes() {
             &d.resident,
             d.outage,
             json!({
-                "content": "停电\u{0}了很久了", "photos": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+                "content": "", "photos": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
                 "urgency": "very", "contact_phone": "12345", "consent": "同意",
                 "lat": 95.0, "lng": 114.3, "building_id": 99_999, "address": "x".repeat(101)
             }),
@@ -51,6 +51,17 @@ async fn a_report_lists_every_bad_field_and_refuses_nul_bytes() {
             "building_id"
         ]
     );
+    // A NUL byte anywhere in a body is refused before anything else is
+    // read (hardening 13), naming its field.
+    let r = d
+        .report_as(
+            &d.resident,
+            d.outage,
+            json!({ "content": "停电\u{0}了很久了", "building_id": d.building }),
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert_eq!(r.fields(), ["content"]);
     let r = d.report_as(&d.resident, 99_999, json!({})).await;
     assert_eq!(r.fields(), ["category_id"]);
     // A category with children is not a leaf.
