@@ -13,6 +13,8 @@
 //! - [`service::is_publicly_visible`] says whether a public read may show it
 //!   (a flagged image is hidden).
 
+pub mod checks;
+pub mod claims;
 pub mod refs;
 pub mod routes;
 pub mod service;

@@ -9,7 +9,7 @@ use entity::{
     helper_application, helper_application_community, merchant_application,
     merchant_application_community, upload, user,
 };
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::sea_query::Query;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
     QuerySelect, Set,
@@ -18,20 +18,19 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
+pub use super::checks::{apply_media_verdict, resubmit_media_checks, submit_media_check};
+pub use super::claims::{claim, claim_one, release};
 use super::{Purpose, Visibility, moderation};
 use crate::auth::{AuthUser, Role};
-use crate::error::{ApiError, ApiResult, ErrorCode, FieldError};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::media::image::IntakeError;
 use crate::media::{MediaStore, Shelf};
 use crate::time;
 use crate::wechat::WechatClient;
-use crate::wechat::security::Suggest;
 
 /// An upload nothing references is deleted this long after its upload (or
 /// its last release, if later).
 pub const ORPHAN_AFTER: Duration = Duration::hours(24);
-/// A check WeChat never got (it was down) is sent again after this long.
-const RESUBMIT_AFTER: Duration = Duration::minutes(1);
 const SWEEP_BATCH: u64 = 500;
 
 /// An upload as its owner (or a reviewing admin) sees it.
@@ -58,7 +57,7 @@ pub struct UploadView {
     pub created_at: DateTime<Utc>,
 }
 
-fn purpose_of(u: &upload::Model) -> Option<Purpose> {
+pub(super) fn purpose_of(u: &upload::Model) -> Option<Purpose> {
     Purpose::parse(&u.purpose)
 }
 
@@ -118,7 +117,7 @@ fn intake_error(err: IntakeError) -> ApiError {
 }
 
 /// The purposes whose objects live on `shelf`'s side (public or private).
-fn purposes_seen(visibility: Visibility) -> Vec<&'static str> {
+pub(super) fn purposes_seen(visibility: Visibility) -> Vec<&'static str> {
     Purpose::ALL
         .into_iter()
         .filter(|p| p.visibility() == visibility)
@@ -329,129 +328,6 @@ async fn owner_communities(db: &impl ConnectionTrait, owner_id: i64) -> ApiResul
     Ok(ids)
 }
 
-/// Takes one reference on each of `ids` for something the owner saves (a
-/// goods item's images, a review's photos), inside the caller's
-/// transaction. Every id must be `owner_id`'s, of `purpose` and not
-/// flagged; otherwise 422 naming `field[i]` for each bad one, and nothing
-/// is taken. A repeated id counts once. Answers the uploads in `ids`'s order.
-pub async fn claim(
-    conn: &impl ConnectionTrait,
-    owner_id: i64,
-    purpose: Purpose,
-    field: &str,
-    ids: &[i64],
-) -> ApiResult<Vec<upload::Model>> {
-    claim_named(conn, owner_id, purpose, ids, |i| format!("{field}[{i}]")).await
-}
-
-/// [`claim`] of a single upload id held in `field` (a logo, an avatar).
-pub async fn claim_one(
-    conn: &impl ConnectionTrait,
-    owner_id: i64,
-    purpose: Purpose,
-    field: &str,
-    id: i64,
-) -> ApiResult<upload::Model> {
-    let mut claimed = claim_named(conn, owner_id, purpose, &[id], |_| field.to_owned()).await?;
-    claimed
-        .pop()
-        .ok_or_else(|| ApiError::field(field, "图片不存在"))
-}
-
-async fn claim_named(
-    conn: &impl ConnectionTrait,
-    owner_id: i64,
-    purpose: Purpose,
-    ids: &[i64],
-    name: impl Fn(usize) -> String,
-) -> ApiResult<Vec<upload::Model>> {
-    let mut distinct: Vec<i64> = Vec::with_capacity(ids.len());
-    for id in ids {
-        if !distinct.contains(id) {
-            distinct.push(*id);
-        }
-    }
-    if distinct.is_empty() {
-        return Ok(Vec::new());
-    }
-    let found = upload::Entity::find()
-        .filter(upload::Column::Id.is_in(distinct.clone()))
-        .all(conn)
-        .await?;
-    let check = |found: &[upload::Model]| -> Vec<FieldError> {
-        ids.iter()
-            .enumerate()
-            .filter_map(|(i, id)| {
-                let problem = match found.iter().find(|u| u.id == *id) {
-                    None => "图片不存在或已过期，请重新上传".to_owned(),
-                    Some(u) if u.owner_id != owner_id => {
-                        "图片不存在或已过期，请重新上传".to_owned()
-                    }
-                    Some(u) if u.purpose != purpose.as_str() => {
-                        format!("图片用途应为 {}", purpose.as_str())
-                    }
-                    Some(u) if u.moderation == moderation::FLAGGED => {
-                        "图片未通过内容审核".to_owned()
-                    }
-                    Some(_) => return None,
-                };
-                Some(FieldError::new(name(i), problem))
-            })
-            .collect()
-    };
-    let errors = check(&found);
-    if !errors.is_empty() {
-        return Err(ApiError::validation(errors));
-    }
-    let now = time::now();
-    // Conditional on the row still being there: the orphan sweep deletes
-    // only rows with no reference, so one of the two wins cleanly.
-    let taken = upload::Entity::update_many()
-        .col_expr(
-            upload::Column::RefCount,
-            Expr::col(upload::Column::RefCount).add(1),
-        )
-        .col_expr(upload::Column::UpdatedAt, Expr::value(now))
-        .filter(upload::Column::Id.is_in(distinct.clone()))
-        .filter(upload::Column::OwnerId.eq(owner_id))
-        .exec(conn)
-        .await?;
-    if taken.rows_affected != distinct.len() as u64 {
-        let still = upload::Entity::find()
-            .filter(upload::Column::Id.is_in(distinct))
-            .all(conn)
-            .await?;
-        return Err(ApiError::validation(check(&still)));
-    }
-    Ok(ids
-        .iter()
-        .filter_map(|id| found.iter().find(|u| u.id == *id).cloned())
-        .collect())
-}
-
-/// Gives back one reference on each of `ids` (an image replaced or its
-/// owner deleted), inside the caller's transaction. A repeated id counts
-/// once; an upload without references stays at 0.
-pub async fn release(conn: &impl ConnectionTrait, ids: &[i64]) -> ApiResult<()> {
-    let distinct: HashSet<i64> = ids.iter().copied().collect();
-    if distinct.is_empty() {
-        return Ok(());
-    }
-    let now = time::now();
-    upload::Entity::update_many()
-        .col_expr(
-            upload::Column::RefCount,
-            Expr::col(upload::Column::RefCount).sub(1),
-        )
-        .col_expr(upload::Column::ReleasedAt, Expr::value(now))
-        .col_expr(upload::Column::UpdatedAt, Expr::value(now))
-        .filter(upload::Column::Id.is_in(distinct))
-        .filter(upload::Column::RefCount.gt(0))
-        .exec(conn)
-        .await?;
-    Ok(())
-}
-
 /// Deletes uploads nothing references, [`ORPHAN_AFTER`] after their upload
 /// and last release, and then every stored object no remaining upload names
 /// (an object shared with a live upload stays). Answers how many uploads
@@ -522,129 +398,6 @@ async fn object_in_use(
         .one(db)
         .await?
         .is_some())
-}
-
-/// Sends a `pending` upload to WeChat's asynchronous image check and keeps
-/// the trace id its verdict will carry. An owner without an openid (an
-/// admin account) or no absolute public URL for WeChat to fetch: the
-/// upload is left `unchecked`. WeChat down: it stays `pending` without a
-/// trace id, and [`resubmit_media_checks`] tries again.
-pub async fn submit_media_check(
-    db: &impl ConnectionTrait,
-    media: &MediaStore,
-    wechat: &WechatClient,
-    upload_id: i64,
-) -> ApiResult<()> {
-    let Some(u) = upload::Entity::find_by_id(upload_id).one(db).await? else {
-        return Ok(());
-    };
-    if u.moderation != moderation::PENDING || u.trace_id.is_some() {
-        return Ok(());
-    }
-    let openid = user::Entity::find_by_id(u.owner_id)
-        .one(db)
-        .await?
-        .and_then(|owner| owner.openid);
-    let purpose = purpose_of(&u);
-    let (Some(openid), Some(purpose), true) = (openid, purpose, media.has_absolute_public_urls())
-    else {
-        set_moderation(db, u.id, moderation::UNCHECKED).await?;
-        return Ok(());
-    };
-    let url = media.public_url(&u.storage_key);
-    match wechat
-        .media_check_async(&openid, super::scene_of(purpose), &url)
-        .await
-    {
-        Ok(trace_id) => {
-            upload::Entity::update_many()
-                .col_expr(upload::Column::TraceId, Expr::value(trace_id))
-                .col_expr(upload::Column::UpdatedAt, Expr::value(time::now()))
-                .filter(upload::Column::Id.eq(u.id))
-                .filter(upload::Column::TraceId.is_null())
-                .exec(db)
-                .await?;
-        }
-        Err(err) => {
-            tracing::warn!(upload_id = u.id, error = %err, "media_check_async failed; will retry");
-        }
-    }
-    Ok(())
-}
-
-async fn set_moderation(db: &impl ConnectionTrait, id: i64, state: &str) -> ApiResult<()> {
-    upload::Entity::update_many()
-        .col_expr(upload::Column::Moderation, Expr::value(state))
-        .col_expr(upload::Column::UpdatedAt, Expr::value(time::now()))
-        .filter(upload::Column::Id.eq(id))
-        .exec(db)
-        .await?;
-    Ok(())
-}
-
-/// Sends again the checks WeChat never received (it was down when the
-/// picture came in).
-pub async fn resubmit_media_checks(
-    db: &impl ConnectionTrait,
-    media: &MediaStore,
-    wechat: &WechatClient,
-    now: DateTime<Utc>,
-) -> ApiResult<()> {
-    let waiting: Vec<i64> = upload::Entity::find()
-        .select_only()
-        .column(upload::Column::Id)
-        .filter(upload::Column::Moderation.eq(moderation::PENDING))
-        .filter(upload::Column::TraceId.is_null())
-        .filter(upload::Column::CreatedAt.lt(now - RESUBMIT_AFTER))
-        .limit(100)
-        .into_tuple()
-        .all(db)
-        .await?;
-    for id in waiting {
-        submit_media_check(db, media, wechat, id).await?;
-    }
-    Ok(())
-}
-
-/// Applies WeChat's verdict on the image check `trace_id`: `pass` passes
-/// it; `risky` or `review` flags every public upload of the same picture
-/// and takes the picture and its thumbnail down. Answers false for an
-/// unknown trace id.
-pub async fn apply_media_verdict(
-    db: &impl ConnectionTrait,
-    media: &MediaStore,
-    trace_id: &str,
-    suggest: Suggest,
-) -> ApiResult<bool> {
-    let Some(u) = upload::Entity::find()
-        .filter(upload::Column::TraceId.eq(trace_id))
-        .one(db)
-        .await?
-    else {
-        return Ok(false);
-    };
-    let now = time::now();
-    if suggest == Suggest::Pass {
-        upload::Entity::update_many()
-            .col_expr(upload::Column::Moderation, Expr::value(moderation::PASS))
-            .col_expr(upload::Column::UpdatedAt, Expr::value(now))
-            .filter(upload::Column::Id.eq(u.id))
-            .filter(upload::Column::Moderation.eq(moderation::PENDING))
-            .exec(db)
-            .await?;
-        return Ok(true);
-    }
-    upload::Entity::update_many()
-        .col_expr(upload::Column::Moderation, Expr::value(moderation::FLAGGED))
-        .col_expr(upload::Column::UpdatedAt, Expr::value(now))
-        .filter(upload::Column::StorageKey.eq(u.storage_key.as_str()))
-        .filter(upload::Column::Purpose.is_in(purposes_seen(Visibility::Public)))
-        .exec(db)
-        .await?;
-    for key in [&u.storage_key, &u.thumb_key] {
-        media.take_down(key).await.map_err(ApiError::unavailable)?;
-    }
-    Ok(true)
 }
 
 /// How often each instance sweeps orphans and resends lost image checks.
