@@ -59,13 +59,14 @@ fn api_v1(cfg: &mut ServiceConfig) {
 
 /// The OpenAPI document of exactly the routes the server registers.
 pub fn spec() -> utoipa::openapi::OpenApi {
-    let (_, spec) = App::new()
+    let (_, mut spec) = App::new()
         .into_utoipa_app()
         .openapi(openapi::ApiDoc::openapi())
         .configure(ops::configure)
         .configure(crate::media::routes::configure)
         .service(scope::scope("/api/v1").configure(api_v1))
         .split_for_parts();
+    openapi::conventions::apply(&mut spec);
     spec
 }
 

@@ -44,6 +44,7 @@ async fn every_documented_route_is_served() {
     let app = spawn_app().await;
     let spec = yizhan::startup::spec();
     let mut checked = 0;
+    let mut wrong = Vec::new();
     for (path, item) in &spec.paths.paths {
         let concrete = path
             .split('/')
@@ -58,9 +59,9 @@ async fn every_documented_route_is_served() {
             (Method::DELETE, item.delete.is_some()),
         ];
         for (method, documented) in methods {
-            if !documented {
+            let Some(op) = operation(item, &method).filter(|_| documented) else {
                 continue;
-            }
+            };
             let r = app
                 .send(
                     app.client
@@ -76,8 +77,114 @@ async fn every_documented_route_is_served() {
                 r.status, 405,
                 "{method} {path} is documented but not served"
             );
+            // Sent without a token and without a body: an operation that needs
+            // the token says 401 before it looks at anything else, and every
+            // operation answers a status its document lists.
+            if needs_token(op) && r.status != 401 {
+                wrong.push(format!(
+                    "{method} {path} without a token: {} {}",
+                    r.status,
+                    r.code()
+                ));
+            }
+            if !op
+                .responses
+                .responses
+                .contains_key(&r.status.as_u16().to_string())
+            {
+                wrong.push(format!(
+                    "{method} {path} answered {} ({}), which its document does not list",
+                    r.status,
+                    r.code()
+                ));
+            }
             checked += 1;
         }
     }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
     assert!(checked >= 18, "only {checked} routes documented");
+}
+
+fn operation<'a>(
+    item: &'a utoipa::openapi::PathItem,
+    method: &Method,
+) -> Option<&'a utoipa::openapi::path::Operation> {
+    match *method {
+        Method::GET => item.get.as_ref(),
+        Method::POST => item.post.as_ref(),
+        Method::PUT => item.put.as_ref(),
+        Method::PATCH => item.patch.as_ref(),
+        Method::DELETE => item.delete.as_ref(),
+        _ => None,
+    }
+}
+
+fn needs_token(op: &utoipa::openapi::path::Operation) -> bool {
+    op.security.as_ref().is_some_and(|reqs| {
+        reqs.iter()
+            .any(|r| *r != utoipa::openapi::security::SecurityRequirement::default())
+    })
+}
+
+/// Every `$ref` in `value`.
+fn refs(value: &serde_json::Value, found: &mut Vec<String>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, v) in map {
+                match (key.as_str(), v.as_str()) {
+                    ("$ref", Some(r)) => found.push(r.to_owned()),
+                    _ => refs(v, found),
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|v| refs(v, found)),
+        _ => {}
+    }
+}
+
+#[test]
+fn the_document_is_complete_for_client_generators() {
+    let spec = yizhan::startup::spec();
+    let doc = serde_json::to_value(&spec).unwrap();
+
+    let mut found = Vec::new();
+    refs(&doc, &mut found);
+    let schemas = &doc["components"]["schemas"];
+    for r in &found {
+        let name = r.strip_prefix("#/components/schemas/").unwrap_or(r);
+        assert!(schemas.get(name).is_some(), "unresolved reference {r}");
+    }
+    let names: std::collections::BTreeSet<String> = found
+        .iter()
+        .filter_map(|r| r.strip_prefix("#/components/schemas/"))
+        .map(str::to_owned)
+        .collect();
+    for name in schemas.as_object().unwrap().keys() {
+        assert!(names.contains(name), "schema {name} is never used");
+    }
+
+    let mut ids = std::collections::BTreeSet::new();
+    for (path, item) in &spec.paths.paths {
+        for method in [
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+        ] {
+            let Some(op) = operation(item, &method) else {
+                continue;
+            };
+            let id = op.operation_id.clone().unwrap_or_default();
+            assert!(
+                ids.insert(id.clone()),
+                "operationId {id} of {method} {path} is not unique"
+            );
+            assert!(
+                op.security.is_some(),
+                "{method} {path} declares no security"
+            );
+        }
+    }
+    assert!(!doc["servers"].as_array().unwrap().is_empty());
 }

@@ -58,6 +58,7 @@ pub struct GoodsQuery {
     /// Highest price, e.g. `20.00`.
     pub max_price: Option<String>,
     /// `newest` (default), `price_asc`, `price_desc` or `sales`.
+    #[param(inline)]
     pub sort: Option<GoodsSort>,
 }
 

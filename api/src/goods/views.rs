@@ -161,5 +161,6 @@ pub enum OwnerGoodsStatus {
 #[into_params(parameter_in = Query)]
 pub struct OwnerGoodsQuery {
     /// `on_shelf`, `off_shelf` or `deleted`; absent: all but deleted.
+    #[param(inline)]
     pub status: Option<OwnerGoodsStatus>,
 }

@@ -2,6 +2,8 @@
 //! `openapi.yaml` at the repository root is this document, committed; a test
 //! fails when they differ (`UPDATE_OPENAPI=1 cargo test` rewrites it).
 
+pub mod conventions;
+
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -15,7 +17,7 @@ use crate::error::{ErrorBody, ErrorCode, ErrorDetail, FieldError};
 errors are `{\"error\": {\"code\", \"message\", \"details\"}, \"request_id\"}` with the stable codes of the \
 ErrorCode schema; lists are `{items, page, page_size, total}`; money is a string with two decimals; \
 times are RFC 3339. Every response carries X-Request-Id.",
-        license(name = "MIT")
+        license(name = "MIT", identifier = "MIT")
     ),
     components(schemas(ErrorBody, ErrorDetail, ErrorCode, FieldError)),
     modifiers(&BearerAuth),

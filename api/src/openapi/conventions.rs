@@ -1,0 +1,195 @@
+//! Rules every operation of the document follows, applied once to the whole
+//! document after the handlers' annotations are collected, so no handler can
+//! forget them:
+//!
+//! - every `operationId` is unique (a handler name used twice, like
+//!   `approve` for merchants and helpers, is qualified by its path);
+//! - every operation declares its security: the bearer token, or an explicit
+//!   `security: []` for public ones;
+//! - every status the framework answers for any operation is listed: 400 for a
+//!   malformed query or body, 401 without a valid token, 404 for a path
+//!   parameter that is no id;
+//! - schemas no operation reaches are dropped, so the document carries only
+//!   what the API uses.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use utoipa::openapi::path::{Operation, ParameterIn};
+use utoipa::openapi::{
+    Content, OpenApi, Ref, RefOr, Response, ResponseBuilder, Server, security::SecurityRequirement,
+};
+
+const ERROR_BODY: &str = "ErrorBody";
+
+/// Applies every rule above to `spec`.
+pub fn apply(spec: &mut OpenApi) {
+    spec.servers = Some(vec![Server::new("/")]);
+    unique_operation_ids(spec);
+    for (_, op) in operations_mut(spec) {
+        declare_security(op);
+        list_framework_statuses(op);
+    }
+    drop_unused_schemas(spec);
+}
+
+fn operations_mut(spec: &mut OpenApi) -> impl Iterator<Item = (&String, &mut Operation)> {
+    spec.paths.paths.iter_mut().flat_map(|(path, item)| {
+        [
+            item.get.as_mut(),
+            item.put.as_mut(),
+            item.post.as_mut(),
+            item.delete.as_mut(),
+            item.patch.as_mut(),
+            item.head.as_mut(),
+            item.options.as_mut(),
+        ]
+        .into_iter()
+        .flatten()
+        .map(move |op| (path, op))
+    })
+}
+
+/// `admin/merchant-applications/{id}/approve` → `admin_merchant_applications_approve`.
+fn path_name(path: &str) -> String {
+    path.split('/')
+        .filter(|seg| !seg.is_empty() && !seg.starts_with('{') && *seg != "api" && *seg != "v1")
+        .collect::<Vec<_>>()
+        .join("_")
+        .replace(['-', '.'], "_")
+}
+
+fn unique_operation_ids(spec: &mut OpenApi) {
+    let mut uses: BTreeMap<String, usize> = BTreeMap::new();
+    for (_, op) in operations_mut(spec) {
+        if let Some(id) = &op.operation_id {
+            *uses.entry(id.clone()).or_default() += 1;
+        }
+    }
+    for (path, op) in operations_mut(spec) {
+        let id = op.operation_id.clone().unwrap_or_default();
+        if id.is_empty() || uses.get(&id).copied().unwrap_or(0) > 1 {
+            let qualified = path_name(path);
+            op.operation_id = Some(if qualified.ends_with(&id) {
+                qualified
+            } else {
+                format!("{qualified}_{id}")
+            });
+        }
+    }
+}
+
+fn declare_security(op: &mut Operation) {
+    // `None` means "inherit the document's", and the document declares none:
+    // say so per operation, as clients and linters expect.
+    if op.security.is_none() {
+        op.security = Some(Vec::new());
+    }
+}
+
+fn needs_token(op: &Operation) -> bool {
+    op.security.as_ref().is_some_and(|reqs| {
+        !reqs.is_empty() && !reqs.iter().any(|r| *r == SecurityRequirement::default())
+    })
+}
+
+fn error_response(description: &str) -> RefOr<Response> {
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            "application/json",
+            Content::new(Some(Ref::from_schema_name(ERROR_BODY))),
+        )
+        .build()
+        .into()
+}
+
+fn list_framework_statuses(op: &mut Operation) {
+    let params = op.parameters.as_deref().unwrap_or_default();
+    let has_query = params
+        .iter()
+        .any(|p| matches!(p.parameter_in, ParameterIn::Query | ParameterIn::Header));
+    let has_path = params
+        .iter()
+        .any(|p| matches!(p.parameter_in, ParameterIn::Path));
+    let has_body = op.request_body.is_some();
+    let token = needs_token(op);
+    let responses = &mut op.responses.responses;
+    if has_query || has_body {
+        responses
+            .entry("400".into())
+            .or_insert_with(|| error_response("MALFORMED_JSON or INVALID_QUERY"));
+    }
+    if token {
+        responses
+            .entry("401".into())
+            .or_insert_with(|| error_response("UNAUTHORIZED"));
+    }
+    if has_path {
+        responses
+            .entry("404".into())
+            .or_insert_with(|| error_response("NOT_FOUND"));
+    }
+}
+
+/// Every `#/components/schemas/X` that `value` names.
+fn schema_refs(value: &serde_json::Value, found: &mut BTreeSet<String>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, v) in map {
+                if key == "$ref" {
+                    if let Some(name) = v
+                        .as_str()
+                        .and_then(|r| r.strip_prefix("#/components/schemas/"))
+                    {
+                        found.insert(name.to_owned());
+                    }
+                } else {
+                    schema_refs(v, found);
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|v| schema_refs(v, found)),
+        _ => {}
+    }
+}
+
+fn drop_unused_schemas(spec: &mut OpenApi) {
+    let Ok(paths) = serde_json::to_value(&spec.paths) else {
+        return;
+    };
+    let Some(components) = spec.components.as_mut() else {
+        return;
+    };
+    let mut used = BTreeSet::new();
+    schema_refs(&paths, &mut used);
+    let mut pending: Vec<String> = used.iter().cloned().collect();
+    while let Some(name) = pending.pop() {
+        let Some(schema) = components.schemas.get(&name) else {
+            continue;
+        };
+        let mut inner = BTreeSet::new();
+        if let Ok(value) = serde_json::to_value(schema) {
+            schema_refs(&value, &mut inner);
+        }
+        for name in inner {
+            if used.insert(name.clone()) {
+                pending.push(name);
+            }
+        }
+    }
+    components.schemas.retain(|name, _| used.contains(name));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_names_drop_the_prefix_and_parameters() {
+        assert_eq!(
+            path_name("/api/v1/admin/merchant-applications/{id}/approve"),
+            "admin_merchant_applications_approve"
+        );
+        assert_eq!(path_name("/openapi.yaml"), "openapi_yaml");
+    }
+}
