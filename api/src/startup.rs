@@ -188,6 +188,7 @@ impl Application {
                 .split_for_parts();
             app.configure(crate::console::configure_files)
                 .default_service(web::to(ops::fallback))
+                .wrap(from_fn(crate::auth::gate::admins_only))
                 .wrap(from_fn(extract::refuse_nul_in_url))
                 .wrap(from_fn(extract::refuse_large_headers))
                 .wrap(from_fn(telemetry::request_context))

@@ -188,3 +188,56 @@ fn the_document_is_complete_for_client_generators() {
     }
     assert!(!doc["servers"].as_array().unwrap().is_empty());
 }
+
+/// Authorization comes before validation: a resident who sends an empty or
+/// nonsense body to an admin operation learns nothing of its schema, only 403.
+#[tokio::test]
+async fn a_resident_gets_403_from_every_admin_operation_before_any_validation() {
+    let app = spawn_app().await;
+    let (resident, _, _) = app.resident("curious-resident").await;
+    let spec = yizhan::startup::spec();
+    let mut wrong = Vec::new();
+    let mut checked = 0;
+    for (path, item) in &spec.paths.paths {
+        if !path.starts_with("/api/v1/admin/") {
+            continue;
+        }
+        let concrete = path
+            .split('/')
+            .map(|seg| if seg.starts_with('{') { "1" } else { seg })
+            .collect::<Vec<_>>()
+            .join("/");
+        for method in [
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+        ] {
+            if operation(item, &method).is_none() {
+                continue;
+            }
+            for body in [
+                serde_json::json!({}),
+                serde_json::json!({"name": 7, "ids": "x"}),
+            ] {
+                let r = app
+                    .send(
+                        app.client
+                            .request(method.clone(), app.url(&concrete))
+                            .bearer_auth(&resident)
+                            .json(&body),
+                    )
+                    .await;
+                let listed = operation(item, &method)
+                    .is_some_and(|op| op.responses.responses.contains_key("403"));
+                if r.status != 403 || !listed {
+                    wrong.push(format!("{method} {path} {body}: {} {}", r.status, r.code()));
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    assert!(checked > 40, "only {checked} admin calls made");
+}

@@ -1,5 +1,6 @@
 //! Identity: who is calling, what they may do, and the tokens that say so.
 
+pub mod gate;
 pub mod jwt;
 pub mod password;
 pub mod routes;
@@ -7,7 +8,7 @@ pub mod service;
 mod user_view;
 
 use actix_web::dev::Payload;
-use actix_web::{FromRequest, HttpRequest, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use entity::{admin_community, auth_session, user};
 use futures_util::future::LocalBoxFuture;
 use sea_orm::{
@@ -251,6 +252,10 @@ impl FromRequest for AuthUser {
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        // Already authenticated by a gate in front of the handler.
+        if let Some(me) = req.extensions().get::<AuthUser>().cloned() {
+            return Box::pin(async move { Ok(me) });
+        }
         let token = bearer(req);
         let state = app_state(req);
         Box::pin(async move {

@@ -7,8 +7,8 @@
 //! - every operation declares its security: the bearer token, or an explicit
 //!   `security: []` for public ones;
 //! - every status the framework answers for any operation is listed: 400 for a
-//!   malformed query or body, 401 without a valid token, 404 for a path
-//!   parameter that is no id;
+//!   malformed query or body, 401 without a valid token, 403 from the admin
+//!   gate, 404 for a path parameter that is no id;
 //! - schemas no operation reaches are dropped, so the document carries only
 //!   what the API uses.
 
@@ -25,9 +25,9 @@ const ERROR_BODY: &str = "ErrorBody";
 pub fn apply(spec: &mut OpenApi) {
     spec.servers = Some(vec![Server::new("/")]);
     unique_operation_ids(spec);
-    for (_, op) in operations_mut(spec) {
+    for (path, op) in operations_mut(spec) {
         declare_security(op);
-        list_framework_statuses(op);
+        list_framework_statuses(op, path.starts_with("/api/v1/admin/"));
     }
     drop_unused_schemas(spec);
 }
@@ -103,7 +103,9 @@ fn error_response(description: &str) -> RefOr<Response> {
         .into()
 }
 
-fn list_framework_statuses(op: &mut Operation) {
+/// `admin_only`: behind `auth::gate::admins_only`, which answers 403 to
+/// anyone but an admin.
+fn list_framework_statuses(op: &mut Operation, admin_only: bool) {
     let params = op.parameters.as_deref().unwrap_or_default();
     let has_query = params
         .iter()
@@ -123,6 +125,11 @@ fn list_framework_statuses(op: &mut Operation) {
         responses
             .entry("401".into())
             .or_insert_with(|| error_response("UNAUTHORIZED"));
+    }
+    if admin_only {
+        responses
+            .entry("403".into())
+            .or_insert_with(|| error_response("FORBIDDEN: not an admin"));
     }
     if has_path {
         responses
