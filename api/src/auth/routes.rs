@@ -25,17 +25,21 @@ pub fn configure(cfg: &mut ServiceConfig) {
 #[derive(Deserialize, ToSchema)]
 pub struct WechatLoginRequest {
     /// The code from `wx.login()`; single use, valid about 5 minutes.
+    #[schema(max_length = 128, pattern = r"\S")]
     pub code: String,
 }
 
 #[derive(Deserialize, ToSchema)]
 pub struct DevLoginRequest {
+    #[schema(max_length = 64, pattern = r"\S")]
     pub openid: String,
+    #[schema(max_length = 32, pattern = r"\S")]
     pub nickname: Option<String>,
 }
 
 #[derive(Deserialize, ToSchema)]
 pub struct RefreshRequest {
+    #[schema(max_length = 256, pattern = r"\S")]
     pub refresh_token: String,
 }
 
@@ -52,7 +56,9 @@ pub struct PasswordChange {
 
 #[derive(Deserialize, ToSchema)]
 pub struct AdminLoginRequest {
+    #[schema(max_length = 64, pattern = r"\S")]
     pub username: String,
+    #[schema(max_length = 128, pattern = r"\S")]
     pub password: String,
 }
 

@@ -11,7 +11,7 @@ use sea_orm::{
     QueryFilter, QueryOrder, Set,
 };
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::{AuthUser, Role, grant_role, join_roles, parse_roles};
@@ -72,12 +72,7 @@ pub struct StaffView {
     pub head: bool,
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct PageQuery {
-    pub page: Option<u64>,
-    pub page_size: Option<u64>,
-}
+pub use crate::pagination::PageParams as PageQuery;
 
 pub async fn find(conn: &impl ConnectionTrait, id: i64) -> ApiResult<department::Model> {
     department::Entity::find_by_id(id)

@@ -54,8 +54,10 @@ pub struct GoodsQuery {
     /// Substring of the name or description (`%` and `_` match literally).
     pub q: Option<String>,
     /// Lowest price, e.g. `5.00`.
+    #[param(pattern = r"^\s*([0-9]{1,8}(\.[0-9]{1,2})?)?\s*$")]
     pub min_price: Option<String>,
     /// Highest price, e.g. `20.00`.
+    #[param(pattern = r"^\s*([0-9]{1,8}(\.[0-9]{1,2})?)?\s*$")]
     pub max_price: Option<String>,
     /// `newest` (default), `price_asc`, `price_desc` or `sales`.
     #[param(inline)]

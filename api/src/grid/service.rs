@@ -130,12 +130,7 @@ pub struct VisitQuery {
     pub page_size: Option<u64>,
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct PageQuery {
-    pub page: Option<u64>,
-    pub page_size: Option<u64>,
-}
+pub use crate::pagination::PageParams as PageQuery;
 
 fn page(page: Option<u64>, page_size: Option<u64>) -> ApiResult<Page> {
     Page::try_from(PageParams { page, page_size })

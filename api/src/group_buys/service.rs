@@ -166,8 +166,9 @@ pub struct OwnerGroupBuyQuery {
 #[into_params(parameter_in = Query)]
 pub struct GroupBuyQuery {
     pub community_id: Option<i64>,
-    /// `upcoming`, `ongoing`, `succeeded`, `failed` or `cancelled`; default: open
-    /// campaigns (upcoming, ongoing and settling).
+    /// `upcoming`, `ongoing`, `settling` (past the cut-off, the result being
+    /// computed), `succeeded`, `failed` or `cancelled`; default: open campaigns
+    /// (upcoming, ongoing and settling).
     pub status: Option<CampaignStatus>,
 }
 
@@ -340,13 +341,6 @@ pub async fn list(
     }
     cond = match query.status {
         None => cond.add(group_buy::Column::State.eq(CampaignState::Open)),
-        // Settling lasts a sweep; it is no list of its own.
-        Some(CampaignStatus::Settling) => {
-            return Err(ApiError::invalid_query(vec![FieldError::new(
-                "status",
-                "upcoming, ongoing, succeeded, failed 或 cancelled",
-            )]));
-        }
         Some(status) => cond.add(status_condition(status, now)),
     };
     let select = group_buy::Entity::find()

@@ -59,6 +59,7 @@ pub struct HelperApplicationView {
 #[derive(Deserialize, ToSchema)]
 pub struct RejectRequest {
     /// Why, shown to the applicant; 1-200 characters.
+    #[schema(max_length = 200, pattern = r"\S")]
     pub reason: String,
 }
 

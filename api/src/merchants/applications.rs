@@ -73,6 +73,7 @@ pub struct ApplicationView {
 #[derive(Deserialize, ToSchema)]
 pub struct RejectRequest {
     /// Shown to the applicant, 1-200 characters.
+    #[schema(max_length = 200, pattern = r"\S")]
     pub reason: String,
 }
 

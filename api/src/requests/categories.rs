@@ -35,6 +35,7 @@ pub fn default_resolve_days(level: Level) -> i16 {
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[schema(as = RequestCategoryView)]
 pub struct CategoryView {
     pub id: i64,
     pub parent_id: Option<i64>,
