@@ -9,6 +9,8 @@
 //! - every status the framework answers for any operation is listed: 400 for a
 //!   malformed query or body, 401 without a valid token, 403 from the admin
 //!   gate, 404 for a path parameter that is no id;
+//! - every free-text string says it holds no NUL character (the server
+//!   refuses one anywhere, `extract::parse_json` and `refuse_nul_in_url`);
 //! - schemas no operation reaches are dropped, so the document carries only
 //!   what the API uses.
 
@@ -30,6 +32,7 @@ pub fn apply(spec: &mut OpenApi) {
         list_framework_statuses(op, path.starts_with("/api/v1/admin/"));
     }
     drop_unused_schemas(spec);
+    forbid_nul(spec);
 }
 
 fn operations_mut(spec: &mut OpenApi) -> impl Iterator<Item = (&String, &mut Operation)> {
@@ -185,6 +188,42 @@ fn drop_unused_schemas(spec: &mut OpenApi) {
         }
     }
     components.schemas.retain(|name, _| used.contains(name));
+}
+
+/// The pattern of a string without NUL characters.
+pub const NO_NUL: &str = r"^[^\u0000]*$";
+
+/// Adds [`NO_NUL`] to every string schema that has no pattern, format or
+/// closed set of values of its own.
+fn forbid_nul(spec: &mut OpenApi) {
+    let Ok(mut doc) = serde_json::to_value(&*spec) else {
+        return;
+    };
+    add_no_nul(&mut doc);
+    if let Ok(done) = serde_json::from_value(doc) {
+        *spec = done;
+    }
+}
+
+fn add_no_nul(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            let is_string = match map.get("type") {
+                Some(serde_json::Value::String(t)) => t == "string",
+                Some(serde_json::Value::Array(ts)) => ts.iter().any(|t| t == "string"),
+                _ => false,
+            };
+            let free = ["pattern", "format", "enum", "const"]
+                .iter()
+                .all(|k| !map.contains_key(*k));
+            if is_string && free {
+                map.insert("pattern".into(), NO_NUL.into());
+            }
+            map.values_mut().for_each(add_no_nul);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(add_no_nul),
+        _ => {}
+    }
 }
 
 #[cfg(test)]
