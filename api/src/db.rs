@@ -31,8 +31,9 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<DatabaseConnection, 
     opts.max_connections(settings.max_connections)
         .min_connections(1)
         .connect_timeout(Duration::from_secs(settings.connect_timeout_secs))
-        // Under a burst, requests queue for a connection rather than fail.
-        .acquire_timeout(Duration::from_secs(30))
+        // Under a burst, requests queue for a connection rather than fail;
+        // with the database away, they are answered 503 after this wait.
+        .acquire_timeout(Duration::from_secs(settings.acquire_timeout_secs))
         // A ping on every checkout doubled the round trips of each query;
         // only a connection idle long enough to have been dropped is checked.
         .test_before_acquire_if_idle_for(Duration::from_secs(30))

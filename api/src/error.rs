@@ -221,8 +221,10 @@ impl ApiError {
         err
     }
 
+    /// 503 `SERVICE_UNAVAILABLE` with `Retry-After`: a dependency (the
+    /// database) is down or restarting; the same request will do later.
     pub fn unavailable(source: impl Into<anyhow::Error>) -> Self {
-        let mut err = Self::new(ErrorCode::ServiceUnavailable);
+        let mut err = Self::new(ErrorCode::ServiceUnavailable).retry_after(RETRY_UNAVAILABLE_SECS);
         err.source = Some(source.into());
         err
     }
@@ -241,13 +243,46 @@ impl From<ErrorCode> for ApiError {
     }
 }
 
+/// What `Retry-After` says when the database is away.
+pub const RETRY_UNAVAILABLE_SECS: u64 = 2;
+
 impl From<sea_orm::DbErr> for ApiError {
     fn from(err: sea_orm::DbErr) -> Self {
-        use sea_orm::DbErr;
-        match err {
-            DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => ApiError::unavailable(err),
-            other => ApiError::internal(other),
+        if database_unavailable(&err) {
+            ApiError::unavailable(err)
+        } else {
+            ApiError::internal(err)
         }
+    }
+}
+
+/// Whether `err` says the database cannot be reached now (down, restarting,
+/// the connection cut under a query, no connection free within the pool's
+/// acquire timeout), as opposed to a query that is wrong.
+pub fn database_unavailable(err: &sea_orm::DbErr) -> bool {
+    use sea_orm::{DbErr, RuntimeErr, sqlx};
+    let runtime = match err {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => return true,
+        DbErr::Query(e) | DbErr::Exec(e) => e,
+        _ => return false,
+    };
+    let RuntimeErr::SqlxError(sqlx_err) = runtime else {
+        return false;
+    };
+    match sqlx_err.as_ref() {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::Protocol(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        // SQLSTATE class 08 (connection exception) and 57 (operator
+        // intervention: `57P01` terminating connection due to administrator
+        // command, `57P02` crash shutdown, `57P03` cannot connect now).
+        sqlx::Error::Database(db) => db
+            .code()
+            .is_some_and(|code| code.starts_with("08") || code.starts_with("57")),
+        _ => false,
     }
 }
 

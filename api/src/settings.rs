@@ -112,6 +112,9 @@ pub struct DatabaseSettings {
     pub url: SecretString,
     pub max_connections: u32,
     pub connect_timeout_secs: u64,
+    /// How long a request waits for a free connection (or for a database
+    /// that is down to come back) before it is answered 503.
+    pub acquire_timeout_secs: u64,
 }
 
 #[derive(Clone, Debug, Deserialize)]

@@ -15,6 +15,7 @@ mod console_browser;
 mod content;
 mod conventions;
 mod fake_wechatpay;
+mod faults;
 mod goods;
 mod group_buys;
 mod hardening;
