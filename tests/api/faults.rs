@@ -230,3 +230,137 @@ async fn the_database_going_away_under_load_is_503_with_retry_after_then_recover
         );
     }
 }
+
+/// `redis://host:port[/db]` → (host:port, the URL through `port`).
+fn redis_through_proxy(url: &str, port: u16) -> (SocketAddr, String) {
+    let rest = url.strip_prefix("redis://").unwrap();
+    let (host_port, db) = rest.split_once('/').map_or((rest, ""), |(h, d)| (h, d));
+    let host_port = if host_port.contains(':') {
+        host_port.to_owned()
+    } else {
+        format!("{host_port}:6379")
+    };
+    let host_port = host_port.replace("localhost", "127.0.0.1");
+    (
+        host_port.parse().unwrap(),
+        format!("redis://127.0.0.1:{port}/{db}"),
+    )
+}
+
+#[tokio::test]
+async fn redis_going_away_under_load_costs_no_answer_and_the_cache_comes_back() {
+    let Some(redis) = crate::support::test_redis_url() else {
+        eprintln!("fault drill: Redis only (TEST_REDIS_URL unset)");
+        return;
+    };
+    let (upstream, _) = redis_through_proxy(&redis, 0);
+    let proxy = Arc::new(Proxy::start(upstream).await);
+    let port = proxy.port;
+    let app = spawn_app_with(|s| {
+        let (_, url) = redis_through_proxy(&redis, port);
+        s.redis.url = Some(url.into());
+    })
+    .await;
+    let platform = app.platform_admin().await;
+    let (cid, gid, _) = app.community_with_building(&platform, "缓存演练").await;
+
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap();
+    let tally = Arc::new(Mutex::new(Tally::default()));
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let workers = (0..8).map(|w| {
+        let (client, tally, stop) = (client.clone(), tally.clone(), stop.clone());
+        let (base, platform) = (app.base.clone(), platform.clone());
+        async move {
+            let mut n = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                n += 1;
+                let name = format!("楼{w}-{n}");
+                let (what, req) = match n % 3 {
+                    0 => (
+                        "goods read",
+                        client.get(format!("{base}/api/v1/goods-categories")),
+                    ),
+                    1 => (
+                        "community read",
+                        client.get(format!("{base}/api/v1/communities/{cid}")),
+                    ),
+                    _ => (
+                        "write",
+                        client
+                            .post(format!("{base}/api/v1/admin/grids/{gid}/buildings"))
+                            .bearer_auth(&platform)
+                            .json(&json!({ "name": name, "households": 10 })),
+                    ),
+                };
+                match req.send().await {
+                    Ok(r) => {
+                        let status = r.status().as_u16();
+                        let mut t = tally.lock().await;
+                        if what == "write" && status == 201 {
+                            t.created.push(name);
+                        }
+                        *t.statuses.entry((what.to_owned(), status)).or_default() += 1;
+                    }
+                    Err(e) => tally.lock().await.no_answer.push(format!("{what}: {e}")),
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
+    });
+    let drill = {
+        let (proxy, stop) = (proxy.clone(), stop.clone());
+        async move {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            proxy.set_down(true);
+            tokio::time::sleep(Duration::from_secs(4)).await;
+            proxy.set_down(false);
+            tokio::time::sleep(Duration::from_secs(4)).await;
+            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+    };
+    let mut all: Vec<std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>> =
+        workers.map(|w| Box::pin(w) as _).collect();
+    all.push(Box::pin(drill));
+    join_all(all).await;
+
+    let t = tally.lock().await;
+    let report = format!("{:?}", t.statuses);
+    eprintln!("redis fault drill: {report}");
+    assert!(
+        t.no_answer.is_empty(),
+        "requests left without an answer: {:?}",
+        t.no_answer
+    );
+    for (what, status) in t.statuses.keys() {
+        assert!(
+            matches!(*status, 200 | 201),
+            "{what} answered {status} while Redis was away: {report}"
+        );
+    }
+    // The cache is back: ready, and what a write changes is seen at once.
+    let ready = app.get("/readyz", None).await;
+    assert_eq!(
+        (ready.status.as_u16(), ready.body["cache"].as_str()),
+        (200, Some("ok")),
+        "{}",
+        ready.text
+    );
+    let before = app.get(&format!("/communities/{cid}"), None).await;
+    let r = app
+        .post(
+            &format!("/admin/grids/{gid}/buildings"),
+            Some(&platform),
+            json!({ "name": "恢复后", "households": 1 }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let after = app.get(&format!("/communities/{cid}"), None).await;
+    assert_ne!(
+        before.text, after.text,
+        "a stale cached community after Redis came back"
+    );
+    assert!(after.text.contains("恢复后"), "{}", after.text);
+}
