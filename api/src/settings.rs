@@ -63,6 +63,8 @@ pub struct Settings {
     pub calendar: CalendarSettings,
     #[serde(default)]
     pub requests: RequestSettings,
+    #[serde(default)]
+    pub bookings: BookingSettings,
     /// The environment the settings were loaded for (`YIZHAN_ENV`).
     pub env: Environment,
 }
@@ -368,6 +370,22 @@ impl Default for RequestSettings {
         Self {
             report_page: "pages/requests/new".to_owned(),
             qr_link_base: "https://yizhan.example.com/qr".to_owned(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default)]
+pub struct BookingSettings {
+    /// Live bookings (requested, accepted, in service) one resident may hold
+    /// at once; one more is 409 `TOO_MANY_OPEN_BOOKINGS`.
+    pub max_open_per_resident: u64,
+}
+
+impl Default for BookingSettings {
+    fn default() -> Self {
+        Self {
+            max_open_per_resident: 5,
         }
     }
 }
