@@ -332,7 +332,13 @@ async fn booking_requests_are_validated() {
             json!({ "service_id": "x", "slot_id": slot }),
         )
         .await;
-    assert_eq!(r.fields(), vec!["service_id"]);
+    let mut fields = r.fields();
+    fields.sort();
+    assert_eq!(
+        fields,
+        vec!["address", "contact_phone", "service_id"],
+        "every bad or missing field at once"
+    );
 
     let book = |service: i64, slot: i64| {
         let resident = resident.clone();

@@ -18,6 +18,7 @@ mod fake_wechatpay;
 mod goods;
 mod group_buys;
 mod hardening;
+mod hardening_bodies;
 mod hardening_bookings;
 mod helpers_services;
 mod idempotency;
