@@ -20,6 +20,8 @@ mod group_buys;
 mod hardening;
 mod hardening_bodies;
 mod hardening_bookings;
+mod hardening_ops;
+mod hardening_rate_limits;
 mod helpers_services;
 mod idempotency;
 mod me;
