@@ -8,20 +8,28 @@ use crate::support::spawn_app_with;
 /// in front of Redis), measured by the cache's own weights.
 #[tokio::test]
 async fn distinct_queries_do_not_grow_the_cache_past_its_byte_budget() {
-    let budget: u64 = 48 * 1024;
+    // Each answer weighs about 300 bytes: 400 of them are seven times the budget.
+    let budget: u64 = 16 * 1024;
     let app = spawn_app_with(|s| s.cache.max_bytes = budget).await;
-    for i in 0..1500 {
-        let r = app
-            .get(
-                &format!("/goods?q=pattern-{i:05}-padding-to-make-keys-long"),
-                None,
-            )
-            .await;
-        assert_eq!(r.status, 200, "{}", r.text);
+    let mut most = 0;
+    for i in 0..400 {
+        let url = format!("/goods?q=pattern-{i:05}-padding-to-make-keys-long");
+        // Twice: with Redis, a second read is what lands in the local copy.
+        for _ in 0..2 {
+            let r = app.get(&url, None).await;
+            assert_eq!(r.status, 200, "{}", r.text);
+        }
+        if i % 25 == 24 {
+            // Redis's local copy keeps values 5 s: measured as the test goes.
+            let used = app.cache.weighted_size().await;
+            assert!(used <= budget, "{used} bytes held, budget {budget}");
+            most = most.max(used);
+        }
     }
-    let used = app.cache.weighted_size().await;
-    assert!(used > 0, "answers are cached");
-    assert!(used <= budget, "{used} bytes held, budget {budget}");
+    assert!(
+        most > budget / 4,
+        "answers are cached ({most} bytes at most)"
+    );
 }
 
 /// Finding 19: `/metrics` is on its own listener when `metrics.addr` is set

@@ -24,7 +24,7 @@ const UNLIMITED: [&str; 3] = [
 /// Whether the route spends WeChat quota (phone numbers, mini-program codes).
 fn calls_wechat(method: &Method, path: &str) -> bool {
     (method == Method::POST
-        && (path == "/api/v1/me/phone" || path.starts_with("/api/v1/console/login-tickets")))
+        && (path == "/api/v1/me/phone" || path == "/api/v1/console/login-tickets"))
         || (method == Method::GET && (path.ends_with("/qrcode") || path.ends_with("/qrcodes.pdf")))
 }
 
