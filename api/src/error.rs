@@ -102,6 +102,7 @@ error_codes! {
     SlotOverlap => (CONFLICT, "与已发布的时段重叠"),
     SlotTaken => (CONFLICT, "该时段已被预约"),
     SlotPassed => (CONFLICT, "该时段已开始或已过去"),
+    TooManyOpenBookings => (CONFLICT, "未完成的预约已达上限，请先完成或取消已有预约"),
     BookingNotFound => (NOT_FOUND, "预约不存在"),
     InvalidTransition => (CONFLICT, "当前状态不允许此操作"),
     BookingNotCompleted => (CONFLICT, "服务完成后才能评价"),

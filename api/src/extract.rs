@@ -16,6 +16,7 @@ use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
 
 use crate::error::{ApiError, ErrorCode, FieldError};
+use crate::fields::body;
 
 /// The largest JSON body accepted (`server.body_limit`), registered as app_data.
 #[derive(Clone, Copy, Debug)]
@@ -65,8 +66,15 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
     }
 }
 
+/// `body` as a `T`. A body that does not fit names every missing or wrong
+/// field in `details.fields` (not only the first serde meets), and a list
+/// longer than `fields::body::MAX_LIST_ITEMS` anywhere in it is refused.
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     refuse_nul_in_json(body)?;
+    let overlong = body::overlong_lists(body);
+    if !overlong.is_empty() {
+        return Err(ApiError::validation(overlong));
+    }
     let mut de = serde_json::Deserializer::from_slice(body);
     let value: T = match serde_path_to_error::deserialize(&mut de) {
         Ok(v) => v,
@@ -85,7 +93,11 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
                             }
                         })
                         .unwrap_or_else(|| if path == "." { "body".to_owned() } else { path });
-                    ApiError::validation(vec![FieldError::new(field, message)])
+                    let mut every = body::every_field_error::<T>(body);
+                    if !every.iter().any(|e| e.field == field) {
+                        every.insert(0, FieldError::new(field, message));
+                    }
+                    ApiError::validation(every)
                 }
                 _ => ApiError::new(ErrorCode::MalformedJson)
                     .details(serde_json::json!({ "reason": inner.to_string() })),

@@ -8,9 +8,11 @@ use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::backup::{BackupHealth, BackupMonitor};
-use crate::error::{ApiError, ErrorCode};
+use crate::error::{ApiError, ErrorBody, ErrorCode};
+use crate::settings::{Environment, Settings};
 use crate::state::AppState;
 use crate::telemetry::Metrics;
+use secrecy::{ExposeSecret, SecretString};
 
 /// The OpenAPI document as served, rendered once at start-up.
 pub struct ApiDocument(pub String);
@@ -82,14 +84,98 @@ async fn readyz(
     }
 }
 
-/// Prometheus metrics in the text exposition format.
-#[utoipa::path(tag = "ops", responses((status = 200, description = "Prometheus text format", content_type = "text/plain", body = String)))]
+/// Who may read `/metrics` on a listener (`[metrics]` settings).
+#[derive(Clone, Debug)]
+pub enum MetricsAccess {
+    Open,
+    Token(SecretString),
+    /// Served on another listener, or in production without a token.
+    Hidden,
+}
+
+impl MetricsAccess {
+    /// The main listener's rule.
+    pub fn for_main_listener(settings: &Settings) -> Self {
+        let token = settings.metrics.token.expose_secret();
+        if !settings.metrics.addr.is_empty() {
+            MetricsAccess::Hidden
+        } else if !token.is_empty() {
+            MetricsAccess::Token(settings.metrics.token.clone())
+        } else if settings.env == Environment::Production {
+            MetricsAccess::Hidden
+        } else {
+            MetricsAccess::Open
+        }
+    }
+
+    fn allows(&self, req: &HttpRequest) -> Result<(), ApiError> {
+        match self {
+            MetricsAccess::Open => Ok(()),
+            MetricsAccess::Hidden => Err(ErrorCode::RouteNotFound.into()),
+            MetricsAccess::Token(token) => {
+                let sent = req
+                    .headers()
+                    .get(actix_web::http::header::AUTHORIZATION)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.strip_prefix("Bearer "))
+                    .unwrap_or("");
+                let want = token.expose_secret().as_bytes();
+                if sent.len() == want.len()
+                    && bool::from(subtle::ConstantTimeEq::ct_eq(sent.as_bytes(), want))
+                {
+                    Ok(())
+                } else {
+                    Err(ErrorCode::Unauthorized.into())
+                }
+            }
+        }
+    }
+}
+
+/// Prometheus metrics in the text exposition format. Not public in
+/// production: on `metrics.addr`'s own listener, or with `metrics.token`.
+#[utoipa::path(tag = "ops", responses(
+    (status = 200, description = "Prometheus text format", content_type = "text/plain", body = String),
+    (status = 401, description = "UNAUTHORIZED: `metrics.token` is set and the bearer token is not it", body = ErrorBody),
+    (status = 404, description = "ROUTE_NOT_FOUND: served on `metrics.addr`, or production without `metrics.token`", body = ErrorBody),
+))]
 #[get("/metrics")]
 #[tracing::instrument(skip_all, level = "debug")]
-async fn metrics(metrics: web::Data<Metrics>) -> HttpResponse {
+async fn metrics(
+    req: HttpRequest,
+    registry: web::Data<Metrics>,
+    access: Option<web::Data<MetricsAccess>>,
+) -> Result<HttpResponse, ApiError> {
+    if let Some(access) = access {
+        access.allows(&req)?;
+    }
+    Ok(render_metrics(&registry))
+}
+
+fn render_metrics(registry: &Metrics) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
-        .body(metrics.render())
+        .body(registry.render())
+}
+
+/// The listener of `metrics.addr`: `GET /metrics` and nothing else.
+pub fn metrics_server(
+    addr: &str,
+    registry: web::Data<Metrics>,
+) -> std::io::Result<(actix_web::dev::Server, u16)> {
+    let listener = std::net::TcpListener::bind(addr)?;
+    let port = listener.local_addr()?.port();
+    let server = actix_web::HttpServer::new(move || {
+        actix_web::App::new().app_data(registry.clone()).route(
+            "/metrics",
+            web::get().to(|m: web::Data<Metrics>| async move { render_metrics(&m) }),
+        )
+    })
+    .workers(1)
+    .listen(listener)?
+    .shutdown_timeout(1)
+    .run();
+    Ok((server, port))
 }
 
 /// This document.

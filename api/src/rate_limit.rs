@@ -1,6 +1,10 @@
 //! Fixed-window rate limits kept in the shared cache, so every instance
-//! counts together. When the cache is down the limit is not enforced: the
-//! API stays up rather than locking everyone out.
+//! counts together. When Redis is down each instance counts on its own, in
+//! process, until it is back: limits hold, per instance, rather than switch off.
+//!
+//! Besides the limits handlers ask for (logins, pickup look-ups), the
+//! `auth::write_limits` middleware counts every write under `/api/v1` per
+//! signed-in user and per address, and every route that spends WeChat quota.
 
 use std::time::Duration;
 

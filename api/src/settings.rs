@@ -63,6 +63,10 @@ pub struct Settings {
     pub calendar: CalendarSettings,
     #[serde(default)]
     pub requests: RequestSettings,
+    #[serde(default)]
+    pub bookings: BookingSettings,
+    #[serde(default)]
+    pub metrics: MetricsSettings,
     /// The environment the settings were loaded for (`YIZHAN_ENV`).
     pub env: Environment,
 }
@@ -127,7 +131,15 @@ pub struct RedisSettings {
 #[derive(Clone, Debug, Deserialize)]
 pub struct CacheSettings {
     pub ttl_secs: u64,
+    /// Rate-limit counters kept in process (without Redis, or while it is down).
     pub max_entries: u64,
+    /// Bytes the cached values held in this process may take in all (keys,
+    /// texts and bookkeeping): the in-process cache, or Redis's local copy.
+    #[serde(default = "default_cache_max_bytes")]
+    pub max_bytes: u64,
+    /// Answers larger than this are not cached (in process or in Redis).
+    #[serde(default = "default_cache_max_value_bytes")]
+    pub max_value_bytes: usize,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -143,6 +155,29 @@ pub struct RateLimitSettings {
     pub login_per_minute: i64,
     /// Pickup-code look-ups per merchant per minute (codes are 8 digits).
     pub pickup_lookup_per_minute: i64,
+    /// Writes (POST, PUT, PATCH, DELETE under `/api/v1`, logins aside) per
+    /// signed-in user per minute.
+    #[serde(default = "default_writes_per_user")]
+    pub writes_per_minute_per_user: i64,
+    /// The same per client address (a whole compound may share one).
+    #[serde(default = "default_writes_per_ip")]
+    pub writes_per_minute_per_ip: i64,
+    /// Requests to routes that spend WeChat quota (`POST /me/phone`, QR
+    /// codes, console login tickets) per user, and ten times that per address.
+    #[serde(default = "default_wechat_per_minute")]
+    pub wechat_per_minute: i64,
+}
+
+fn default_writes_per_user() -> i64 {
+    600
+}
+
+fn default_writes_per_ip() -> i64 {
+    6000
+}
+
+fn default_wechat_per_minute() -> i64 {
+    30
 }
 
 /// `[log]`: defined beside the subscriber it configures.
@@ -375,6 +410,44 @@ impl Default for RequestSettings {
     }
 }
 
+/// Who may read `/metrics`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct MetricsSettings {
+    /// `host:port` of a listener serving only `GET /metrics` (an address
+    /// the scraper reaches and the public does not). Set: the main listener
+    /// answers 404 there.
+    pub addr: String,
+    /// Without `addr`: `GET /metrics` on the main listener needs
+    /// `Authorization: Bearer <token>`. With neither, production answers
+    /// 404 (development and test answer everyone).
+    pub token: SecretString,
+}
+
+fn default_cache_max_bytes() -> u64 {
+    64 * 1024 * 1024
+}
+
+fn default_cache_max_value_bytes() -> usize {
+    1024 * 1024
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default)]
+pub struct BookingSettings {
+    /// Live bookings (requested, accepted, in service) one resident may hold
+    /// at once; one more is 409 `TOO_MANY_OPEN_BOOKINGS`.
+    pub max_open_per_resident: u64,
+}
+
+impl Default for BookingSettings {
+    fn default() -> Self {
+        Self {
+            max_open_per_resident: 5,
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
     /// Shown with its cause (`{:#}`), which names the key.
@@ -447,6 +520,12 @@ impl Settings {
         if self.auth.dev_login {
             return Err(SettingsError::Unsafe(
                 "auth.dev_login is on; it must be off in production".into(),
+            ));
+        }
+        let token = self.metrics.token.expose_secret();
+        if !token.is_empty() && is_weak_secret(token, "") {
+            return Err(SettingsError::Unsafe(
+                "metrics.token is shorter than 32 bytes or of low entropy; set YIZHAN__METRICS__TOKEN".into(),
             ));
         }
         if self.wechat.app_secret.expose_secret() == DEV_WECHAT_APP_SECRET {

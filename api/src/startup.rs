@@ -73,6 +73,9 @@ pub fn spec() -> utoipa::openapi::OpenApi {
 pub struct Application {
     port: u16,
     server: Server,
+    /// `GET /metrics` alone on `metrics.addr`, when set.
+    metrics_server: Option<Server>,
+    metrics_port: Option<u16>,
     state: web::Data<AppState>,
     /// Held while the server runs, so `yizhan restore` refuses meanwhile.
     serve_lock: Option<backup::ServeLock>,
@@ -86,11 +89,17 @@ pub fn build_cache(settings: &Settings, metrics: Arc<Metrics>) -> anyhow::Result
                 url.expose_secret(),
                 &settings.redis.key_prefix,
                 Duration::from_millis(settings.redis.timeout_ms),
+                settings.cache.max_bytes,
             )?;
             Cache::redis(redis, metrics)
         }
-        None => Cache::memory(settings.cache.max_entries, metrics),
-    })
+        None => Cache::memory(
+            settings.cache.max_bytes,
+            settings.cache.max_entries,
+            metrics,
+        ),
+    }
+    .with_max_value_bytes(settings.cache.max_value_bytes))
 }
 
 /// The WeChat Pay client when `payments.provider = "wechat"`. Settings that
@@ -148,6 +157,15 @@ impl Application {
         // The backup schedule on SQLite, and its monitor for /readyz and /metrics.
         let backups = backup::start(&settings, &db, &metrics)?;
         let metrics_data = web::Data::from(metrics);
+        let metrics_access = web::Data::new(ops::MetricsAccess::for_main_listener(&settings));
+        let metrics_listener = if settings.metrics.addr.is_empty() {
+            None
+        } else {
+            Some(ops::metrics_server(
+                &settings.metrics.addr,
+                metrics_data.clone(),
+            )?)
+        };
         let media = web::Data::new(crate::media::MediaStore::new(&settings.media)?);
         let body_limit = BodyLimit(settings.server.body_limit);
         let state = web::Data::new(AppState {
@@ -177,6 +195,7 @@ impl Application {
                 .app_data(routes.clone())
                 .app_data(document.clone())
                 .app_data(metrics_data.clone())
+                .app_data(metrics_access.clone())
                 .app_data(backups.clone())
                 .app_data(body_limit)
                 .app_data(web::QueryConfig::default().error_handler(extract::query_error))
@@ -189,6 +208,7 @@ impl Application {
             app.configure(crate::console::configure_files)
                 .default_service(web::to(ops::fallback))
                 .wrap(from_fn(crate::auth::gate::admins_only))
+                .wrap(from_fn(crate::auth::write_limits::limit_writes))
                 .wrap(from_fn(extract::refuse_nul_in_url))
                 .wrap(from_fn(extract::refuse_large_headers))
                 .wrap(from_fn(telemetry::request_context))
@@ -227,9 +247,12 @@ impl Application {
             state.clone(),
             Duration::from_millis(state.settings.jobs.payment_sweep_interval_ms),
         );
+        let (metrics_server, metrics_port) = metrics_listener.unzip();
         Ok(Self {
             port,
             server: server.run(),
+            metrics_server,
+            metrics_port,
             state,
             serve_lock,
         })
@@ -237,6 +260,11 @@ impl Application {
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The port of `metrics.addr`'s listener, when configured.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics_port
     }
 
     pub fn state(&self) -> web::Data<AppState> {
@@ -250,7 +278,18 @@ impl Application {
 
     pub async fn run(self) -> std::io::Result<()> {
         let _serving = self.serve_lock;
-        self.server.await
+        match self.metrics_server {
+            // The metrics listener stops with the main one.
+            Some(metrics) => {
+                let handle = metrics.handle();
+                let metrics = tokio::spawn(metrics);
+                let served = self.server.await;
+                handle.stop(true).await;
+                let _ = metrics.await;
+                served
+            }
+            None => self.server.await,
+        }
     }
 }
 

@@ -116,8 +116,8 @@ async fn a_booking_goes_through_its_whole_lifecycle_seen_only_by_its_parties() {
     assert_eq!(r.body["price"], "30.00");
     assert_eq!(r.body["on_behalf_of_user_id"], Value::Null);
     assert_eq!(
-        r.body["helper_phone"], "13900139000",
-        "the other party sees the full phone"
+        r.body["helper_phone"], "139****9000",
+        "the helper's phone stays masked until they accept"
     );
     assert_eq!(r.body["contact_phone"], "13700137000");
     let b = id(&r);
@@ -181,6 +181,11 @@ async fn a_booking_goes_through_its_whole_lifecycle_seen_only_by_its_parties() {
     assert_eq!(
         (r.status.as_u16(), r.body["status"].as_str()),
         (200, Some("accepted"))
+    );
+    let seen = app.get(&format!("/bookings/{b}"), Some(&resident)).await;
+    assert_eq!(
+        seen.body["helper_phone"], "13900139000",
+        "accepted: the resident can call the helper"
     );
     assert_eq!(
         w.act(&w.helper, b, "accept").await.code(),
@@ -327,7 +332,13 @@ async fn booking_requests_are_validated() {
             json!({ "service_id": "x", "slot_id": slot }),
         )
         .await;
-    assert_eq!(r.fields(), vec!["service_id"]);
+    let mut fields = r.fields();
+    fields.sort();
+    assert_eq!(
+        fields,
+        vec!["address", "contact_phone", "service_id"],
+        "every bad or missing field at once"
+    );
 
     let book = |service: i64, slot: i64| {
         let resident = resident.clone();

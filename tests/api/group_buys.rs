@@ -523,6 +523,17 @@ async fn success_at_cut_off_gives_pickup_codes_returns_unsold_stock_and_codes_wo
     assert_eq!(list.body["total"], 2);
     assert!(!list.text.contains(&code));
 
+    // Hardening 10: a nickname starting with tab or carriage return (as a
+    // WeChat profile may carry) is defused like any formula.
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+    for (openid, nickname) in [("a", "\t=HYPERLINK(\"http://x\")"), ("b", "\r+1")] {
+        entity::user::Entity::update_many()
+            .col_expr(entity::user::Column::Nickname, Expr::value(nickname))
+            .filter(entity::user::Column::Openid.eq(openid))
+            .exec(&app.db)
+            .await
+            .unwrap();
+    }
     let csv = app
         .send(
             app.client
@@ -545,7 +556,13 @@ async fn success_at_cut_off_gives_pickup_codes_returns_unsold_stock_and_codes_wo
             .starts_with("order_no,nickname,phone,quantity,pickup_code,status\n")
     );
     assert!(csv.text.contains(&code));
-    assert_eq!(csv.text.lines().count(), 3);
+    assert!(
+        csv.text.contains(",\"'\t=HYPERLINK(\"\"http://x\"\")\",")
+            && csv.text.contains(",\"'\r+1\","),
+        "{:?}",
+        csv.text
+    );
+    assert_eq!(csv.text.split('\n').count(), 4);
 
     let wrong = app
         .post(

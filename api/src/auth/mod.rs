@@ -6,6 +6,7 @@ pub mod password;
 pub mod routes;
 pub mod service;
 mod user_view;
+pub mod write_limits;
 
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};

@@ -130,9 +130,10 @@ async fn dev_login(
         require_text("nickname", nickname, 32)?;
     }
     let body = body.0;
+    // Stored as shown: no spaces around (they would defeat look-ups and CSV defusing).
+    let nickname = body.nickname.map(|n| n.trim().to_owned());
     let user =
-        service::find_or_create_by_openid(&state.db, body.openid.trim(), None, body.nickname)
-            .await?;
+        service::find_or_create_by_openid(&state.db, body.openid.trim(), None, nickname).await?;
     sign_in(&state, &keys, user).await
 }
 

@@ -11,6 +11,7 @@
 pub mod notify;
 pub mod routes;
 pub mod service;
+pub mod views;
 
 pub use routes::configure;
 

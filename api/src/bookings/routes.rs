@@ -41,7 +41,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
         (status = 403, description = "FORBIDDEN: not a resident, or the resident is outside the grid worker's grid", body = ErrorBody),
         (status = 404, description = "SERVICE_NOT_FOUND or SLOT_NOT_FOUND (a slot of another helper)", body = ErrorBody),
-        (status = 409, description = "SLOT_TAKEN, SLOT_PASSED or IDEMPOTENCY_IN_PROGRESS", body = ErrorBody),
+        (status = 409, description = "SLOT_TAKEN, SLOT_PASSED, TOO_MANY_OPEN_BOOKINGS (the resident served holds `bookings.max_open_per_resident` requested, accepted or in-service bookings) or IDEMPOTENCY_IN_PROGRESS", body = ErrorBody),
         (status = 422, description = "VALIDATION_FAILED (a service outside the resident's community included) or IDEMPOTENCY_KEY_REUSED", body = ErrorBody),
     )
 )]
@@ -54,7 +54,14 @@ async fn create_booking(
     body: Json<NewBooking>,
 ) -> ApiResult<HttpResponse> {
     let key = IdempotencyKey::from_request(&req)?;
-    let (status, json) = service::book(&state.db, &me, body.0, key).await?;
+    let (status, json) = service::book(
+        &state.db,
+        &me,
+        body.0,
+        key,
+        state.settings.bookings.max_open_per_resident,
+    )
+    .await?;
     Ok(HttpResponse::build(status).json(json))
 }
 

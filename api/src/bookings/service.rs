@@ -1,13 +1,11 @@
 //! Booking creation, reads, transitions and reviews.
 
-use std::collections::HashMap;
-
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::TimeDelta;
 use entity::{booking, building, grid_worker, helper, helper_service, slot, user};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    ExprTrait, QueryFilter, QueryOrder, Set,
+    ExprTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -16,6 +14,8 @@ use actix_web::http::StatusCode;
 use serde_json::Value;
 
 use super::notify::notify_status_change;
+pub use super::views::BookingView;
+use super::views::{assemble, one_view};
 use super::{Action, BookingStatus};
 use crate::auth::{AuthUser, Role};
 use crate::catalog::service::{communities_of_service, find_public};
@@ -23,7 +23,6 @@ use crate::error::{ApiError, ApiResult, ErrorCode, FieldError};
 use crate::fields::{FieldErrors, PhoneNumber};
 use crate::helpers::service::find_by_user;
 use crate::idempotency::{self, Begun, IdempotencyKey};
-use crate::money::Money;
 use crate::pagination::{Page, Paged};
 use crate::time;
 
@@ -42,41 +41,6 @@ pub struct NewBooking {
     /// A grid worker booking for a resident of their own grid (代办).
     #[serde(default)]
     pub on_behalf_of_user_id: Option<i64>,
-}
-
-/// A booking as its resident, its helper and its grid worker see it (each
-/// sees the other party's phone in full).
-#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
-pub struct BookingView {
-    pub id: i64,
-    pub service_id: i64,
-    pub slot_id: i64,
-    pub helper_id: i64,
-    /// The resident served.
-    pub resident_id: i64,
-    /// The resident served when a grid worker booked for them, else null.
-    pub on_behalf_of_user_id: Option<i64>,
-    /// The grid worker who booked, if any.
-    pub grid_worker_id: Option<i64>,
-    pub status: BookingStatus,
-    pub address: String,
-    pub contact_phone: String,
-    pub note: String,
-    /// The service's price when booked.
-    #[schema(value_type = String, example = "50.00")]
-    pub price: Money,
-    pub starts_at: DateTime<Utc>,
-    pub ends_at: DateTime<Utc>,
-    pub service_title: String,
-    pub category: String,
-    pub helper_name: String,
-    pub helper_phone: String,
-    /// 1-5 once reviewed.
-    pub rating: Option<i16>,
-    pub review_comment: Option<String>,
-    pub reviewed_at: Option<DateTime<Utc>>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -103,77 +67,35 @@ pub enum Party {
     Helper,
 }
 
-async fn assemble(
-    db: &impl ConnectionTrait,
-    rows: Vec<booking::Model>,
-) -> ApiResult<Vec<BookingView>> {
-    let service_ids: Vec<i64> = rows.iter().map(|b| b.service_id).collect();
-    let slot_ids: Vec<i64> = rows.iter().map(|b| b.slot_id).collect();
-    let helper_ids: Vec<i64> = rows.iter().map(|b| b.helper_id).collect();
-    let services: HashMap<i64, helper_service::Model> = helper_service::Entity::find()
-        .filter(helper_service::Column::Id.is_in(service_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|s| (s.id, s))
-        .collect();
-    let slots: HashMap<i64, slot::Model> = slot::Entity::find()
-        .filter(slot::Column::Id.is_in(slot_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|s| (s.id, s))
-        .collect();
-    let helpers: HashMap<i64, helper::Model> = helper::Entity::find()
-        .filter(helper::Column::Id.is_in(helper_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|h| (h.id, h))
-        .collect();
-    let mut out = Vec::with_capacity(rows.len());
-    for b in rows {
-        let (Some(service), Some(slot), Some(helper)) = (
-            services.get(&b.service_id),
-            slots.get(&b.slot_id),
-            helpers.get(&b.helper_id),
-        ) else {
-            continue;
-        };
-        out.push(BookingView {
-            on_behalf_of_user_id: b.grid_worker_id.map(|_| b.resident_id),
-            id: b.id,
-            service_id: b.service_id,
-            slot_id: b.slot_id,
-            helper_id: b.helper_id,
-            resident_id: b.resident_id,
-            grid_worker_id: b.grid_worker_id,
-            status: b.status,
-            address: b.address,
-            contact_phone: b.contact_phone,
-            note: b.note,
-            price: Money::from_fen(b.price_fen),
-            starts_at: slot.starts_at,
-            ends_at: slot.ends_at,
-            service_title: service.title.clone(),
-            category: service.category.clone(),
-            helper_name: helper.display_name.clone(),
-            helper_phone: helper.phone.clone(),
-            rating: b.rating,
-            review_comment: b.review_comment,
-            reviewed_at: b.reviewed_at,
-            created_at: b.created_at,
-            updated_at: b.updated_at,
-        });
-    }
-    Ok(out)
-}
+/// The statuses of a booking still holding a slot and the resident's attention.
+const OPEN: [BookingStatus; 3] = [
+    BookingStatus::Requested,
+    BookingStatus::Accepted,
+    BookingStatus::InService,
+];
 
-async fn one_view(db: &impl ConnectionTrait, b: booking::Model) -> ApiResult<BookingView> {
-    assemble(db, vec![b])
-        .await?
-        .pop()
-        .ok_or_else(|| ErrorCode::BookingNotFound.into())
+/// 409 `TOO_MANY_OPEN_BOOKINGS` when `resident` already holds `max_open` open
+/// bookings. The resident's row is locked first (PostgreSQL; SQLite writers
+/// are serialised already), so two racing bookings cannot both pass the count.
+async fn check_open_bookings(
+    db: &impl ConnectionTrait,
+    resident: i64,
+    max_open: u64,
+) -> ApiResult<()> {
+    user::Entity::find_by_id(resident)
+        .lock_exclusive()
+        .one(db)
+        .await?;
+    let open = booking::Entity::find()
+        .filter(booking::Column::ResidentId.eq(resident))
+        .filter(booking::Column::Status.is_in(OPEN))
+        .count(db)
+        .await?;
+    if open >= max_open {
+        return Err(ApiError::new(ErrorCode::TooManyOpenBookings)
+            .details(serde_json::json!({ "limit": max_open })));
+    }
+    Ok(())
 }
 
 /// Whether `worker` is a grid worker of the grid `resident` lives in.
@@ -202,13 +124,14 @@ pub async fn book(
     me: &AuthUser,
     new: NewBooking,
     key: Option<IdempotencyKey>,
+    max_open: u64,
 ) -> ApiResult<(StatusCode, Value)> {
     let fingerprint = idempotency::fingerprint("POST /bookings", &new);
     let write = match idempotency::begin(db, me.id(), key.as_ref(), &fingerprint).await? {
         Begun::Replay(status, json) => return Ok((status, json)),
         Begun::Fresh(write) => write,
     };
-    let created = create(write.txn(), me, new)
+    let created = create(write.txn(), me, new, max_open)
         .await
         .and_then(|created| Ok((StatusCode::CREATED, serde_json::to_value(created)?)));
     write.finish(db, created).await
@@ -239,11 +162,13 @@ impl BookingDraft {
 }
 
 /// Books a slot, in the caller's write transaction. 409 `SLOT_TAKEN` when
-/// another live booking holds it.
+/// another live booking holds it, `TOO_MANY_OPEN_BOOKINGS` when the resident
+/// served already holds `max_open` open ones.
 pub async fn create(
     db: &impl ConnectionTrait,
     me: &AuthUser,
     new: NewBooking,
+    max_open: u64,
 ) -> ApiResult<BookingView> {
     let draft = BookingDraft::parse(&new)?;
     let mut errors = FieldErrors::default();
@@ -296,6 +221,7 @@ pub async fn create(
     if slot.booked {
         return Err(ErrorCode::SlotTaken.into());
     }
+    check_open_bookings(db, resident.id, max_open).await?;
 
     let held = slot::Entity::update_many()
         .col_expr(slot::Column::Booked, Expr::value(true))

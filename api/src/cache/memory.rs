@@ -59,20 +59,37 @@ pub struct MemoryCache {
     generations: Mutex<HashMap<String, u64>>,
 }
 
+/// What one cached value costs in memory, in bytes: its key, its text and
+/// moka's bookkeeping (about 100 bytes an entry). Saturates at `u32::MAX`.
+pub fn weight(key: &str, value: &str) -> u32 {
+    u32::try_from(key.len() + value.len() + ENTRY_OVERHEAD).unwrap_or(u32::MAX)
+}
+
+const ENTRY_OVERHEAD: usize = 128;
+
 impl MemoryCache {
-    pub fn new(max_entries: u64) -> Self {
+    /// Values weigh their bytes, `max_bytes` in all; counters are at most
+    /// `max_counters` (each is the same small size).
+    pub fn new(max_bytes: u64, max_counters: u64) -> Self {
         Self {
             entries: Cache::builder()
-                .max_capacity(max_entries)
+                .max_capacity(max_bytes)
+                .weigher(|key: &String, entry: &Entry| weight(key, &entry.value))
                 .expire_after(EntryExpiry)
                 .support_invalidation_closures()
                 .build(),
             counters: Cache::builder()
-                .max_capacity(max_entries)
+                .max_capacity(max_counters)
                 .expire_after(CounterExpiry)
                 .build(),
             generations: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Bytes the cached values take now, by [`weight`].
+    pub async fn weighted_size(&self) -> u64 {
+        self.entries.run_pending_tasks().await;
+        self.entries.weighted_size()
     }
 
     pub fn generation(&self, ns: &str) -> u64 {

@@ -13,7 +13,7 @@
 //! (`yizhan_cache_operations_total{outcome="error"}`), never returned to clients.
 
 pub mod keys;
-mod memory;
+pub(crate) mod memory;
 mod redis;
 
 use std::future::Future;
@@ -91,13 +91,27 @@ enum Backend {
 pub struct Cache {
     backend: Arc<Backend>,
     metrics: Arc<Metrics>,
+    /// Larger values are not stored (`cache.max_value_bytes`): one huge
+    /// answer cannot push the rest out or fill Redis.
+    max_value_bytes: usize,
+    /// With Redis: rate-limit counters kept here while Redis is down.
+    fallback_counters: Option<Arc<MemoryCache>>,
 }
 
+/// Counters kept in process while Redis is down.
+const FALLBACK_COUNTERS: u64 = 100_000;
+
+/// The largest value stored when none is configured (unit tests).
+const DEFAULT_MAX_VALUE_BYTES: usize = 1024 * 1024;
+
 impl Cache {
-    pub fn memory(max_entries: u64, metrics: Arc<Metrics>) -> Self {
+    /// The in-process cache: values `max_bytes` in all, `max_counters` rate-limit counters.
+    pub fn memory(max_bytes: u64, max_counters: u64, metrics: Arc<Metrics>) -> Self {
         Self {
-            backend: Arc::new(Backend::Memory(MemoryCache::new(max_entries))),
+            backend: Arc::new(Backend::Memory(MemoryCache::new(max_bytes, max_counters))),
             metrics,
+            max_value_bytes: DEFAULT_MAX_VALUE_BYTES,
+            fallback_counters: None,
         }
     }
 
@@ -105,6 +119,23 @@ impl Cache {
         Self {
             backend: Arc::new(Backend::Redis(redis)),
             metrics,
+            max_value_bytes: DEFAULT_MAX_VALUE_BYTES,
+            fallback_counters: Some(Arc::new(MemoryCache::new(0, FALLBACK_COUNTERS))),
+        }
+    }
+
+    /// Values over `bytes` are answered but not stored.
+    pub fn with_max_value_bytes(mut self, bytes: usize) -> Self {
+        self.max_value_bytes = bytes;
+        self
+    }
+
+    /// Bytes the values held in this process take (the in-process cache, or
+    /// Redis's local copy), by their weight: never above the budget.
+    pub async fn weighted_size(&self) -> u64 {
+        match &*self.backend {
+            Backend::Memory(m) => m.weighted_size().await,
+            Backend::Redis(r) => r.weighted_size().await,
         }
     }
 
@@ -166,6 +197,10 @@ impl Cache {
     }
 
     async fn set_versioned(&self, key: &str, generation: u64, value: &str, ttl: Duration) {
+        if value.len() > self.max_value_bytes {
+            self.count("too_large");
+            return;
+        }
         let (ns, rest) = split_namespace(key);
         let result = match &*self.backend {
             Backend::Memory(m) => {
@@ -246,7 +281,8 @@ impl Cache {
     }
 
     /// Atomically increments the counter `key` in a fixed window that starts
-    /// with the first increment.
+    /// with the first increment. While Redis fails, the count is this
+    /// instance's own (kept in process), so limits hold per instance.
     pub async fn incr_window(
         &self,
         key: &str,
@@ -256,10 +292,17 @@ impl Cache {
             Backend::Memory(m) => Ok(m.incr_window(key, window).await),
             Backend::Redis(r) => r.incr_window(key, window).await,
         };
-        if let Err(err) = &result {
-            self.failed("incr", err);
+        match (result, &self.fallback_counters) {
+            (Ok(count), _) => Ok(count),
+            (Err(err), Some(local)) => {
+                self.failed("incr", &err);
+                Ok(local.incr_window(key, window).await)
+            }
+            (Err(err), None) => {
+                self.failed("incr", &err);
+                Err(err)
+            }
         }
-        result
     }
 
     /// Whether the backend answers; always true for the in-process cache.
@@ -340,7 +383,7 @@ mod tests {
     use super::*;
 
     fn cache() -> Cache {
-        Cache::memory(1000, Arc::new(Metrics::new().unwrap()))
+        Cache::memory(1 << 20, 1000, Arc::new(Metrics::new().unwrap()))
     }
 
     #[test]
@@ -375,5 +418,23 @@ mod tests {
         assert_eq!(c.get("goods:detail:1").await.as_deref(), Some("y"));
         c.delete("goods:detail:1").await;
         assert_eq!(c.get("goods:detail:1").await, None);
+    }
+
+    #[tokio::test]
+    async fn values_are_bounded_by_bytes_and_large_ones_not_stored() {
+        let budget = 64 * 1024;
+        let c = Cache::memory(budget, 1000, Arc::new(Metrics::new().unwrap()))
+            .with_max_value_bytes(4096);
+        let ttl = Duration::from_secs(60);
+        let value = "x".repeat(1000);
+        for i in 0..1000 {
+            c.set(&format!("goods:list:{i}"), &value, ttl).await;
+        }
+        let used = c.weighted_size().await;
+        assert!(used <= budget && used > budget / 2, "{used}");
+        c.set("goods:big", &"y".repeat(4097), ttl).await;
+        assert_eq!(c.get("goods:big").await, None);
+        c.set("goods:fits", &"y".repeat(4096), ttl).await;
+        assert!(c.get("goods:fits").await.is_some());
     }
 }

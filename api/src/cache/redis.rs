@@ -141,7 +141,13 @@ impl Drop for StopReading<'_> {
 
 impl RedisCache {
     /// Builds the client without connecting: the API starts even when Redis is down.
-    pub fn new(url: &str, prefix: &str, timeout: Duration) -> Result<Self, CacheError> {
+    /// `local_bytes` bounds the local copy of values, weighed as in memory.
+    pub fn new(
+        url: &str,
+        prefix: &str,
+        timeout: Duration,
+        local_bytes: u64,
+    ) -> Result<Self, CacheError> {
         let client = redis::Client::open(url)?;
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(timeout))
@@ -157,7 +163,8 @@ impl RedisCache {
                 generation_reads: Mutex::default(),
             }),
             local: moka::future::Cache::builder()
-                .max_capacity(10_000)
+                .max_capacity(local_bytes)
+                .weigher(|key: &String, value: &Arc<str>| super::memory::weight(key, value))
                 .time_to_live(Duration::from_secs(5))
                 .build(),
         })
@@ -165,6 +172,12 @@ impl RedisCache {
 
     fn key(&self, key: &str) -> String {
         self.link.key(key)
+    }
+
+    /// Bytes the local copy of values takes now.
+    pub async fn weighted_size(&self) -> u64 {
+        self.local.run_pending_tasks().await;
+        self.local.weighted_size()
     }
 
     async fn run<T: redis::FromRedisValue>(&self, cmd: &redis::Cmd) -> Result<T, CacheError> {

@@ -33,6 +33,7 @@
 //! [`FieldErrors`], with rules for optional text, dates, ids, phones and
 //! coordinates, and `text_enum!` for their closed sets of values.
 
+pub mod body;
 mod phone;
 mod rules;
 mod search;

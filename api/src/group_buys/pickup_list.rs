@@ -38,9 +38,15 @@ pub async fn pickup_csv(
     Ok(out)
 }
 
-/// Quotes a CSV field when needed and defuses spreadsheet formulas.
+/// Characters that make a spreadsheet read a cell as a formula (OWASP CSV
+/// injection), tab and carriage return included: some spreadsheets skip them
+/// and read the formula after.
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// Quotes a CSV field when needed and defuses spreadsheet formulas, also
+/// behind leading spaces.
 fn csv_field(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@']) {
+    let s = if s.starts_with(FORMULA_STARTS) || s.trim_start().starts_with(FORMULA_STARTS) {
         format!("'{s}")
     } else {
         s.to_owned()
@@ -61,5 +67,8 @@ mod tests {
         assert_eq!(csv_field("a,b"), "\"a,b\"");
         assert_eq!(csv_field("=1+1"), "'=1+1");
         assert_eq!(csv_field("王芳"), "王芳");
+        assert_eq!(csv_field("\t=1+1"), "'\t=1+1");
+        assert_eq!(csv_field("\r=1+1"), "\"'\r=1+1\"");
+        assert_eq!(csv_field("  @SUM(A1)"), "'  @SUM(A1)");
     }
 }

@@ -8,13 +8,16 @@
 //!   `security: []` for public ones;
 //! - every status the framework answers for any operation is listed: 400 for a
 //!   malformed query or body, 401 without a valid token, 403 from the admin
-//!   gate, 404 for a path parameter that is no id;
+//!   gate, 404 for a path parameter that is no id, 429 where the write and
+//!   WeChat-quota limits apply (`auth::write_limits::is_limited`);
 //! - every free-text string says it holds no NUL character (the server
 //!   refuses one anywhere, `extract::parse_json` and `refuse_nul_in_url`);
 //! - schemas no operation reaches are dropped, so the document carries only
 //!   what the API uses.
 
 use std::collections::{BTreeMap, BTreeSet};
+
+use actix_web::http::Method;
 
 use utoipa::openapi::path::{Operation, ParameterIn};
 use utoipa::openapi::{
@@ -27,28 +30,33 @@ const ERROR_BODY: &str = "ErrorBody";
 pub fn apply(spec: &mut OpenApi) {
     spec.servers = Some(vec![Server::new("/")]);
     unique_operation_ids(spec);
-    for (path, op) in operations_mut(spec) {
+    for (method, path, op) in operations_mut(spec) {
         declare_security(op);
         list_framework_statuses(op, path.starts_with("/api/v1/admin/"));
+        if crate::auth::write_limits::is_limited(&method, path) {
+            op.responses
+                .responses
+                .entry("429".into())
+                .or_insert_with(|| error_response("RATE_LIMITED (with Retry-After)"));
+        }
     }
     drop_unused_schemas(spec);
     forbid_nul(spec);
 }
 
-fn operations_mut(spec: &mut OpenApi) -> impl Iterator<Item = (&String, &mut Operation)> {
+fn operations_mut(spec: &mut OpenApi) -> impl Iterator<Item = (Method, &String, &mut Operation)> {
     spec.paths.paths.iter_mut().flat_map(|(path, item)| {
         [
-            item.get.as_mut(),
-            item.put.as_mut(),
-            item.post.as_mut(),
-            item.delete.as_mut(),
-            item.patch.as_mut(),
-            item.head.as_mut(),
-            item.options.as_mut(),
+            (Method::GET, item.get.as_mut()),
+            (Method::PUT, item.put.as_mut()),
+            (Method::POST, item.post.as_mut()),
+            (Method::DELETE, item.delete.as_mut()),
+            (Method::PATCH, item.patch.as_mut()),
+            (Method::HEAD, item.head.as_mut()),
+            (Method::OPTIONS, item.options.as_mut()),
         ]
         .into_iter()
-        .flatten()
-        .map(move |op| (path, op))
+        .filter_map(move |(method, op)| Some((method, path, op?)))
     })
 }
 
@@ -63,12 +71,12 @@ fn path_name(path: &str) -> String {
 
 fn unique_operation_ids(spec: &mut OpenApi) {
     let mut uses: BTreeMap<String, usize> = BTreeMap::new();
-    for (_, op) in operations_mut(spec) {
+    for (_, _, op) in operations_mut(spec) {
         if let Some(id) = &op.operation_id {
             *uses.entry(id.clone()).or_default() += 1;
         }
     }
-    for (path, op) in operations_mut(spec) {
+    for (_, path, op) in operations_mut(spec) {
         let id = op.operation_id.clone().unwrap_or_default();
         if id.is_empty() || uses.get(&id).copied().unwrap_or(0) > 1 {
             let qualified = path_name(path);
