@@ -38,13 +38,14 @@ pub fn configure(cfg: &mut ServiceConfig) {
         (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
         (status = 403, description = "FORBIDDEN: not a resident", body = ErrorBody),
         (status = 409, description = "APPLICATION_PENDING: the caller already has a pending application", body = ErrorBody),
-        (status = 422, description = "VALIDATION_FAILED; CONTENT_REJECTED: WeChat judged the name risky (`details.fields`)", body = ErrorBody),
+        (status = 422, description = "VALIDATION_FAILED (a `license_photos` id not the caller's `merchant_license` upload); CONTENT_REJECTED: WeChat judged the name risky (`details.fields`)", body = ErrorBody),
     )
 )]
 #[post("/merchant-applications")]
 #[tracing::instrument(skip_all, fields(user_id = me.id()))]
 async fn apply(
     state: web::Data<AppState>,
+    media: web::Data<MediaStore>,
     me: AuthUser,
     body: Json<NewApplication>,
 ) -> ApiResult<HttpResponse> {
@@ -59,7 +60,7 @@ async fn apply(
         &[("name", body.name.trim())],
     )
     .await?;
-    let created = applications::submit(&state.db, &me, body.0).await?;
+    let created = applications::submit(&state.db, &media, &me, body.0).await?;
     Ok(HttpResponse::Created().json(created))
 }
 
@@ -78,12 +79,13 @@ async fn apply(
 #[tracing::instrument(skip_all, fields(user_id = me.id()))]
 async fn my_applications(
     state: web::Data<AppState>,
+    media: web::Data<MediaStore>,
     me: AuthUser,
     page: web::Query<PageParams>,
 ) -> ApiResult<web::Json<Paged<ApplicationView>>> {
     let page = Page::try_from(page.into_inner())?;
     Ok(web::Json(
-        applications::list_mine(&state.db, me.id(), page).await?,
+        applications::list_mine(&state.db, &media, me.id(), page).await?,
     ))
 }
 
@@ -103,13 +105,14 @@ async fn my_applications(
 #[tracing::instrument(skip_all, fields(user_id = me.id()))]
 async fn review_queue(
     state: web::Data<AppState>,
+    media: web::Data<MediaStore>,
     me: AuthUser,
     query: web::Query<ApplicationQuery>,
     page: web::Query<PageParams>,
 ) -> ApiResult<web::Json<Paged<ApplicationView>>> {
     let page = Page::try_from(page.into_inner())?;
     Ok(web::Json(
-        applications::list_for_admin(&state.db, &me, query.status, page).await?,
+        applications::list_for_admin(&state.db, &media, &me, query.status, page).await?,
     ))
 }
 
@@ -130,10 +133,11 @@ async fn review_queue(
 #[tracing::instrument(skip_all, fields(user_id = me.id(), application_id = *id))]
 async fn approve(
     state: web::Data<AppState>,
+    media: web::Data<MediaStore>,
     me: AuthUser,
     id: web::Path<i64>,
 ) -> ApiResult<web::Json<ApplicationView>> {
-    let approved = applications::approve(&state.db, &me, id.into_inner()).await?;
+    let approved = applications::approve(&state.db, &media, &me, id.into_inner()).await?;
     keys::merchant_approved(&state.cache).await;
     Ok(web::Json(approved))
 }
@@ -157,12 +161,13 @@ async fn approve(
 #[tracing::instrument(skip_all, fields(user_id = me.id(), application_id = *id))]
 async fn reject(
     state: web::Data<AppState>,
+    media: web::Data<MediaStore>,
     me: AuthUser,
     id: web::Path<i64>,
     body: Json<RejectRequest>,
 ) -> ApiResult<web::Json<ApplicationView>> {
     Ok(web::Json(
-        applications::reject(&state.db, &me, id.into_inner(), body.0).await?,
+        applications::reject(&state.db, &media, &me, id.into_inner(), body.0).await?,
     ))
 }
 

@@ -17,10 +17,6 @@ use crate::wechat::security::Suggest;
 /// A check WeChat never got (it was down) is sent again after this long.
 const RESUBMIT_AFTER: Duration = Duration::minutes(1);
 
-/// An upload nothing references is deleted this long after its upload (or
-/// its last release, if later).
-pub const ORPHAN_AFTER: Duration = Duration::hours(24);
-/// A check WeChat never got (it was down) is sent again after this long.
 /// Sends a `pending` upload to WeChat's asynchronous image check and keeps
 /// the trace id its verdict will carry. An owner without an openid (an
 /// admin account) or no absolute public URL for WeChat to fetch: the
