@@ -215,7 +215,7 @@ impl Application {
             state.clone(),
             Duration::from_millis(state.settings.jobs.sweep_interval_ms),
         );
-        crate::goods::moderation::spawn_recheck(state.clone());
+        crate::content::recheck::spawn(state.clone());
         crate::group_buys::settlement::spawn(
             state.db.clone(),
             state.cache.clone(),

@@ -35,5 +35,6 @@ mod seed;
 mod stats;
 mod subscriptions;
 mod support;
+mod text_moderation;
 mod uploads;
 mod wechatpay;

@@ -5,6 +5,7 @@ use actix_web::{HttpResponse, get, patch, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::applications::{self, ApplicationQuery, ApplicationView, NewApplication, RejectRequest};
+use super::moderation;
 use super::service::{self, MerchantPatch, MerchantQuery, MerchantStatus, MerchantView};
 use crate::auth::{AuthUser, MaybeAuthUser, Role};
 use crate::cache::{JsonText, keys};
@@ -23,6 +24,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(reject)
         .service(suspend)
         .service(reinstate)
+        .service(approve_text)
         .service(list_merchants)
         .service(get_merchant)
         .service(patch_merchant);
@@ -221,6 +223,32 @@ async fn reinstate(
     Ok(web::Json(changed))
 }
 
+/// Publish a shop's name, description and announcement that wait for an
+/// admin (`moderation` `review`, or `pending`): until then the public reads
+/// the last approved text.
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Merchant id")),
+    responses(
+        (status = 200, description = "The merchant as edited, `moderation` `pass`", body = MerchantView),
+        (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
+        (status = 403, description = "FORBIDDEN: not an admin of a community the merchant serves", body = ErrorBody),
+        (status = 404, description = "MERCHANT_NOT_FOUND", body = ErrorBody),
+    )
+)]
+#[post("/admin/merchants/{id}/approve-text")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), merchant_id = *id))]
+async fn approve_text(
+    state: web::Data<AppState>,
+    me: AuthUser,
+    id: web::Path<i64>,
+) -> ApiResult<web::Json<MerchantView>> {
+    let approved = moderation::approve(&state.db, &me, *id).await?;
+    keys::marketplace_changed(&state.cache).await;
+    Ok(web::Json(approved))
+}
+
 /// Active merchants, newest first.
 #[utoipa::path(
     tag = "merchants",
@@ -298,7 +326,7 @@ async fn get_merchant(
         (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
         (status = 403, description = "FORBIDDEN: not the owner", body = ErrorBody),
         (status = 404, description = "MERCHANT_NOT_FOUND", body = ErrorBody),
-        (status = 422, description = "VALIDATION_FAILED; CONTENT_REJECTED: WeChat judged the name or announcement risky", body = ErrorBody),
+        (status = 422, description = "VALIDATION_FAILED; CONTENT_REJECTED: WeChat judged the name, description or announcement risky (`details.fields`)", body = ErrorBody),
     )
 )]
 #[patch("/merchants/{id}")]
@@ -311,24 +339,26 @@ async fn patch_merchant(
     body: Json<MerchantPatch>,
 ) -> ApiResult<web::Json<MerchantView>> {
     let m = service::owned_by(&state.db, id.into_inner(), &me).await?;
-    // Risky text is refused. Not yet held back: what WeChat sends for
-    // review (merchants have no moderation state; see README).
-    let texts: Vec<(&str, &str)> = [
-        ("name", body.name.as_deref()),
-        ("announcement", body.announcement.as_deref()),
-    ]
-    .into_iter()
-    .filter_map(|(field, text)| text.map(|t| (field, t.trim())))
-    .collect();
-    content::moderate_texts(
-        &state.wechat,
-        &state.settings.content,
-        me.user.openid.as_deref(),
-        Scene::Profile,
-        &texts,
-    )
-    .await?;
-    let updated = service::update(&state.db, &media, m, body.0).await?;
+    // Risky text is refused; text WeChat sends for review (or could not
+    // judge) is saved, and the public keeps reading the approved text.
+    let checked = match service::texts_after(&m, &body) {
+        Some(texts) => Some(
+            content::moderate_texts(
+                &state.wechat,
+                &state.settings.content,
+                me.user.openid.as_deref(),
+                Scene::Profile,
+                &[
+                    ("name", &texts.name),
+                    ("description", &texts.description),
+                    ("announcement", &texts.announcement),
+                ],
+            )
+            .await?,
+        ),
+        None => None,
+    };
+    let updated = service::update(&state.db, &media, m, body.0, checked).await?;
     keys::marketplace_changed(&state.cache).await;
     Ok(web::Json(updated))
 }
