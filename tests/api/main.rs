@@ -16,6 +16,7 @@ mod console_browser;
 mod content;
 mod conventions;
 mod fake_wechatpay;
+mod flagged_images;
 mod goods;
 mod group_buys;
 mod hardening;
