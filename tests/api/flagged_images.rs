@@ -3,12 +3,11 @@
 //! review photos (goods images: `resource_media`), cached reads included.
 
 use serde_json::json;
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, ResponseTemplate};
 
 use crate::content::{
     checked_app, media_checks_answer, push, signed, trace_answer, trace_of, verdict_event,
 };
+use crate::resource_media::other_text_passes;
 use crate::text_moderation::{completed_booking, uploaded};
 use crate::uploads::{jpeg, upload};
 
@@ -16,13 +15,7 @@ use crate::uploads::{jpeg, upload};
 async fn a_flagged_picture_vanishes_as_avatar_logo_notice_image_and_review_photo() {
     let app = checked_app().await;
     app.wechat_issues_token("tok").await;
-    Mock::given(method("POST"))
-        .and(path("/wxa/msg_sec_check"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "errcode": 0, "errmsg": "ok", "result": { "suggest": "pass", "label": 100 }
-        })))
-        .mount(&app.wechat)
-        .await;
+    other_text_passes(&app).await;
     media_checks_answer(&app, trace_answer("trace-bad-picture"), "trace-other").await;
     let (platform, community, helper, resident, booking) = completed_booking(&app).await;
     let (mid, owner) = app

@@ -177,7 +177,7 @@ async fn foreign_or_wrong_purpose_upload_ids_are_422_naming_the_field() {
 }
 
 /// Every other text WeChat is asked about passes.
-async fn other_text_passes(app: &TestApp) {
+pub(crate) async fn other_text_passes(app: &TestApp) {
     Mock::given(method("POST"))
         .and(path("/wxa/msg_sec_check"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({

@@ -11,22 +11,12 @@ use wiremock::matchers::{method, path};
 use wiremock::{Mock, ResponseTemplate};
 
 use crate::content::{checked_app, sec_check_bodies, wechat_judges};
+use crate::resource_media::other_text_passes;
 use crate::support::TestApp;
 use crate::uploads::{jpeg, upload};
 
 const REVIEW_ME: &str = "加我微信私聊";
 const RISKY: &str = "违规内容";
-
-/// Every other text WeChat is asked about passes.
-async fn other_text_passes(app: &TestApp) {
-    Mock::given(method("POST"))
-        .and(path("/wxa/msg_sec_check"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "errcode": 0, "errmsg": "ok", "result": { "suggest": "pass", "label": 100 }
-        })))
-        .mount(&app.wechat)
-        .await;
-}
 
 async fn wechat_unreachable(app: &TestApp) {
     Mock::given(method("POST"))

@@ -13,7 +13,7 @@ use sea_orm::{DatabaseConnection, EntityTrait};
 
 use super::{Scene, Unreached, Verdict, judge_text, text_state};
 use crate::cache::Cache;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::state::AppState;
 
 /// Rows of one kind looked at per round.
@@ -112,6 +112,6 @@ const RECHECK_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
 pub fn spawn(state: actix_web::web::Data<AppState>) {
     crate::jobs::repeat("text checks", RECHECK_EVERY, move || {
         let state = state.clone();
-        async move { all(&state).await.map_err(ApiError::from) }
+        async move { all(&state).await }
     });
 }

@@ -10,7 +10,7 @@ use sea_orm::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::service::{self, MerchantView};
+use super::service::{self, MerchantPatch, MerchantView};
 use crate::auth::AuthUser;
 use crate::cache::{Cache, keys};
 use crate::content::recheck::{self, Moderated, Waiting};
@@ -53,6 +53,20 @@ impl ShopTexts {
     fn to_json(&self) -> String {
         serde_json::to_string(self).unwrap_or_default()
     }
+}
+
+/// The shop's texts after `patch`, when it changes any of them (WeChat
+/// judges them together: an edit never publishes another text still waiting).
+pub fn texts_after(m: &merchant::Model, patch: &MerchantPatch) -> Option<ShopTexts> {
+    if patch.name.is_none() && patch.description.is_none() && patch.announcement.is_none() {
+        return None;
+    }
+    let pick = |new: &Option<String>, old: &str| new.as_deref().unwrap_or(old).trim().to_owned();
+    Some(ShopTexts {
+        name: pick(&patch.name, &m.name),
+        description: pick(&patch.description, &m.description),
+        announcement: pick(&patch.announcement, &m.announcement),
+    })
 }
 
 /// The `moderation` and `approved_text` to save with an edit whose texts

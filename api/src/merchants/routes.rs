@@ -341,7 +341,7 @@ async fn patch_merchant(
     let m = service::owned_by(&state.db, id.into_inner(), &me).await?;
     // Risky text is refused; text WeChat sends for review (or could not
     // judge) is saved, and the public keeps reading the approved text.
-    let checked = match service::texts_after(&m, &body) {
+    let checked = match moderation::texts_after(&m, &body) {
         Some(texts) => Some(
             content::moderate_texts(
                 &state.wechat,

@@ -313,20 +313,6 @@ pub async fn is_merchant_category(db: &impl ConnectionTrait, name: &str) -> ApiR
         .is_some())
 }
 
-/// The shop's texts after `patch`, when it changes any of them (WeChat
-/// judges them together: an edit never publishes another text still waiting).
-pub fn texts_after(m: &merchant::Model, patch: &MerchantPatch) -> Option<ShopTexts> {
-    if patch.name.is_none() && patch.description.is_none() && patch.announcement.is_none() {
-        return None;
-    }
-    let pick = |new: &Option<String>, old: &str| new.as_deref().unwrap_or(old).trim().to_owned();
-    Some(ShopTexts {
-        name: pick(&patch.name, &m.name),
-        description: pick(&patch.description, &m.description),
-        announcement: pick(&patch.announcement, &m.announcement),
-    })
-}
-
 /// The owner's edit; every bad field is answered at once. `checked`: the
 /// state WeChat's check of the texts left (when the edit changes them).
 pub async fn update(

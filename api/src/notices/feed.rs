@@ -233,6 +233,8 @@ mod tests {
             kind,
             title: format!("n{id}"),
             content: String::new(),
+            images: vec![],
+            image_refs: vec![],
             building_ids: if id == 3 { vec![7] } else { vec![] },
             starts_at: window.map(|(s, _)| at(s)),
             ends_at: window.map(|(_, e)| at(e)),
