@@ -181,7 +181,7 @@ async fn a_review_written_while_wechat_is_unreachable_is_held_and_the_sweep_publ
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.body["review_moderation"], "pending");
     assert_eq!(
-        yizhan::content::recheck::all(&app.state).await.unwrap(),
+        yizhan::startup::recheck_texts(&app.state).await.unwrap(),
         0,
         "still unreachable"
     );
@@ -189,7 +189,7 @@ async fn a_review_written_while_wechat_is_unreachable_is_held_and_the_sweep_publ
     assert_eq!(seen.body["review_comment"], json!(null));
 
     wechat_back(&app).await;
-    assert_eq!(yizhan::content::recheck::all(&app.state).await.unwrap(), 1);
+    assert_eq!(yizhan::startup::recheck_texts(&app.state).await.unwrap(), 1);
     let seen = app.get(&format!("/bookings/{id}"), Some(&helper)).await;
     assert_eq!(seen.body["review_comment"], "师傅很专业");
     assert_eq!(seen.body["review_moderation"], "pass");
@@ -325,7 +325,7 @@ async fn shop_text_saved_while_wechat_is_unreachable_is_published_by_the_sweep()
     assert_eq!(r.body["moderation"], "pending", "{}", r.text);
     assert_eq!(app.get(&path, None).await.body["description"], "");
     wechat_back(&app).await;
-    assert_eq!(yizhan::content::recheck::all(&app.state).await.unwrap(), 1);
+    assert_eq!(yizhan::startup::recheck_texts(&app.state).await.unwrap(), 1);
     let public = app.get(&path, None).await;
     assert_eq!(
         (&public.body["description"], &public.body["moderation"]),

@@ -1,7 +1,8 @@
 //! Text saved while WeChat could not judge it (`pending`) is asked about
 //! again: one sweep over every kind of row that holds checked user text
 //! (goods, merchants' shop text, booking reviews), each kind described by a
-//! [`Moderated`]. `pass` publishes the row; `review` or `risky` leaves it to
+//! [`Moderated`] (the kinds are listed in `startup::recheck_texts`, above
+//! the resources). `pass` publishes the row; `review` or `risky` leaves it to
 //! an admin (`review`: it is saved already, so never refused now); still
 //! unreachable leaves it for the next round.
 
@@ -96,22 +97,4 @@ async fn judge_all(
         }
     }
     worst
-}
-
-/// Every kind, one after the other; answers how many rows were settled.
-pub async fn all(state: &AppState) -> ApiResult<u64> {
-    Ok(recheck::<crate::goods::moderation::GoodsText>(state).await?
-        + recheck::<crate::merchants::moderation::ShopText>(state).await?
-        + recheck::<crate::bookings::review::ReviewText>(state).await?)
-}
-
-/// How often each instance asks WeChat again.
-const RECHECK_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
-
-/// Runs [`all`] on every instance (each settle is a conditional update).
-pub fn spawn(state: actix_web::web::Data<AppState>) {
-    crate::jobs::repeat("text checks", RECHECK_EVERY, move || {
-        let state = state.clone();
-        async move { all(&state).await }
-    });
 }
