@@ -237,7 +237,7 @@ impl Application {
             state.clone(),
             Duration::from_millis(state.settings.jobs.sweep_interval_ms),
         );
-        crate::goods::moderation::spawn_recheck(state.clone());
+        spawn_text_rechecks(state.clone());
         crate::group_buys::settlement::spawn(
             state.db.clone(),
             state.cache.clone(),
@@ -299,4 +299,24 @@ fn serve_lock(settings: &Settings) -> anyhow::Result<Option<backup::ServeLock>> 
         Some(file) => Some(backup::ServeLock::shared(&file)?),
         None => None,
     })
+}
+
+/// Asks WeChat again about every kind of checked text saved while it was
+/// unreachable (`content::recheck`); answers how many rows were settled.
+pub async fn recheck_texts(state: &AppState) -> crate::error::ApiResult<u64> {
+    use crate::content::recheck::recheck;
+    Ok(recheck::<crate::goods::moderation::GoodsText>(state).await?
+        + recheck::<crate::merchants::moderation::ShopText>(state).await?
+        + recheck::<crate::bookings::review::ReviewText>(state).await?)
+}
+
+/// How often each instance asks WeChat again about text it could not judge.
+const RECHECK_TEXTS_EVERY: Duration = Duration::from_secs(60);
+
+/// Runs [`recheck_texts`] on every instance (each settle is a conditional update).
+fn spawn_text_rechecks(state: web::Data<AppState>) {
+    crate::jobs::repeat("text checks", RECHECK_TEXTS_EVERY, move || {
+        let state = state.clone();
+        async move { recheck_texts(&state).await }
+    });
 }

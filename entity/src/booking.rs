@@ -27,6 +27,13 @@ pub struct Model {
     #[sea_orm(column_type = "Text", nullable)]
     pub review_comment: Option<String>,
     pub reviewed_at: Option<DateTimeUtc>,
+    /// JSON array of the review's photos: `review_photo` upload ids or https URLs.
+    #[sea_orm(column_type = "Text")]
+    pub review_photos: String,
+    /// WeChat's check of the review's comment: `pass` (shown to the
+    /// helper), `review` (hidden until an admin approves) or `pending`
+    /// (hidden; checked again by a sweep).
+    pub review_moderation: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

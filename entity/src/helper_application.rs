@@ -16,6 +16,9 @@ pub struct Model {
     /// Comma-separated service categories.
     pub skills: String,
     pub phone: String,
+    /// JSON array of certificate photos: `helper_certificate` upload ids or https URLs.
+    #[sea_orm(column_type = "Text")]
+    pub certificate_photos: String,
     pub status: ApplicationStatus,
     pub reject_reason: Option<String>,
     pub helper_id: Option<i64>,

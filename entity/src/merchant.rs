@@ -17,6 +17,17 @@ pub struct Model {
     pub lng: f64,
     pub business_hours: String,
     pub announcement: String,
+    /// What the shop says about itself, up to 1000 characters.
+    #[sea_orm(column_type = "Text")]
+    pub description: String,
+    /// WeChat's check of the name, description and announcement: `pass`,
+    /// `review` (waits for an admin) or `pending` (waits for WeChat).
+    pub moderation: String,
+    /// JSON of the last approved name, description and announcement, shown
+    /// to the public while `moderation` is not `pass`; None when the current
+    /// text is the approved one.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub approved_text: Option<String>,
     pub logo_url: Option<String>,
     /// The upload `logo_url` points at (None: a URL from elsewhere, or none).
     pub logo_upload_id: Option<i64>,

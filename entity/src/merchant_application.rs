@@ -20,6 +20,9 @@ pub struct Model {
     pub address: String,
     pub lat: f64,
     pub lng: f64,
+    /// JSON array of licence photos: `merchant_license` upload ids or https URLs.
+    #[sea_orm(column_type = "Text")]
+    pub license_photos: String,
     pub status: ApplicationStatus,
     pub reject_reason: Option<String>,
     pub merchant_id: Option<i64>,

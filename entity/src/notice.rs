@@ -14,6 +14,9 @@ pub struct Model {
     pub title: String,
     #[sea_orm(column_type = "Text")]
     pub content: String,
+    /// JSON array of images: `notice_image` upload ids or https URLs.
+    #[sea_orm(column_type = "Text")]
+    pub images: String,
     pub starts_at: Option<DateTimeUtc>,
     pub ends_at: Option<DateTimeUtc>,
     pub publish_at: Option<DateTimeUtc>,

@@ -4,6 +4,7 @@
 //! private key prefix in TEST_REDIS_URL's Redis) and a wiremock WeChat.
 
 mod admins;
+mod application_photos;
 mod auth;
 mod backup;
 mod bookings;
@@ -16,6 +17,7 @@ mod content;
 mod conventions;
 mod fake_wechatpay;
 mod faults;
+mod flagged_images;
 mod goods;
 mod group_buys;
 mod hardening;
@@ -39,5 +41,6 @@ mod seed;
 mod stats;
 mod subscriptions;
 mod support;
+mod text_moderation;
 mod uploads;
 mod wechatpay;

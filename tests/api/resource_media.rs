@@ -177,7 +177,7 @@ async fn foreign_or_wrong_purpose_upload_ids_are_422_naming_the_field() {
 }
 
 /// Every other text WeChat is asked about passes.
-async fn other_text_passes(app: &TestApp) {
+pub(crate) async fn other_text_passes(app: &TestApp) {
     Mock::given(method("POST"))
         .and(path("/wxa/msg_sec_check"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({
@@ -348,18 +348,14 @@ async fn wechat_unreachable_saves_goods_hidden_and_the_sweep_publishes_them() {
     assert_eq!(app.get(&format!("/goods/{gid}"), None).await.status, 404);
 
     // Still unreachable: left for the next round.
-    let settled = yizhan::goods::moderation::recheck_pending(&app.state)
-        .await
-        .unwrap();
+    let settled = yizhan::startup::recheck_texts(&app.state).await.unwrap();
     assert_eq!(settled, 0);
     assert_eq!(app.get(&format!("/goods/{gid}"), None).await.status, 404);
 
     app.wechat.reset().await;
     app.wechat_issues_token("tok").await;
     other_text_passes(&app).await;
-    let settled = yizhan::goods::moderation::recheck_pending(&app.state)
-        .await
-        .unwrap();
+    let settled = yizhan::startup::recheck_texts(&app.state).await.unwrap();
     assert_eq!(settled, 1);
     let public = app.get(&format!("/goods/{gid}"), None).await;
     assert_eq!(public.status, 200, "{}", public.text);

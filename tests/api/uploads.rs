@@ -214,7 +214,7 @@ pub async fn upload(app: &TestApp, token: &str, purpose: &str, data: &[u8]) -> R
 }
 
 /// The stored bytes behind a URL the API gave (public or signed).
-async fn fetch(app: &TestApp, url: &str) -> (u16, Vec<u8>, reqwest::header::HeaderMap) {
+pub(crate) async fn fetch(app: &TestApp, url: &str) -> (u16, Vec<u8>, reqwest::header::HeaderMap) {
     let res = app.client.get(app.url(url)).send().await.unwrap();
     let status = res.status().as_u16();
     let headers = res.headers().clone();

@@ -9,6 +9,7 @@
 //! the winner of concurrent transitions.
 
 pub mod notify;
+pub mod review;
 pub mod routes;
 pub mod service;
 pub mod views;

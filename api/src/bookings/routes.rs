@@ -4,13 +4,16 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::Action;
-use super::service::{self, BookingQuery, BookingView, NewBooking, ReviewRequest};
+use super::review::{self as reviews, ReviewRequest};
+use super::service::{self, BookingQuery, BookingView, NewBooking};
 use crate::auth::AuthUser;
 use crate::cache::keys;
+use crate::content::{self, Scene};
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::Json;
 use crate::helpers::service::current_helper;
 use crate::idempotency::IdempotencyKey;
+use crate::media::MediaStore;
 use crate::pagination::{Page, PageParams, Paged};
 use crate::state::AppState;
 
@@ -24,7 +27,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(start)
         .service(complete)
         .service(cancel)
-        .service(review);
+        .service(review)
+        .service(approve_review);
 }
 
 /// Book a slot (resident; or a grid worker for a resident of their grid via
@@ -80,13 +84,14 @@ async fn create_booking(
 #[tracing::instrument(skip_all, fields(user_id = me.id()))]
 async fn my_bookings(
     state: web::Data<AppState>,
+    media: web::Data<MediaStore>,
     me: AuthUser,
     query: web::Query<BookingQuery>,
     page: Page,
 ) -> ApiResult<web::Json<Paged<BookingView>>> {
-    Ok(web::Json(
-        service::list_mine(&state.db, &me, query.status, page).await?,
-    ))
+    let mut list = service::list_mine(&state.db, &me, query.status, page).await?;
+    list.items = reviews::shown(&state.db, &media, me.id(), list.items).await?;
+    Ok(web::Json(list))
 }
 
 /// The helper's bookings.
@@ -105,14 +110,15 @@ async fn my_bookings(
 #[tracing::instrument(skip_all, fields(user_id = me.id()))]
 async fn helper_bookings(
     state: web::Data<AppState>,
+    media: web::Data<MediaStore>,
     me: AuthUser,
     query: web::Query<BookingQuery>,
     page: Page,
 ) -> ApiResult<web::Json<Paged<BookingView>>> {
     let helper = current_helper(&state.db, &me).await?;
-    Ok(web::Json(
-        service::list_of_helper(&state.db, helper.id, query.status, page).await?,
-    ))
+    let mut list = service::list_of_helper(&state.db, helper.id, query.status, page).await?;
+    list.items = reviews::shown(&state.db, &media, me.id(), list.items).await?;
+    Ok(web::Json(list))
 }
 
 /// One booking, to its resident, its helper or the grid worker who made it.
@@ -130,11 +136,13 @@ async fn helper_bookings(
 #[tracing::instrument(skip_all, fields(user_id = me.id(), booking_id = *id))]
 async fn get_booking(
     state: web::Data<AppState>,
+    media: web::Data<MediaStore>,
     me: AuthUser,
     id: web::Path<i64>,
 ) -> ApiResult<web::Json<BookingView>> {
+    let found = service::get(&state.db, &me, id.into_inner()).await?;
     Ok(web::Json(
-        service::get(&state.db, &me, id.into_inner()).await?,
+        reviews::shown_one(&state.db, &media, me.id(), found).await?,
     ))
 }
 
@@ -278,19 +286,61 @@ async fn cancel(
         (status = 403, description = "FORBIDDEN: only the resident served reviews", body = ErrorBody),
         (status = 404, description = "BOOKING_NOT_FOUND", body = ErrorBody),
         (status = 409, description = "BOOKING_NOT_COMPLETED or ALREADY_REVIEWED", body = ErrorBody),
-        (status = 422, description = "VALIDATION_FAILED", body = ErrorBody),
+        (status = 422, description = "VALIDATION_FAILED (a `photos` id not the caller's `review_photo` upload); CONTENT_REJECTED: WeChat judged the comment risky (`details.fields`)", body = ErrorBody),
     )
 )]
 #[post("/bookings/{id}/review")]
 #[tracing::instrument(skip_all, fields(user_id = me.id(), booking_id = *id))]
 async fn review(
     state: web::Data<AppState>,
+    media: web::Data<MediaStore>,
     me: AuthUser,
     id: web::Path<i64>,
     body: Json<ReviewRequest>,
 ) -> ApiResult<web::Json<BookingView>> {
-    let reviewed = service::review(&state.db, &me, id.into_inner(), body.0).await?;
+    reviews::check(&body)?;
+    // Risky is refused; review or unreachable is saved, shown to the
+    // resident only until it passes.
+    let moderation = content::moderate_texts(
+        &state.wechat,
+        &state.settings.content,
+        me.user.openid.as_deref(),
+        Scene::Comment,
+        &[("comment", body.comment.trim())],
+    )
+    .await?;
+    let reviewed = reviews::review(&state.db, &me, id.into_inner(), body.0, moderation).await?;
     // The service's and the helper's ratings moved.
     keys::catalog_changed(&state.cache).await;
-    Ok(web::Json(reviewed))
+    Ok(web::Json(
+        reviews::shown_one(&state.db, &media, me.id(), reviewed).await?,
+    ))
+}
+
+/// Publish a review's comment and photos that wait for an admin (WeChat
+/// asked for review, or could not be asked): the helper sees them from now on.
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Booking id")),
+    responses(
+        (status = 200, description = "The booking, `review_moderation` `pass`", body = BookingView),
+        (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
+        (status = 403, description = "FORBIDDEN: not an admin of a community the service is offered in", body = ErrorBody),
+        (status = 404, description = "BOOKING_NOT_FOUND (also a booking not reviewed)", body = ErrorBody),
+    )
+)]
+#[post("/admin/bookings/{id}/approve-review")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), booking_id = *id))]
+async fn approve_review(
+    state: web::Data<AppState>,
+    media: web::Data<MediaStore>,
+    me: AuthUser,
+    id: web::Path<i64>,
+) -> ApiResult<web::Json<BookingView>> {
+    let approved = reviews::approve(&state.db, &me, id.into_inner()).await?;
+    keys::catalog_changed(&state.cache).await;
+    Ok(web::Json(
+        reviews::shown_one(&state.db, &media, me.id(), approved).await?,
+    ))
 }

@@ -1,11 +1,11 @@
 //! Booking creation, reads, transitions and reviews.
 
 use chrono::TimeDelta;
-use entity::{booking, building, grid_worker, helper, helper_service, slot, user};
+use entity::{booking, building, grid_worker, slot, user};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    ExprTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -48,15 +48,6 @@ pub struct NewBooking {
 pub struct BookingQuery {
     /// One of the booking statuses; all when absent.
     pub status: Option<BookingStatus>,
-}
-
-#[derive(Deserialize, ToSchema)]
-pub struct ReviewRequest {
-    /// 1-5.
-    pub rating: i32,
-    /// Up to 500 characters.
-    #[serde(default)]
-    pub comment: String,
 }
 
 /// How the caller relates to a booking they can see.
@@ -383,79 +374,5 @@ pub async fn transition(
     if party != Party::Resident {
         notify_status_change(db, &updated).await;
     }
-    one_view(db, updated).await
-}
-
-/// The resident rates a completed booking, once.
-pub async fn review(
-    db: &DatabaseConnection,
-    me: &AuthUser,
-    id: i64,
-    body: ReviewRequest,
-) -> ApiResult<BookingView> {
-    let (found, party) = visible(db, me, id).await?;
-    if party != Party::Resident {
-        return Err(ErrorCode::Forbidden.into());
-    }
-    let mut errors = FieldErrors::default();
-    if !(1..=5).contains(&body.rating) {
-        errors.push("rating", "评分须为 1-5");
-    }
-    if body.comment.chars().count() > 500 {
-        errors.push("comment", "不超过 500 个字符");
-    }
-    errors.finish()?;
-    let rating = body.rating as i16;
-    let comment = body.comment.trim().to_owned();
-    let now = time::now();
-    let txn = crate::db::begin_write(db).await?;
-    let done = booking::Entity::update_many()
-        .col_expr(booking::Column::Rating, Expr::value(rating))
-        .col_expr(booking::Column::ReviewComment, Expr::value(comment))
-        .col_expr(booking::Column::ReviewedAt, Expr::value(now))
-        .col_expr(booking::Column::UpdatedAt, Expr::value(now))
-        .filter(booking::Column::Id.eq(id))
-        .filter(booking::Column::Status.eq(BookingStatus::Completed))
-        .filter(booking::Column::Rating.is_null())
-        .exec(&txn)
-        .await?;
-    if done.rows_affected == 0 {
-        drop(txn);
-        return Err(if found.status != BookingStatus::Completed {
-            ErrorCode::BookingNotCompleted.into()
-        } else {
-            ErrorCode::AlreadyReviewed.into()
-        });
-    }
-    let r = i64::from(rating);
-    helper_service::Entity::update_many()
-        .col_expr(
-            helper_service::Column::RatingSum,
-            Expr::col(helper_service::Column::RatingSum).add(r),
-        )
-        .col_expr(
-            helper_service::Column::RatingCount,
-            Expr::col(helper_service::Column::RatingCount).add(1),
-        )
-        .filter(helper_service::Column::Id.eq(found.service_id))
-        .exec(&txn)
-        .await?;
-    helper::Entity::update_many()
-        .col_expr(
-            helper::Column::RatingSum,
-            Expr::col(helper::Column::RatingSum).add(r),
-        )
-        .col_expr(
-            helper::Column::RatingCount,
-            Expr::col(helper::Column::RatingCount).add(1),
-        )
-        .filter(helper::Column::Id.eq(found.helper_id))
-        .exec(&txn)
-        .await?;
-    txn.commit().await?;
-    let updated = booking::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or_else(|| ApiError::new(ErrorCode::BookingNotFound))?;
     one_view(db, updated).await
 }

@@ -12,6 +12,7 @@ use super::BookingStatus;
 use crate::error::{ApiResult, ErrorCode};
 use crate::fields::mask_phone;
 use crate::money::Money;
+use crate::uploads::refs::{self, ImageRef};
 
 /// A booking as its resident, its helper and its grid worker see it. The
 /// helper sees the resident's contact phone; the resident sees the helper's
@@ -45,7 +46,16 @@ pub struct BookingView {
     pub helper_phone: String,
     /// 1-5 once reviewed.
     pub rating: Option<i16>,
+    /// Shown to others than the resident only once `review_moderation` is `pass`.
     pub review_comment: Option<String>,
+    /// URLs of the review's photos (an image WeChat flagged is left out);
+    /// like the comment, only the resident sees them before `pass`.
+    pub review_photos: Vec<String>,
+    /// The photos as sent (upload ids or URLs), in the order of `review_photos`.
+    pub review_photo_refs: Vec<ImageRef>,
+    /// WeChat's check of the comment: `pass`, `review` (waits for an admin)
+    /// or `pending` (waits for WeChat).
+    pub review_moderation: String,
     pub reviewed_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -113,6 +123,10 @@ pub(super) async fn assemble(
             },
             rating: b.rating,
             review_comment: b.review_comment,
+            // Resolved into URLs for the reader by `review::shown`.
+            review_photos: Vec::new(),
+            review_photo_refs: refs::from_json(&b.review_photos),
+            review_moderation: b.review_moderation,
             reviewed_at: b.reviewed_at,
             created_at: b.created_at,
             updated_at: b.updated_at,

@@ -5,6 +5,7 @@
 //! With `content.check_enabled` off (development, tests) text passes and
 //! images are not sent.
 
+pub mod recheck;
 pub mod routes;
 
 pub use routes::configure;

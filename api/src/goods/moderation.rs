@@ -1,17 +1,22 @@
 //! Goods whose text is not public yet: an admin approves what WeChat sent
-//! for review; a sweep asks WeChat again about text it could not check.
+//! for review; the sweep of [`content::recheck`] asks WeChat again about
+//! text it could not check.
 
-use entity::{goods, merchant, user};
+use std::collections::HashMap;
+
+use entity::{goods, merchant};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect,
+};
 
 use super::views::GoodsView;
 use crate::auth::AuthUser;
-use crate::cache::keys;
-use crate::content::{self, Scene, Verdict, text_state};
+use crate::cache::{Cache, keys};
+use crate::content::recheck::{self, Moderated, Waiting};
+use crate::content::{Scene, text_state};
 use crate::error::{ApiResult, ErrorCode};
 use crate::merchants::service as merchants;
-use crate::state::AppState;
 use crate::time;
 
 /// An admin of a community the merchant serves (or a platform admin)
@@ -38,77 +43,54 @@ pub async fn approve(db: &impl ConnectionTrait, me: &AuthUser, id: i64) -> ApiRe
     Ok(g.into())
 }
 
-const RECHECK_BATCH: u64 = 50;
+/// Goods' name and description, for the sweep of [`content::recheck`].
+pub struct GoodsText;
 
-/// Asks WeChat again about goods saved while it was unreachable
-/// (`pending`): `pass` publishes them, `review` or `risky` leaves them to an
-/// admin (`review`), still unreachable leaves them for the next round.
-/// Each update is conditional on the goods being unchanged since it was
-/// read, so an edit meanwhile (checked on its own) wins. Answers how many
-/// were settled.
-pub async fn recheck_pending(state: &AppState) -> ApiResult<u64> {
-    if !state.settings.content.check_enabled {
-        return Ok(0);
-    }
-    let db = &state.db;
-    let waiting = goods::Entity::find()
-        .filter(goods::Column::Moderation.eq(text_state::PENDING))
-        .filter(goods::Column::DeletedAt.is_null())
-        .limit(RECHECK_BATCH)
-        .all(db)
-        .await?;
-    let mut settled = 0;
-    for g in waiting {
-        let m: merchant::Model = merchants::find(db, g.merchant_id).await?;
-        let openid = user::Entity::find_by_id(m.owner_user_id)
-            .one(db)
+impl Moderated for GoodsText {
+    const SCENE: Scene = Scene::Forum;
+
+    async fn waiting(db: &DatabaseConnection) -> ApiResult<Vec<Waiting>> {
+        let rows = goods::Entity::find()
+            .filter(goods::Column::Moderation.eq(text_state::PENDING))
+            .filter(goods::Column::DeletedAt.is_null())
+            .limit(recheck::BATCH)
+            .all(db)
+            .await?;
+        let owners: HashMap<i64, i64> = merchant::Entity::find()
+            .select_only()
+            .column(merchant::Column::Id)
+            .column(merchant::Column::OwnerUserId)
+            .filter(merchant::Column::Id.is_in(rows.iter().map(|g| g.merchant_id)))
+            .into_tuple::<(i64, i64)>()
+            .all(db)
             .await?
-            .and_then(|u| u.openid);
-        let Some(openid) = openid else {
-            continue;
-        };
-        let mut worst = Verdict::Pass;
-        let mut reached = true;
-        for text in [&g.name, &g.description] {
-            match content::judge_text(
-                &state.wechat,
-                &state.settings.content,
-                &openid,
-                Scene::Forum,
-                text,
-            )
-            .await
-            {
-                Ok(v) => worst = worst.max(v),
-                Err(_) => reached = false,
-            }
-        }
-        let to = match (reached, worst) {
-            (_, Verdict::Review | Verdict::Risky) => text_state::REVIEW,
-            (true, Verdict::Pass) => text_state::PASS,
-            (false, Verdict::Pass) => continue,
-        };
+            .into_iter()
+            .collect();
+        Ok(rows
+            .into_iter()
+            .filter_map(|g| {
+                Some(Waiting {
+                    id: g.id,
+                    author_id: *owners.get(&g.merchant_id)?,
+                    texts: vec![g.name, g.description],
+                    updated_at: g.updated_at,
+                })
+            })
+            .collect())
+    }
+
+    async fn settle(db: &DatabaseConnection, row: &Waiting, to: &'static str) -> ApiResult<u64> {
         let done = goods::Entity::update_many()
             .col_expr(goods::Column::Moderation, Expr::value(to))
-            .filter(goods::Column::Id.eq(g.id))
+            .filter(goods::Column::Id.eq(row.id))
             .filter(goods::Column::Moderation.eq(text_state::PENDING))
-            .filter(goods::Column::UpdatedAt.eq(g.updated_at))
+            .filter(goods::Column::UpdatedAt.eq(row.updated_at))
             .exec(db)
             .await?;
-        settled += done.rows_affected;
+        Ok(done.rows_affected)
     }
-    if settled > 0 {
-        keys::goods_changed(&state.cache).await;
+
+    async fn changed(cache: &Cache) {
+        keys::goods_changed(cache).await;
     }
-    Ok(settled)
-}
-
-/// How often each instance asks WeChat again.
-const RECHECK_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
-
-pub fn spawn_recheck(state: actix_web::web::Data<AppState>) {
-    crate::jobs::repeat("goods text checks", RECHECK_EVERY, move || {
-        let state = state.clone();
-        async move { recheck_pending(&state).await }
-    });
 }

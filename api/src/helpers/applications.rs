@@ -21,9 +21,15 @@ use crate::auth::{AuthUser, Role, grant_role};
 use crate::community_links::{self, check_community_ids};
 use crate::error::{ApiResult, ErrorCode, FieldError};
 use crate::fields::{FieldErrors, PhoneNumber, mask_phone};
+use crate::media::MediaStore;
 use crate::pagination::{Page, Paged};
 use crate::review::{self, Decision};
 use crate::time;
+use crate::uploads::Purpose;
+use crate::uploads::refs::{self, ImageRef, Resolver};
+
+/// Most certificate photos one application holds.
+const MAX_PHOTOS: usize = 6;
 
 type Applications = helper_application::Entity;
 
@@ -37,6 +43,10 @@ pub struct NewHelperApplication {
     pub community_ids: Vec<i64>,
     /// Mainland mobile `13800138000` or landline `010-12345678`.
     pub phone: String,
+    /// Up to 6 photos of qualification certificates: ids of the caller's
+    /// `helper_certificate` uploads (private) or https URLs.
+    #[serde(default)]
+    pub certificate_photos: Vec<ImageRef>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
@@ -48,6 +58,11 @@ pub struct HelperApplicationView {
     pub community_ids: Vec<i64>,
     /// Masked, e.g. `138****8000`.
     pub phone: String,
+    /// The certificate photos: short-lived signed URLs for uploads, or the
+    /// https URLs sent.
+    pub certificate_photos: Vec<String>,
+    /// The photos as sent (upload ids or URLs), in the order of `certificate_photos`.
+    pub certificate_photo_refs: Vec<ImageRef>,
     pub status: ApplicationStatus,
     pub reject_reason: Option<String>,
     /// Set once approved.
@@ -76,6 +91,7 @@ struct HelperDraft {
     skills: Vec<String>,
     community_ids: Vec<i64>,
     phone: PhoneNumber,
+    certificate_photos: Vec<ImageRef>,
 }
 
 impl HelperDraft {
@@ -95,46 +111,72 @@ impl HelperDraft {
         }
         let community_ids = check_community_ids(db, &mut errors, &new.community_ids, 20).await?;
         let phone = errors.check("phone", PhoneNumber::parse(&new.phone));
+        refs::check_list(
+            &mut errors,
+            "certificate_photos",
+            &new.certificate_photos,
+            MAX_PHOTOS,
+        );
         Ok(match phone {
             Some(phone) if errors.is_empty() => Ok(Self {
                 display_name,
                 skills,
                 community_ids,
                 phone,
+                certificate_photos: new.certificate_photos,
             }),
             _ => Err(errors.into()),
         })
     }
 }
 
+/// The views of `rows` (only ever answered to the applicant and the
+/// reviewing admins): their communities and certificate photos, signed.
 async fn views(
     db: &impl ConnectionTrait,
+    media: &MediaStore,
     rows: Vec<helper_application::Model>,
 ) -> ApiResult<Vec<HelperApplicationView>> {
     let ids: Vec<i64> = rows.iter().map(|a| a.id).collect();
     let mut communities =
         community_links::communities_of::<helper_application_community::Entity>(db, &ids).await?;
+    let (photos, lists) = Resolver::load_lists(
+        db,
+        media,
+        rows.iter().map(|a| a.certificate_photos.as_str()),
+    )
+    .await?;
     Ok(rows
         .into_iter()
-        .map(|a| HelperApplicationView {
-            community_ids: communities.remove(&a.id).unwrap_or_default(),
-            skills: split_skills(&a.skills),
-            phone: mask_phone(&a.phone),
-            id: a.id,
-            user_id: a.user_id,
-            display_name: a.display_name,
-            status: a.status,
-            reject_reason: a.reject_reason,
-            helper_id: a.helper_id,
-            created_at: a.created_at,
-            updated_at: a.updated_at,
-        })
+        .zip(lists)
+        .map(|(a, list)| (a, photos.visible(&list)))
+        .map(
+            |(a, (certificate_photo_refs, certificate_photos))| HelperApplicationView {
+                certificate_photos,
+                certificate_photo_refs,
+                community_ids: communities.remove(&a.id).unwrap_or_default(),
+                skills: split_skills(&a.skills),
+                phone: mask_phone(&a.phone),
+                id: a.id,
+                user_id: a.user_id,
+                display_name: a.display_name,
+                status: a.status,
+                reject_reason: a.reject_reason,
+                helper_id: a.helper_id,
+                created_at: a.created_at,
+                updated_at: a.updated_at,
+            },
+        )
         .collect())
 }
 
-async fn view(db: &impl ConnectionTrait, id: i64) -> ApiResult<HelperApplicationView> {
+async fn view(
+    db: &impl ConnectionTrait,
+    media: &MediaStore,
+    id: i64,
+) -> ApiResult<HelperApplicationView> {
     let row = review::find::<Applications>(db, id).await?;
-    views(db, vec![row])
+    views(db, media, vec![row])
         .await?
         .pop()
         .ok_or_else(|| ErrorCode::HelperApplicationNotFound.into())
@@ -143,6 +185,7 @@ async fn view(db: &impl ConnectionTrait, id: i64) -> ApiResult<HelperApplication
 /// A resident applies to become a helper; one pending application at a time.
 pub async fn apply(
     db: &DatabaseConnection,
+    media: &MediaStore,
     me: &AuthUser,
     new: NewHelperApplication,
 ) -> ApiResult<HelperApplicationView> {
@@ -153,12 +196,22 @@ pub async fn apply(
     }
     let now = time::now();
     let txn = crate::db::begin_write(db).await?;
+    // Held by the application for good: the reviewers may look again.
+    refs::claim_all(
+        &*txn,
+        me.id(),
+        Purpose::HelperCertificate,
+        "certificate_photos",
+        &draft.certificate_photos,
+    )
+    .await?;
     let inserted = helper_application::ActiveModel {
         user_id: Set(me.id()),
         pending_user_id: Set(Some(me.id())),
         display_name: Set(draft.display_name),
         skills: Set(draft.skills.join(",")),
         phone: Set(draft.phone.into_string()),
+        certificate_photos: Set(refs::to_json(&draft.certificate_photos)),
         status: Set(ApplicationStatus::Pending),
         reject_reason: Set(None),
         helper_id: Set(None),
@@ -177,38 +230,41 @@ pub async fn apply(
     )
     .await?;
     txn.commit().await?;
-    view(db, saved.id).await
+    view(db, media, saved.id).await
 }
 
 /// The caller's own applications, newest first.
 pub async fn list_mine(
     db: &impl ConnectionTrait,
+    media: &MediaStore,
     user_id: i64,
     status: Option<ApplicationStatus>,
     page: Page,
 ) -> ApiResult<Paged<HelperApplicationView>> {
     review::mine::<Applications>(db, user_id, status, page)
         .await?
-        .map_batch(|rows| views(db, rows))
+        .map_batch(|rows| views(db, media, rows))
         .await
 }
 
 /// The review queue: applications naming the admin's communities, oldest first.
 pub async fn list_for_admin(
     db: &impl ConnectionTrait,
+    media: &MediaStore,
     me: &AuthUser,
     status: Option<ApplicationStatus>,
     page: Page,
 ) -> ApiResult<Paged<HelperApplicationView>> {
     review::queue::<Applications>(db, me, status, page)
         .await?
-        .map_batch(|rows| views(db, rows))
+        .map_batch(|rows| views(db, media, rows))
         .await
 }
 
 /// Approves: the applicant becomes a helper of the application's communities.
 pub async fn approve(
     db: &DatabaseConnection,
+    media: &MediaStore,
     me: &AuthUser,
     id: i64,
 ) -> ApiResult<HelperApplicationView> {
@@ -240,12 +296,13 @@ pub async fn approve(
         .await?;
     grant_role(&txn, app.user_id, Role::Helper).await?;
     txn.commit().await?;
-    view(db, id).await
+    view(db, media, id).await
 }
 
 /// Rejects with a reason the applicant reads; they may apply again.
 pub async fn reject(
     db: &DatabaseConnection,
+    media: &MediaStore,
     me: &AuthUser,
     id: i64,
     body: RejectRequest,
@@ -253,5 +310,5 @@ pub async fn reject(
     review::reviewable::<Applications>(db, me, id).await?;
     let reason = review::reject_reason(&body.reason)?;
     review::close::<Applications>(db, me.id(), id, Decision::Reject(reason)).await?;
-    view(db, id).await
+    view(db, media, id).await
 }

@@ -11,6 +11,7 @@ use crate::auth::AuthUser;
 use crate::content::{self, Scene};
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::Json;
+use crate::media::MediaStore;
 use crate::pagination::{Page, PageParams, Paged};
 use crate::state::AppState;
 
@@ -33,13 +34,14 @@ pub fn configure(cfg: &mut ServiceConfig) {
         (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
         (status = 403, description = "FORBIDDEN: not a resident", body = ErrorBody),
         (status = 409, description = "HELPER_APPLICATION_PENDING or ALREADY_HELPER", body = ErrorBody),
-        (status = 422, description = "VALIDATION_FAILED; CONTENT_REJECTED: WeChat judged the name risky (`details.fields`)", body = ErrorBody),
+        (status = 422, description = "VALIDATION_FAILED (a `certificate_photos` id not the caller's `helper_certificate` upload); CONTENT_REJECTED: WeChat judged the name risky (`details.fields`)", body = ErrorBody),
     )
 )]
 #[post("/helper-applications")]
 #[tracing::instrument(skip_all, fields(user_id = me.id()))]
 async fn apply(
     state: web::Data<AppState>,
+    media: web::Data<MediaStore>,
     me: AuthUser,
     body: Json<NewHelperApplication>,
 ) -> ApiResult<HttpResponse> {
@@ -53,7 +55,7 @@ async fn apply(
         &[("display_name", body.display_name.trim())],
     )
     .await?;
-    let created = applications::apply(&state.db, &me, body.0).await?;
+    let created = applications::apply(&state.db, &media, &me, body.0).await?;
     Ok(HttpResponse::Created().json(created))
 }
 
@@ -72,11 +74,12 @@ async fn apply(
 #[tracing::instrument(skip_all, fields(user_id = me.id()))]
 async fn my_applications(
     state: web::Data<AppState>,
+    media: web::Data<MediaStore>,
     me: AuthUser,
     query: web::Query<ApplicationQuery>,
     page: Page,
 ) -> ApiResult<web::Json<Paged<HelperApplicationView>>> {
-    let list = applications::list_mine(&state.db, me.id(), query.status, page).await?;
+    let list = applications::list_mine(&state.db, &media, me.id(), query.status, page).await?;
     Ok(web::Json(list))
 }
 
@@ -96,11 +99,12 @@ async fn my_applications(
 #[tracing::instrument(skip_all, fields(user_id = me.id()))]
 async fn review_queue(
     state: web::Data<AppState>,
+    media: web::Data<MediaStore>,
     me: AuthUser,
     query: web::Query<ApplicationQuery>,
     page: Page,
 ) -> ApiResult<web::Json<Paged<HelperApplicationView>>> {
-    let list = applications::list_for_admin(&state.db, &me, query.status, page).await?;
+    let list = applications::list_for_admin(&state.db, &media, &me, query.status, page).await?;
     Ok(web::Json(list))
 }
 
@@ -122,11 +126,12 @@ async fn review_queue(
 #[tracing::instrument(skip_all, fields(user_id = me.id(), application_id = *id))]
 async fn approve(
     state: web::Data<AppState>,
+    media: web::Data<MediaStore>,
     me: AuthUser,
     id: web::Path<i64>,
 ) -> ApiResult<web::Json<HelperApplicationView>> {
     Ok(web::Json(
-        applications::approve(&state.db, &me, id.into_inner()).await?,
+        applications::approve(&state.db, &media, &me, id.into_inner()).await?,
     ))
 }
 
@@ -149,12 +154,13 @@ async fn approve(
 #[tracing::instrument(skip_all, fields(user_id = me.id(), application_id = *id))]
 async fn reject(
     state: web::Data<AppState>,
+    media: web::Data<MediaStore>,
     me: AuthUser,
     id: web::Path<i64>,
     body: Json<RejectRequest>,
 ) -> ApiResult<web::Json<HelperApplicationView>> {
     Ok(web::Json(
-        applications::reject(&state.db, &me, id.into_inner(), body.0).await?,
+        applications::reject(&state.db, &media, &me, id.into_inner(), body.0).await?,
     ))
 }
 

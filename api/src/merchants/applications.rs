@@ -19,9 +19,15 @@ use crate::auth::{AuthUser, Role, grant_role};
 use crate::community_links::{self, check_community_ids};
 use crate::error::{ApiResult, ErrorCode, FieldError};
 use crate::fields::{FieldErrors, PhoneNumber};
+use crate::media::MediaStore;
 use crate::pagination::{Page, Paged};
 use crate::review::{self, Decision};
 use crate::time;
+use crate::uploads::Purpose;
+use crate::uploads::refs::{self, ImageRef, Resolver};
+
+/// Most licence photos one application holds.
+const MAX_PHOTOS: usize = 6;
 
 type Applications = application::Entity;
 
@@ -45,6 +51,10 @@ pub struct NewApplication {
     pub lng: f64,
     /// Communities the shop would serve: 1-20 existing ones.
     pub community_ids: Vec<i64>,
+    /// Up to 6 photos of the business licence: ids of the caller's
+    /// `merchant_license` uploads (private) or https URLs.
+    #[serde(default)]
+    pub license_photos: Vec<ImageRef>,
 }
 
 /// An application, shown only to its applicant and the reviewing admins.
@@ -61,6 +71,11 @@ pub struct ApplicationView {
     pub lat: f64,
     pub lng: f64,
     pub community_ids: Vec<i64>,
+    /// The licence photos: short-lived signed URLs for uploads (see
+    /// `license_photo_urls_expire_at`), or the https URLs sent.
+    pub license_photos: Vec<String>,
+    /// The photos as sent (upload ids or URLs), in the order of `license_photos`.
+    pub license_photo_refs: Vec<ImageRef>,
     pub status: ApplicationStatus,
     /// Why it was rejected; null unless rejected.
     pub reject_reason: Option<String>,
@@ -84,8 +99,14 @@ pub struct ApplicationQuery {
     pub status: Option<ApplicationStatus>,
 }
 
-fn to_view(a: application::Model, community_ids: Vec<i64>) -> ApplicationView {
+fn to_view(
+    a: application::Model,
+    community_ids: Vec<i64>,
+    (license_photo_refs, license_photos): (Vec<ImageRef>, Vec<String>),
+) -> ApplicationView {
     ApplicationView {
+        license_photos,
+        license_photo_refs,
         status: a.status,
         id: a.id,
         user_id: a.user_id,
@@ -105,19 +126,36 @@ fn to_view(a: application::Model, community_ids: Vec<i64>) -> ApplicationView {
     }
 }
 
+/// The views of `rows` (only ever answered to the applicant and the
+/// reviewing admins): their communities and licence photos, signed.
 async fn views(
     db: &impl ConnectionTrait,
+    media: &MediaStore,
     rows: Vec<application::Model>,
 ) -> ApiResult<Vec<ApplicationView>> {
     let ids: Vec<i64> = rows.iter().map(|a| a.id).collect();
     let mut map = community_links::communities_of::<app_community::Entity>(db, &ids).await?;
+    let (photos, lists) =
+        Resolver::load_lists(db, media, rows.iter().map(|a| a.license_photos.as_str())).await?;
     Ok(rows
         .into_iter()
-        .map(|a| {
+        .zip(lists)
+        .map(|(a, list)| {
             let c = map.remove(&a.id).unwrap_or_default();
-            to_view(a, c)
+            to_view(a, c, photos.visible(&list))
         })
         .collect())
+}
+
+async fn one_view(
+    db: &impl ConnectionTrait,
+    media: &MediaStore,
+    a: application::Model,
+) -> ApiResult<ApplicationView> {
+    views(db, media, vec![a])
+        .await?
+        .pop()
+        .ok_or_else(|| ErrorCode::ApplicationNotFound.into())
 }
 
 fn valid_license(s: &str) -> bool {
@@ -135,6 +173,7 @@ struct ApplicationDraft {
     lat: f64,
     lng: f64,
     community_ids: Vec<i64>,
+    license_photos: Vec<ImageRef>,
 }
 
 impl ApplicationDraft {
@@ -157,6 +196,12 @@ impl ApplicationDraft {
         let address = errors.text("address", &new.address, 1, 200);
         errors.lat_lng(new.lat, new.lng);
         let community_ids = check_community_ids(db, &mut errors, &new.community_ids, 20).await?;
+        refs::check_list(
+            &mut errors,
+            "license_photos",
+            &new.license_photos,
+            MAX_PHOTOS,
+        );
         Ok(match contact_phone {
             Some(contact_phone) if errors.is_empty() => Ok(Self {
                 name,
@@ -168,6 +213,7 @@ impl ApplicationDraft {
                 lat: new.lat,
                 lng: new.lng,
                 community_ids,
+                license_photos: new.license_photos,
             }),
             _ => Err(errors.into()),
         })
@@ -177,11 +223,21 @@ impl ApplicationDraft {
 /// Files an application; 409 `APPLICATION_PENDING` while another is pending.
 pub async fn submit(
     db: &DatabaseConnection,
+    media: &MediaStore,
     me: &AuthUser,
     new: NewApplication,
 ) -> ApiResult<ApplicationView> {
     let draft = ApplicationDraft::parse(db, new).await??;
     let txn = crate::db::begin_write(db).await?;
+    // Held by the application for good: the reviewers may look again.
+    refs::claim_all(
+        &*txn,
+        me.id(),
+        Purpose::MerchantLicense,
+        "license_photos",
+        &draft.license_photos,
+    )
+    .await?;
     let inserted = application::ActiveModel {
         user_id: Set(me.id()),
         pending_user_id: Set(Some(me.id())),
@@ -193,6 +249,7 @@ pub async fn submit(
         address: Set(draft.address),
         lat: Set(draft.lat),
         lng: Set(draft.lng),
+        license_photos: Set(refs::to_json(&draft.license_photos)),
         status: Set(ApplicationStatus::Pending),
         reject_reason: Set(None),
         merchant_id: Set(None),
@@ -206,18 +263,19 @@ pub async fn submit(
     let saved = crate::db::or_conflict(inserted, ErrorCode::ApplicationPending)?;
     community_links::link::<app_community::Entity>(&txn, saved.id, &draft.community_ids).await?;
     txn.commit().await?;
-    Ok(to_view(saved, draft.community_ids))
+    one_view(db, media, saved).await
 }
 
 /// The caller's own applications, newest first.
 pub async fn list_mine(
     db: &impl ConnectionTrait,
+    media: &MediaStore,
     user_id: i64,
     page: Page,
 ) -> ApiResult<Paged<ApplicationView>> {
     review::mine::<Applications>(db, user_id, None, page)
         .await?
-        .map_batch(|rows| views(db, rows))
+        .map_batch(|rows| views(db, media, rows))
         .await
 }
 
@@ -225,13 +283,14 @@ pub async fn list_mine(
 /// (all for a platform admin), oldest first.
 pub async fn list_for_admin(
     db: &impl ConnectionTrait,
+    media: &MediaStore,
     me: &AuthUser,
     status: Option<ApplicationStatus>,
     page: Page,
 ) -> ApiResult<Paged<ApplicationView>> {
     review::queue::<Applications>(db, me, status, page)
         .await?
-        .map_batch(|rows| views(db, rows))
+        .map_batch(|rows| views(db, media, rows))
         .await
 }
 
@@ -239,6 +298,7 @@ pub async fn list_for_admin(
 /// gives the applicant the merchant role, all in one transaction.
 pub async fn approve(
     db: &DatabaseConnection,
+    media: &MediaStore,
     me: &AuthUser,
     id: i64,
 ) -> ApiResult<ApplicationView> {
@@ -276,23 +336,20 @@ pub async fn approve(
         .exec(&txn)
         .await?;
     grant_role(&txn, app.user_id, Role::Merchant).await?;
-    let saved = review::find::<Applications>(&txn, id).await?;
     txn.commit().await?;
-    Ok(to_view(saved, communities))
+    one_view(db, media, review::find::<Applications>(db, id).await?).await
 }
 
 /// Rejects with a reason the applicant can read.
 pub async fn reject(
     db: &impl ConnectionTrait,
+    media: &MediaStore,
     me: &AuthUser,
     id: i64,
     body: RejectRequest,
 ) -> ApiResult<ApplicationView> {
-    let (_, communities) = review::reviewable::<Applications>(db, me, id).await?;
+    review::reviewable::<Applications>(db, me, id).await?;
     let reason = review::reject_reason(&body.reason)?;
     review::close::<Applications>(db, me.id(), id, Decision::Reject(reason)).await?;
-    Ok(to_view(
-        review::find::<Applications>(db, id).await?,
-        communities,
-    ))
+    one_view(db, media, review::find::<Applications>(db, id).await?).await
 }

@@ -2,6 +2,7 @@
 //! owner's edits, and suspension by community admins.
 
 pub mod applications;
+pub mod moderation;
 pub mod routes;
 pub mod service;
 

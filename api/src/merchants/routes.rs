@@ -5,6 +5,7 @@ use actix_web::{HttpResponse, get, patch, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::applications::{self, ApplicationQuery, ApplicationView, NewApplication, RejectRequest};
+use super::moderation;
 use super::service::{self, MerchantPatch, MerchantQuery, MerchantStatus, MerchantView};
 use crate::auth::{AuthUser, MaybeAuthUser, Role};
 use crate::cache::{JsonText, keys};
@@ -23,6 +24,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(reject)
         .service(suspend)
         .service(reinstate)
+        .service(approve_text)
         .service(list_merchants)
         .service(get_merchant)
         .service(patch_merchant);
@@ -38,13 +40,14 @@ pub fn configure(cfg: &mut ServiceConfig) {
         (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
         (status = 403, description = "FORBIDDEN: not a resident", body = ErrorBody),
         (status = 409, description = "APPLICATION_PENDING: the caller already has a pending application", body = ErrorBody),
-        (status = 422, description = "VALIDATION_FAILED; CONTENT_REJECTED: WeChat judged the name risky (`details.fields`)", body = ErrorBody),
+        (status = 422, description = "VALIDATION_FAILED (a `license_photos` id not the caller's `merchant_license` upload); CONTENT_REJECTED: WeChat judged the name risky (`details.fields`)", body = ErrorBody),
     )
 )]
 #[post("/merchant-applications")]
 #[tracing::instrument(skip_all, fields(user_id = me.id()))]
 async fn apply(
     state: web::Data<AppState>,
+    media: web::Data<MediaStore>,
     me: AuthUser,
     body: Json<NewApplication>,
 ) -> ApiResult<HttpResponse> {
@@ -59,7 +62,7 @@ async fn apply(
         &[("name", body.name.trim())],
     )
     .await?;
-    let created = applications::submit(&state.db, &me, body.0).await?;
+    let created = applications::submit(&state.db, &media, &me, body.0).await?;
     Ok(HttpResponse::Created().json(created))
 }
 
@@ -78,12 +81,13 @@ async fn apply(
 #[tracing::instrument(skip_all, fields(user_id = me.id()))]
 async fn my_applications(
     state: web::Data<AppState>,
+    media: web::Data<MediaStore>,
     me: AuthUser,
     page: web::Query<PageParams>,
 ) -> ApiResult<web::Json<Paged<ApplicationView>>> {
     let page = Page::try_from(page.into_inner())?;
     Ok(web::Json(
-        applications::list_mine(&state.db, me.id(), page).await?,
+        applications::list_mine(&state.db, &media, me.id(), page).await?,
     ))
 }
 
@@ -103,13 +107,14 @@ async fn my_applications(
 #[tracing::instrument(skip_all, fields(user_id = me.id()))]
 async fn review_queue(
     state: web::Data<AppState>,
+    media: web::Data<MediaStore>,
     me: AuthUser,
     query: web::Query<ApplicationQuery>,
     page: web::Query<PageParams>,
 ) -> ApiResult<web::Json<Paged<ApplicationView>>> {
     let page = Page::try_from(page.into_inner())?;
     Ok(web::Json(
-        applications::list_for_admin(&state.db, &me, query.status, page).await?,
+        applications::list_for_admin(&state.db, &media, &me, query.status, page).await?,
     ))
 }
 
@@ -130,10 +135,11 @@ async fn review_queue(
 #[tracing::instrument(skip_all, fields(user_id = me.id(), application_id = *id))]
 async fn approve(
     state: web::Data<AppState>,
+    media: web::Data<MediaStore>,
     me: AuthUser,
     id: web::Path<i64>,
 ) -> ApiResult<web::Json<ApplicationView>> {
-    let approved = applications::approve(&state.db, &me, id.into_inner()).await?;
+    let approved = applications::approve(&state.db, &media, &me, id.into_inner()).await?;
     keys::merchant_approved(&state.cache).await;
     Ok(web::Json(approved))
 }
@@ -157,12 +163,13 @@ async fn approve(
 #[tracing::instrument(skip_all, fields(user_id = me.id(), application_id = *id))]
 async fn reject(
     state: web::Data<AppState>,
+    media: web::Data<MediaStore>,
     me: AuthUser,
     id: web::Path<i64>,
     body: Json<RejectRequest>,
 ) -> ApiResult<web::Json<ApplicationView>> {
     Ok(web::Json(
-        applications::reject(&state.db, &me, id.into_inner(), body.0).await?,
+        applications::reject(&state.db, &media, &me, id.into_inner(), body.0).await?,
     ))
 }
 
@@ -214,6 +221,32 @@ async fn reinstate(
     let changed = service::change_status(&state.db, &me, *id, MerchantStatus::Active).await?;
     keys::merchant_status_changed(&state.cache).await;
     Ok(web::Json(changed))
+}
+
+/// Publish a shop's name, description and announcement that wait for an
+/// admin (`moderation` `review`, or `pending`): until then the public reads
+/// the last approved text.
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Merchant id")),
+    responses(
+        (status = 200, description = "The merchant as edited, `moderation` `pass`", body = MerchantView),
+        (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
+        (status = 403, description = "FORBIDDEN: not an admin of a community the merchant serves", body = ErrorBody),
+        (status = 404, description = "MERCHANT_NOT_FOUND", body = ErrorBody),
+    )
+)]
+#[post("/admin/merchants/{id}/approve-text")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), merchant_id = *id))]
+async fn approve_text(
+    state: web::Data<AppState>,
+    me: AuthUser,
+    id: web::Path<i64>,
+) -> ApiResult<web::Json<MerchantView>> {
+    let approved = moderation::approve(&state.db, &me, *id).await?;
+    keys::marketplace_changed(&state.cache).await;
+    Ok(web::Json(approved))
 }
 
 /// Active merchants, newest first.
@@ -293,7 +326,7 @@ async fn get_merchant(
         (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
         (status = 403, description = "FORBIDDEN: not the owner", body = ErrorBody),
         (status = 404, description = "MERCHANT_NOT_FOUND", body = ErrorBody),
-        (status = 422, description = "VALIDATION_FAILED; CONTENT_REJECTED: WeChat judged the name or announcement risky", body = ErrorBody),
+        (status = 422, description = "VALIDATION_FAILED; CONTENT_REJECTED: WeChat judged the name, description or announcement risky (`details.fields`)", body = ErrorBody),
     )
 )]
 #[patch("/merchants/{id}")]
@@ -306,24 +339,26 @@ async fn patch_merchant(
     body: Json<MerchantPatch>,
 ) -> ApiResult<web::Json<MerchantView>> {
     let m = service::owned_by(&state.db, id.into_inner(), &me).await?;
-    // Risky text is refused. Not yet held back: what WeChat sends for
-    // review (merchants have no moderation state; see README).
-    let texts: Vec<(&str, &str)> = [
-        ("name", body.name.as_deref()),
-        ("announcement", body.announcement.as_deref()),
-    ]
-    .into_iter()
-    .filter_map(|(field, text)| text.map(|t| (field, t.trim())))
-    .collect();
-    content::moderate_texts(
-        &state.wechat,
-        &state.settings.content,
-        me.user.openid.as_deref(),
-        Scene::Profile,
-        &texts,
-    )
-    .await?;
-    let updated = service::update(&state.db, &media, m, body.0).await?;
+    // Risky text is refused; text WeChat sends for review (or could not
+    // judge) is saved, and the public keeps reading the approved text.
+    let checked = match moderation::texts_after(&m, &body) {
+        Some(texts) => Some(
+            content::moderate_texts(
+                &state.wechat,
+                &state.settings.content,
+                me.user.openid.as_deref(),
+                Scene::Profile,
+                &[
+                    ("name", &texts.name),
+                    ("description", &texts.description),
+                    ("announcement", &texts.announcement),
+                ],
+            )
+            .await?,
+        ),
+        None => None,
+    };
+    let updated = service::update(&state.db, &media, m, body.0, checked).await?;
     keys::marketplace_changed(&state.cache).await;
     Ok(web::Json(updated))
 }

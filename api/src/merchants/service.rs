@@ -1,6 +1,8 @@
 //! Merchant queries and writes: public reads, the owner's profile edits,
 //! suspension and reinstatement.
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, Utc};
 use entity::{goods_category, merchant, merchant_community};
 use sea_orm::sea_query::{Expr, IntoColumnRef, Query, SelectStatement};
@@ -21,6 +23,8 @@ use crate::pagination::{Page, Paged};
 use crate::time;
 use crate::uploads::{self, Purpose};
 
+use super::moderation::{self, ShopTexts};
+
 type Served = merchant_community::Entity;
 
 pub use entity::merchant::MerchantStatus;
@@ -36,7 +40,15 @@ pub struct MerchantView {
     pub lat: f64,
     pub lng: f64,
     pub business_hours: String,
+    /// The public reads show the last approved name, description and
+    /// announcement while an edit waits (see `moderation`).
     pub announcement: String,
+    pub description: String,
+    /// The shop text's check: `pass`, `review` (an edit waits for an admin)
+    /// or `pending` (waits for WeChat). Only the owner and admins see the
+    /// waiting edit.
+    pub moderation: String,
+    /// None also when WeChat flagged the uploaded logo.
     pub logo_url: Option<String>,
     pub contact_phone: String,
     pub community_ids: Vec<i64>,
@@ -80,6 +92,8 @@ pub struct MerchantPatch {
     pub business_hours: Option<String>,
     /// The shop's notice to customers, up to 500 characters.
     pub announcement: Option<String>,
+    /// What the shop says about itself, up to 1000 characters.
+    pub description: Option<String>,
     /// Business phone (mobile or landline).
     pub contact_phone: Option<String>,
     /// An https URL; `null` clears it.
@@ -136,27 +150,78 @@ pub async fn owned_by(
     }
 }
 
-fn to_view(m: merchant::Model, community_ids: Vec<i64>) -> MerchantView {
+/// Who reads a merchant: the public (approved text only) or its owner and
+/// admins (the text as edited).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Reader {
+    Public,
+    Full,
+}
+
+fn to_view(
+    m: merchant::Model,
+    community_ids: Vec<i64>,
+    reader: Reader,
+    flagged: &HashSet<i64>,
+) -> MerchantView {
+    let texts = match reader {
+        Reader::Public => ShopTexts::public(&m),
+        Reader::Full => ShopTexts::current(&m),
+    };
+    let logo_flagged = m.logo_upload_id.is_some_and(|id| flagged.contains(&id));
     MerchantView {
         status: m.status,
         id: m.id,
-        name: m.name,
+        name: texts.name,
         category: m.category,
         address: m.address,
         lat: m.lat,
         lng: m.lng,
         business_hours: m.business_hours,
-        announcement: m.announcement,
-        logo_url: m.logo_url,
+        announcement: texts.announcement,
+        description: texts.description,
+        moderation: m.moderation,
+        logo_url: m.logo_url.filter(|_| !logo_flagged),
         contact_phone: m.contact_phone,
         community_ids,
         created_at: m.created_at,
     }
 }
 
-pub async fn view(db: &impl ConnectionTrait, m: merchant::Model) -> ApiResult<MerchantView> {
-    let served = community_links::communities_of_one::<Served>(db, m.id).await?;
-    Ok(to_view(m, served))
+/// The views of `rows` for `reader`: communities and flagged logos in one
+/// query each.
+async fn views(
+    db: &impl ConnectionTrait,
+    rows: Vec<merchant::Model>,
+    reader: Reader,
+) -> ApiResult<Vec<MerchantView>> {
+    let ids: Vec<i64> = rows.iter().map(|m| m.id).collect();
+    let mut served = community_links::communities_of::<Served>(db, &ids).await?;
+    let flagged =
+        uploads::service::flagged_among(db, rows.iter().filter_map(|m| m.logo_upload_id)).await?;
+    Ok(rows
+        .into_iter()
+        .map(|m| {
+            let c = served.remove(&m.id).unwrap_or_default();
+            to_view(m, c, reader, &flagged)
+        })
+        .collect())
+}
+
+async fn one_view(
+    db: &impl ConnectionTrait,
+    m: merchant::Model,
+    reader: Reader,
+) -> ApiResult<MerchantView> {
+    views(db, vec![m], reader)
+        .await?
+        .pop()
+        .ok_or_else(|| ErrorCode::MerchantNotFound.into())
+}
+
+/// A merchant as its owner and admins see it (the text as edited).
+pub async fn full_view(db: &impl ConnectionTrait, m: merchant::Model) -> ApiResult<MerchantView> {
+    one_view(db, m, Reader::Full).await
 }
 
 /// Ids of active merchants, as a subquery for goods and promotions.
@@ -225,18 +290,7 @@ pub async fn list_public(
     let select = select.order_by_desc(merchant::Column::Id);
     page.fetch(db, select)
         .await?
-        .map_batch(|rows| async move {
-            let ids: Vec<i64> = rows.iter().map(|m| m.id).collect();
-            let mut served = community_links::communities_of::<Served>(db, &ids).await?;
-            Ok::<_, ApiError>(
-                rows.into_iter()
-                    .map(|m| {
-                        let c = served.remove(&m.id).unwrap_or_default();
-                        to_view(m, c)
-                    })
-                    .collect(),
-            )
-        })
+        .map_batch(|rows| views(db, rows, Reader::Public))
         .await
 }
 
@@ -246,7 +300,7 @@ pub async fn get_public(db: &impl ConnectionTrait, id: i64) -> ApiResult<Merchan
     if !is_active(&m) {
         return Err(ErrorCode::MerchantNotFound.into());
     }
-    view(db, m).await
+    one_view(db, m, Reader::Public).await
 }
 
 /// Whether `name` is a top-level goods category, the merchant categories.
@@ -259,12 +313,14 @@ pub async fn is_merchant_category(db: &impl ConnectionTrait, name: &str) -> ApiR
         .is_some())
 }
 
-/// The owner's edit; every bad field is answered at once.
+/// The owner's edit; every bad field is answered at once. `checked`: the
+/// state WeChat's check of the texts left (when the edit changes them).
 pub async fn update(
     db: &DatabaseConnection,
     media: &MediaStore,
     m: merchant::Model,
     patch: MerchantPatch,
+    checked: Option<&'static str>,
 ) -> ApiResult<MerchantView> {
     let mut errors = FieldErrors::default();
     let name = patch.name.as_deref().map(|v| errors.text("name", v, 1, 40));
@@ -281,6 +337,10 @@ pub async fn update(
         .announcement
         .as_deref()
         .map(|v| errors.text("announcement", v, 0, 500));
+    let description = patch
+        .description
+        .as_deref()
+        .map(|v| errors.text("description", v, 0, 1000));
     let phone = patch
         .contact_phone
         .as_deref()
@@ -302,7 +362,15 @@ pub async fn update(
     // The logo changes: the upload it was is given back, a new one taken.
     let previous: Vec<i64> = m.logo_upload_id.into_iter().collect();
     let owner = m.owner_user_id;
+    let moderation = checked.map(|state| moderation::after_edit(&m, state));
     let mut active = m.into_active_model();
+    if let Some((state, approved)) = moderation {
+        active.moderation = Set(state.to_owned());
+        active.approved_text = Set(approved);
+    }
+    if let Some(v) = description {
+        active.description = Set(v);
+    }
     if let Some(v) = logo_url {
         active.logo_url = Set(v);
         active.logo_upload_id = Set(None);
@@ -346,7 +414,7 @@ pub async fn update(
     active.updated_at = Set(time::now());
     let saved = active.update(&*txn).await?;
     txn.commit().await?;
-    view(db, saved).await
+    full_view(db, saved).await
 }
 
 /// 403 unless the caller administers one of the communities the merchant serves.
@@ -374,7 +442,7 @@ pub async fn own_view(
     if m.owner_user_id != me.id() {
         return Ok(None);
     }
-    Ok(Some(view(db, m).await?))
+    Ok(Some(full_view(db, m).await?))
 }
 
 /// Suspends (`to` suspended) or reinstates (`to` active) a merchant, by an
@@ -417,5 +485,5 @@ pub async fn set_status(
         return Err(ApiError::new(ErrorCode::MerchantStatusConflict)
             .details(serde_json::json!({ "status": m.status })));
     }
-    view(db, m).await
+    full_view(db, m).await
 }

@@ -12,6 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::view::{NoticeView, views};
 use crate::auth::AuthUser;
 use crate::error::ApiResult;
+use crate::media::MediaStore;
 use crate::pagination::{Page, Paged};
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -35,6 +36,7 @@ pub struct AdminNoticeView {
 /// The notices of the admin's communities (or one of them), newest first.
 pub async fn list_admin(
     db: &impl ConnectionTrait,
+    media: &MediaStore,
     me: &AuthUser,
     query: &AdminNoticeQuery,
     page: Page,
@@ -59,13 +61,14 @@ pub async fn list_admin(
         .order_by_desc(notice::Column::Id);
     page.fetch(db, select)
         .await?
-        .map_batch(|rows| with_figures(db, rows))
+        .map_batch(|rows| with_figures(db, media, rows))
         .await
 }
 
 /// Each notice with how many read it and where its messages stand, in two queries.
 async fn with_figures(
     db: &impl ConnectionTrait,
+    media: &MediaStore,
     rows: Vec<notice::Model>,
 ) -> ApiResult<Vec<AdminNoticeView>> {
     let ids: Vec<i64> = rows.iter().map(|n| n.id).collect();
@@ -95,7 +98,7 @@ async fn with_figures(
         .map(|(id, status, n)| ((id, status), n))
         .collect();
     let count = |id: i64, s: DeliveryStatus| push.get(&(id, s)).copied().unwrap_or(0) as u64;
-    Ok(views(db, rows)
+    Ok(views(db, media, rows)
         .await?
         .into_iter()
         .map(|n| AdminNoticeView {

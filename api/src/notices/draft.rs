@@ -19,7 +19,13 @@ use crate::auth::AuthUser;
 use crate::community_links::community_exists;
 use crate::error::{ApiError, ApiResult, ErrorCode, FieldError};
 use crate::fields::FieldErrors;
+use crate::media::MediaStore;
 use crate::time;
+use crate::uploads::Purpose;
+use crate::uploads::refs::{self, ImageRef};
+
+/// Most images one notice shows.
+const MAX_IMAGES: usize = 9;
 
 /// Most buildings one notice lists.
 const MAX_BUILDINGS: usize = 500;
@@ -47,6 +53,8 @@ pub struct NoticeInput {
     pub pinned: Option<bool>,
     /// Send a subscribe message to affected residents (outage kinds) on publishing.
     pub push: Option<bool>,
+    /// Up to 9 images: ids of the caller's `notice_image` uploads or https URLs.
+    pub images: Option<Vec<ImageRef>>,
 }
 
 /// A notice's fields before they are checked: a new notice's blanks, or a
@@ -178,6 +186,7 @@ impl NoticeDraft {
 /// A draft in a community the admin manages.
 pub async fn create(
     db: &DatabaseConnection,
+    media: &MediaStore,
     me: &AuthUser,
     input: NoticeInput,
 ) -> ApiResult<NoticeView> {
@@ -188,14 +197,18 @@ pub async fn create(
         return Err(ApiError::field("community_id", "社区不存在"));
     }
     me.require_admin_of(db, community_id).await?;
+    let images = input.images.clone().unwrap_or_default();
     let draft = NoticeDraft::parse(db, community_id, Unchecked::blank().with(input)).await??;
+    check_images(&images)?;
     let now = time::now();
     let txn = crate::db::begin_write(db).await?;
+    refs::claim_all(&txn, me.id(), Purpose::NoticeImage, "images", &images).await?;
     let saved = notice::ActiveModel {
         community_id: Set(community_id),
         kind: Set(draft.kind),
         title: Set(draft.title),
         content: Set(draft.content),
+        images: Set(refs::to_json(&images)),
         starts_at: Set(draft.starts_at),
         ends_at: Set(draft.ends_at),
         publish_at: Set(draft.publish_at),
@@ -212,7 +225,14 @@ pub async fn create(
     .await?;
     targets::store(&txn, saved.id, &draft.targets).await?;
     txn.commit().await?;
-    Ok(NoticeView::new(saved, &draft.targets))
+    view(db, media, saved).await
+}
+
+/// At most [`MAX_IMAGES`] images, their URLs https.
+fn check_images(images: &[ImageRef]) -> ApiResult<()> {
+    let mut errors = FieldErrors::default();
+    refs::check_list(&mut errors, "images", images, MAX_IMAGES);
+    errors.finish()
 }
 
 /// The notice `id` if the caller administers its community (404 / 403 otherwise).
@@ -232,6 +252,7 @@ pub async fn administered(
 /// Edits a draft or scheduled notice; the result is checked as a whole.
 pub async fn update(
     db: &DatabaseConnection,
+    media: &MediaStore,
     me: &AuthUser,
     id: i64,
     input: NoticeInput,
@@ -249,10 +270,23 @@ pub async fn update(
         return Err(ApiError::field("community_id", "不能更换社区"));
     }
     let targets = targets::load_one(db, id).await?;
+    let images = input.images.clone();
     let fields = Unchecked::of(&current, &targets).with(input);
     let draft = NoticeDraft::parse(db, current.community_id, fields).await??;
+    if let Some(images) = &images {
+        check_images(images)?;
+    }
     let txn = crate::db::begin_write(db).await?;
+    // New images are taken before the old ones are given back: one kept
+    // across the edit never drops to no reference.
+    if let Some(images) = &images {
+        refs::claim_all(&txn, me.id(), Purpose::NoticeImage, "images", images).await?;
+        refs::release_all(&txn, &refs::from_json(&current.images)).await?;
+    }
     let mut active = current.into_active_model();
+    if let Some(images) = &images {
+        active.images = Set(refs::to_json(images));
+    }
     active.kind = Set(draft.kind);
     active.title = Set(draft.title);
     active.content = Set(draft.content);
@@ -265,5 +299,5 @@ pub async fn update(
     let saved = active.update(&txn).await?;
     targets::store(&txn, id, &draft.targets).await?;
     txn.commit().await?;
-    view(db, saved).await
+    view(db, media, saved).await
 }

@@ -15,6 +15,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::view::{NoticeView, view, views};
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult, ErrorCode, FieldError};
+use crate::media::MediaStore;
 use crate::pagination::{Page, Paged};
 use crate::time;
 
@@ -102,6 +103,7 @@ impl Reader {
 /// of, the same for every reader (cached).
 pub async fn published_in(
     db: &impl ConnectionTrait,
+    media: &MediaStore,
     community_id: i64,
 ) -> ApiResult<Vec<NoticeView>> {
     let rows = notice::Entity::find()
@@ -112,7 +114,7 @@ pub async fn published_in(
         .limit(FEED_LIMIT)
         .all(db)
         .await?;
-    views(db, rows).await
+    views(db, media, rows).await
 }
 
 pub fn window_status(n: &NoticeView, now: DateTime<Utc>) -> Option<WindowStatus> {
@@ -182,6 +184,7 @@ pub fn feed_page(
 /// A published notice; records one read per logged-in resident.
 pub async fn read(
     db: &impl ConnectionTrait,
+    media: &MediaStore,
     id: i64,
     reader: Option<&AuthUser>,
 ) -> ApiResult<NoticeView> {
@@ -205,7 +208,7 @@ pub async fn read(
         .exec(db)
         .await?;
     }
-    view(db, n).await
+    view(db, media, n).await
 }
 
 #[cfg(test)]
@@ -230,6 +233,8 @@ mod tests {
             kind,
             title: format!("n{id}"),
             content: String::new(),
+            images: vec![],
+            image_refs: vec![],
             building_ids: if id == 3 { vec![7] } else { vec![] },
             starts_at: window.map(|(s, _)| at(s)),
             ends_at: window.map(|(_, e)| at(e)),

@@ -11,6 +11,7 @@ use super::push;
 use super::view::{NoticeView, view};
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::media::MediaStore;
 use crate::time;
 
 /// Notices that may still be published (or scheduled).
@@ -20,6 +21,7 @@ const UNPUBLISHED: [NoticeStatus; 2] = [NoticeStatus::Draft, NoticeStatus::Sched
 /// publication that pushes records its recipients in the same transaction.
 pub async fn publish_or_schedule(
     db: &DatabaseConnection,
+    media: &MediaStore,
     me: &AuthUser,
     id: i64,
     now: DateTime<Utc>,
@@ -42,7 +44,7 @@ pub async fn publish_or_schedule(
     } else if !publish_one(db, id, now).await? {
         return Err(ApiError::new(ErrorCode::InvalidTransition).message("通知已发布或已撤回"));
     }
-    view(db, find(db, id).await?).await
+    view(db, media, find(db, id).await?).await
 }
 
 /// Moves a draft or scheduled notice to published, once; true when this call did.
@@ -73,6 +75,7 @@ pub async fn publish_one(db: &DatabaseConnection, id: i64, now: DateTime<Utc>) -
 /// Hides a published or scheduled notice; messages not yet sent are not sent any more.
 pub async fn withdraw_notice(
     db: &DatabaseConnection,
+    media: &MediaStore,
     me: &AuthUser,
     id: i64,
 ) -> ApiResult<NoticeView> {
@@ -99,7 +102,7 @@ pub async fn withdraw_notice(
         .filter(notice_delivery::Column::Status.eq(DeliveryStatus::Pending))
         .exec(db)
         .await?;
-    view(db, find(db, id).await?).await
+    view(db, media, find(db, id).await?).await
 }
 
 async fn find(db: &DatabaseConnection, id: i64) -> ApiResult<notice::Model> {

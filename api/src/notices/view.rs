@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::targets::{self, TargetBuildings};
-use crate::error::ApiResult;
+use crate::error::{ApiResult, ErrorCode};
+use crate::media::MediaStore;
+use crate::uploads::refs::{self, ImageRef, Resolver};
 
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub struct NoticeView {
@@ -16,6 +18,11 @@ pub struct NoticeView {
     pub kind: NoticeKind,
     pub title: String,
     pub content: String,
+    /// URLs of the images (an upload's public URL, or the https URL sent);
+    /// an image WeChat flagged is left out.
+    pub images: Vec<String>,
+    /// The images as sent (upload ids or URLs), in the order of `images`.
+    pub image_refs: Vec<ImageRef>,
     /// Target buildings; empty = the whole community.
     pub building_ids: Vec<i64>,
     pub starts_at: Option<DateTime<Utc>>,
@@ -36,6 +43,8 @@ impl NoticeView {
             kind: n.kind,
             title: n.title,
             content: n.content,
+            images: Vec::new(),
+            image_refs: refs::from_json(&n.images),
             building_ids: targets.ids(),
             starts_at: n.starts_at,
             ends_at: n.ends_at,
@@ -53,23 +62,45 @@ impl NoticeView {
     }
 }
 
-/// The views of `rows`, their targets loaded in one query.
+/// The views of `rows`, their targets and images loaded in one query each.
 pub async fn views(
     db: &impl ConnectionTrait,
+    media: &MediaStore,
     rows: Vec<notice::Model>,
 ) -> ApiResult<Vec<NoticeView>> {
     let ids: Vec<i64> = rows.iter().map(|n| n.id).collect();
     let targets = targets::load(db, &ids).await?;
-    Ok(rows
+    let views: Vec<NoticeView> = rows
         .into_iter()
         .map(|n| {
             let t = targets.get(&n.id).unwrap_or(&TargetBuildings::Whole);
             NoticeView::new(n, t)
         })
-        .collect())
+        .collect();
+    with_images(db, media, views).await
 }
 
-pub async fn view(db: &impl ConnectionTrait, n: notice::Model) -> ApiResult<NoticeView> {
-    let targets = targets::load_one(db, n.id).await?;
-    Ok(NoticeView::new(n, &targets))
+/// Fills in the image URLs of `views` (flagged uploads left out).
+pub async fn with_images(
+    db: &impl ConnectionTrait,
+    media: &MediaStore,
+    mut views: Vec<NoticeView>,
+) -> ApiResult<Vec<NoticeView>> {
+    let resolver =
+        Resolver::load(db, media, views.iter().flat_map(|v| v.image_refs.iter())).await?;
+    for v in &mut views {
+        (v.image_refs, v.images) = resolver.visible(&v.image_refs);
+    }
+    Ok(views)
+}
+
+pub async fn view(
+    db: &impl ConnectionTrait,
+    media: &MediaStore,
+    n: notice::Model,
+) -> ApiResult<NoticeView> {
+    views(db, media, vec![n])
+        .await?
+        .pop()
+        .ok_or_else(|| ErrorCode::NoticeNotFound.into())
 }

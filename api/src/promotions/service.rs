@@ -17,6 +17,7 @@ use crate::cache::keys;
 use crate::community_links::linked_to;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::fields::FieldErrors;
+use crate::merchants::moderation::ShopTexts;
 use crate::merchants::service::{self as merchants, active_ids};
 use crate::pagination::{Page, Paged};
 use crate::state::AppState;
@@ -78,7 +79,7 @@ async fn views(
         .all(db)
         .await?
         .into_iter()
-        .map(|m| (m.id, m.name))
+        .map(|m| (m.id, ShopTexts::public(&m).name))
         .collect();
     Ok(rows
         .into_iter()

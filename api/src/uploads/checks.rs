@@ -2,7 +2,7 @@
 //! and applying the verdict.
 
 use chrono::{DateTime, Duration, Utc};
-use entity::{upload, user};
+use entity::{merchant, upload, user};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 
@@ -17,10 +17,6 @@ use crate::wechat::security::Suggest;
 /// A check WeChat never got (it was down) is sent again after this long.
 const RESUBMIT_AFTER: Duration = Duration::minutes(1);
 
-/// An upload nothing references is deleted this long after its upload (or
-/// its last release, if later).
-pub const ORPHAN_AFTER: Duration = Duration::hours(24);
-/// A check WeChat never got (it was down) is sent again after this long.
 /// Sends a `pending` upload to WeChat's asynchronous image check and keeps
 /// the trace id its verdict will carry. An owner without an openid (an
 /// admin account) or no absolute public URL for WeChat to fetch: the
@@ -131,15 +127,70 @@ pub async fn apply_media_verdict(
             .await?;
         return Ok(true);
     }
+    let same_picture: Vec<i64> = upload::Entity::find()
+        .select_only()
+        .column(upload::Column::Id)
+        .filter(upload::Column::StorageKey.eq(u.storage_key.as_str()))
+        .filter(upload::Column::Purpose.is_in(purposes_seen(Visibility::Public)))
+        .into_tuple()
+        .all(db)
+        .await?;
     upload::Entity::update_many()
         .col_expr(upload::Column::Moderation, Expr::value(moderation::FLAGGED))
         .col_expr(upload::Column::UpdatedAt, Expr::value(now))
-        .filter(upload::Column::StorageKey.eq(u.storage_key.as_str()))
-        .filter(upload::Column::Purpose.is_in(purposes_seen(Visibility::Public)))
+        .filter(upload::Column::Id.is_in(same_picture.clone()))
         .exec(db)
         .await?;
+    clear_profile_pictures(db, &same_picture).await?;
     for key in [&u.storage_key, &u.thumb_key] {
         media.take_down(key).await.map_err(ApiError::unavailable)?;
     }
     Ok(true)
+}
+
+/// Avatars and logos that are one of the flagged uploads `ids` are cleared
+/// (their URL is stored beside the upload id) and their references given
+/// back; goods, notice and review images resolve through the upload at
+/// read time and drop it there.
+async fn clear_profile_pictures(db: &impl ConnectionTrait, ids: &[i64]) -> ApiResult<()> {
+    let now = time::now();
+    let avatars: Vec<i64> = user::Entity::find()
+        .select_only()
+        .column(user::Column::AvatarUploadId)
+        .filter(user::Column::AvatarUploadId.is_in(ids.iter().copied()))
+        .into_tuple::<Option<i64>>()
+        .all(db)
+        .await?
+        .into_iter()
+        .flatten()
+        .collect();
+    user::Entity::update_many()
+        .col_expr(user::Column::AvatarUrl, Expr::value(None::<String>))
+        .col_expr(user::Column::AvatarUploadId, Expr::value(None::<i64>))
+        .col_expr(user::Column::UpdatedAt, Expr::value(now))
+        .filter(user::Column::AvatarUploadId.is_in(ids.iter().copied()))
+        .exec(db)
+        .await?;
+    let logos: Vec<i64> = merchant::Entity::find()
+        .select_only()
+        .column(merchant::Column::LogoUploadId)
+        .filter(merchant::Column::LogoUploadId.is_in(ids.iter().copied()))
+        .into_tuple::<Option<i64>>()
+        .all(db)
+        .await?
+        .into_iter()
+        .flatten()
+        .collect();
+    merchant::Entity::update_many()
+        .col_expr(merchant::Column::LogoUrl, Expr::value(None::<String>))
+        .col_expr(merchant::Column::LogoUploadId, Expr::value(None::<i64>))
+        .col_expr(merchant::Column::UpdatedAt, Expr::value(now))
+        .filter(merchant::Column::LogoUploadId.is_in(ids.iter().copied()))
+        .exec(db)
+        .await?;
+    // One reference per avatar or logo that held it.
+    for id in avatars.into_iter().chain(logos) {
+        super::claims::release(db, &[id]).await?;
+    }
+    Ok(())
 }

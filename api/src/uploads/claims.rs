@@ -3,7 +3,6 @@
 
 use std::collections::HashSet;
 
-use chrono::Duration;
 use entity::upload;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
@@ -12,10 +11,6 @@ use super::{Purpose, moderation};
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::time;
 
-/// An upload nothing references is deleted this long after its upload (or
-/// its last release, if later).
-pub const ORPHAN_AFTER: Duration = Duration::hours(24);
-/// A check WeChat never got (it was down) is sent again after this long.
 /// Takes one reference on each of `ids` for something the owner saves (a
 /// goods item's images, a review's photos), inside the caller's
 /// transaction. Every id must be `owner_id`'s, of `purpose` and not
@@ -45,7 +40,7 @@ pub async fn claim_one(
         .ok_or_else(|| ApiError::field(field, "图片不存在"))
 }
 
-async fn claim_named(
+pub(super) async fn claim_named(
     conn: &impl ConnectionTrait,
     owner_id: i64,
     purpose: Purpose,

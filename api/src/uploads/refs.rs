@@ -11,6 +11,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::claims;
 use super::service::{self, is_publicly_visible};
 use super::{Purpose, Visibility};
 use crate::error::ApiResult;
@@ -55,6 +56,41 @@ pub fn check_url(errors: &mut FieldErrors, field: &str, r: &ImageRef) {
     {
         errors.push(field, problem);
     }
+}
+
+/// Checks a list of at most `max` images held in `field` (its URLs too).
+pub fn check_list(errors: &mut FieldErrors, field: &str, refs: &[ImageRef], max: usize) {
+    if refs.len() > max {
+        errors.push(field, format!("最多 {max} 张图片"));
+    }
+    check_urls(errors, field, refs);
+}
+
+/// Takes one reference on each upload among `refs` for `owner_id`, inside
+/// the caller's transaction ([`claims::claim`]); a bad one is named by its
+/// place in `refs` (`field[i]`).
+pub async fn claim_all(
+    conn: &impl ConnectionTrait,
+    owner_id: i64,
+    purpose: Purpose,
+    field: &str,
+    refs: &[ImageRef],
+) -> ApiResult<()> {
+    let places: Vec<usize> = refs
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| r.upload_id().map(|_| i))
+        .collect();
+    claims::claim_named(conn, owner_id, purpose, &upload_ids(refs), |i| {
+        format!("{field}[{}]", places.get(i).copied().unwrap_or(i))
+    })
+    .await
+    .map(drop)
+}
+
+/// Gives back the references `refs` held (see [`claims::release`]).
+pub async fn release_all(conn: &impl ConnectionTrait, refs: &[ImageRef]) -> ApiResult<()> {
+    claims::release(conn, &upload_ids(refs)).await
 }
 
 /// The upload ids among `refs`.
@@ -128,6 +164,18 @@ impl Resolver {
                 })
             }
         }
+    }
+
+    /// [`Resolver::load`] of every list in `lists` at once; answers the
+    /// resolver and the lists parsed from their stored JSON.
+    pub async fn load_lists<'a>(
+        db: &impl ConnectionTrait,
+        media: &MediaStore,
+        lists: impl IntoIterator<Item = &'a str>,
+    ) -> ApiResult<(Self, Vec<Vec<ImageRef>>)> {
+        let parsed: Vec<Vec<ImageRef>> = lists.into_iter().map(from_json).collect();
+        let resolver = Self::load(db, media, parsed.iter().flatten()).await?;
+        Ok((resolver, parsed))
     }
 
     /// The references still shown (flagged uploads dropped) and their URLs.

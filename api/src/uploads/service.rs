@@ -98,6 +98,28 @@ pub fn is_publicly_visible(u: &upload::Model) -> bool {
     u.moderation != moderation::FLAGGED
 }
 
+/// Which of `ids` WeChat flagged: pictures every public read leaves out
+/// (an avatar, a logo stored by URL beside its upload id).
+pub async fn flagged_among(
+    db: &impl ConnectionTrait,
+    ids: impl IntoIterator<Item = i64>,
+) -> ApiResult<HashSet<i64>> {
+    let ids: Vec<i64> = ids.into_iter().collect();
+    if ids.is_empty() {
+        return Ok(HashSet::new());
+    }
+    Ok(upload::Entity::find()
+        .select_only()
+        .column(upload::Column::Id)
+        .filter(upload::Column::Id.is_in(ids))
+        .filter(upload::Column::Moderation.eq(moderation::FLAGGED))
+        .into_tuple::<i64>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect())
+}
+
 fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
