@@ -17,6 +17,7 @@ use crate::cache::{JsonText, keys};
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::Json;
 use crate::idempotency::IdempotencyKey;
+use crate::merchants::access::require_desk;
 use crate::merchants::service::require_owner;
 use crate::orders::refunds;
 use crate::orders::views::OrderView;
@@ -210,7 +211,7 @@ async fn cancel_order(
     responses(
         (status = 200, description = "CSV", content_type = "text/csv", body = String),
         (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
-        (status = 403, description = "FORBIDDEN: not the owner", body = ErrorBody),
+        (status = 403, description = "FORBIDDEN: neither the owner nor a clerk", body = ErrorBody),
         (status = 404, description = "MERCHANT_NOT_FOUND or GROUP_BUY_NOT_FOUND", body = ErrorBody),
     )
 )]
@@ -222,7 +223,7 @@ async fn pickup_list(
     path: web::Path<(i64, i64)>,
 ) -> ApiResult<HttpResponse> {
     let (merchant_id, group_buy_id) = path.into_inner();
-    let merchant = require_owner(&state.db, merchant_id, &me).await?;
+    let merchant = require_desk(&state.db, merchant_id, &me).await?;
     let csv = pickup_csv(&state.db, merchant.id, group_buy_id).await?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
