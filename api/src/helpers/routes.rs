@@ -3,16 +3,19 @@
 use actix_web::{HttpResponse, get, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use super::admin::{self, AdminHelperQuery};
 use super::applications::{
     self, ApplicationQuery, HelperApplicationView, NewHelperApplication, RejectRequest,
 };
 use super::service::{self, HelperView};
 use crate::auth::AuthUser;
+use crate::cache::keys;
 use crate::content::{self, Scene};
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::Json;
 use crate::pagination::{Page, PageParams, Paged};
 use crate::state::AppState;
+use entity::helper::HelperStatus;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(apply)
@@ -20,7 +23,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(review_queue)
         .service(approve)
         .service(reject)
-        .service(my_helper_profile);
+        .service(my_helper_profile)
+        .service(admin_helpers)
+        .service(suspend_helper)
+        .service(reinstate_helper);
 }
 
 /// Apply to become a helper (resident). One pending application at a time.
@@ -158,14 +164,15 @@ async fn reject(
     ))
 }
 
-/// The caller's helper profile (full phone, skills, communities, rating).
+/// The caller's whole helper profile (full phone, skills, communities,
+/// status, rating), suspended or not.
 #[utoipa::path(
     tag = "helpers",
     security(("bearer" = [])),
     responses(
         (status = 200, body = HelperView),
         (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
-        (status = 403, description = "FORBIDDEN: not an active helper", body = ErrorBody),
+        (status = 403, description = "FORBIDDEN: not a helper", body = ErrorBody),
     )
 )]
 #[get("/helpers/me")]
@@ -174,6 +181,86 @@ async fn my_helper_profile(
     state: web::Data<AppState>,
     me: AuthUser,
 ) -> ApiResult<web::Json<HelperView>> {
-    let helper = service::current_helper(&state.db, &me).await?;
+    // Suspended or not: a suspended helper reads why their services vanished.
+    me.require(crate::auth::Role::Helper)?;
+    let helper = service::find_by_user(&state.db, me.id())
+        .await?
+        .ok_or(crate::error::ErrorCode::Forbidden)?;
     Ok(web::Json(service::profile(&state.db, helper).await?))
+}
+
+/// Helpers of the admin's communities in every status, newest first.
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    params(AdminHelperQuery, PageParams),
+    responses(
+        (status = 200, body = Paged<HelperView>),
+        (status = 400, description = "INVALID_QUERY", body = ErrorBody),
+        (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
+        (status = 403, description = "FORBIDDEN: not an admin", body = ErrorBody),
+    )
+)]
+#[get("/admin/helpers")]
+#[tracing::instrument(skip_all, fields(user_id = me.id()))]
+async fn admin_helpers(
+    state: web::Data<AppState>,
+    me: AuthUser,
+    query: web::Query<AdminHelperQuery>,
+    page: Page,
+) -> ApiResult<web::Json<Paged<HelperView>>> {
+    Ok(web::Json(
+        admin::list(&state.db, &me, query.into_inner(), page).await?,
+    ))
+}
+
+/// Suspend a helper: their services leave the catalog at once, and their
+/// bookings not yet started are cancelled with a message to each resident.
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Helper id")),
+    responses(
+        (status = 200, body = HelperView),
+        (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
+        (status = 403, description = "FORBIDDEN: not an admin of every community the helper serves", body = ErrorBody),
+        (status = 404, description = "HELPER_NOT_FOUND", body = ErrorBody),
+        (status = 409, description = "HELPER_STATUS_CONFLICT: already suspended", body = ErrorBody),
+    )
+)]
+#[post("/admin/helpers/{id}/suspend")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), helper_id = *id))]
+async fn suspend_helper(
+    state: web::Data<AppState>,
+    me: AuthUser,
+    id: web::Path<i64>,
+) -> ApiResult<web::Json<HelperView>> {
+    let changed = admin::change_status(&state.db, &me, *id, HelperStatus::Suspended).await?;
+    keys::catalog_changed(&state.cache).await;
+    Ok(web::Json(changed))
+}
+
+/// Reinstate a suspended helper: their services are listed again.
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Helper id")),
+    responses(
+        (status = 200, body = HelperView),
+        (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
+        (status = 403, description = "FORBIDDEN: not an admin of every community the helper serves", body = ErrorBody),
+        (status = 404, description = "HELPER_NOT_FOUND", body = ErrorBody),
+        (status = 409, description = "HELPER_STATUS_CONFLICT: not suspended", body = ErrorBody),
+    )
+)]
+#[post("/admin/helpers/{id}/reinstate")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), helper_id = *id))]
+async fn reinstate_helper(
+    state: web::Data<AppState>,
+    me: AuthUser,
+    id: web::Path<i64>,
+) -> ApiResult<web::Json<HelperView>> {
+    let changed = admin::change_status(&state.db, &me, *id, HelperStatus::Active).await?;
+    keys::catalog_changed(&state.cache).await;
+    Ok(web::Json(changed))
 }
