@@ -173,7 +173,7 @@ pub struct GroupBuyQuery {
 
 type Shown = group_buy_community::Entity;
 
-fn validate(new: &NewGroupBuy, now: DateTime<Utc>) -> Vec<FieldError> {
+pub(super) fn validate(new: &NewGroupBuy, now: DateTime<Utc>) -> Vec<FieldError> {
     let mut errors = Vec::new();
     let title = new.title.trim().chars().count();
     if title == 0 || title > 60 {
