@@ -9,13 +9,11 @@ use super::applications::{
 };
 use super::service::{self, HelperView};
 use crate::auth::AuthUser;
-use crate::cache::keys;
 use crate::content::{self, Scene};
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::Json;
 use crate::pagination::{Page, PageParams, Paged};
 use crate::state::AppState;
-use entity::helper::HelperStatus;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(apply)
@@ -24,9 +22,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(approve)
         .service(reject)
         .service(my_helper_profile)
-        .service(admin_helpers)
-        .service(suspend_helper)
-        .service(reinstate_helper);
+        .service(admin_helpers);
 }
 
 /// Apply to become a helper (resident). One pending application at a time.
@@ -212,55 +208,4 @@ async fn admin_helpers(
     Ok(web::Json(
         admin::list(&state.db, &me, query.into_inner(), page).await?,
     ))
-}
-
-/// Suspend a helper: their services leave the catalog at once, and their
-/// bookings not yet started are cancelled with a message to each resident.
-#[utoipa::path(
-    tag = "admin",
-    security(("bearer" = [])),
-    params(("id" = i64, Path, description = "Helper id")),
-    responses(
-        (status = 200, body = HelperView),
-        (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
-        (status = 403, description = "FORBIDDEN: not an admin of every community the helper serves", body = ErrorBody),
-        (status = 404, description = "HELPER_NOT_FOUND", body = ErrorBody),
-        (status = 409, description = "HELPER_STATUS_CONFLICT: already suspended", body = ErrorBody),
-    )
-)]
-#[post("/admin/helpers/{id}/suspend")]
-#[tracing::instrument(skip_all, fields(user_id = me.id(), helper_id = *id))]
-async fn suspend_helper(
-    state: web::Data<AppState>,
-    me: AuthUser,
-    id: web::Path<i64>,
-) -> ApiResult<web::Json<HelperView>> {
-    let changed = admin::change_status(&state.db, &me, *id, HelperStatus::Suspended).await?;
-    keys::catalog_changed(&state.cache).await;
-    Ok(web::Json(changed))
-}
-
-/// Reinstate a suspended helper: their services are listed again.
-#[utoipa::path(
-    tag = "admin",
-    security(("bearer" = [])),
-    params(("id" = i64, Path, description = "Helper id")),
-    responses(
-        (status = 200, body = HelperView),
-        (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
-        (status = 403, description = "FORBIDDEN: not an admin of every community the helper serves", body = ErrorBody),
-        (status = 404, description = "HELPER_NOT_FOUND", body = ErrorBody),
-        (status = 409, description = "HELPER_STATUS_CONFLICT: not suspended", body = ErrorBody),
-    )
-)]
-#[post("/admin/helpers/{id}/reinstate")]
-#[tracing::instrument(skip_all, fields(user_id = me.id(), helper_id = *id))]
-async fn reinstate_helper(
-    state: web::Data<AppState>,
-    me: AuthUser,
-    id: web::Path<i64>,
-) -> ApiResult<web::Json<HelperView>> {
-    let changed = admin::change_status(&state.db, &me, *id, HelperStatus::Active).await?;
-    keys::catalog_changed(&state.cache).await;
-    Ok(web::Json(changed))
 }

@@ -17,9 +17,9 @@ use crate::state::AppState;
 /// Registered before `/merchants/{id}`, which would take `me` for an id.
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(my_shops)
-        .service(add_staff)
-        .service(list_staff)
-        .service(remove_staff);
+        .service(add_clerk)
+        .service(list_clerks)
+        .service(remove_clerk);
 }
 
 /// A shop the caller works at, and as what.
@@ -77,7 +77,7 @@ async fn my_shops(state: web::Data<AppState>, me: AuthUser) -> ApiResult<web::Js
 )]
 #[post("/merchants/{id}/staff")]
 #[tracing::instrument(skip_all, fields(user_id = me.id(), merchant_id = *id))]
-async fn add_staff(
+async fn add_clerk(
     state: web::Data<AppState>,
     me: AuthUser,
     id: web::Path<i64>,
@@ -102,7 +102,7 @@ async fn add_staff(
 )]
 #[get("/merchants/{id}/staff")]
 #[tracing::instrument(skip_all, fields(user_id = me.id(), merchant_id = *id))]
-async fn list_staff(
+async fn list_clerks(
     state: web::Data<AppState>,
     me: AuthUser,
     id: web::Path<i64>,
@@ -128,7 +128,7 @@ async fn list_staff(
 )]
 #[delete("/merchants/{id}/staff/{user_id}")]
 #[tracing::instrument(skip_all, fields(user_id = me.id(), merchant_id = path.0))]
-async fn remove_staff(
+async fn remove_clerk(
     state: web::Data<AppState>,
     me: AuthUser,
     path: web::Path<(i64, i64)>,
