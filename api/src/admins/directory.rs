@@ -54,21 +54,6 @@ fn phone_condition(raw: &str) -> ApiResult<Condition> {
     }
 }
 
-/// The admin's communities narrowed to `community_id` (None: every community,
-/// a platform admin without a filter).
-async fn scope(
-    db: &impl ConnectionTrait,
-    me: &AuthUser,
-    community_id: Option<i64>,
-) -> ApiResult<Option<Vec<i64>>> {
-    Ok(match (me.admin_communities(db).await?, community_id) {
-        (None, None) => None,
-        (None, Some(c)) => Some(vec![c]),
-        (Some(own), None) => Some(own),
-        (Some(own), Some(c)) => Some(own.into_iter().filter(|o| *o == c).collect()),
-    })
-}
-
 pub async fn search(
     db: &impl ConnectionTrait,
     me: &AuthUser,
@@ -78,7 +63,7 @@ pub async fn search(
     let phone = query_text("phone", query.phone.as_deref(), 20)?;
     let nickname = query_text("nickname", query.nickname.as_deref(), 50)?;
     let mut select = user::Entity::find();
-    select = match scope(db, me, query.community_id).await? {
+    select = match me.admin_scope(db, query.community_id).await? {
         Some(own) => select.filter(user::Column::CommunityId.is_in(own)),
         None => select.filter(user::Column::CommunityId.is_not_null()),
     };

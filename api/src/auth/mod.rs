@@ -197,6 +197,22 @@ impl AuthUser {
         })
     }
 
+    /// The communities an admin's list covers: theirs (None: every one, a
+    /// platform admin), narrowed to `community_id` when given; a community
+    /// outside theirs leaves nothing.
+    pub async fn admin_scope(
+        &self,
+        db: &impl ConnectionTrait,
+        community_id: Option<i64>,
+    ) -> ApiResult<Option<Vec<i64>>> {
+        Ok(match (self.admin_communities(db).await?, community_id) {
+            (None, None) => None,
+            (None, Some(c)) => Some(vec![c]),
+            (Some(own), None) => Some(own),
+            (Some(own), Some(c)) => Some(own.into_iter().filter(|o| *o == c).collect()),
+        })
+    }
+
     async fn administers(&self, db: &impl ConnectionTrait, community_id: i64) -> ApiResult<bool> {
         Ok(
             admin_community::Entity::find_by_id((self.user.id, community_id))

@@ -35,12 +35,7 @@ pub async fn list(
 ) -> ApiResult<Paged<HelperView>> {
     me.require_any(&[Role::CommunityAdmin, Role::PlatformAdmin])?;
     let q = query_text("q", query.q.as_deref(), 50)?;
-    let scope = match (me.admin_communities(db).await?, query.community_id) {
-        (None, None) => None,
-        (None, Some(c)) => Some(vec![c]),
-        (Some(own), None) => Some(own),
-        (Some(own), Some(c)) => Some(own.into_iter().filter(|o| *o == c).collect()),
-    };
+    let scope = me.admin_scope(db, query.community_id).await?;
     let mut select = helper::Entity::find();
     if let Some(scope) = scope {
         select = select

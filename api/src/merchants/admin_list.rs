@@ -36,12 +36,7 @@ pub async fn list(
 ) -> ApiResult<Paged<MerchantView>> {
     let q = query_text("q", query.q.as_deref(), 50)?;
     let category = query_text("category", query.category.as_deref(), 50)?;
-    let scope: Option<Vec<i64>> = match (me.admin_communities(db).await?, query.community_id) {
-        (None, None) => None,
-        (None, Some(c)) => Some(vec![c]),
-        (Some(own), None) => Some(own),
-        (Some(own), Some(c)) => Some(own.into_iter().filter(|o| *o == c).collect()),
-    };
+    let scope: Option<Vec<i64>> = me.admin_scope(db, query.community_id).await?;
     let mut select = merchant::Entity::find();
     if let Some(scope) = scope {
         select = select.filter(
