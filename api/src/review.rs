@@ -1,6 +1,7 @@
 //! The application-review workflow merchants and helpers share: a resident
 //! applies to serve some communities; an admin of any of them approves
-//! (which makes the merchant or the helper) or rejects with a reason the
+//! (which makes the merchant or the helper, serving only the communities the
+//! reviewer administers) or rejects with a reason the
 //! applicant reads. One pending application per applicant (a unique index
 //! on `pending_user_id`, cleared by the review), and one review per
 //! application (a conditional `UPDATE … WHERE status = 'pending'`).

@@ -34,6 +34,7 @@ pub mod merchant;
 pub mod merchant_application;
 pub mod merchant_application_community;
 pub mod merchant_community;
+pub mod merchant_staff;
 pub mod notice;
 pub mod notice_building;
 pub mod notice_delivery;

@@ -24,6 +24,8 @@ pub struct Model {
     pub community_id: Option<i64>,
     pub building_id: Option<i64>,
     pub room: Option<String>,
+    /// Set when a platform admin disabled this (admin) account: its tokens stop working.
+    pub disabled_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

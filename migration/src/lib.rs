@@ -25,6 +25,8 @@ mod m20261201_000604_create_care_profiles_and_visits;
 mod m20261201_000801_create_payments;
 mod m20261201_001301_add_goods_moderation;
 mod m20261201_001302_add_avatar_and_logo_uploads;
+mod m20261201_001401_create_merchant_staff;
+mod m20261201_001402_add_user_disabled_at;
 mod m20261201_001501_add_photos_and_text_moderation;
 
 pub struct Migrator;
@@ -56,6 +58,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000801_create_payments::Migration),
             Box::new(m20261201_001301_add_goods_moderation::Migration),
             Box::new(m20261201_001302_add_avatar_and_logo_uploads::Migration),
+            Box::new(m20261201_001401_create_merchant_staff::Migration),
+            Box::new(m20261201_001402_add_user_disabled_at::Migration),
             Box::new(m20261201_001501_add_photos_and_text_moderation::Migration),
         ]
     }

@@ -83,10 +83,12 @@ async fn admin_creation_is_validated_and_reserved_to_platform_admins() {
 async fn community_admins_appoint_grid_workers_only_in_their_communities() {
     let app = spawn_app().await;
     let platform = app.platform_admin().await;
-    let (c1, g1, _) = app.community_with_building(&platform, "甲").await;
-    let (_, g2, _) = app.community_with_building(&platform, "乙").await;
+    let (c1, g1, b1) = app.community_with_building(&platform, "甲").await;
+    let (_, g2, b2) = app.community_with_building(&platform, "乙").await;
     let admin1 = app.community_admin(&platform, &[c1]).await;
     let (resident, resident_id, _) = app.resident("worker").await;
+    // Grid workers come from the admin's directory: residents bound there.
+    app.bind_building(&resident, b1).await;
 
     let other = app
         .post(
@@ -156,12 +158,25 @@ async fn community_admins_appoint_grid_workers_only_in_their_communities() {
         )
         .await;
     assert_eq!(by_resident.status, 403);
-    // A platform admin may appoint anywhere.
-    let platform_ok = app
+    // A platform admin may appoint in any community, a resident bound there.
+    let elsewhere = app
         .post(
             "/admin/grid-workers",
             Some(&platform),
             json!({ "user_id": resident_id, "grid_id": g2 }),
+        )
+        .await;
+    assert_eq!(
+        (elsewhere.status.as_u16(), elsewhere.code()),
+        (422, "VALIDATION_FAILED")
+    );
+    let (neighbour, neighbour_id, _) = app.resident("worker2").await;
+    app.bind_building(&neighbour, b2).await;
+    let platform_ok = app
+        .post(
+            "/admin/grid-workers",
+            Some(&platform),
+            json!({ "user_id": neighbour_id, "grid_id": g2 }),
         )
         .await;
     assert_eq!(platform_ok.status, 201);

@@ -101,13 +101,23 @@ async fn paging_is_validated_and_applied() {
 }
 
 #[tokio::test]
-async fn only_platform_admins_edit_the_map() {
+async fn only_platform_admins_create_communities_and_only_its_admins_edit_a_map() {
     let app = spawn_app().await;
     let platform = app.platform_admin().await;
     let (cid, gid, _) = app.community_with_building(&platform, "甲社区").await;
+    let (other, _, _) = app.community_with_building(&platform, "乙社区").await;
     let (resident, _, _) = app.resident("r1").await;
-    let community_admin = app.community_admin(&platform, &[cid]).await;
+    // An admin of another community: the map of 甲 is not theirs to edit
+    // (its own admins may; see operators_admin.rs).
+    let community_admin = app.community_admin(&platform, &[other]).await;
     let body = json!({ "name": "x", "district": "y", "address": "z", "lat": 1.0, "lng": 2.0 });
+    let own_admin = app.community_admin(&platform, &[cid]).await;
+    assert_eq!(
+        app.post("/admin/communities", Some(&own_admin), body.clone())
+            .await
+            .status,
+        403
+    );
 
     for token in [&resident, &community_admin] {
         assert_eq!(
@@ -138,7 +148,7 @@ async fn only_platform_admins_edit_the_map() {
     assert_eq!(app.post("/admin/communities", None, body).await.status, 401);
     let unchanged = app.get(&format!("/communities/{cid}"), None).await;
     assert_eq!(unchanged.body["grids"].as_array().unwrap().len(), 1);
-    assert_eq!(app.get("/communities", None).await.body["total"], 1);
+    assert_eq!(app.get("/communities", None).await.body["total"], 2);
 }
 
 #[tokio::test]

@@ -32,6 +32,8 @@ mod merchants;
 mod migrations;
 mod notices;
 mod openapi;
+mod operators_admin;
+mod operators_shops;
 mod ops;
 mod payments;
 mod promotions;

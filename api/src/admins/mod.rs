@@ -1,5 +1,9 @@
-//! Admin accounts (platform and community admins) and grid-worker assignments.
+//! Admin accounts (platform and community admins), the user directory of
+//! an admin's communities, and grid-worker assignments.
 
+pub mod account_routes;
+pub mod accounts;
+pub mod directory;
 pub mod service;
 
 use actix_web::{HttpResponse, post, web};
@@ -15,6 +19,7 @@ use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(create_admin).service(assign_grid_worker);
+    account_routes::configure(cfg);
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -89,9 +94,9 @@ async fn create_admin(
         (status = 201, body = GridWorkerView),
         (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
         (status = 403, description = "FORBIDDEN: the grid is outside the admin's communities", body = ErrorBody),
-        (status = 404, description = "GRID_NOT_FOUND or USER_NOT_FOUND", body = ErrorBody),
+        (status = 404, description = "GRID_NOT_FOUND; USER_NOT_FOUND: not in the admin's user directory", body = ErrorBody),
         (status = 409, description = "ALREADY_EXISTS: already this grid's worker", body = ErrorBody),
-        (status = 422, description = "VALIDATION_FAILED", body = ErrorBody),
+        (status = 422, description = "VALIDATION_FAILED: not a WeChat resident bound to the grid's community", body = ErrorBody),
     )
 )]
 #[post("/admin/grid-workers")]

@@ -94,12 +94,15 @@ pub async fn assign_grid_worker(
 ) -> ApiResult<GridWorkerView> {
     let grid = find_grid(db, new.grid_id).await?;
     me.require_admin_of(db, grid.community_id).await?;
-    let target = user::Entity::find_by_id(new.user_id)
-        .one(db)
-        .await?
-        .ok_or_else(|| ApiError::new(ErrorCode::UserNotFound))?;
+    // From the admin's directory: a resident of another community is not
+    // found (finding 4), and one of another of the admin's communities is
+    // refused, since the role lets them act for this grid's residents.
+    let target = super::directory::find_in_scope(db, me, new.user_id).await?;
     if target.openid.is_none() {
         return Err(ApiError::field("user_id", "只能指定小程序居民用户"));
+    }
+    if target.community_id != Some(grid.community_id) {
+        return Err(ApiError::field("user_id", "只能指定绑定在本社区的居民"));
     }
     let txn = crate::db::begin_write(db).await?;
     let inserted = grid_worker::ActiveModel {

@@ -167,6 +167,54 @@ impl AuthUser {
         }
     }
 
+    /// 403 unless the caller administers every one of `community_ids`: an
+    /// action on something shared by several communities (suspending a
+    /// merchant or a helper, cancelling a campaign) needs rights over all.
+    pub async fn require_admin_of_all(
+        &self,
+        db: &impl ConnectionTrait,
+        community_ids: &[i64],
+    ) -> ApiResult<()> {
+        match self.admin_communities(db).await? {
+            None => Ok(()),
+            Some(own) if community_ids.iter().all(|c| own.contains(c)) => Ok(()),
+            Some(_) => Err(ErrorCode::Forbidden.into()),
+        }
+    }
+
+    /// The part of `community_ids` the caller administers (all of them for a
+    /// platform admin): what an approval may grant.
+    pub async fn own_part_of(
+        &self,
+        db: &impl ConnectionTrait,
+        community_ids: &[i64],
+    ) -> ApiResult<Vec<i64>> {
+        Ok(match self.admin_communities(db).await? {
+            None => community_ids.to_vec(),
+            Some(own) => community_ids
+                .iter()
+                .copied()
+                .filter(|c| own.contains(c))
+                .collect(),
+        })
+    }
+
+    /// The communities an admin's list covers: theirs (None: every one, a
+    /// platform admin), narrowed to `community_id` when given; a community
+    /// outside theirs leaves nothing.
+    pub async fn admin_scope(
+        &self,
+        db: &impl ConnectionTrait,
+        community_id: Option<i64>,
+    ) -> ApiResult<Option<Vec<i64>>> {
+        Ok(match (self.admin_communities(db).await?, community_id) {
+            (None, None) => None,
+            (None, Some(c)) => Some(vec![c]),
+            (Some(own), None) => Some(own),
+            (Some(own), Some(c)) => Some(own.into_iter().filter(|o| *o == c).collect()),
+        })
+    }
+
     async fn administers(&self, db: &impl ConnectionTrait, community_id: i64) -> ApiResult<bool> {
         Ok(
             admin_community::Entity::find_by_id((self.user.id, community_id))
@@ -230,6 +278,9 @@ async fn authenticate(
         )
         .filter(auth_session::Column::Id.eq(claims.sid.as_str()))
         .filter(auth_session::Column::RevokedAt.is_null())
+        // A disabled account's tokens stop at once (its sessions are revoked
+        // too; this holds even for a session a race left open).
+        .filter(user::Column::DisabledAt.is_null())
         .one(&state.db)
         .await?
         .ok_or_else(|| ApiError::new(ErrorCode::TokenInvalid))?;

@@ -192,6 +192,7 @@ async fn logout(state: web::Data<AppState>, me: AuthUser) -> ApiResult<HttpRespo
     responses(
         (status = 200, description = "Signed in", body = TokenPair),
         (status = 401, description = "INVALID_CREDENTIALS", body = ErrorBody),
+        (status = 403, description = "ACCOUNT_DISABLED: a platform admin disabled the account", body = ErrorBody),
         (status = 422, description = "VALIDATION_FAILED", body = ErrorBody),
         (status = 429, description = "RATE_LIMITED", body = ErrorBody),
     )

@@ -217,6 +217,10 @@ pub async fn admin_login(
     if !super::password::verify(password.to_owned(), phc).await? || !is_admin {
         return Err(wrong());
     }
+    // Told only to whoever knows the password.
+    if found.disabled_at.is_some() {
+        return Err(ErrorCode::AccountDisabled.into());
+    }
     Ok(found)
 }
 

@@ -8,6 +8,7 @@
 //! a conditional `UPDATE ... WHERE status IN (...)`; `rows_affected` decides
 //! the winner of concurrent transitions.
 
+pub mod helper_suspension;
 pub mod notify;
 pub mod review;
 pub mod routes;

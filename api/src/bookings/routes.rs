@@ -1,9 +1,13 @@
-//! `/bookings`, `/me/bookings`, `/helpers/me/bookings` and the transitions.
+//! `/bookings`, `/me/bookings`, `/helpers/me/bookings`, the transitions,
+//! and an admin's suspension of a helper (which cancels bookings).
 
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use entity::helper::HelperStatus;
+
 use super::Action;
+use super::helper_suspension;
 use super::review::{self as reviews, ReviewRequest};
 use super::service::{self, BookingQuery, BookingView, NewBooking};
 use crate::auth::AuthUser;
@@ -11,6 +15,7 @@ use crate::cache::keys;
 use crate::content::{self, Scene};
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::Json;
+use crate::helpers::service::HelperView;
 use crate::helpers::service::current_helper;
 use crate::idempotency::IdempotencyKey;
 use crate::media::MediaStore;
@@ -28,7 +33,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(complete)
         .service(cancel)
         .service(review)
-        .service(approve_review);
+        .service(approve_review)
+        .service(suspend_helper)
+        .service(reinstate_helper);
 }
 
 /// Book a slot (resident; or a grid worker for a resident of their grid via
@@ -343,4 +350,57 @@ async fn approve_review(
     Ok(web::Json(
         reviews::shown_one(&state.db, &media, me.id(), approved).await?,
     ))
+}
+
+/// Suspend a helper: their services leave the catalog at once, and their
+/// bookings not yet started are cancelled with a message to each resident.
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Helper id")),
+    responses(
+        (status = 200, body = HelperView),
+        (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
+        (status = 403, description = "FORBIDDEN: not an admin of every community the helper serves", body = ErrorBody),
+        (status = 404, description = "HELPER_NOT_FOUND", body = ErrorBody),
+        (status = 409, description = "HELPER_STATUS_CONFLICT: already suspended", body = ErrorBody),
+    )
+)]
+#[post("/admin/helpers/{id}/suspend")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), helper_id = *id))]
+async fn suspend_helper(
+    state: web::Data<AppState>,
+    me: AuthUser,
+    id: web::Path<i64>,
+) -> ApiResult<web::Json<HelperView>> {
+    let changed =
+        helper_suspension::change_status(&state.db, &me, *id, HelperStatus::Suspended).await?;
+    keys::catalog_changed(&state.cache).await;
+    Ok(web::Json(changed))
+}
+
+/// Reinstate a suspended helper: their services are listed again.
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Helper id")),
+    responses(
+        (status = 200, body = HelperView),
+        (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
+        (status = 403, description = "FORBIDDEN: not an admin of every community the helper serves", body = ErrorBody),
+        (status = 404, description = "HELPER_NOT_FOUND", body = ErrorBody),
+        (status = 409, description = "HELPER_STATUS_CONFLICT: not suspended", body = ErrorBody),
+    )
+)]
+#[post("/admin/helpers/{id}/reinstate")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), helper_id = *id))]
+async fn reinstate_helper(
+    state: web::Data<AppState>,
+    me: AuthUser,
+    id: web::Path<i64>,
+) -> ApiResult<web::Json<HelperView>> {
+    let changed =
+        helper_suspension::change_status(&state.db, &me, *id, HelperStatus::Active).await?;
+    keys::catalog_changed(&state.cache).await;
+    Ok(web::Json(changed))
 }

@@ -1,6 +1,7 @@
 //! Communities, their grids and buildings: public reads (cached) and the
 //! platform admin's writes.
 
+pub mod map_edits;
 pub mod routes;
 pub mod service;
 

@@ -1,8 +1,10 @@
-//! `/communities` (public, cached) and `/admin/communities`, `/admin/grids` (platform admin).
+//! `/communities` (public, cached), `/admin/communities` (platform admin),
+//! and the grids and buildings of an admin's own communities.
 
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, patch, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use super::map_edits::{self, BuildingPatch, GridPatch};
 use super::service::{
     self, BuildingView, CommunityView, GridView, NewBuilding, NewCommunity, NewGrid,
 };
@@ -18,7 +20,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(get_community)
         .service(create_community)
         .service(create_grid)
-        .service(create_building);
+        .service(create_building)
+        .service(rename_grid)
+        .service(edit_building);
 }
 
 /// Communities with their grids and buildings.
@@ -91,7 +95,7 @@ async fn create_community(
     Ok(HttpResponse::Created().json(created))
 }
 
-/// Add a grid to a community (platform admin).
+/// Add a grid to a community (an admin of it, or the platform admin).
 #[utoipa::path(
     tag = "admin",
     security(("bearer" = [])),
@@ -113,13 +117,13 @@ async fn create_grid(
     id: web::Path<i64>,
     body: Json<NewGrid>,
 ) -> ApiResult<HttpResponse> {
-    me.require(Role::PlatformAdmin)?;
+    me.require_admin_of(&state.db, *id).await?;
     let created = service::create_grid(&state.db, id.into_inner(), body.0).await?;
     keys::community_map_changed(&state.cache).await;
     Ok(HttpResponse::Created().json(created))
 }
 
-/// Add a building to a grid (platform admin).
+/// Add a building to a grid (an admin of its community).
 #[utoipa::path(
     tag = "admin",
     security(("bearer" = [])),
@@ -141,8 +145,67 @@ async fn create_building(
     id: web::Path<i64>,
     body: Json<NewBuilding>,
 ) -> ApiResult<HttpResponse> {
-    me.require(Role::PlatformAdmin)?;
+    me.require_any(&[Role::CommunityAdmin, Role::PlatformAdmin])?;
+    let grid = service::find_grid(&state.db, *id).await?;
+    me.require_admin_of(&state.db, grid.community_id).await?;
     let created = service::create_building(&state.db, id.into_inner(), body.0).await?;
     keys::community_map_changed(&state.cache).await;
     Ok(HttpResponse::Created().json(created))
+}
+
+/// Rename a grid (an admin of its community).
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Grid id")),
+    request_body = GridPatch,
+    responses(
+        (status = 200, body = GridView),
+        (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
+        (status = 403, description = "FORBIDDEN: not an admin of the grid's community", body = ErrorBody),
+        (status = 404, description = "GRID_NOT_FOUND", body = ErrorBody),
+        (status = 422, description = "VALIDATION_FAILED", body = ErrorBody),
+    )
+)]
+#[patch("/admin/grids/{id}")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), grid_id = *id))]
+async fn rename_grid(
+    state: web::Data<AppState>,
+    me: AuthUser,
+    id: web::Path<i64>,
+    body: Json<GridPatch>,
+) -> ApiResult<web::Json<GridView>> {
+    me.require_any(&[Role::CommunityAdmin, Role::PlatformAdmin])?;
+    let saved = map_edits::rename_grid(&state.db, &me, id.into_inner(), body.0).await?;
+    keys::community_map_changed(&state.cache).await;
+    Ok(web::Json(saved))
+}
+
+/// Rename a building, change its households, or move it to another grid of
+/// the same community (an admin of its community).
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Building id")),
+    request_body = BuildingPatch,
+    responses(
+        (status = 200, body = BuildingView),
+        (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
+        (status = 403, description = "FORBIDDEN: not an admin of the building's community", body = ErrorBody),
+        (status = 404, description = "BUILDING_NOT_FOUND", body = ErrorBody),
+        (status = 422, description = "VALIDATION_FAILED: e.g. a grid of another community", body = ErrorBody),
+    )
+)]
+#[patch("/admin/buildings/{id}")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), building_id = *id))]
+async fn edit_building(
+    state: web::Data<AppState>,
+    me: AuthUser,
+    id: web::Path<i64>,
+    body: Json<BuildingPatch>,
+) -> ApiResult<web::Json<BuildingView>> {
+    me.require_any(&[Role::CommunityAdmin, Role::PlatformAdmin])?;
+    let saved = map_edits::edit_building(&state.db, &me, id.into_inner(), body.0).await?;
+    keys::community_map_changed(&state.cache).await;
+    Ok(web::Json(saved))
 }

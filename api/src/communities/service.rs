@@ -75,14 +75,14 @@ pub struct NewBuilding {
     pub households: i32,
 }
 
-fn check_name(errors: &mut Vec<FieldError>, field: &str, value: &str, max: usize) {
+pub(super) fn check_name(errors: &mut Vec<FieldError>, field: &str, value: &str, max: usize) {
     let n = value.trim().chars().count();
     if n == 0 || n > max {
         errors.push(FieldError::new(field, format!("须为 1-{max} 个字符")));
     }
 }
 
-fn finish(errors: Vec<FieldError>) -> ApiResult<()> {
+pub(super) fn finish(errors: Vec<FieldError>) -> ApiResult<()> {
     if errors.is_empty() {
         Ok(())
     } else {

@@ -19,7 +19,8 @@
 //! - a resident's *running total* is their live quantity in a campaign
 //!   (`group_buy_participants`), raised only within the per-user limit.
 //!
-//! Files: `service` (campaigns: open, list, read, cancel), `ordering` (an
+//! Files: `service` (campaigns: open, list, read, cancel), `edit` (the
+//! owner's edits), `ordering` (an
 //! order from request to answer), `order_checks`, `order_writes`,
 //! `batches`, `order_lifecycle` (cancel, expiry, pickup codes),
 //! `settlement`, `payment_sweep` (WeChat Pay reconciliation and refunds),
@@ -27,6 +28,7 @@
 //! uses). What every order kind shares is in `crate::orders`.
 
 pub mod batches;
+pub mod edit;
 pub mod market;
 pub mod order_checks;
 pub mod order_lifecycle;

@@ -4,10 +4,11 @@
 
 use std::time::Duration;
 
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::batches::OrderBatcher;
+use super::edit::{self, GroupBuyPatch};
 use super::order_lifecycle;
 use super::ordering::{self, NewOrder};
 use super::pickup_list::pickup_csv;
@@ -17,6 +18,7 @@ use crate::cache::{JsonText, keys};
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::Json;
 use crate::idempotency::IdempotencyKey;
+use crate::merchants::access::require_desk;
 use crate::merchants::service::require_owner;
 use crate::orders::refunds;
 use crate::orders::views::OrderView;
@@ -27,6 +29,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_group_buys)
         .service(get_group_buy)
         .service(create_group_buy)
+        .service(edit_group_buy)
         .service(cancel_group_buy)
         .service(place_order)
         .service(cancel_order)
@@ -113,7 +116,37 @@ async fn create_group_buy(
     Ok(HttpResponse::Created().json(created))
 }
 
-/// Cancel a campaign (its merchant, or an admin of one of its communities):
+/// Edit a campaign (owner): title and pickup point and window while it
+/// takes orders; price, minimum, per-resident limit, start and cut-off only
+/// before it starts.
+#[utoipa::path(
+    tag = "group-buys",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Group-buy id")),
+    request_body = GroupBuyPatch,
+    responses(
+        (status = 200, body = GroupBuyView),
+        (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
+        (status = 403, description = "FORBIDDEN: not the owner (clerks included)", body = ErrorBody),
+        (status = 404, description = "GROUP_BUY_NOT_FOUND", body = ErrorBody),
+        (status = 409, description = "INVALID_TRANSITION: terms after the start, anything after the cut-off", body = ErrorBody),
+        (status = 422, description = "VALIDATION_FAILED", body = ErrorBody),
+    )
+)]
+#[patch("/group-buys/{id}")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), group_buy_id = *id))]
+async fn edit_group_buy(
+    state: web::Data<AppState>,
+    me: AuthUser,
+    id: web::Path<i64>,
+    body: Json<GroupBuyPatch>,
+) -> ApiResult<web::Json<GroupBuyView>> {
+    let edited = edit::edit(&state.db, &me, id.into_inner(), body.0).await?;
+    keys::group_buys_closed(&state.cache).await;
+    Ok(web::Json(edited))
+}
+
+/// Cancel a campaign (its merchant, or an admin of all its communities):
 /// every live order is cancelled, and refunded where paid.
 #[utoipa::path(
     tag = "group-buys",
@@ -210,7 +243,7 @@ async fn cancel_order(
     responses(
         (status = 200, description = "CSV", content_type = "text/csv", body = String),
         (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
-        (status = 403, description = "FORBIDDEN: not the owner", body = ErrorBody),
+        (status = 403, description = "FORBIDDEN: neither the owner nor a clerk", body = ErrorBody),
         (status = 404, description = "MERCHANT_NOT_FOUND or GROUP_BUY_NOT_FOUND", body = ErrorBody),
     )
 )]
@@ -222,7 +255,7 @@ async fn pickup_list(
     path: web::Path<(i64, i64)>,
 ) -> ApiResult<HttpResponse> {
     let (merchant_id, group_buy_id) = path.into_inner();
-    let merchant = require_owner(&state.db, merchant_id, &me).await?;
+    let merchant = require_desk(&state.db, merchant_id, &me).await?;
     let csv = pickup_csv(&state.db, merchant.id, group_buy_id).await?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")

@@ -174,7 +174,7 @@ pub struct GroupBuyQuery {
 
 type Shown = group_buy_community::Entity;
 
-fn validate(new: &NewGroupBuy, now: DateTime<Utc>) -> Vec<FieldError> {
+pub(super) fn validate(new: &NewGroupBuy, now: DateTime<Utc>) -> Vec<FieldError> {
     let mut errors = Vec::new();
     let title = new.title.trim().chars().count();
     if title == 0 || title > 60 {
@@ -411,7 +411,7 @@ pub async fn find(db: &impl ConnectionTrait, id: i64) -> ApiResult<group_buy::Mo
         .ok_or_else(|| ApiError::new(ErrorCode::GroupBuyNotFound))
 }
 
-/// Cancels a campaign (its merchant, or an admin of one of its communities):
+/// Cancels a campaign (its merchant, or an admin of all its communities):
 /// every live order is cancelled (refunded where paid) and the unsold stock
 /// returns. Only open or succeeded campaigns can be cancelled.
 #[tracing::instrument(skip_all, fields(user_id = me.id(), group_buy_id = id))]
@@ -423,7 +423,8 @@ pub async fn cancel(db: &DatabaseConnection, me: &AuthUser, id: i64) -> ApiResul
         .is_some_and(|m| m.owner_user_id == me.id());
     if !is_owner {
         let communities = community_links::communities_of_one::<Shown>(db, id).await?;
-        me.require_admin_of_any(db, &communities).await?;
+        // It is withdrawn from every community it is shown in: rights over all.
+        me.require_admin_of_all(db, &communities).await?;
     }
     let now = time::now();
     let txn = crate::db::begin_write(db).await?;

@@ -2,6 +2,7 @@
 //! community admin approves (the applicant becomes a helper with role
 //! `helper`) or rejects with a reason.
 
+pub mod admin;
 pub mod applications;
 pub mod routes;
 pub mod service;

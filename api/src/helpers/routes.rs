@@ -3,6 +3,7 @@
 use actix_web::{HttpResponse, get, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use super::admin::{self, AdminHelperQuery};
 use super::applications::{
     self, ApplicationQuery, HelperApplicationView, NewHelperApplication, RejectRequest,
 };
@@ -21,7 +22,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(review_queue)
         .service(approve)
         .service(reject)
-        .service(my_helper_profile);
+        .service(my_helper_profile)
+        .service(admin_helpers);
 }
 
 /// Apply to become a helper (resident). One pending application at a time.
@@ -164,14 +166,15 @@ async fn reject(
     ))
 }
 
-/// The caller's helper profile (full phone, skills, communities, rating).
+/// The caller's whole helper profile (full phone, skills, communities,
+/// status, rating), suspended or not.
 #[utoipa::path(
     tag = "helpers",
     security(("bearer" = [])),
     responses(
         (status = 200, body = HelperView),
         (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
-        (status = 403, description = "FORBIDDEN: not an active helper", body = ErrorBody),
+        (status = 403, description = "FORBIDDEN: not a helper", body = ErrorBody),
     )
 )]
 #[get("/helpers/me")]
@@ -180,6 +183,35 @@ async fn my_helper_profile(
     state: web::Data<AppState>,
     me: AuthUser,
 ) -> ApiResult<web::Json<HelperView>> {
-    let helper = service::current_helper(&state.db, &me).await?;
+    // Suspended or not: a suspended helper reads why their services vanished.
+    me.require(crate::auth::Role::Helper)?;
+    let helper = service::find_by_user(&state.db, me.id())
+        .await?
+        .ok_or(crate::error::ErrorCode::Forbidden)?;
     Ok(web::Json(service::profile(&state.db, helper).await?))
+}
+
+/// Helpers of the admin's communities in every status, newest first.
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    params(AdminHelperQuery, PageParams),
+    responses(
+        (status = 200, body = Paged<HelperView>),
+        (status = 400, description = "INVALID_QUERY", body = ErrorBody),
+        (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
+        (status = 403, description = "FORBIDDEN: not an admin", body = ErrorBody),
+    )
+)]
+#[get("/admin/helpers")]
+#[tracing::instrument(skip_all, fields(user_id = me.id()))]
+async fn admin_helpers(
+    state: web::Data<AppState>,
+    me: AuthUser,
+    query: web::Query<AdminHelperQuery>,
+    page: Page,
+) -> ApiResult<web::Json<Paged<HelperView>>> {
+    Ok(web::Json(
+        admin::list(&state.db, &me, query.into_inner(), page).await?,
+    ))
 }

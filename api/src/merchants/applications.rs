@@ -302,7 +302,9 @@ pub async fn approve(
     me: &AuthUser,
     id: i64,
 ) -> ApiResult<ApplicationView> {
-    let (app, communities) = review::reviewable::<Applications>(db, me, id).await?;
+    let (app, named) = review::reviewable::<Applications>(db, me, id).await?;
+    // Only the reviewer's own communities are granted (finding 3).
+    let communities = me.own_part_of(db, &named).await?;
     let txn = crate::db::begin_write(db).await?;
     review::close::<Applications>(&txn, me.id(), id, Decision::Approve).await?;
     let now = time::now();

@@ -4,6 +4,7 @@
 use actix_web::{HttpResponse, get, patch, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use super::admin_list::{self, AdminMerchantQuery};
 use super::applications::{self, ApplicationQuery, ApplicationView, NewApplication, RejectRequest};
 use super::moderation;
 use super::service::{self, MerchantPatch, MerchantQuery, MerchantStatus, MerchantView};
@@ -22,6 +23,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(review_queue)
         .service(approve)
         .service(reject)
+        .service(admin_merchants)
         .service(suspend)
         .service(reinstate)
         .service(approve_text)
@@ -173,6 +175,32 @@ async fn reject(
     ))
 }
 
+/// Merchants of the admin's communities in every status, newest first.
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    params(AdminMerchantQuery, PageParams),
+    responses(
+        (status = 200, body = Paged<MerchantView>),
+        (status = 400, description = "INVALID_QUERY", body = ErrorBody),
+        (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
+        (status = 403, description = "FORBIDDEN: not an admin", body = ErrorBody),
+    )
+)]
+#[get("/admin/merchants")]
+#[tracing::instrument(skip_all, fields(user_id = me.id()))]
+async fn admin_merchants(
+    state: web::Data<AppState>,
+    me: AuthUser,
+    query: web::Query<AdminMerchantQuery>,
+    page: Page,
+) -> ApiResult<web::Json<Paged<MerchantView>>> {
+    me.require_any(&[Role::CommunityAdmin, Role::PlatformAdmin])?;
+    Ok(web::Json(
+        admin_list::list(&state.db, &me, query.into_inner(), page).await?,
+    ))
+}
+
 /// Suspend a merchant: it, its goods and promotions vanish from public reads at once.
 #[utoipa::path(
     tag = "admin",
@@ -181,7 +209,7 @@ async fn reject(
     responses(
         (status = 200, body = MerchantView),
         (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
-        (status = 403, description = "FORBIDDEN: not an admin of a community the merchant serves", body = ErrorBody),
+        (status = 403, description = "FORBIDDEN: not an admin of every community the merchant serves", body = ErrorBody),
         (status = 404, description = "MERCHANT_NOT_FOUND", body = ErrorBody),
         (status = 409, description = "MERCHANT_STATUS_CONFLICT: already suspended", body = ErrorBody),
     )
@@ -206,7 +234,7 @@ async fn suspend(
     responses(
         (status = 200, body = MerchantView),
         (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
-        (status = 403, description = "FORBIDDEN: not an admin of a community the merchant serves", body = ErrorBody),
+        (status = 403, description = "FORBIDDEN: not an admin of every community the merchant serves", body = ErrorBody),
         (status = 404, description = "MERCHANT_NOT_FOUND", body = ErrorBody),
         (status = 409, description = "MERCHANT_STATUS_CONFLICT: not suspended", body = ErrorBody),
     )

@@ -150,6 +150,18 @@ pub async fn owned_by(
     }
 }
 
+/// The shops `user_id` owns, oldest first, suspended ones included.
+pub async fn owned_shops(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+) -> ApiResult<Vec<merchant::Model>> {
+    Ok(merchant::Entity::find()
+        .filter(merchant::Column::OwnerUserId.eq(user_id))
+        .order_by_asc(merchant::Column::Id)
+        .all(db)
+        .await?)
+}
+
 /// Who reads a merchant: the public (approved text only) or its owner and
 /// admins (the text as edited).
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -294,6 +306,15 @@ pub async fn list_public(
         .await
 }
 
+/// Views of `rows` as admins see them (the text as edited), with their
+/// communities, read in one query.
+pub async fn view_all(
+    db: &impl ConnectionTrait,
+    rows: Vec<merchant::Model>,
+) -> ApiResult<Vec<MerchantView>> {
+    views(db, rows, Reader::Full).await
+}
+
 /// An active merchant; a suspended one is 404 like a missing one.
 pub async fn get_public(db: &impl ConnectionTrait, id: i64) -> ApiResult<MerchantView> {
     let m = find(db, id).await?;
@@ -428,6 +449,19 @@ pub async fn require_admin_of_merchant(
     me.require_admin_of_any(db, &served).await
 }
 
+/// 403 unless the caller administers every community the merchant serves:
+/// suspension reaches all of them, so an admin of one may not decide it for
+/// the others.
+pub async fn require_admin_of_all_served(
+    db: &impl ConnectionTrait,
+    me: &AuthUser,
+    merchant_id: i64,
+) -> ApiResult<()> {
+    me.require_any(&[Role::CommunityAdmin, Role::PlatformAdmin])?;
+    let served = community_links::communities_of_one::<Served>(db, merchant_id).await?;
+    me.require_admin_of_all(db, &served).await
+}
+
 /// The merchant `id` as its owner sees it (suspended or not); None for
 /// anyone else.
 pub async fn own_view(
@@ -446,7 +480,7 @@ pub async fn own_view(
 }
 
 /// Suspends (`to` suspended) or reinstates (`to` active) a merchant, by an
-/// admin of a community it serves; 409 when it is already so.
+/// admin of every community it serves; 409 when it is already so.
 pub async fn change_status(
     db: &impl ConnectionTrait,
     me: &AuthUser,
@@ -454,7 +488,7 @@ pub async fn change_status(
     to: MerchantStatus,
 ) -> ApiResult<MerchantView> {
     find(db, id).await?;
-    require_admin_of_merchant(db, me, id).await?;
+    require_admin_of_all_served(db, me, id).await?;
     let from = match to {
         MerchantStatus::Active => MerchantStatus::Suspended,
         MerchantStatus::Suspended => MerchantStatus::Active,

@@ -15,7 +15,7 @@ use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult, ErrorBody, FieldError};
 use crate::extract::Json;
 use crate::idempotency::IdempotencyKey;
-use crate::merchants::service::require_owner;
+use crate::merchants::access::require_desk;
 use crate::pagination::{Page, PageParams, Paged};
 use crate::rate_limit;
 use crate::state::AppState;
@@ -126,7 +126,7 @@ async fn pay_order(
         (status = 200, body = Paged<MerchantOrderView>),
         (status = 400, description = "INVALID_QUERY", body = ErrorBody),
         (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
-        (status = 403, description = "FORBIDDEN: not the owner", body = ErrorBody),
+        (status = 403, description = "FORBIDDEN: neither the owner nor a clerk", body = ErrorBody),
         (status = 404, description = "MERCHANT_NOT_FOUND", body = ErrorBody),
     )
 )]
@@ -139,7 +139,7 @@ async fn merchant_orders(
     query: web::Query<MerchantOrderQuery>,
     page: Page,
 ) -> ApiResult<web::Json<Paged<MerchantOrderView>>> {
-    let merchant = require_owner(&state.db, id.into_inner(), &me).await?;
+    let merchant = require_desk(&state.db, id.into_inner(), &me).await?;
     let filter = MerchantFilter {
         group_buy_id: query.group_buy_id,
         status: query.status,
@@ -157,7 +157,7 @@ async fn merchant_orders(
     responses(
         (status = 200, body = OrderView),
         (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
-        (status = 403, description = "FORBIDDEN: not the owner", body = ErrorBody),
+        (status = 403, description = "FORBIDDEN: neither the owner nor a clerk", body = ErrorBody),
         (status = 404, description = "MERCHANT_NOT_FOUND", body = ErrorBody),
         (status = 409, description = "PICKUP_CODE_INVALID: wrong, used, or another merchant's code", body = ErrorBody),
         (status = 422, description = "VALIDATION_FAILED", body = ErrorBody),
@@ -171,7 +171,7 @@ async fn pickup(
     id: web::Path<i64>,
     body: Json<PickupRequest>,
 ) -> ApiResult<web::Json<OrderView>> {
-    let merchant = require_owner(&state.db, id.into_inner(), &me).await?;
+    let merchant = require_desk(&state.db, id.into_inner(), &me).await?;
     Ok(web::Json(
         pick_up(&state.db, merchant.id, &body.pickup_code).await?,
     ))
@@ -187,7 +187,7 @@ async fn pickup(
         (status = 200, body = PickupPreview),
         (status = 400, description = "INVALID_QUERY: the code contains a NUL byte", body = ErrorBody),
         (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
-        (status = 403, description = "FORBIDDEN: not the owner", body = ErrorBody),
+        (status = 403, description = "FORBIDDEN: neither the owner nor a clerk", body = ErrorBody),
         (status = 404, description = "MERCHANT_NOT_FOUND", body = ErrorBody),
         (status = 409, description = "PICKUP_CODE_INVALID: wrong, used, or another merchant's code", body = ErrorBody),
         (status = 429, description = "RATE_LIMITED", body = ErrorBody),
@@ -201,7 +201,7 @@ async fn look_up_pickup(
     path: web::Path<(i64, String)>,
 ) -> ApiResult<web::Json<PickupPreview>> {
     let (merchant_id, code) = path.into_inner();
-    let merchant = require_owner(&state.db, merchant_id, &me).await?;
+    let merchant = require_desk(&state.db, merchant_id, &me).await?;
     if code.contains('\0') {
         return Err(ApiError::invalid_query(vec![FieldError::new(
             "code",

@@ -214,6 +214,8 @@ async fn grid_workers_keep_care_tiers_and_visits_of_their_own_residents_only() {
         .await;
     let other_grid = g.body["id"].as_i64().unwrap();
     let (other, other_id, _) = d.app.resident("other-worker").await;
+    // Grid workers are residents bound in the grid's community.
+    d.app.bind_building(&other, d.building).await;
     let r = d
         .app
         .post(
