@@ -26,6 +26,7 @@ pub mod helpers;
 pub mod idempotency;
 #[cfg(test)]
 mod import_rules;
+pub mod inbox;
 pub mod jobs;
 pub mod me;
 pub mod media;

@@ -43,6 +43,7 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .configure(catalog::configure)
         .configure(auth::routes::configure)
         .configure(me::configure)
+        .configure(crate::inbox::configure)
         .configure(admins::configure)
         .configure(helpers::configure)
         .configure(bookings::configure)
@@ -187,6 +188,7 @@ impl Application {
                 .split_for_parts();
             app.configure(crate::console::configure_files)
                 .default_service(web::to(ops::fallback))
+                .wrap(from_fn(crate::inbox::tracking::middleware))
                 .wrap(from_fn(extract::refuse_nul_in_url))
                 .wrap(from_fn(extract::refuse_large_headers))
                 .wrap(from_fn(telemetry::request_context))
