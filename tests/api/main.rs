@@ -20,6 +20,7 @@ mod group_buys;
 mod hardening;
 mod helpers_services;
 mod idempotency;
+mod inbox;
 mod me;
 mod merchants;
 mod migrations;
