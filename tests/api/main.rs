@@ -3,6 +3,7 @@
 //! database when TEST_DATABASE_URL is set), its own cache (in-process, or a
 //! private key prefix in TEST_REDIS_URL's Redis) and a wiremock WeChat.
 
+mod account_erasure;
 mod admins;
 mod auth;
 mod backup;
