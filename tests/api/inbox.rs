@@ -233,15 +233,16 @@ async fn the_cached_unread_count_is_exact_under_concurrent_writes_and_reads() {
 }
 
 /// A community with two buildings and an admin; residents in each.
-struct Town {
-    app: TestApp,
-    admin: String,
-    community: i64,
-    b1: i64,
-    b2: i64,
+pub struct Town {
+    pub app: TestApp,
+    pub platform: String,
+    pub admin: String,
+    pub community: i64,
+    pub b1: i64,
+    pub b2: i64,
 }
 
-async fn town() -> Town {
+pub async fn town() -> Town {
     let app = app().await;
     let platform = app.platform_admin().await;
     let (community, grid, b1) = app.community_with_building(&platform, "收件社区").await;
@@ -258,6 +259,7 @@ async fn town() -> Town {
     let admin = app.community_admin(&platform, &[community]).await;
     Town {
         app,
+        platform,
         admin,
         community,
         b1,
@@ -266,13 +268,13 @@ async fn town() -> Town {
 }
 
 impl Town {
-    async fn living_in(&self, openid: &str, building: i64) -> (String, i64) {
+    pub async fn living_in(&self, openid: &str, building: i64) -> (String, i64) {
         let (token, id, _) = self.app.resident(openid).await;
         self.app.bind_building(&token, building).await;
         (token, id)
     }
 
-    async fn notice(&self, buildings: &[i64], publish_at: Option<String>) -> i64 {
+    pub async fn notice(&self, buildings: &[i64], publish_at: Option<String>) -> i64 {
         let r = self
             .app
             .post(

@@ -25,6 +25,7 @@ mod inbox;
 mod me;
 mod merchants;
 mod migrations;
+mod notice_detail;
 mod notices;
 mod openapi;
 mod ops;
