@@ -4,6 +4,7 @@
 pub mod admins;
 pub mod auth;
 pub mod backup;
+pub mod bindings;
 pub mod bookings;
 pub mod cache;
 pub mod calendar;

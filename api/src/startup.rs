@@ -44,6 +44,7 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .configure(auth::routes::configure)
         .configure(me::configure)
         .configure(crate::inbox::configure)
+        .configure(crate::bindings::configure)
         .configure(admins::configure)
         .configure(helpers::configure)
         .configure(bookings::configure)

@@ -69,4 +69,7 @@ pub enum InboxKind {
     /// A request (诉求) needs the recipient, or changed for its reporter.
     #[sea_orm(string_value = "request")]
     Request,
+    /// The recipient's building binding was approved or rejected.
+    #[sea_orm(string_value = "binding")]
+    Binding,
 }

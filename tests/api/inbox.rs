@@ -238,6 +238,7 @@ pub struct Town {
     pub platform: String,
     pub admin: String,
     pub community: i64,
+    pub grid: i64,
     pub b1: i64,
     pub b2: i64,
 }
@@ -262,6 +263,7 @@ pub async fn town() -> Town {
         platform,
         admin,
         community,
+        grid,
         b1,
         b2,
     }

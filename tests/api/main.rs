@@ -7,6 +7,7 @@ mod account_erasure;
 mod admins;
 mod auth;
 mod backup;
+mod bindings;
 mod bookings;
 mod browser;
 mod communities;
