@@ -81,6 +81,7 @@ error_codes! {
     UsernameTaken => (CONFLICT, "用户名已被使用"),
     AlreadyExists => (CONFLICT, "记录已存在"),
     NoticeNotFound => (NOT_FOUND, "通知不存在"),
+    MessageNotFound => (NOT_FOUND, "消息不存在"),
     GroupBuyNotFound => (NOT_FOUND, "团购不存在"),
     OrderNotFound => (NOT_FOUND, "订单不存在"),
     InsufficientStock => (CONFLICT, "商品库存不足"),

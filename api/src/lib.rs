@@ -4,6 +4,7 @@
 pub mod admins;
 pub mod auth;
 pub mod backup;
+pub mod bindings;
 pub mod bookings;
 pub mod cache;
 pub mod calendar;
@@ -26,6 +27,7 @@ pub mod helpers;
 pub mod idempotency;
 #[cfg(test)]
 mod import_rules;
+pub mod inbox;
 pub mod jobs;
 pub mod me;
 pub mod media;

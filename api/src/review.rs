@@ -18,12 +18,15 @@
 
 use entity::application_status::ApplicationStatus;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Select};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select,
+};
 
 use crate::auth::{AuthUser, Role};
 use crate::community_links::{self, CommunityLink};
 use crate::error::{ApiResult, ErrorCode};
 use crate::fields::FieldErrors;
+use crate::inbox::{self, Kind as InboxKind, Message};
 use crate::pagination::{Page, Paged};
 use crate::time;
 
@@ -45,6 +48,10 @@ pub trait Application: EntityTrait<Model: Sync> {
     const NOT_FOUND: ErrorCode;
     /// Answered to a second review.
     const NOT_PENDING: ErrorCode;
+    /// What was applied for, as the applicant's inbox names it.
+    const WHAT: &'static str;
+    /// The `type` of the inbox item's target.
+    const TARGET: &'static str;
 }
 
 impl Application for entity::merchant_application::Entity {
@@ -58,6 +65,8 @@ impl Application for entity::merchant_application::Entity {
     const REVIEWED_AT: Self::Column = entity::merchant_application::Column::ReviewedAt;
     const NOT_FOUND: ErrorCode = ErrorCode::ApplicationNotFound;
     const NOT_PENDING: ErrorCode = ErrorCode::ApplicationNotPending;
+    const WHAT: &'static str = "商户入驻申请";
+    const TARGET: &'static str = "merchant_application";
 }
 
 impl Application for entity::helper_application::Entity {
@@ -71,6 +80,8 @@ impl Application for entity::helper_application::Entity {
     const REVIEWED_AT: Self::Column = entity::helper_application::Column::UpdatedAt;
     const NOT_FOUND: ErrorCode = ErrorCode::HelperApplicationNotFound;
     const NOT_PENDING: ErrorCode = ErrorCode::ApplicationAlreadyReviewed;
+    const WHAT: &'static str = "服务人员申请";
+    const TARGET: &'static str = "helper_application";
 }
 
 /// What a review decides.
@@ -159,6 +170,10 @@ pub async fn close<A: Application>(
         Decision::Approve => (ApplicationStatus::Approved, None),
         Decision::Reject(reason) => (ApplicationStatus::Rejected, Some(reason)),
     };
+    let body = match &reason {
+        None => format!("您的{}已通过审核", A::WHAT),
+        Some(r) => format!("您的{}未通过审核：{r}", A::WHAT),
+    };
     let closed = A::update_many()
         .col_expr(A::STATUS, Expr::value(status))
         .col_expr(A::PENDING_APPLICANT, Expr::value(Option::<i64>::None))
@@ -171,6 +186,18 @@ pub async fn close<A: Application>(
         .await?;
     if closed.rows_affected == 0 {
         return Err(A::NOT_PENDING.into());
+    }
+    let applicant: Option<i64> = A::find()
+        .select_only()
+        .column(A::APPLICANT)
+        .filter(A::ID.eq(id))
+        .into_tuple()
+        .one(db)
+        .await?;
+    if let Some(user) = applicant {
+        let message = Message::new(InboxKind::ApplicationReviewed, "申请审核结果", body)
+            .target(serde_json::json!({ "type": A::TARGET, "id": id, "status": status }));
+        inbox::post(db, user, message).await?;
     }
     Ok(())
 }

@@ -43,6 +43,8 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .configure(catalog::configure)
         .configure(auth::routes::configure)
         .configure(me::configure)
+        .configure(crate::inbox::configure)
+        .configure(crate::bindings::configure)
         .configure(admins::configure)
         .configure(helpers::configure)
         .configure(bookings::configure)
@@ -207,6 +209,7 @@ impl Application {
                 .split_for_parts();
             app.configure(crate::console::configure_files)
                 .default_service(web::to(ops::fallback))
+                .wrap(from_fn(crate::inbox::tracking::middleware))
                 .wrap(from_fn(crate::auth::gate::admins_only))
                 .wrap(from_fn(crate::auth::write_limits::limit_writes))
                 .wrap(from_fn(extract::refuse_nul_in_url))

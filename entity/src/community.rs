@@ -11,6 +11,8 @@ pub struct Model {
     pub lat: f64,
     pub lng: f64,
     pub created_at: DateTimeUtc,
+    /// New building bindings wait for a grid worker's or an admin's approval.
+    pub binding_requires_approval: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -30,6 +30,7 @@ pub mod helper_application_community;
 pub mod helper_community;
 pub mod helper_service;
 pub mod idempotency_key;
+pub mod inbox_message;
 pub mod merchant;
 pub mod merchant_application;
 pub mod merchant_application_community;

@@ -26,8 +26,14 @@ pub struct Model {
     pub room: Option<String>,
     /// Set when a platform admin disabled this (admin) account: its tokens stop working.
     pub disabled_at: Option<DateTimeUtc>,
+    /// The binding to `building_id` awaits a grid worker's or an admin's
+    /// approval (communities with `binding_requires_approval`).
+    pub binding_pending: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// When the resident erased the account (注销): every personal field is
+    /// empty since, and the openid is free for a new account.
+    pub erased_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

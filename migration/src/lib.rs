@@ -23,6 +23,9 @@ mod m20261201_000602_create_city_components;
 mod m20261201_000603_create_requests;
 mod m20261201_000604_create_care_profiles_and_visits;
 mod m20261201_000801_create_payments;
+mod m20261201_000901_create_inbox_messages;
+mod m20261201_000902_add_user_erasure;
+mod m20261201_000903_add_binding_approval;
 mod m20261201_001301_add_goods_moderation;
 mod m20261201_001302_add_avatar_and_logo_uploads;
 mod m20261201_001401_create_merchant_staff;
@@ -56,6 +59,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000603_create_requests::Migration),
             Box::new(m20261201_000604_create_care_profiles_and_visits::Migration),
             Box::new(m20261201_000801_create_payments::Migration),
+            Box::new(m20261201_000901_create_inbox_messages::Migration),
+            Box::new(m20261201_000902_add_user_erasure::Migration),
+            Box::new(m20261201_000903_add_binding_approval::Migration),
             Box::new(m20261201_001301_add_goods_moderation::Migration),
             Box::new(m20261201_001302_add_avatar_and_logo_uploads::Migration),
             Box::new(m20261201_001401_create_merchant_staff::Migration),

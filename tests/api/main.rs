@@ -3,10 +3,12 @@
 //! database when TEST_DATABASE_URL is set), its own cache (in-process, or a
 //! private key prefix in TEST_REDIS_URL's Redis) and a wiremock WeChat.
 
+mod account_erasure;
 mod admins;
 mod application_photos;
 mod auth;
 mod backup;
+mod bindings;
 mod bookings;
 mod browser;
 mod communities;
@@ -27,9 +29,11 @@ mod hardening_ops;
 mod hardening_rate_limits;
 mod helpers_services;
 mod idempotency;
+mod inbox;
 mod me;
 mod merchants;
 mod migrations;
+mod notice_detail;
 mod notices;
 mod openapi;
 mod operators_admin;

@@ -19,6 +19,8 @@ pub struct UserView {
     pub community_id: Option<i64>,
     pub building_id: Option<i64>,
     pub room: Option<String>,
+    /// The building binding awaits a grid worker's or an admin's approval.
+    pub binding_pending: bool,
 }
 
 impl UserView {
@@ -32,6 +34,7 @@ impl UserView {
             community_id: u.community_id,
             building_id: u.building_id,
             room: u.room.clone(),
+            binding_pending: u.binding_pending,
         }
     }
 }

@@ -245,6 +245,7 @@ pub async fn create(
     .insert(db)
     .await;
     let saved = crate::db::or_conflict(inserted, ErrorCode::SlotTaken)?;
+    super::notify::inbox_requested(db, &saved, helper.user_id, &service.title).await?;
     one_view(db, saved).await
 }
 
@@ -365,6 +366,12 @@ pub async fn transition(
             .exec(&txn)
             .await?;
     }
+    let changed = booking::Model {
+        status: to,
+        updated_at: now,
+        ..found.clone()
+    };
+    super::notify::inbox_status_change(&txn, &changed, party != Party::Helper).await?;
     txn.commit().await?;
     let updated = booking::Entity::find_by_id(id)
         .one(db)

@@ -156,6 +156,21 @@ pub fn notice_feed(community_id: i64) -> String {
     format!("{}feed:{community_id}", Namespace::Notices.prefix())
 }
 
+// ---- the inbox ----
+
+/// The namespace of one user's inbox figures: one per user, so a message to
+/// one resident drops only that resident's count.
+fn inbox_namespace(user_id: i64) -> String {
+    format!("inbox{user_id}:")
+}
+
+/// A user's unread count, as of the notices' generation
+/// (`notices_generation`, the [`Namespace::Notices`] generation): a notice
+/// published to a whole community drops every count by that one bump.
+pub fn inbox_unread(user_id: i64, notices_generation: u64) -> String {
+    format!("{}unread:n{notices_generation}", inbox_namespace(user_id))
+}
+
 // ---- the service catalog ----
 
 pub fn service_list(
@@ -276,8 +291,17 @@ pub async fn group_buys_closed(cache: &Cache) {
 }
 
 /// A notice was edited, published (now or by the scheduler) or withdrawn.
+/// Publishing wrote inbox items to its residents: their unread counts are
+/// keyed by this generation too ([`inbox_unread`]).
 pub async fn notices_changed(cache: &Cache) {
     drop_all(cache, &[Namespace::Notices]).await;
+}
+
+/// Messages were written to (or read by) `users`, and have committed.
+pub async fn inbox_changed(cache: &Cache, users: &[i64]) {
+    for user in users {
+        cache.delete_prefix(&inbox_namespace(*user)).await;
+    }
 }
 
 /// A service was offered or edited, or a booking's review changed its rating.

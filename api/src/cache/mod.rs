@@ -227,6 +227,23 @@ impl Cache {
         }
     }
 
+    /// The current generation of namespace `ns`, for a key of another
+    /// namespace that must also change whenever `ns` is dropped; None when
+    /// the backend failed (then nothing should be stored).
+    pub async fn generation(&self, ns: &str) -> Option<u64> {
+        let generation = match &*self.backend {
+            Backend::Memory(m) => Ok(m.generation(ns)),
+            Backend::Redis(r) => r.generation(ns).await,
+        };
+        match generation {
+            Ok(g) => Some(g),
+            Err(err) => {
+                self.failed("generation", &err);
+                None
+            }
+        }
+    }
+
     /// Sets `key` only when absent; true when this call set it. Used as a short lock.
     pub async fn set_if_absent(
         &self,

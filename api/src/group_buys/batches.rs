@@ -166,7 +166,9 @@ async fn write_lane(inner: Arc<Inner>, campaign: i64, mut queue: mpsc::Unbounded
 
 /// Writes a batch and tells each request what became of its order.
 async fn write_and_reply(inner: &Inner, batch: Vec<Queued>) {
-    let placed = match write_batch(&inner.db, &batch).await {
+    // The merchant's inbox counts drop once the batch has committed.
+    let written = crate::inbox::tracking::scope(&inner.cache, write_batch(&inner.db, &batch)).await;
+    let placed = match written {
         Ok(placed) => placed,
         Err(err) => {
             tracing::warn!(error = %err, "an order batch failed; its orders are placed alone");
@@ -261,6 +263,8 @@ async fn write_batch_once(
     order::Entity::insert_many(rows)
         .exec_without_returning(&txn)
         .await?;
+    let views: Vec<&OrderView> = placed.iter().flatten().collect();
+    super::messages::orders_placed(&txn, first.merchant_id, &views).await?;
     let taken = idempotency::save_all(
         &txn,
         answers

@@ -25,11 +25,12 @@
 //! `batches`, `order_lifecycle` (cancel, expiry, pickup codes),
 //! `settlement`, `payment_sweep` (WeChat Pay reconciliation and refunds),
 //! `pickup_list`, `market` (the goods and stock a campaign
-//! uses). What every order kind shares is in `crate::orders`.
+//! uses), `messages` (the inbox items of orders and settlement). What every order kind shares is in `crate::orders`.
 
 pub mod batches;
 pub mod edit;
 pub mod market;
+pub mod messages;
 pub mod order_checks;
 pub mod order_lifecycle;
 pub mod order_writes;

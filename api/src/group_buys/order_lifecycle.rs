@@ -56,6 +56,7 @@ pub async fn cancel_mine(
     if next == OrderStatus::Refunding {
         refunds::record_full_refunds(&txn, o.id, RefundReason::ResidentCancelled, now).await?;
     }
+    crate::orders::messages::cancelled(&txn, &o, true).await?;
     // The cut-off may have passed while we worked: only give back to an open campaign.
     let still_open = group_buy::Entity::find_by_id(gb.id)
         .filter(group_buy::Column::State.eq(CampaignState::Open))
@@ -101,6 +102,10 @@ pub async fn cancel_orders_of(
             quantity += o.quantity;
             if next == OrderStatus::Refunding {
                 refunds::record_full_refunds(txn, o.id, reason, now).await?;
+            }
+            // A failed campaign's participants hear of it from the settlement.
+            if !matches!(reason, RefundReason::CampaignFailed) {
+                crate::orders::messages::cancelled(txn, &o, false).await?;
             }
         }
     }

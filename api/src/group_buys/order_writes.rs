@@ -110,6 +110,7 @@ pub async fn place_alone(write: &mut IdempotentWrite, t: &CheckedOrder) -> ApiRe
     order::Entity::insert(row)
         .exec_without_returning(txn)
         .await?;
+    super::messages::orders_placed(txn, t.merchant_id, &[&placed]).await?;
     let answer = serde_json::to_value(&placed).map_err(ApiError::internal)?;
     if !write
         .save_answer_early(StatusCode::CREATED, &answer)

@@ -143,6 +143,7 @@ async fn settle_one(
             .exec(&txn)
             .await?;
     }
+    super::messages::settled(&txn, &gb, &participants).await?;
     txn.commit().await?;
     tracing::info!(group_buy_id = id, outcome = ?gb.state, orders = gb.orders_count, "group-buy settled");
     Ok(Some(Settled {
@@ -155,8 +156,11 @@ async fn settle_one(
 /// Expires overdue unpaid orders, settles what is due, and drops the cached
 /// group-buy reads that changed.
 pub async fn sweep(db: &DatabaseConnection, cache: &Cache) -> ApiResult<Vec<Settled>> {
-    let expired = expire_overdue(db, time::now()).await?;
-    let settled = settle_due_group_buys(db).await?;
+    let (expired, settled) = crate::inbox::tracking::scope(cache, async {
+        let expired = expire_overdue(db, time::now()).await?;
+        ApiResult::Ok((expired, settle_due_group_buys(db).await?))
+    })
+    .await?;
     if !settled.is_empty() {
         keys::group_buys_closed(cache).await;
     } else if expired > 0 {

@@ -1,8 +1,10 @@
-//! `/me`: the caller's own profile, building binding and phone.
+//! `/me`: the caller's own profile, building binding and phone, and
+//! erasing the account (`erase`).
 
+pub mod erase;
 pub mod service;
 
-use actix_web::{get, patch, post, web};
+use actix_web::{HttpResponse, delete, get, patch, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub use self::service::{MePatch, PhoneRequest};
@@ -14,7 +16,10 @@ use crate::media::MediaStore;
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(get_me).service(patch_me).service(bind_phone);
+    cfg.service(get_me)
+        .service(patch_me)
+        .service(bind_phone)
+        .service(erase_me);
 }
 
 /// The caller's profile.
@@ -76,4 +81,25 @@ async fn bind_phone(
 ) -> ApiResult<web::Json<UserView>> {
     let saved = service::bind_phone(&state.db, &state.wechat, me.user, &body.code).await?;
     Ok(web::Json(UserView::from_model(&saved)))
+}
+
+/// Erase the caller's account (注销): name, nickname, phone, WeChat ids,
+/// avatar, building and room, subscriptions and inbox go at once and every
+/// session is signed out; orders, payments and bookings stay, anonymised.
+/// The same WeChat user logging in again gets a new, empty account.
+#[utoipa::path(
+    tag = "me",
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Erased; the token no longer works"),
+        (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
+        (status = 403, description = "FORBIDDEN: admin accounts are not erased here", body = ErrorBody),
+    )
+)]
+#[delete("/me")]
+#[tracing::instrument(skip_all, fields(user_id = me.id()))]
+async fn erase_me(state: web::Data<AppState>, me: AuthUser) -> ApiResult<HttpResponse> {
+    erase::erase_account(&state.db, &me.user, state.clock.now()).await?;
+    crate::inbox::tracking::note(&[me.id()]);
+    Ok(HttpResponse::NoContent().finish())
 }

@@ -7,6 +7,7 @@ use sea_orm::{
 use serde::Deserialize;
 use utoipa::ToSchema;
 
+use crate::bindings::service as bindings;
 use crate::db;
 use crate::error::{ApiError, ApiResult};
 use crate::fields::{self, FieldErrors, HttpsUrl};
@@ -92,6 +93,7 @@ pub async fn update_profile(
     let txn = db::begin_write(db).await?;
     // The avatar changes: the upload it was is given back, a new one taken.
     let previous = me.avatar_upload_id;
+    let current_building = me.building_id;
     let mut active = me.into_active_model();
     if let Some(nickname) = nickname {
         active.nickname = Set(nickname);
@@ -118,13 +120,17 @@ pub async fn update_profile(
         active.room = Set(room.map(|r| r.trim().to_owned()));
     }
     match (patch.building_id, building) {
-        (Some(Some(_)), Some(b)) => {
+        // A new building waits for approval where its community asks for it.
+        (Some(Some(_)), Some(b)) if Some(b.id) != current_building => {
+            let pending = bindings::requires_approval(&*txn, b.community_id).await?;
             active.building_id = Set(Some(b.id));
             active.community_id = Set(Some(b.community_id));
+            active.binding_pending = Set(pending);
         }
         (Some(None), _) => {
             active.building_id = Set(None);
             active.community_id = Set(None);
+            active.binding_pending = Set(false);
         }
         _ => {}
     }

@@ -4,11 +4,12 @@ use std::collections::HashMap;
 
 use entity::notice::{self, NoticeStatus};
 use entity::notice_delivery::{self, DeliveryStatus};
-use entity::notice_read;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::audience;
+use super::targets::{self, TargetBuildings};
 use super::view::{NoticeView, views};
 use crate::auth::AuthUser;
 use crate::error::ApiResult;
@@ -65,24 +66,23 @@ pub async fn list_admin(
         .await
 }
 
-/// Each notice with how many read it and where its messages stand, in two queries.
-async fn with_figures(
+/// Each notice with how many of its residents read it (one count each) and
+/// where its messages stand (one query).
+pub(super) async fn with_figures(
     db: &impl ConnectionTrait,
     media: &MediaStore,
     rows: Vec<notice::Model>,
 ) -> ApiResult<Vec<AdminNoticeView>> {
     let ids: Vec<i64> = rows.iter().map(|n| n.id).collect();
-    let reads: HashMap<i64, i64> = notice_read::Entity::find()
-        .select_only()
-        .column(notice_read::Column::NoticeId)
-        .column_as(notice_read::Column::UserId.count(), "n")
-        .filter(notice_read::Column::NoticeId.is_in(ids.clone()))
-        .group_by(notice_read::Column::NoticeId)
-        .into_tuple::<(i64, i64)>()
-        .all(db)
-        .await?
-        .into_iter()
-        .collect();
+    let targets = targets::load(db, &ids).await?;
+    let mut reads: HashMap<i64, u64> = HashMap::new();
+    for n in &rows {
+        let t = targets
+            .get(&n.id)
+            .cloned()
+            .unwrap_or(TargetBuildings::Whole);
+        reads.insert(n.id, audience::read_count(db, n, &t).await?);
+    }
     let push: HashMap<(i64, DeliveryStatus), i64> = notice_delivery::Entity::find()
         .select_only()
         .column(notice_delivery::Column::NoticeId)
@@ -102,7 +102,7 @@ async fn with_figures(
         .await?
         .into_iter()
         .map(|n| AdminNoticeView {
-            read_count: reads.get(&n.id).copied().unwrap_or(0) as u64,
+            read_count: reads.get(&n.id).copied().unwrap_or(0),
             push_sent: count(n.id, DeliveryStatus::Sent),
             push_failed: count(n.id, DeliveryStatus::Failed),
             push_pending: count(n.id, DeliveryStatus::Pending)

@@ -7,12 +7,16 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 use super::draft::administered;
-use super::push;
 use super::view::{NoticeView, view};
+use super::{audience, push, targets};
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::inbox::{self, Kind as InboxKind, Message};
 use crate::media::MediaStore;
 use crate::time;
+
+/// Characters of a notice's text its inbox item shows.
+const EXCERPT_CHARS: usize = 80;
 
 /// Notices that may still be published (or scheduled).
 const UNPUBLISHED: [NoticeStatus; 2] = [NoticeStatus::Draft, NoticeStatus::Scheduled];
@@ -47,7 +51,20 @@ pub async fn publish_or_schedule(
     view(db, media, find(db, id).await?).await
 }
 
-/// Moves a draft or scheduled notice to published, once; true when this call did.
+/// The start of a notice's text, for its inbox item.
+fn excerpt(content: &str) -> String {
+    let flat: String = content.split_whitespace().collect::<Vec<_>>().join(" ");
+    match flat.char_indices().nth(EXCERPT_CHARS) {
+        Some((cut, _)) => format!("{}…", &flat[..cut]),
+        None => flat,
+    }
+}
+
+/// Moves a draft or scheduled notice to published, once; true when this
+/// call did. In the same transaction, every resident it concerns gets an
+/// inbox item (one `INSERT … SELECT`; UNIQUE per resident and notice), and
+/// an outage to push records its message recipients: a second instance
+/// publishing at the same moment changes no row and writes nothing.
 #[tracing::instrument(skip_all, fields(notice_id = id))]
 pub async fn publish_one(db: &DatabaseConnection, id: i64, now: DateTime<Utc>) -> ApiResult<bool> {
     let txn = crate::db::begin_write(db).await?;
@@ -62,11 +79,15 @@ pub async fn publish_one(db: &DatabaseConnection, id: i64, now: DateTime<Utc>) -
     if changed.rows_affected != 1 {
         return Ok(false);
     }
-    if let Some(n) = notice::Entity::find_by_id(id).one(&txn).await?
-        && n.push
-        && n.kind.is_outage()
-    {
-        push::enqueue(&txn, &n, now).await?;
+    if let Some(n) = notice::Entity::find_by_id(id).one(&txn).await? {
+        let targets = targets::load_one(&txn, id).await?;
+        let message = Message::new(InboxKind::Notice, n.title.clone(), excerpt(&n.content))
+            .target(serde_json::json!({ "type": "notice", "id": n.id, "kind": n.kind }))
+            .once_per(format!("notice:{}", n.id));
+        inbox::post_to_all(&txn, audience::residents(&n, &targets), &message, now).await?;
+        if n.push && n.kind.is_outage() {
+            push::enqueue(&txn, &n, &targets, now).await?;
+        }
     }
     txn.commit().await?;
     Ok(true)

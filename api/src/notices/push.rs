@@ -21,6 +21,7 @@ use sea_orm::{
 };
 use serde_json::json;
 
+use super::audience;
 use super::publish::publish_one;
 use super::targets::{self, TargetBuildings};
 use crate::error::ApiResult;
@@ -38,12 +39,12 @@ const PARALLEL: usize = 16;
 pub async fn enqueue(
     txn: &impl ConnectionTrait,
     n: &notice::Model,
+    targets: &TargetBuildings,
     now: DateTime<Utc>,
 ) -> ApiResult<u64> {
-    let mut select = user::Entity::find()
+    let select = audience::residents(n, targets)
         .select_only()
         .column(user::Column::Id)
-        .filter(user::Column::CommunityId.eq(n.community_id))
         .filter(
             user::Column::Id.in_subquery(
                 sea_orm::sea_query::Query::select()
@@ -54,9 +55,6 @@ pub async fn enqueue(
                     .to_owned(),
             ),
         );
-    if let TargetBuildings::Only(buildings) = targets::load_one(txn, n.id).await? {
-        select = select.filter(user::Column::BuildingId.is_in(buildings));
-    }
     let users: Vec<i64> = select.into_tuple().all(txn).await?;
     for chunk in users.chunks(500) {
         let rows = chunk.iter().map(|u| notice_delivery::ActiveModel {

@@ -4,6 +4,7 @@ use actix_web::{HttpResponse, get, patch, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::admin::{self, AdminNoticeQuery, AdminNoticeView};
+use super::detail::{AdminNoticeDetail, detail as notice_detail};
 use super::draft::{self, NoticeInput};
 use super::feed::{FeedItem, FeedQuery, Reader, feed_page, published_in, read};
 use super::publish::{publish_or_schedule, withdraw_notice};
@@ -25,7 +26,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(update)
         .service(publish)
         .service(withdraw)
-        .service(admin_list);
+        .service(admin_list)
+        .service(admin_detail);
 }
 
 /// The resident feed: pinned, outages in effect, upcoming outages (soonest
@@ -240,5 +242,34 @@ async fn admin_list(
     me.require_any(&[Role::CommunityAdmin, Role::PlatformAdmin])?;
     Ok(web::Json(
         admin::list_admin(&state.db, &media, &me, &query, page).await?,
+    ))
+}
+
+/// One notice's follow-up: audience, reads by building, push progress, and
+/// the residents who have not read it (paged by `page`, `page_size`).
+#[utoipa::path(
+    tag = "notices",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Notice id"), PageParams),
+    responses(
+        (status = 200, body = AdminNoticeDetail),
+        (status = 400, description = "INVALID_QUERY", body = ErrorBody),
+        (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
+        (status = 403, description = "FORBIDDEN: not an admin of the notice's community", body = ErrorBody),
+        (status = 404, description = "NOTICE_NOT_FOUND", body = ErrorBody),
+    )
+)]
+#[get("/admin/notices/{id}")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), notice_id = *id))]
+async fn admin_detail(
+    state: web::Data<AppState>,
+    media: web::Data<MediaStore>,
+    me: AuthUser,
+    id: web::Path<i64>,
+    page: Page,
+) -> ApiResult<web::Json<AdminNoticeDetail>> {
+    me.require_any(&[Role::CommunityAdmin, Role::PlatformAdmin])?;
+    Ok(web::Json(
+        notice_detail(&state.db, &media, &me, id.into_inner(), page).await?,
     ))
 }

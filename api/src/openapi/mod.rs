@@ -24,6 +24,7 @@ times are RFC 3339. Every response carries X-Request-Id.",
     tags(
         (name = "auth", description = "Login, token refresh and logout"),
         (name = "me", description = "The caller's own profile"),
+        (name = "inbox", description = "The caller's inbox (站内信): messages, unread count, marking read"),
         (name = "communities", description = "Communities, grids and buildings"),
         (name = "merchants", description = "Merchant applications and profiles"),
         (name = "goods", description = "Goods categories and goods"),

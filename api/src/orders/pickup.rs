@@ -112,6 +112,7 @@ pub async fn pick_up(
         .filter(goods::Column::Id.eq(goods_id))
         .exec(&txn)
         .await?;
+    super::messages::picked_up(&txn, &o).await?;
     txn.commit().await?;
     Ok(OrderView::new(&o, Viewer::Merchant))
 }

@@ -62,6 +62,7 @@ pub async fn record_full_refunds(
         .filter(payment::Column::Status.is_in([PaymentStatus::Honoured, PaymentStatus::Late]))
         .all(txn)
         .await?;
+    let mut recorded = 0;
     for p in &payments {
         let row = refund::ActiveModel {
             payment_id: Set(p.id),
@@ -81,7 +82,7 @@ pub async fn record_full_refunds(
             succeeded_at: Set(None),
             ..Default::default()
         };
-        refund::Entity::insert(row)
+        recorded += refund::Entity::insert(row)
             .on_conflict(
                 OnConflict::column(refund::Column::PaymentId)
                     .do_nothing()
@@ -89,6 +90,11 @@ pub async fn record_full_refunds(
             )
             .exec_without_returning(txn)
             .await?;
+    }
+    if recorded > 0
+        && let Some(o) = order::Entity::find_by_id(order_id).one(txn).await?
+    {
+        super::messages::refund_requested(txn, &o).await?;
     }
     Ok(payments.len())
 }
@@ -266,6 +272,16 @@ pub async fn apply(
         .filter(refund::Column::Status.is_not_in([RefundState::Succeeded, RefundState::Closed]))
         .exec(&txn)
         .await?;
+    let finished = matches!(
+        next,
+        RefundState::Succeeded | RefundState::Closed | RefundState::Abnormal
+    );
+    if changed.rows_affected == 1
+        && finished
+        && let Some(o) = order::Entity::find_by_id(row.order_id).one(&txn).await?
+    {
+        super::messages::refund_decided(&txn, &o, next).await?;
+    }
     if changed.rows_affected == 1 && next == RefundState::Succeeded {
         order::Entity::update_many()
             .col_expr(order::Column::Status, Expr::value(OrderStatus::Refunded))

@@ -151,7 +151,11 @@ pub fn spawn_jobs(state: actix_web::web::Data<crate::state::AppState>, interval:
     let sweeping = state.clone();
     crate::jobs::repeat("request overdue sweep", interval, move || {
         let state = sweeping.clone();
-        async move { sweep::run(&state.db, Ctx::of(&state)).await }
+        async move {
+            // Escalations write inbox items: their counts drop after the round.
+            crate::inbox::tracking::scope(&state.cache, sweep::run(&state.db, Ctx::of(&state)))
+                .await
+        }
     });
     crate::jobs::repeat("request messages", interval, move || {
         let state = state.clone();

@@ -2,12 +2,14 @@
 //!
 //! [`audience`] is the one place that decides, per event, who should be
 //! told and how: a subscribe message (to the reporter; only WeChat users
-//! with a `request` grant receive one) or an inbox item (staff; the inbox
-//! arrives with issue 15 and will be written from [`owe`]). Messages owed
+//! with a `request` grant receive one) or an inbox item (staff, and the
+//! reporter; written by [`owe`] in the event's transaction). Messages owed
 //! are rows of `request_notifications`, written in the event's transaction
 //! (UNIQUE(event_id, user_id): once per event and user); the sender claims a
 //! row by setting `sent_at` conditionally, so with any number of instances
 //! each goes out at most once.
+
+use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
 use entity::{
@@ -23,6 +25,7 @@ use serde_json::json;
 
 use super::{Escalation, EventKind, Level};
 use crate::error::ApiResult;
+use crate::inbox::{self, Kind as InboxKind, Message};
 use crate::state::AppState;
 use crate::subscriptions::sender::{Delivery, deliver};
 use crate::wechat::fit;
@@ -167,34 +170,52 @@ pub async fn resolve(
     })
 }
 
-/// Writes what `event` owes, in its transaction. Subscribe messages go to
-/// the reporter; inbox items are for issue 15 to write here.
+/// Writes what `event` owes, in its transaction: subscribe messages to
+/// send, and inbox items (once per event and user, whatever the number of
+/// audiences naming them).
 pub async fn owe(
     conn: &impl ConnectionTrait,
     r: &request::Model,
     event: &request_event::Model,
     kind: EventKind,
 ) -> ApiResult<()> {
+    let mut inbox_users = BTreeSet::new();
     for (whom, channel) in audience(kind, r) {
-        if channel != Channel::SubscribeMessage {
-            continue;
-        }
         for user_id in resolve(conn, r, whom).await? {
-            // The reporter's own moves need no message to themselves.
+            // Nobody is told of their own move.
             if event.actor_id == Some(user_id) {
                 continue;
             }
-            request_notification::ActiveModel {
-                request_id: Set(r.id),
-                event_id: Set(event.id),
-                user_id: Set(user_id),
-                created_at: Set(event.created_at),
-                sent_at: Set(None),
-                ..Default::default()
+            match channel {
+                Channel::Inbox => {
+                    inbox_users.insert(user_id);
+                }
+                Channel::SubscribeMessage => {
+                    request_notification::ActiveModel {
+                        request_id: Set(r.id),
+                        event_id: Set(event.id),
+                        user_id: Set(user_id),
+                        created_at: Set(event.created_at),
+                        sent_at: Set(None),
+                        ..Default::default()
+                    }
+                    .insert(conn)
+                    .await?;
+                }
             }
-            .insert(conn)
-            .await?;
         }
+    }
+    if !inbox_users.is_empty() {
+        let excerpt: String = r.content.chars().take(60).collect();
+        let message = Message::new(
+            InboxKind::Request,
+            format!("诉求{}", phrase(kind)),
+            format!("诉求 #{}：{excerpt}", r.id),
+        )
+        .target(json!({ "type": "request", "id": r.id, "event": kind }))
+        .once_per(format!("request_event:{}", event.id));
+        let users: Vec<i64> = inbox_users.into_iter().collect();
+        inbox::post_many(conn, &users, message).await?;
     }
     Ok(())
 }

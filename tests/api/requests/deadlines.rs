@@ -1,6 +1,6 @@
 //! Deadlines on the working-day calendar, and the overdue sweep.
 
-use entity::{request_event, request_notification};
+use entity::{inbox_message, request_event, request_notification};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::json;
 
@@ -188,6 +188,24 @@ async fn each_late_clock_escalates_exactly_once_with_two_instances_sweeping() {
         .await
         .unwrap();
     assert_eq!(owed, 3);
+    // Whoever must act (the community's admins, supervising the community
+    // queue) gets one inbox item per escalation, however many swept.
+    let admin_id = d.app.get("/me", Some(&d.admin)).await.body["id"]
+        .as_i64()
+        .unwrap();
+    let escalations = inbox_message::Entity::find()
+        .filter(inbox_message::Column::UserId.eq(admin_id))
+        .filter(inbox_message::Column::Title.eq("诉求已督办"))
+        .all(&d.app.db)
+        .await
+        .unwrap();
+    assert_eq!(escalations.len(), 3);
+    let mut about: Vec<i64> = escalations
+        .iter()
+        .map(|m| m.target.as_ref().unwrap()["id"].as_i64().unwrap())
+        .collect();
+    about.sort_unstable();
+    assert_eq!(about, ids);
 
     // Assigned late: the accept clock runs out too, one step up.
     both("2026-09-23T11:00:00+08:00");
