@@ -23,6 +23,7 @@ mod m20261201_000602_create_city_components;
 mod m20261201_000603_create_requests;
 mod m20261201_000604_create_care_profiles_and_visits;
 mod m20261201_000801_create_payments;
+mod m20261201_001001_create_shop_orders;
 mod m20261201_001301_add_goods_moderation;
 mod m20261201_001302_add_avatar_and_logo_uploads;
 
@@ -53,6 +54,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000603_create_requests::Migration),
             Box::new(m20261201_000604_create_care_profiles_and_visits::Migration),
             Box::new(m20261201_000801_create_payments::Migration),
+            Box::new(m20261201_001001_create_shop_orders::Migration),
             Box::new(m20261201_001301_add_goods_moderation::Migration),
             Box::new(m20261201_001302_add_avatar_and_logo_uploads::Migration),
         ]

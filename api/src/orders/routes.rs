@@ -7,6 +7,8 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use super::cards::OrderCard;
+use super::desk::may_work_desk;
 use super::payments::{self, PaymentAnswer, Provider};
 use super::pickup::{self as counter, PickupPreview, PickupRequest, pick_up};
 use super::reads::{self, MerchantFilter, MerchantOrderQuery, OrderQuery};
@@ -15,7 +17,7 @@ use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult, ErrorBody, FieldError};
 use crate::extract::Json;
 use crate::idempotency::IdempotencyKey;
-use crate::merchants::service::require_owner;
+use crate::media::MediaStore;
 use crate::pagination::{Page, PageParams, Paged};
 use crate::rate_limit;
 use crate::state::AppState;
@@ -29,13 +31,15 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(pickup);
 }
 
-/// The caller's orders, newest first.
+/// The caller's orders of both kinds, newest first: each with its title,
+/// first image, merchant name, amount, status, and pickup point and window
+/// or delivery address, so a list needs no second call.
 #[utoipa::path(
     tag = "orders",
     security(("bearer" = [])),
     params(OrderQuery, PageParams),
     responses(
-        (status = 200, body = Paged<OrderView>),
+        (status = 200, body = Paged<OrderCard>),
         (status = 400, description = "INVALID_QUERY", body = ErrorBody),
         (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
     )
@@ -44,12 +48,13 @@ pub fn configure(cfg: &mut ServiceConfig) {
 #[tracing::instrument(skip_all, fields(user_id = me.id()))]
 async fn my_orders(
     state: web::Data<AppState>,
+    media: web::Data<MediaStore>,
     me: AuthUser,
     query: web::Query<OrderQuery>,
     page: Page,
-) -> ApiResult<web::Json<Paged<OrderView>>> {
+) -> ApiResult<web::Json<Paged<OrderCard>>> {
     Ok(web::Json(
-        reads::list_mine(&state.db, me.id(), query.status, page).await?,
+        reads::list_mine(&state.db, &media, me.id(), &query, page).await?,
     ))
 }
 
@@ -72,7 +77,11 @@ async fn get_order(
     order_no: web::Path<String>,
 ) -> ApiResult<web::Json<OrderView>> {
     let o = reads::own(&state.db, me.id(), &order_no).await?;
-    Ok(web::Json(OrderView::new(&o, Viewer::Owner)))
+    let lines = super::lines::lines_of(&state.db, [o.id])
+        .await?
+        .remove(&o.id)
+        .unwrap_or_default();
+    Ok(web::Json(OrderView::with_lines(&o, &lines, Viewer::Owner)))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -117,7 +126,9 @@ async fn pay_order(
     Ok(HttpResponse::build(status).json(json))
 }
 
-/// Orders of the owner's campaigns (phones masked).
+/// The order desk: the merchant's orders of both kinds, oldest first, with
+/// their lines, buyer (phone masked; in full once a delivery order is
+/// accepted), address and amounts.
 #[utoipa::path(
     tag = "orders",
     security(("bearer" = [])),
@@ -139,10 +150,11 @@ async fn merchant_orders(
     query: web::Query<MerchantOrderQuery>,
     page: Page,
 ) -> ApiResult<web::Json<Paged<MerchantOrderView>>> {
-    let merchant = require_owner(&state.db, id.into_inner(), &me).await?;
+    let merchant = may_work_desk(&state.db, id.into_inner(), &me).await?;
     let filter = MerchantFilter {
         group_buy_id: query.group_buy_id,
         status: query.status,
+        kind: query.kind,
     };
     let list = reads::list_for_merchant(&state.db, merchant.id, filter, Some(page)).await?;
     Ok(web::Json(list.map(|(view, _)| view)))
@@ -171,10 +183,11 @@ async fn pickup(
     id: web::Path<i64>,
     body: Json<PickupRequest>,
 ) -> ApiResult<web::Json<OrderView>> {
-    let merchant = require_owner(&state.db, id.into_inner(), &me).await?;
-    Ok(web::Json(
-        pick_up(&state.db, merchant.id, &body.pickup_code).await?,
-    ))
+    let merchant = may_work_desk(&state.db, id.into_inner(), &me).await?;
+    let handed = pick_up(&state.db, merchant.id, &body.pickup_code).await?;
+    // The goods' sales grew.
+    crate::cache::keys::goods_changed(&state.cache).await;
+    Ok(web::Json(handed))
 }
 
 /// Look a pickup code up before handing the order over (owner): shows the
@@ -201,7 +214,7 @@ async fn look_up_pickup(
     path: web::Path<(i64, String)>,
 ) -> ApiResult<web::Json<PickupPreview>> {
     let (merchant_id, code) = path.into_inner();
-    let merchant = require_owner(&state.db, merchant_id, &me).await?;
+    let merchant = may_work_desk(&state.db, merchant_id, &me).await?;
     if code.contains('\0') {
         return Err(ApiError::invalid_query(vec![FieldError::new(
             "code",
