@@ -27,6 +27,7 @@
 //! uses). What every order kind shares is in `crate::orders`.
 
 pub mod batches;
+pub mod cards;
 pub mod market;
 pub mod order_checks;
 pub mod order_lifecycle;

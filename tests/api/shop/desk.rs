@@ -97,3 +97,57 @@ async fn my_orders_carry_what_the_list_shows() {
         1
     );
 }
+
+#[tokio::test]
+async fn group_buy_cards_and_orders_carry_their_goods_and_merchant() {
+    let app = super::quiet_app().await;
+    let m = crate::group_buys::market(&app, 50).await;
+    let campaign = crate::group_buys::open_campaign(&app, &m, 10, 1, 5).await;
+    let list = app
+        .get(
+            &format!("/group-buys?community_id={}", m.community_id),
+            None,
+        )
+        .await;
+    let card = &list.body["items"][0];
+    assert_eq!(card["goods_name"], "赣南脐橙", "{}", list.text);
+    assert_eq!(card["merchant_name"], "老王水果店");
+    assert_eq!(card["cover_image"], json!(null), "the goods has no image");
+    let owner = app
+        .get(
+            &format!("/merchants/{}/group-buys", m.merchant_id),
+            Some(&m.owner),
+        )
+        .await;
+    assert_eq!(owner.body["items"][0]["goods_name"], "赣南脐橙");
+
+    let buyer = crate::group_buys::neighbour(&app, &m, "gb-buyer").await;
+    let o = app
+        .post(
+            &format!("/group-buys/{campaign}/orders"),
+            Some(&buyer),
+            json!({ "quantity": 2 }),
+        )
+        .await;
+    assert_eq!(o.status, 201, "{}", o.text);
+    assert_eq!(o.body["kind"], "group_buy");
+    let mine = app.get("/me/orders?kind=group_buy", Some(&buyer)).await;
+    let row = &mine.body["items"][0];
+    assert_eq!(row["title"], "脐橙团购", "{}", mine.text);
+    assert_eq!(row["merchant_name"], "老王水果店");
+    assert_eq!(row["amount"], "59.80");
+    assert_eq!(row["pickup_address"], "社区服务中心一楼");
+    assert!(row["pickup_starts_at"].is_string());
+    assert_eq!(
+        app.get("/me/orders?kind=shop", Some(&buyer)).await.body["total"],
+        0
+    );
+    let desk = app
+        .get(
+            &format!("/merchants/{}/orders?kind=group_buy", m.merchant_id),
+            Some(&m.owner),
+        )
+        .await;
+    assert_eq!(desk.body["total"], 1);
+    assert_eq!(desk.body["items"][0]["lines"], json!([]));
+}
