@@ -1,7 +1,7 @@
 //! The merchant's order desk for shop orders: accept, ready for pickup,
 //! send out, complete, or decline (`/merchants/{id}/orders/{order_no}/…`).
-//! Reading the desk and the pickup counter are the order model's
-//! (`crate::orders::routes`).
+//! Reading the desk and the pickup counter are the order model's (in
+//! `orders`).
 
 use actix_web::{post, web};
 use utoipa_actix_web::service_config::ServiceConfig;

@@ -8,7 +8,8 @@
 
 use chrono::{DateTime, Utc};
 use entity::order::{self, Fulfilment, OrderKind, OrderStatus};
-use sea_orm::sea_query::{Expr, SimpleExpr};
+use entity::order_prepay;
+use sea_orm::sea_query::{Expr, Query, SimpleExpr};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect,
     TransactionTrait,
@@ -313,6 +314,39 @@ pub async fn confirm_received(
     let (fresh, view) = fresh_view(db, o.id, Viewer::Owner).await?;
     order_changed(db, &fresh, Party::Resident).await;
     Ok(view)
+}
+
+/// Expires unpaid shop orders past their payment deadline, their stock
+/// back; answers how many. Orders with a WeChat Pay prepay are left to the
+/// payment sweep, which first makes sure they were not paid.
+pub async fn expire_overdue(db: &DatabaseConnection, now: DateTime<Utc>) -> ApiResult<u64> {
+    let prepaid = Query::select()
+        .column(order_prepay::Column::OrderId)
+        .from(order_prepay::Entity)
+        .to_owned();
+    let overdue = order::Entity::find()
+        .filter(order::Column::Kind.eq(OrderKind::Shop))
+        .filter(order::Column::Status.eq(OrderStatus::PendingPayment))
+        .filter(order::Column::ExpiresAt.lte(now))
+        .filter(order::Column::Id.not_in_subquery(prepaid))
+        .limit(500)
+        .all(db)
+        .await?;
+    let mut done = 0;
+    for o in overdue {
+        let txn = crate::db::begin_write(db).await?;
+        let moved = move_to(&txn, &o, OrderStatus::Expired, now, vec![]).await?;
+        if moved {
+            stock::give_back(&txn, &o).await?;
+        }
+        txn.commit().await?;
+        if moved {
+            done += 1;
+            let (fresh, _) = fresh_view(db, o.id, Viewer::Owner).await?;
+            order_changed(db, &fresh, Party::Clock).await;
+        }
+    }
+    Ok(done)
 }
 
 /// Completes the deliveries sent out at least `after` ago; answers how many.

@@ -16,9 +16,7 @@ pub struct ShopSweep {
 /// Runs the shop's deadlines once, at the clock's now.
 pub async fn run(state: &AppState) -> ApiResult<ShopSweep> {
     let now = state.clock.now();
-    // Unpaid orders of every kind expire through the order model's expiry,
-    // which gives a shop order's stock back.
-    let expired = crate::group_buys::order_lifecycle::expire_overdue(&state.db, now).await?;
+    let expired = super::lifecycle::expire_overdue(&state.db, now).await?;
     let after = chrono::Duration::seconds(state.settings.shop.auto_complete_after_secs);
     let completed = super::lifecycle::complete_overdue_deliveries(&state.db, now, after).await?;
     if expired > 0 || completed > 0 {
