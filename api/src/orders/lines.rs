@@ -52,6 +52,44 @@ pub async fn goods_quantities(
     }
 }
 
+/// The goods quantities `orders` hold together, by goods: (name, quantity).
+pub async fn goods_quantities_of(
+    db: &impl ConnectionTrait,
+    orders: &[&order::Model],
+) -> ApiResult<HashMap<i64, (String, i64)>> {
+    let mut sold: HashMap<i64, (String, i64)> = HashMap::new();
+    for lines in lines_of(db, orders.iter().map(|o| o.id))
+        .await?
+        .into_values()
+    {
+        for l in lines {
+            let entry = sold.entry(l.goods_id).or_insert((l.name, 0));
+            entry.1 += l.quantity;
+        }
+    }
+    let campaigns: HashMap<i64, i64> = group_buy::Entity::find()
+        .filter(group_buy::Column::Id.is_in(orders.iter().filter_map(|o| o.group_buy_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|g| (g.id, g.goods_id))
+        .collect();
+    let names: HashMap<i64, String> = goods::Entity::find()
+        .filter(goods::Column::Id.is_in(campaigns.values().copied()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|g| (g.id, g.name))
+        .collect();
+    for o in orders {
+        if let Some(goods_id) = o.group_buy_id.and_then(|gb| campaigns.get(&gb)) {
+            let name = names.get(goods_id).cloned().unwrap_or_default();
+            sold.entry(*goods_id).or_insert((name, 0)).1 += o.quantity;
+        }
+    }
+    Ok(sold)
+}
+
 /// What an order is called in lists and payments: its campaign's title, or
 /// its first goods (`苹果等3件` when there are more).
 pub async fn title_of(db: &impl ConnectionTrait, o: &order::Model) -> ApiResult<String> {

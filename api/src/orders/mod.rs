@@ -10,6 +10,7 @@
 
 pub mod cards;
 pub mod desk;
+pub mod figures;
 pub mod lines;
 pub mod notify;
 pub mod numbers;

@@ -9,6 +9,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::cards::OrderCard;
 use super::desk::may_work_desk;
+use super::figures::{self, FiguresQuery, MerchantFigures};
 use super::payments::{self, PaymentAnswer, Provider};
 use super::pickup::{self as counter, PickupPreview, PickupRequest, pick_up};
 use super::reads::{self, MerchantFilter, MerchantOrderQuery, OrderQuery};
@@ -27,6 +28,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(get_order)
         .service(pay_order)
         .service(merchant_orders)
+        .service(merchant_figures)
         .service(look_up_pickup)
         .service(pickup);
 }
@@ -158,6 +160,35 @@ async fn merchant_orders(
     };
     let list = reads::list_for_merchant(&state.db, merchant.id, filter, Some(page)).await?;
     Ok(web::Json(list.map(|(view, _)| view)))
+}
+
+/// The merchant's own figures over China-time days (`from..=to`, default
+/// the last 30): orders, revenue (handed over), refunds, by day, and the
+/// ten goods sold most; both order kinds, counted by the day placed.
+#[utoipa::path(
+    tag = "orders",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Merchant id"), FiguresQuery),
+    responses(
+        (status = 200, body = MerchantFigures),
+        (status = 400, description = "INVALID_QUERY: a bad date, from after to, or more than 366 days", body = ErrorBody),
+        (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
+        (status = 403, description = "FORBIDDEN: may not work this desk", body = ErrorBody),
+        (status = 404, description = "MERCHANT_NOT_FOUND", body = ErrorBody),
+    )
+)]
+#[get("/merchants/{id}/stats")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), merchant_id = *id))]
+async fn merchant_figures(
+    state: web::Data<AppState>,
+    me: AuthUser,
+    id: web::Path<i64>,
+    query: web::Query<FiguresQuery>,
+) -> ApiResult<web::Json<MerchantFigures>> {
+    let merchant = may_work_desk(&state.db, id.into_inner(), &me).await?;
+    Ok(web::Json(
+        figures::merchant_figures(&state.db, merchant.id, &query, state.clock.now()).await?,
+    ))
 }
 
 /// Hand an order over: the pickup code marks it picked up, once.

@@ -7,6 +7,7 @@
 mod cart;
 mod checkout;
 mod desk;
+mod figures;
 mod life;
 
 use serde_json::{Value, json};
