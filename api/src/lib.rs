@@ -44,6 +44,7 @@ pub mod requests;
 pub mod review;
 pub mod seed;
 pub mod settings;
+pub mod shop;
 pub mod startup;
 pub mod state;
 pub mod stats;

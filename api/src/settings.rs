@@ -67,6 +67,8 @@ pub struct Settings {
     pub bookings: BookingSettings,
     #[serde(default)]
     pub metrics: MetricsSettings,
+    #[serde(default)]
+    pub shop: ShopSettings,
     /// The environment the settings were loaded for (`YIZHAN_ENV`).
     pub env: Environment,
 }
@@ -210,6 +212,10 @@ pub struct WechatTemplates {
     /// Residents' requests: accepted, returned, resolved, extension decided, escalated.
     #[serde(default)]
     pub request: String,
+    /// Shop orders: a change the other party made (accepted, declined, ready,
+    /// delivering, completed, cancelled, expired).
+    #[serde(default)]
+    pub order: String,
 }
 
 /// `wechatpay.*`: defined and checked beside the client.
@@ -444,6 +450,23 @@ impl Default for BookingSettings {
     fn default() -> Self {
         Self {
             max_open_per_resident: 5,
+        }
+    }
+}
+
+/// `shop.*`: shop orders' deadlines.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default)]
+pub struct ShopSettings {
+    /// A delivery order the resident has not confirmed completes this long
+    /// after it left the shop.
+    pub auto_complete_after_secs: i64,
+}
+
+impl Default for ShopSettings {
+    fn default() -> Self {
+        Self {
+            auto_complete_after_secs: 48 * 3600,
         }
     }
 }

@@ -36,6 +36,7 @@ fn api_v1(cfg: &mut ServiceConfig) {
     cfg.configure(crate::goods::configure)
         .configure(group_buys::configure)
         .configure(crate::orders::configure)
+        .configure(crate::shop::configure)
         .configure(crate::notices::configure)
         .configure(communities::configure)
         .configure(crate::merchants::configure)
@@ -244,6 +245,10 @@ impl Application {
         crate::group_buys::settlement::spawn(
             state.db.clone(),
             state.cache.clone(),
+            Duration::from_millis(state.settings.jobs.sweep_interval_ms),
+        );
+        crate::shop::sweep::spawn(
+            state.clone(),
             Duration::from_millis(state.settings.jobs.sweep_interval_ms),
         );
         crate::group_buys::payment_sweep::spawn(

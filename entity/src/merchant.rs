@@ -34,6 +34,11 @@ pub struct Model {
     /// The business phone, shown publicly.
     pub contact_phone: String,
     pub status: MerchantStatus,
+    /// Delivers shop orders to residents' doors (else pickup only).
+    pub delivery_enabled: bool,
+    /// The least a delivery order's goods must come to.
+    pub min_order_fen: i64,
+    pub delivery_fee_fen: i64,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

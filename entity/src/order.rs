@@ -2,7 +2,9 @@ use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-/// A resident's order in a group-buy.
+/// A resident's order: in a group-buy (`kind` `group_buy`, one goods, its
+/// campaign in `group_buy_id`) or from a merchant's shop (`kind` `shop`, its
+/// goods in `order_lines`).
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "orders")]
 pub struct Model {
@@ -10,8 +12,10 @@ pub struct Model {
     pub id: i64,
     #[sea_orm(unique)]
     pub order_no: String,
-    pub group_buy_id: i64,
+    /// The campaign of a group-buy order; None for a shop order.
+    pub group_buy_id: Option<i64>,
     pub merchant_id: i64,
+    pub kind: OrderKind,
     pub user_id: i64,
     pub quantity: i64,
     pub unit_price_fen: i64,
@@ -27,6 +31,17 @@ pub struct Model {
     pub cancelled_at: Option<DateTimeUtc>,
     pub refunded_at: Option<DateTimeUtc>,
     pub expires_at: Option<DateTimeUtc>,
+    /// A shop order's fulfilment; None for a group-buy order (picked up).
+    pub fulfilment: Option<Fulfilment>,
+    /// Where a delivery goes, as it was when ordered.
+    pub delivery_address: Option<String>,
+    pub delivery_fee_fen: i64,
+    pub note: String,
+    /// Why the merchant declined the order.
+    pub decline_reason: Option<String>,
+    pub accepted_at: Option<DateTimeUtc>,
+    pub delivering_at: Option<DateTimeUtc>,
+    pub completed_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }
@@ -35,6 +50,54 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// Which kind of order.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    Serialize,
+    Deserialize,
+    ToSchema,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "snake_case")]
+pub enum OrderKind {
+    #[sea_orm(string_value = "group_buy")]
+    GroupBuy,
+    #[sea_orm(string_value = "shop")]
+    Shop,
+}
+
+/// How a shop order reaches its resident.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    Serialize,
+    Deserialize,
+    ToSchema,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "snake_case")]
+pub enum Fulfilment {
+    /// Collected at the merchant with a pickup code.
+    #[sea_orm(string_value = "pickup")]
+    Pickup,
+    /// Brought to the resident's building and room.
+    #[sea_orm(string_value = "delivery")]
+    Delivery,
+}
 
 /// Who collects an order's money: the deployment's `payments.provider` for
 /// new orders, and stored on each order.
@@ -93,6 +156,18 @@ pub enum OrderStatus {
     AwaitingPickup,
     #[sea_orm(string_value = "picked_up")]
     PickedUp,
+    /// A shop order the merchant took on (the resident can no longer cancel).
+    #[sea_orm(string_value = "accepted")]
+    Accepted,
+    /// A shop order packed at the counter: collect with the pickup code.
+    #[sea_orm(string_value = "ready_for_pickup")]
+    ReadyForPickup,
+    /// A shop order on its way to the resident.
+    #[sea_orm(string_value = "delivering")]
+    Delivering,
+    /// A shop order handed over or delivered.
+    #[sea_orm(string_value = "completed")]
+    Completed,
     #[sea_orm(string_value = "cancelled")]
     Cancelled,
     /// Cancelled after it was paid; the refund is on its way.
@@ -113,7 +188,11 @@ impl OrderStatus {
             OrderStatus::PendingPayment
             | OrderStatus::Placed
             | OrderStatus::AwaitingPickup
-            | OrderStatus::PickedUp => true,
+            | OrderStatus::PickedUp
+            | OrderStatus::Accepted
+            | OrderStatus::ReadyForPickup
+            | OrderStatus::Delivering
+            | OrderStatus::Completed => true,
             OrderStatus::Cancelled
             | OrderStatus::Refunding
             | OrderStatus::Refunded
@@ -127,6 +206,10 @@ impl OrderStatus {
             OrderStatus::PendingPayment | OrderStatus::Placed => true,
             OrderStatus::AwaitingPickup
             | OrderStatus::PickedUp
+            | OrderStatus::Accepted
+            | OrderStatus::ReadyForPickup
+            | OrderStatus::Delivering
+            | OrderStatus::Completed
             | OrderStatus::Cancelled
             | OrderStatus::Refunding
             | OrderStatus::Refunded
@@ -139,6 +222,10 @@ impl OrderStatus {
         match self {
             OrderStatus::PendingPayment | OrderStatus::Placed | OrderStatus::AwaitingPickup => true,
             OrderStatus::PickedUp
+            | OrderStatus::Accepted
+            | OrderStatus::ReadyForPickup
+            | OrderStatus::Delivering
+            | OrderStatus::Completed
             | OrderStatus::Cancelled
             | OrderStatus::Refunding
             | OrderStatus::Refunded
@@ -153,6 +240,10 @@ impl OrderStatus {
             OrderStatus::Placed
             | OrderStatus::AwaitingPickup
             | OrderStatus::PickedUp
+            | OrderStatus::Accepted
+            | OrderStatus::ReadyForPickup
+            | OrderStatus::Delivering
+            | OrderStatus::Completed
             | OrderStatus::Cancelled
             | OrderStatus::Refunding
             | OrderStatus::Refunded
@@ -163,8 +254,14 @@ impl OrderStatus {
     /// `POST /orders/{order_no}/pay` applies.
     pub fn payable(self) -> bool {
         match self {
-            OrderStatus::PendingPayment | OrderStatus::Placed | OrderStatus::AwaitingPickup => true,
+            OrderStatus::PendingPayment
+            | OrderStatus::Placed
+            | OrderStatus::AwaitingPickup
+            | OrderStatus::Accepted
+            | OrderStatus::ReadyForPickup
+            | OrderStatus::Delivering => true,
             OrderStatus::PickedUp
+            | OrderStatus::Completed
             | OrderStatus::Cancelled
             | OrderStatus::Refunding
             | OrderStatus::Refunded

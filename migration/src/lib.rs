@@ -26,6 +26,7 @@ mod m20261201_000801_create_payments;
 mod m20261201_000901_create_inbox_messages;
 mod m20261201_000902_add_user_erasure;
 mod m20261201_000903_add_binding_approval;
+mod m20261201_001001_create_shop_orders;
 mod m20261201_001301_add_goods_moderation;
 mod m20261201_001302_add_avatar_and_logo_uploads;
 mod m20261201_001401_create_merchant_staff;
@@ -62,6 +63,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000901_create_inbox_messages::Migration),
             Box::new(m20261201_000902_add_user_erasure::Migration),
             Box::new(m20261201_000903_add_binding_approval::Migration),
+            Box::new(m20261201_001001_create_shop_orders::Migration),
             Box::new(m20261201_001301_add_goods_moderation::Migration),
             Box::new(m20261201_001302_add_avatar_and_logo_uploads::Migration),
             Box::new(m20261201_001401_create_merchant_staff::Migration),

@@ -44,6 +44,7 @@ mod promotions;
 mod requests;
 mod resource_media;
 mod seed;
+mod shop;
 mod stats;
 mod subscriptions;
 mod support;

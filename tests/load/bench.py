@@ -165,6 +165,32 @@ def order_script(campaign, community, how_many=64):
     return post_script("orders", tokens, f"/api/v1/group-buys/{campaign}/orders", '{"quantity": 1}')
 
 
+def community_tokens(community, how_many=64, start=0):
+    """Tokens of up to `how_many` seeded residents of `community`."""
+    tokens, n = [], start
+    while len(tokens) < how_many and n < start + 5000:
+        r = http("POST", "/api/v1/auth/dev/login", {"openid": f"seed-{n}"})
+        n += 1
+        if r["user"]["community_id"] == community:
+            tokens.append(r["access_token"])
+    return tokens
+
+
+def hot_goods(community):
+    """The goods with the most stock among those sold in `community`."""
+    r = http("GET", f"/api/v1/goods?community_id={community}&page_size=100")
+    return max(r["items"], key=lambda g: g["stock"])
+
+
+def shop_checkout_script(community, how_many=64):
+    """Checkouts of 1 unit of one hot goods (pickup) as rotating residents of
+    its community; once its stock is gone the answers are 409
+    INSUFFICIENT_STOCK, still a write transaction each."""
+    goods = hot_goods(community)
+    body = json.dumps({"lines": [{"goods_id": goods["id"], "quantity": 1}], "fulfilment": "pickup"})
+    return post_script("checkout", community_tokens(community, how_many, 2000), "/api/v1/orders", body)
+
+
 def header_script(name, headers):
     """A wrk script that sends `headers` with every request."""
     lua = "".join(f'wrk.headers["{k}"] = "{v}"\n' for k, v in headers.items())
@@ -234,6 +260,7 @@ def scenarios(extra_env):
         pass
     out.append(("media (cached image)", uploaded_image_path(), None))
     out.append(("orders (write)", "/", order_script(hot["id"], hot_community)))
+    out.append(("shop checkout (write)", "/", shop_checkout_script(cid)))
     admin = bench_admin_token(extra_env)
     out.append(("request board (admin)", f"/api/v1/admin/requests?community_id={cid}&page_size=20",
                 header_script("admin", {"Authorization": f"Bearer {admin}"})))

@@ -28,6 +28,7 @@
 //! uses), `messages` (the inbox items of orders and settlement). What every order kind shares is in `crate::orders`.
 
 pub mod batches;
+pub mod cards;
 pub mod edit;
 pub mod market;
 pub mod messages;

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use entity::group_buy_participant;
-use entity::order::{self, OrderStatus, PaymentProvider};
+use entity::order::{self, OrderKind, OrderStatus, PaymentProvider};
 use sea_orm::{IntoActiveModel, NotSet, Set};
 
 use super::service::GroupBuyView;
@@ -95,8 +95,9 @@ impl CheckedOrder {
         let placed = order::Model {
             id: 0,
             order_no: new_order_no(now),
-            group_buy_id: self.group_buy_id,
+            group_buy_id: Some(self.group_buy_id),
             merchant_id: self.merchant_id,
+            kind: OrderKind::GroupBuy,
             user_id: self.user_id,
             quantity: self.quantity,
             unit_price_fen: self.unit_price.fen(),
@@ -111,6 +112,14 @@ impl CheckedOrder {
             refunded_at: None,
             expires_at: (status == OrderStatus::PendingPayment)
                 .then(|| now + chrono::Duration::seconds(self.payment_timeout_secs)),
+            fulfilment: None,
+            delivery_address: None,
+            delivery_fee_fen: 0,
+            note: String::new(),
+            decline_reason: None,
+            accepted_at: None,
+            delivering_at: None,
+            completed_at: None,
             created_at: now,
             updated_at: now,
         };

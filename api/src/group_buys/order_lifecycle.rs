@@ -30,7 +30,11 @@ pub async fn cancel_mine(
     order_no: &str,
 ) -> ApiResult<OrderView> {
     let o = own(db, user_id, order_no).await?;
-    let gb = service::find(db, o.group_buy_id).await?;
+    let Some(gb_id) = o.group_buy_id else {
+        // A shop order: its merchant, not a campaign, decides the cut-off.
+        return crate::shop::lifecycle::cancel_by_resident(db, o).await;
+    };
+    let gb = service::find(db, gb_id).await?;
     let now = time::now();
     if gb.state != CampaignState::Open || gb.ends_at <= now {
         return Err(ApiError::new(ErrorCode::InvalidTransition).message("已截单，不能取消"));

@@ -135,11 +135,15 @@ pub async fn place_alone(write: &mut IdempotentWrite, t: &CheckedOrder) -> ApiRe
     Ok(placed)
 }
 
-/// Takes a live order's quantity back out of its campaign's counters.
+/// Takes a live order's quantity back out of its campaign's counters; a
+/// shop order (which expires through the same sweeps) gives its stock back.
 pub(super) async fn return_to_campaign(
     txn: &impl ConnectionTrait,
     o: &order::Model,
 ) -> ApiResult<()> {
+    let Some(group_buy_id) = o.group_buy_id else {
+        return crate::shop::stock::give_back(txn, o).await;
+    };
     group_buy::Entity::update_many()
         .col_expr(
             group_buy::Column::OrderedQuantity,
@@ -149,7 +153,7 @@ pub(super) async fn return_to_campaign(
             group_buy::Column::OrdersCount,
             Expr::col(group_buy::Column::OrdersCount).sub(1),
         )
-        .filter(group_buy::Column::Id.eq(o.group_buy_id))
+        .filter(group_buy::Column::Id.eq(group_buy_id))
         .exec(txn)
         .await?;
     group_buy_participant::Entity::update_many()
@@ -157,7 +161,7 @@ pub(super) async fn return_to_campaign(
             group_buy_participant::Column::Quantity,
             Expr::col(group_buy_participant::Column::Quantity).sub(o.quantity),
         )
-        .filter(group_buy_participant::Column::GroupBuyId.eq(o.group_buy_id))
+        .filter(group_buy_participant::Column::GroupBuyId.eq(group_buy_id))
         .filter(group_buy_participant::Column::UserId.eq(o.user_id))
         .exec(txn)
         .await?;

@@ -18,6 +18,7 @@ pub async fn pickup_csv(
         return Err(ErrorCode::GroupBuyNotFound.into());
     }
     let filter = MerchantFilter {
+        kind: None,
         group_buy_id: Some(group_buy_id),
         status: None,
     };

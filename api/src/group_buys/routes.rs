@@ -50,6 +50,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
 #[tracing::instrument(skip_all, level = "debug")]
 async fn list_group_buys(
     state: web::Data<AppState>,
+    media: web::Data<crate::media::MediaStore>,
     query: web::Query<GroupBuyQuery>,
     page: Page,
 ) -> ApiResult<JsonText> {
@@ -60,7 +61,7 @@ async fn list_group_buys(
     state
         .cache
         .get_or_load_json(&key, state.cache_ttl().min(Duration::from_secs(5)), || {
-            service::list(db, &q, page)
+            service::list(db, &media, &q, page)
         })
         .await
 }
@@ -283,6 +284,7 @@ async fn pickup_list(
 #[tracing::instrument(skip_all, fields(user_id = me.id(), merchant_id = *id))]
 async fn owner_group_buys(
     state: web::Data<AppState>,
+    media: web::Data<crate::media::MediaStore>,
     me: AuthUser,
     id: web::Path<i64>,
     query: web::Query<OwnerGroupBuyQuery>,
@@ -290,6 +292,6 @@ async fn owner_group_buys(
 ) -> ApiResult<web::Json<Paged<GroupBuyView>>> {
     let merchant = require_owner(&state.db, id.into_inner(), &me).await?;
     Ok(web::Json(
-        service::list_for_owner(&state.db, merchant.id, query.status, page).await?,
+        service::list_for_owner(&state.db, &media, merchant.id, query.status, page).await?,
     ))
 }

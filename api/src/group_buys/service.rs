@@ -83,6 +83,14 @@ pub struct GroupBuyView {
     pub orders_count: i64,
     pub remaining_quantity: i64,
     pub created_at: DateTime<Utc>,
+    /// For list cards: the goods' name, its first image and the merchant's
+    /// name (empty on a single campaign's read).
+    #[serde(default)]
+    pub goods_name: String,
+    #[serde(default)]
+    pub cover_image: Option<String>,
+    #[serde(default)]
+    pub merchant_name: String,
 }
 
 /// The status clients see: `Open` is split by the clock.
@@ -123,6 +131,9 @@ pub fn view(gb: group_buy::Model, community_ids: Vec<i64>, now: DateTime<Utc>) -
         ordered_quantity: gb.ordered_quantity,
         orders_count: gb.orders_count,
         created_at: gb.created_at,
+        goods_name: String::new(),
+        cover_image: None,
+        merchant_name: String::new(),
     }
 }
 
@@ -323,6 +334,7 @@ pub fn status_condition(status: CampaignStatus, now: DateTime<Utc>) -> Condition
 
 pub async fn list(
     db: &impl ConnectionTrait,
+    media: &crate::media::MediaStore,
     query: &GroupBuyQuery,
     page: Page,
 ) -> ApiResult<Paged<GroupBuyView>> {
@@ -349,7 +361,9 @@ pub async fn list(
         .order_by_asc(group_buy::Column::Id);
     page.fetch(db, select)
         .await?
-        .map_batch(|rows| views(db, rows, now))
+        .map_batch(|rows| async move {
+            super::cards::with_cards(db, media, views(db, rows, now).await?).await
+        })
         .await
 }
 
@@ -358,6 +372,7 @@ pub async fn list(
 #[tracing::instrument(skip_all, fields(merchant_id))]
 pub async fn list_for_owner(
     db: &impl ConnectionTrait,
+    media: &crate::media::MediaStore,
     merchant_id: i64,
     status: Option<CampaignStatus>,
     page: Page,
@@ -373,7 +388,9 @@ pub async fn list_for_owner(
         .order_by_desc(group_buy::Column::Id);
     page.fetch(db, select)
         .await?
-        .map_batch(|rows| views(db, rows, now))
+        .map_batch(|rows| async move {
+            super::cards::with_cards(db, media, views(db, rows, now).await?).await
+        })
         .await
 }
 

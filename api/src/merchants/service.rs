@@ -19,6 +19,7 @@ use crate::db;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::fields::{self, FieldErrors, HttpsUrl, PhoneNumber};
 use crate::media::MediaStore;
+use crate::money::Money;
 use crate::pagination::{Page, Paged};
 use crate::time;
 use crate::uploads::{self, Purpose};
@@ -53,6 +54,11 @@ pub struct MerchantView {
     pub contact_phone: String,
     pub community_ids: Vec<i64>,
     pub status: MerchantStatus,
+    /// Delivers shop orders (else pickup only).
+    pub delivery_enabled: bool,
+    /// The least a delivery order's goods must come to.
+    pub min_order: Money,
+    pub delivery_fee: Money,
     pub created_at: DateTime<Utc>,
 }
 
@@ -106,6 +112,12 @@ pub struct MerchantPatch {
     #[serde(default, deserialize_with = "fields::nullable")]
     #[schema(value_type = Option<i64>)]
     pub logo_upload_id: Option<Option<i64>>,
+    /// Deliver shop orders to residents' doors.
+    pub delivery_enabled: Option<bool>,
+    /// The least a delivery order's goods must come to (yuan, 0-10000).
+    pub min_order: Option<Money>,
+    /// Charged on each delivery order (yuan, 0-100).
+    pub delivery_fee: Option<Money>,
 }
 
 pub async fn find(db: &impl ConnectionTrait, id: i64) -> ApiResult<merchant::Model> {
@@ -196,6 +208,9 @@ fn to_view(
         logo_url: m.logo_url.filter(|_| !logo_flagged),
         contact_phone: m.contact_phone,
         community_ids,
+        delivery_enabled: m.delivery_enabled,
+        min_order: Money::from_fen(m.min_order_fen),
+        delivery_fee: Money::from_fen(m.delivery_fee_fen),
         created_at: m.created_at,
     }
 }
@@ -374,6 +389,17 @@ pub async fn update(
         Some(None) => Some(None),
         None => None,
     };
+    let within = |field: &str, v: Option<Money>, max_fen: i64, errors: &mut FieldErrors| {
+        v.filter(|m| {
+            let ok = (0..=max_fen).contains(&m.fen());
+            if !ok {
+                errors.push(field, format!("须在 0-{} 元之间", max_fen / 100));
+            }
+            ok
+        })
+    };
+    let min_order = within("min_order", patch.min_order, 1_000_000, &mut errors);
+    let delivery_fee = within("delivery_fee", patch.delivery_fee, 10_000, &mut errors);
     if patch.logo_url.is_some() && patch.logo_upload_id.is_some() {
         errors.push("logo_upload_id", "logo_url 与 logo_upload_id 只能给一个");
     }
@@ -431,6 +457,15 @@ pub async fn update(
     }
     if let Some(v) = phone {
         active.contact_phone = Set(v.into_string());
+    }
+    if let Some(v) = patch.delivery_enabled {
+        active.delivery_enabled = Set(v);
+    }
+    if let Some(v) = min_order {
+        active.min_order_fen = Set(v.fen());
+    }
+    if let Some(v) = delivery_fee {
+        active.delivery_fee_fen = Set(v.fen());
     }
     active.updated_at = Set(time::now());
     let saved = active.update(&*txn).await?;

@@ -8,7 +8,11 @@
 //! quantity, which a resident may cancel, which may be paid) are exhaustive
 //! matches: a new status or kind is decided in one place.
 
+pub mod cards;
+pub mod figures;
+pub mod lines;
 pub mod messages;
+pub mod notify;
 pub mod numbers;
 pub mod payment_records;
 pub mod payment_routes;

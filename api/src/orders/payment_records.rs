@@ -105,6 +105,15 @@ pub async fn record_payment(
                 .exec(&txn)
                 .await?;
             if paid.rows_affected == 1 {
+                if o.kind == entity::order::OrderKind::Shop {
+                    // Paid: the order reaches the merchant's desk now.
+                    let placed = order::Model {
+                        status: OrderStatus::Placed,
+                        ..o.clone()
+                    };
+                    super::notify::order_changed(&txn, &placed, super::notify::Party::Resident)
+                        .await;
+                }
                 Recorded::Paid
             } else {
                 // Expired or cancelled since it was read: the money goes back.

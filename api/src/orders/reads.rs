@@ -2,20 +2,25 @@
 
 use std::collections::HashMap;
 
-use entity::order::{self, OrderStatus};
+use entity::order::{self, OrderKind, OrderStatus};
 use entity::user;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::views::{MerchantOrderView, OrderView, Viewer};
+use super::cards::{OrderCard, cards_of};
+use super::lines::lines_of;
+use super::views::MerchantOrderView;
 use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::media::MediaStore;
 use crate::pagination::{Page, Paged};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct OrderQuery {
     pub status: Option<OrderStatus>,
+    /// Only orders of this kind (both when absent).
+    pub kind: Option<OrderKind>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -23,6 +28,8 @@ pub struct OrderQuery {
 pub struct MerchantOrderQuery {
     pub group_buy_id: Option<i64>,
     pub status: Option<OrderStatus>,
+    /// Only orders of this kind (both when absent).
+    pub kind: Option<OrderKind>,
 }
 
 /// The resident's own order; another resident's is 404.
@@ -39,24 +46,28 @@ pub async fn own(
         .ok_or_else(|| ApiError::new(ErrorCode::OrderNotFound))
 }
 
-/// The resident's orders, newest first.
+/// The resident's orders of both kinds, newest first, as list cards.
 pub async fn list_mine(
     db: &impl ConnectionTrait,
+    media: &MediaStore,
     user_id: i64,
-    status: Option<OrderStatus>,
+    query: &OrderQuery,
     page: Page,
-) -> ApiResult<Paged<OrderView>> {
+) -> ApiResult<Paged<OrderCard>> {
     let mut select = order::Entity::find().filter(order::Column::UserId.eq(user_id));
-    if let Some(s) = status {
+    if let Some(s) = query.status {
         select = select.filter(order::Column::Status.eq(s));
+    }
+    if let Some(k) = query.kind {
+        select = select.filter(order::Column::Kind.eq(k));
     }
     let select = select
         .order_by_desc(order::Column::CreatedAt)
         .order_by_desc(order::Column::Id);
-    Ok(page
-        .fetch(db, select)
+    page.fetch(db, select)
         .await?
-        .map(|o| OrderView::new(&o, Viewer::Owner)))
+        .map_batch(|rows| cards_of(db, media, rows))
+        .await
 }
 
 /// What a merchant filters its orders by.
@@ -64,6 +75,7 @@ pub async fn list_mine(
 pub struct MerchantFilter {
     pub group_buy_id: Option<i64>,
     pub status: Option<OrderStatus>,
+    pub kind: Option<OrderKind>,
 }
 
 /// A merchant's orders, oldest first, with their buyers (phones masked):
@@ -80,6 +92,9 @@ pub async fn list_for_merchant(
     }
     if let Some(s) = filter.status {
         select = select.filter(order::Column::Status.eq(s));
+    }
+    if let Some(k) = filter.kind {
+        select = select.filter(order::Column::Kind.eq(k));
     }
     let select = select
         .order_by_asc(order::Column::CreatedAt)
@@ -111,8 +126,15 @@ async fn with_buyers(
         .into_iter()
         .map(|u| (u.id, u))
         .collect();
+    let mut lines = lines_of(db, rows.iter().map(|o| o.id)).await?;
     Ok(rows
         .into_iter()
-        .map(|o| (MerchantOrderView::from_model(&o, users.get(&o.user_id)), o))
+        .map(|o| {
+            let l = lines.remove(&o.id).unwrap_or_default();
+            (
+                MerchantOrderView::with_lines(&o, &l, users.get(&o.user_id)),
+                o,
+            )
+        })
         .collect())
 }

@@ -29,6 +29,8 @@ pub enum RefundReason {
     ResidentCancelled,
     /// The payment arrived when its order could no longer be paid.
     LatePayment,
+    /// The merchant declined a shop order.
+    MerchantDeclined,
 }
 
 impl RefundReason {
@@ -38,6 +40,7 @@ impl RefundReason {
             RefundReason::CampaignCancelled => "团购已取消，自动退款",
             RefundReason::ResidentCancelled => "订单已取消，退款",
             RefundReason::LatePayment => "订单已失效，自动退款",
+            RefundReason::MerchantDeclined => "商户未接单，退款",
         }
     }
 }

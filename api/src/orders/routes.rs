@@ -7,6 +7,8 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use super::cards::OrderCard;
+use super::figures::{self, FiguresQuery, MerchantFigures};
 use super::payments::{self, PaymentAnswer, Provider};
 use super::pickup::{self as counter, PickupPreview, PickupRequest, pick_up};
 use super::reads::{self, MerchantFilter, MerchantOrderQuery, OrderQuery};
@@ -15,6 +17,7 @@ use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult, ErrorBody, FieldError};
 use crate::extract::Json;
 use crate::idempotency::IdempotencyKey;
+use crate::media::MediaStore;
 use crate::merchants::access::require_desk;
 use crate::pagination::{Page, PageParams, Paged};
 use crate::rate_limit;
@@ -25,17 +28,20 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(get_order)
         .service(pay_order)
         .service(merchant_orders)
+        .service(merchant_figures)
         .service(look_up_pickup)
         .service(pickup);
 }
 
-/// The caller's orders, newest first.
+/// The caller's orders of both kinds, newest first: each with its title,
+/// first image, merchant name, amount, status, and pickup point and window
+/// or delivery address, so a list needs no second call.
 #[utoipa::path(
     tag = "orders",
     security(("bearer" = [])),
     params(OrderQuery, PageParams),
     responses(
-        (status = 200, body = Paged<OrderView>),
+        (status = 200, body = Paged<OrderCard>),
         (status = 400, description = "INVALID_QUERY", body = ErrorBody),
         (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
     )
@@ -44,12 +50,13 @@ pub fn configure(cfg: &mut ServiceConfig) {
 #[tracing::instrument(skip_all, fields(user_id = me.id()))]
 async fn my_orders(
     state: web::Data<AppState>,
+    media: web::Data<MediaStore>,
     me: AuthUser,
     query: web::Query<OrderQuery>,
     page: Page,
-) -> ApiResult<web::Json<Paged<OrderView>>> {
+) -> ApiResult<web::Json<Paged<OrderCard>>> {
     Ok(web::Json(
-        reads::list_mine(&state.db, me.id(), query.status, page).await?,
+        reads::list_mine(&state.db, &media, me.id(), &query, page).await?,
     ))
 }
 
@@ -72,7 +79,11 @@ async fn get_order(
     order_no: web::Path<String>,
 ) -> ApiResult<web::Json<OrderView>> {
     let o = reads::own(&state.db, me.id(), &order_no).await?;
-    Ok(web::Json(OrderView::new(&o, Viewer::Owner)))
+    let lines = super::lines::lines_of(&state.db, [o.id])
+        .await?
+        .remove(&o.id)
+        .unwrap_or_default();
+    Ok(web::Json(OrderView::with_lines(&o, &lines, Viewer::Owner)))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -117,7 +128,9 @@ async fn pay_order(
     Ok(HttpResponse::build(status).json(json))
 }
 
-/// Orders of the owner's campaigns (phones masked).
+/// The order desk: the merchant's orders of both kinds, oldest first, with
+/// their lines, buyer (phone masked; in full once a delivery order is
+/// accepted), address and amounts.
 #[utoipa::path(
     tag = "orders",
     security(("bearer" = [])),
@@ -143,9 +156,39 @@ async fn merchant_orders(
     let filter = MerchantFilter {
         group_buy_id: query.group_buy_id,
         status: query.status,
+        kind: query.kind,
     };
     let list = reads::list_for_merchant(&state.db, merchant.id, filter, Some(page)).await?;
     Ok(web::Json(list.map(|(view, _)| view)))
+}
+
+/// The merchant's own figures over China-time days (`from..=to`, default
+/// the last 30): orders, revenue (handed over), refunds, by day, and the
+/// ten goods sold most; both order kinds, counted by the day placed.
+#[utoipa::path(
+    tag = "orders",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Merchant id"), FiguresQuery),
+    responses(
+        (status = 200, body = MerchantFigures),
+        (status = 400, description = "INVALID_QUERY: a bad date, from after to, or more than 366 days", body = ErrorBody),
+        (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
+        (status = 403, description = "FORBIDDEN: may not work this desk", body = ErrorBody),
+        (status = 404, description = "MERCHANT_NOT_FOUND", body = ErrorBody),
+    )
+)]
+#[get("/merchants/{id}/stats")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), merchant_id = *id))]
+async fn merchant_figures(
+    state: web::Data<AppState>,
+    me: AuthUser,
+    id: web::Path<i64>,
+    query: web::Query<FiguresQuery>,
+) -> ApiResult<web::Json<MerchantFigures>> {
+    let merchant = require_desk(&state.db, id.into_inner(), &me).await?;
+    Ok(web::Json(
+        figures::merchant_figures(&state.db, merchant.id, &query, state.clock.now()).await?,
+    ))
 }
 
 /// Hand an order over: the pickup code marks it picked up, once.
@@ -172,9 +215,10 @@ async fn pickup(
     body: Json<PickupRequest>,
 ) -> ApiResult<web::Json<OrderView>> {
     let merchant = require_desk(&state.db, id.into_inner(), &me).await?;
-    Ok(web::Json(
-        pick_up(&state.db, merchant.id, &body.pickup_code).await?,
-    ))
+    let handed = pick_up(&state.db, merchant.id, &body.pickup_code).await?;
+    // The goods' sales grew.
+    crate::cache::keys::goods_changed(&state.cache).await;
+    Ok(web::Json(handed))
 }
 
 /// Look a pickup code up before handing the order over (owner): shows the

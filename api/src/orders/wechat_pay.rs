@@ -5,8 +5,8 @@
 //! notify or the reconciliation sweep marks it paid.
 
 use chrono::{DateTime, Utc};
-use entity::order::{self, OrderStatus};
-use entity::{group_buy, order_prepay, user};
+use entity::order::{self, OrderKind, OrderStatus};
+use entity::{order_prepay, user};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, Set};
 
@@ -58,12 +58,11 @@ pub async fn prepay_for(
             ApiError::new(ErrorCode::PaymentProviderUnavailable)
                 .message("该账号未绑定微信，不能使用微信支付")
         })?;
-    let title = group_buy::Entity::find_by_id(o.group_buy_id)
-        .one(db)
-        .await?
-        .map(|gb| gb.title)
-        .unwrap_or_default();
-    let description = format!("驿站团购-{title}");
+    let title = super::lines::title_of(db, o).await?;
+    let description = match o.kind {
+        OrderKind::GroupBuy => format!("驿站团购-{title}"),
+        OrderKind::Shop => format!("驿站商城-{title}"),
+    };
     let out_trade_no = OutTradeNo::new(&o.order_no).map_err(ApiError::internal)?;
     let deadline = o
         .expires_at

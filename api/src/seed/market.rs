@@ -421,7 +421,7 @@ async fn seed_group_buys(
             let picked = kind == "succeeded" && k % 2 == 0;
             rows.push(order::ActiveModel {
                 order_no: Set(format!("{}S{:06}{:09}", starts.format("%Y%m%d"), gb, k)),
-                group_buy_id: Set(gb),
+                group_buy_id: Set(Some(gb)),
                 merchant_id: Set(merchant_id),
                 user_id: Set(buyer.id),
                 quantity: Set(quantity),
