@@ -14,6 +14,8 @@ async fn bindings_wait_for_the_grid_or_the_admin_and_pending_residents_get_no_no
     let (other, _, other_building) = app.community_with_building(&t.platform, "乙社区").await;
     let other_admin = app.community_admin(&t.platform, &[other]).await;
     let (worker, worker_id, _) = app.resident("b-worker").await;
+    // A grid worker is a resident of the community (hardening finding 4).
+    app.bind_building(&worker, t.b2).await;
     let r = app
         .post(
             "/admin/grid-workers",
@@ -74,7 +76,8 @@ async fn bindings_wait_for_the_grid_or_the_admin_and_pending_residents_get_no_no
     let d = app
         .get(&format!("/admin/notices/{notice}"), Some(&t.admin))
         .await;
-    assert_eq!(d.body["audience"], 1, "bound before the rule: {}", d.text);
+    // The grid worker and b-second, both bound before the rule.
+    assert_eq!(d.body["audience"], 2, "bound before the rule: {}", d.text);
     assert_eq!(unread(approved.clone()).await, 1);
 
     // The grid worker and the admin see it; the other community's admin does not.

@@ -77,6 +77,12 @@ fn through_proxy(url: &str, port: u16) -> (SocketAddr, String) {
     )
 }
 
+/// The drills write far faster than one admin may (`rate_limit.writes_*`).
+fn unlimited_writes(s: &mut yizhan::settings::Settings) {
+    s.rate_limit.writes_per_minute_per_user = 1_000_000;
+    s.rate_limit.writes_per_minute_per_ip = 1_000_000;
+}
+
 #[derive(Default)]
 struct Tally {
     statuses: BTreeMap<(String, u16), usize>,
@@ -102,6 +108,7 @@ async fn the_database_going_away_under_load_is_503_with_retry_after_then_recover
         s.database.url = url.into();
         s.database.acquire_timeout_secs = 2;
         s.database.connect_timeout_secs = 2;
+        unlimited_writes(s);
     })
     .await;
     let platform = app.platform_admin().await;
@@ -259,6 +266,7 @@ async fn redis_going_away_under_load_costs_no_answer_and_the_cache_comes_back() 
     let app = spawn_app_with(|s| {
         let (_, url) = redis_through_proxy(&redis, port);
         s.redis.url = Some(url.into());
+        unlimited_writes(s);
     })
     .await;
     let platform = app.platform_admin().await;

@@ -72,7 +72,7 @@ async fn decline_order(
     params(
         ("id" = i64, Path, description = "Merchant id"),
         ("order_no" = String, Path, description = "Order number"),
-        ("step" = DeskStep, Path, description = "accept, ready, deliver or complete"),
+        ("step" = inline(DeskStep), Path, description = "accept, ready, deliver or complete"),
     ),
     responses(
         (status = 200, body = OrderView),
