@@ -12,6 +12,8 @@ pub struct Model {
     pub merchant_id: i64,
     pub goods_id: i64,
     pub title: String,
+    /// What the campaign offers, in the merchant's words (may be empty).
+    pub description: String,
     pub group_price_fen: i64,
     pub min_quantity: i64,
     pub total_quantity: i64,

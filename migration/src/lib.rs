@@ -32,6 +32,7 @@ mod m20261201_001302_add_avatar_and_logo_uploads;
 mod m20261201_001401_create_merchant_staff;
 mod m20261201_001402_add_user_disabled_at;
 mod m20261201_001501_add_photos_and_text_moderation;
+mod m20261201_001601_add_group_buy_description;
 
 pub struct Migrator;
 
@@ -69,6 +70,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_001401_create_merchant_staff::Migration),
             Box::new(m20261201_001402_add_user_disabled_at::Migration),
             Box::new(m20261201_001501_add_photos_and_text_moderation::Migration),
+            Box::new(m20261201_001601_add_group_buy_description::Migration),
         ]
     }
 }

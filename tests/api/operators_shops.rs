@@ -345,8 +345,8 @@ async fn the_owner_edits_an_upcoming_campaign_but_not_the_terms_of_a_started_one
         .patch(
             &format!("/group-buys/{up}"),
             Some(&m.owner),
-            json!({ "title": "  周末脐橙 ", "pickup_address": "东门岗亭", "pickup_starts_at": pickup_start,
-                    "group_price": "25.00", "per_user_limit": 2, "min_quantity": 3 }),
+            json!({ "title": "  周末脐橙 ", "description": " 赣南脐橙，现摘现发 ", "pickup_address": "东门岗亭",
+                    "pickup_starts_at": pickup_start, "group_price": "25.00", "per_user_limit": 2, "min_quantity": 3 }),
         )
         .await;
     assert_eq!(edited.status, 200, "{}", edited.text);
@@ -355,6 +355,7 @@ async fn the_owner_edits_an_upcoming_campaign_but_not_the_terms_of_a_started_one
     let public = app.get(&format!("/group-buys/{up}"), None).await;
     assert_eq!(public.body["title"], "周末脐橙");
     assert_eq!(public.body["pickup_address"], "东门岗亭");
+    assert_eq!(public.body["description"], "赣南脐橙，现摘现发");
     assert_eq!(public.body["per_user_limit"], 2);
     assert_eq!(public.body["min_quantity"], 3);
     assert_eq!(public.body["status"], "upcoming");
@@ -364,7 +365,8 @@ async fn the_owner_edits_an_upcoming_campaign_but_not_the_terms_of_a_started_one
         .patch(
             &format!("/group-buys/{up}"),
             Some(&m.owner),
-            json!({ "title": "", "group_price": "99.00", "pickup_ends_at": ts(Duration::hours(6)) }),
+            json!({ "title": "", "description": "长".repeat(501), "group_price": "99.00",
+                    "pickup_ends_at": ts(Duration::hours(6)) }),
         )
         .await;
     assert_eq!(
@@ -375,7 +377,15 @@ async fn the_owner_edits_an_upcoming_campaign_but_not_the_terms_of_a_started_one
     );
     let mut fields = bad.fields();
     fields.sort();
-    assert_eq!(fields, vec!["group_price", "pickup_ends_at", "title"]);
+    assert_eq!(
+        fields,
+        vec!["description", "group_price", "pickup_ends_at", "title"]
+    );
+    assert_eq!(
+        app.get(&format!("/group-buys/{up}"), None).await.body["description"],
+        "赣南脐橙，现摘现发",
+        "nothing changed"
+    );
     let unknown = app
         .patch(
             &format!("/group-buys/{up}"),

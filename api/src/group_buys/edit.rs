@@ -1,4 +1,4 @@
-//! The owner edits a campaign. Title and pickup (point and window) may
+//! The owner edits a campaign. Title, description and pickup (point and window) may
 //! change while it takes orders; the terms residents order under (price,
 //! minimum, per-resident limit, start and cut-off) only before it starts.
 //! Each edit is one conditional update on the state it was checked in, so
@@ -27,6 +27,8 @@ use crate::time;
 pub struct GroupBuyPatch {
     /// 1-60 characters.
     pub title: Option<String>,
+    /// Up to 500 characters; an empty string clears it.
+    pub description: Option<String>,
     /// 1-200 characters.
     pub pickup_address: Option<String>,
     #[serde(default, deserialize_with = "crate::time::bounded_opt")]
@@ -62,6 +64,10 @@ fn merged(gb: &group_buy::Model, patch: &GroupBuyPatch) -> NewGroupBuy {
     NewGroupBuy {
         goods_id: gb.goods_id,
         title: patch.title.clone().unwrap_or_else(|| gb.title.clone()),
+        description: patch
+            .description
+            .clone()
+            .unwrap_or_else(|| gb.description.clone()),
         group_price: patch
             .group_price
             .unwrap_or_else(|| Money::from_fen(gb.group_price_fen)),
@@ -120,6 +126,7 @@ pub async fn edit(
     }
     let mut active = gb.clone().into_active_model();
     active.title = ActiveValue::Set(next.title.trim().to_owned());
+    active.description = ActiveValue::Set(next.description.trim().to_owned());
     active.pickup_address = ActiveValue::Set(next.pickup_address.trim().to_owned());
     active.pickup_starts_at = ActiveValue::Set(time::normalise(next.pickup_starts_at));
     active.pickup_ends_at = ActiveValue::Set(time::normalise(next.pickup_ends_at));

@@ -68,6 +68,7 @@ pub struct GroupBuyView {
     pub merchant_id: i64,
     pub goods_id: i64,
     pub title: String,
+    pub description: String,
     pub group_price: Money,
     pub min_quantity: i64,
     pub total_quantity: i64,
@@ -124,6 +125,7 @@ pub fn view(gb: group_buy::Model, community_ids: Vec<i64>, now: DateTime<Utc>) -
         per_user_limit: gb.per_user_limit,
         starts_at: gb.starts_at,
         ends_at: gb.ends_at,
+        description: gb.description,
         pickup_address: gb.pickup_address,
         pickup_starts_at: gb.pickup_starts_at,
         pickup_ends_at: gb.pickup_ends_at,
@@ -142,6 +144,9 @@ pub struct NewGroupBuy {
     pub goods_id: i64,
     /// 1-60 characters.
     pub title: String,
+    /// What the campaign offers, up to 500 characters; may be left out.
+    #[serde(default)]
+    pub description: String,
     /// More than 0 and at most the goods' price.
     pub group_price: Money,
     /// Quantity needed for the campaign to succeed (成团), 1..=total_quantity.
@@ -190,6 +195,9 @@ pub(super) fn validate(new: &NewGroupBuy, now: DateTime<Utc>) -> Vec<FieldError>
     let title = new.title.trim().chars().count();
     if title == 0 || title > 60 {
         errors.push(FieldError::new("title", "标题须为 1-60 个字符"));
+    }
+    if new.description.trim().chars().count() > 500 {
+        errors.push(FieldError::new("description", "介绍不能超过 500 个字符"));
     }
     if new.group_price.is_zero() {
         errors.push(FieldError::new("group_price", "团购价须大于 0"));
@@ -283,6 +291,7 @@ pub async fn create(
         orders_count: Set(0),
         starts_at: Set(time::normalise(new.starts_at)),
         ends_at: Set(time::normalise(new.ends_at)),
+        description: Set(new.description.trim().to_owned()),
         pickup_address: Set(new.pickup_address.trim().to_owned()),
         pickup_starts_at: Set(time::normalise(new.pickup_starts_at)),
         pickup_ends_at: Set(time::normalise(new.pickup_ends_at)),
