@@ -1,5 +1,5 @@
 //! The inbox items of a campaign's events, written in the event's
-//! transaction: orders placed (to the merchant) and the settlement (to each
+//! transaction: orders placed (to the merchant's desk) and the settlement (to each
 //! participant and the merchant).
 
 use entity::group_buy::{self, CampaignState};
@@ -18,15 +18,14 @@ async fn owner_of(conn: &impl ConnectionTrait, merchant_id: i64) -> ApiResult<Op
         .map(|m| m.owner_user_id))
 }
 
-/// One item per order to the campaign's merchant owner.
+/// One item per order to each who works the merchant's desk (the owner and
+/// the clerks).
 pub async fn orders_placed(
     conn: &impl ConnectionTrait,
     merchant_id: i64,
     orders: &[&OrderView],
 ) -> ApiResult<()> {
-    let Some(owner) = owner_of(conn, merchant_id).await? else {
-        return Ok(());
-    };
+    let desk = crate::merchants::access::desk_users(conn, merchant_id).await?;
     let messages: Vec<Message> = orders
         .iter()
         .map(|o| {
@@ -40,7 +39,13 @@ pub async fn orders_placed(
             )
         })
         .collect();
-    inbox::post_each(conn, messages.iter().map(|m| (owner, m))).await
+    let mut items = Vec::with_capacity(desk.len() * messages.len());
+    for user in &desk {
+        for message in &messages {
+            items.push((*user, message));
+        }
+    }
+    inbox::post_each(conn, items).await
 }
 
 /// The settlement's result: to each participant, and to the merchant.

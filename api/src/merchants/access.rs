@@ -4,7 +4,7 @@
 //! campaigns and staff stay with the owner (`service::require_owner`).
 
 use entity::{merchant, merchant_staff};
-use sea_orm::{ConnectionTrait, EntityTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -48,4 +48,19 @@ pub async fn require_desk(
         Some(_) => Ok(m),
         None => Err(ErrorCode::Forbidden.into()),
     }
+}
+
+/// Everyone who works `merchant_id`'s desk and so hears of its orders: the
+/// owner first, then the clerks. Empty when there is no such merchant.
+pub async fn desk_users(conn: &impl ConnectionTrait, merchant_id: i64) -> ApiResult<Vec<i64>> {
+    let Some(m) = merchant::Entity::find_by_id(merchant_id).one(conn).await? else {
+        return Ok(Vec::new());
+    };
+    let clerks = merchant_staff::Entity::find()
+        .filter(merchant_staff::Column::MerchantId.eq(merchant_id))
+        .all(conn)
+        .await?;
+    Ok(std::iter::once(m.owner_user_id)
+        .chain(clerks.into_iter().map(|c| c.user_id))
+        .collect())
 }

@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use entity::order::{self, OrderStatus};
-use entity::{merchant, merchant_staff, order_notification};
+use entity::order_notification;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveEnum, ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
@@ -36,26 +36,14 @@ pub enum Party {
 /// not make the change; never fails the request (best effort), and a second
 /// call for the same change does nothing.
 pub async fn order_changed(db: &impl ConnectionTrait, o: &order::Model, by: Party) {
-    let owner = match merchant::Entity::find_by_id(o.merchant_id).one(db).await {
-        Ok(m) => m.map(|m| m.owner_user_id),
+    // The shop's side: its owner and its clerks, who work the desk.
+    let shop_side = match crate::merchants::access::desk_users(db, o.merchant_id).await {
+        Ok(users) => users,
         Err(err) => {
             tracing::warn!(order_id = o.id, error = %err, "order notification not recorded");
-            None
-        }
-    };
-    // The shop's side: its owner and its clerks, who work the desk.
-    let clerks = match merchant_staff::Entity::find()
-        .filter(merchant_staff::Column::MerchantId.eq(o.merchant_id))
-        .all(db)
-        .await
-    {
-        Ok(rows) => rows.into_iter().map(|s| s.user_id).collect(),
-        Err(err) => {
-            tracing::warn!(order_id = o.id, error = %err, "order notification: clerks not read");
             Vec::new()
         }
     };
-    let shop_side: Vec<i64> = owner.into_iter().chain(clerks).collect();
     let to: Vec<i64> = match by {
         Party::Merchant => vec![o.user_id],
         Party::Resident => shop_side,

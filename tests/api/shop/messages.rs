@@ -76,3 +76,35 @@ async fn the_shop_and_the_resident_hear_of_each_others_moves_in_their_inbox() {
     let goods = app.get(&format!("/goods/{}", s.goods), None).await;
     assert_eq!(goods.body["price"], "12.50", "{}", goods.text);
 }
+
+#[tokio::test]
+async fn the_owner_and_the_clerks_hear_of_each_new_campaign_order() {
+    let app = super::quiet_app().await;
+    let m = crate::group_buys::market(&app, 50).await;
+    let (clerk, clerk_id, _) = app.resident("gb-clerk").await;
+    let added = app
+        .post(
+            &format!("/merchants/{}/staff", m.merchant_id),
+            Some(&m.owner),
+            json!({ "user_id": clerk_id }),
+        )
+        .await;
+    assert_eq!(added.status, 201, "{}", added.text);
+    let id = crate::group_buys::open_campaign(&app, &m, 10, 1, 5).await;
+    let buyer = crate::group_buys::neighbour(&app, &m, "gb-buyer").await;
+    let r = app
+        .post(
+            &format!("/group-buys/{id}/orders"),
+            Some(&buyer),
+            json!({ "quantity": 2 }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let no = r.body["order_no"].as_str().unwrap_or_default().to_owned();
+    for token in [&m.owner, &clerk] {
+        let items = inbox(&app, token).await;
+        assert_eq!(about(&items, &no), 1, "{items:?}");
+        assert_eq!(items[0]["kind"], "order_placed", "{items:?}");
+    }
+    assert_eq!(about(&inbox(&app, &buyer).await, &no), 0);
+}
