@@ -8,6 +8,7 @@
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use futures_util::future::join_all;
@@ -16,7 +17,7 @@ use serde_json::json;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Mutex, watch};
 
-use crate::support::spawn_app_with;
+use crate::support::{TestApp, spawn_app_with};
 
 /// A TCP proxy to `upstream` that can be taken down (every open connection
 /// cut at once, new ones closed on accept) and brought back.
@@ -91,52 +92,35 @@ struct Tally {
     created: Vec<String>,
 }
 
-#[tokio::test]
-async fn the_database_going_away_under_load_is_503_with_retry_after_then_recovers() {
-    let Some(base) = std::env::var("TEST_DATABASE_URL")
-        .ok()
-        .filter(|u| u.starts_with("postgres"))
-    else {
-        eprintln!("fault drill: PostgreSQL only (TEST_DATABASE_URL unset)");
-        return;
-    };
-    let (upstream, _) = through_proxy(&base, 0);
-    let proxy = Arc::new(Proxy::start(upstream).await);
-    let port = proxy.port;
-    let app = spawn_app_with(|s| {
-        let (_, url) = through_proxy(s.database.url.expose_secret(), port);
-        s.database.url = url.into();
-        s.database.acquire_timeout_secs = 2;
-        s.database.connect_timeout_secs = 2;
-        unlimited_writes(s);
-    })
-    .await;
-    let platform = app.platform_admin().await;
-    let (_, gid, _) = app.community_with_building(&platform, "演练社区").await;
-    // Warm a cached public read the drill's writes do not touch (a new
-    // building drops the cached community, by design).
-    assert_eq!(app.get("/goods-categories", None).await.status, 200);
-
+/// Eight clients for 9 s, each in turn reading `reads[0]`, reading
+/// `reads[1]` and adding a building to grid `gid`, while `proxy` goes down
+/// 1 s in and comes back 4 s later. What they were answered.
+async fn drill(
+    app: &TestApp,
+    platform: &str,
+    gid: i64,
+    reads: [(&'static str, String); 2],
+    proxy: Arc<Proxy>,
+) -> Tally {
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(5))
         .build()
         .unwrap();
     let tally = Arc::new(Mutex::new(Tally::default()));
-    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let stop = Arc::new(AtomicBool::new(false));
     let workers = (0..8).map(|w| {
         let (client, tally, stop) = (client.clone(), tally.clone(), stop.clone());
-        let (base, platform) = (app.base.clone(), platform.clone());
+        let (base, platform, reads) = (app.base.clone(), platform.to_owned(), reads.clone());
         async move {
             let mut n = 0;
-            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+            while !stop.load(Ordering::Relaxed) {
                 n += 1;
                 let name = format!("楼{w}-{n}");
                 let (what, req) = match n % 3 {
-                    0 => ("readyz", client.get(format!("{base}/readyz"))),
-                    1 => (
-                        "cached read",
-                        client.get(format!("{base}/api/v1/goods-categories")),
-                    ),
+                    i @ (0 | 1) => {
+                        let (what, path) = &reads[i];
+                        (*what, client.get(format!("{base}{path}")))
+                    }
                     _ => (
                         "write",
                         client
@@ -164,23 +148,61 @@ async fn the_database_going_away_under_load_is_503_with_retry_after_then_recover
             }
         }
     });
-    let drill = {
-        let (proxy, stop) = (proxy.clone(), stop.clone());
+    let outage = {
+        let stop = stop.clone();
         async move {
             tokio::time::sleep(Duration::from_secs(1)).await;
             proxy.set_down(true);
             tokio::time::sleep(Duration::from_secs(4)).await;
             proxy.set_down(false);
             tokio::time::sleep(Duration::from_secs(4)).await;
-            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+            stop.store(true, Ordering::Relaxed);
         }
     };
-    let mut all: Vec<std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>> =
+    let mut all: Vec<std::pin::Pin<Box<dyn std::future::Future<Output = ()> + '_>>> =
         workers.map(|w| Box::pin(w) as _).collect();
-    all.push(Box::pin(drill));
+    all.push(Box::pin(outage));
     join_all(all).await;
+    std::mem::take(&mut *tally.lock().await)
+}
 
-    let t = tally.lock().await;
+#[tokio::test]
+async fn the_database_going_away_under_load_is_503_with_retry_after_then_recovers() {
+    let Some(base) = std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| u.starts_with("postgres"))
+    else {
+        eprintln!("fault drill: PostgreSQL only (TEST_DATABASE_URL unset)");
+        return;
+    };
+    let (upstream, _) = through_proxy(&base, 0);
+    let proxy = Arc::new(Proxy::start(upstream).await);
+    let port = proxy.port;
+    let app = spawn_app_with(|s| {
+        let (_, url) = through_proxy(s.database.url.expose_secret(), port);
+        s.database.url = url.into();
+        s.database.acquire_timeout_secs = 2;
+        s.database.connect_timeout_secs = 2;
+        unlimited_writes(s);
+    })
+    .await;
+    let platform = app.platform_admin().await;
+    let (_, gid, _) = app.community_with_building(&platform, "演练社区").await;
+    // Warm a cached public read the drill's writes do not touch (a new
+    // building drops the cached community, by design).
+    assert_eq!(app.get("/goods-categories", None).await.status, 200);
+
+    let t = drill(
+        &app,
+        &platform,
+        gid,
+        [
+            ("readyz", "/readyz".to_owned()),
+            ("cached read", "/api/v1/goods-categories".to_owned()),
+        ],
+        proxy.clone(),
+    )
+    .await;
     let report = format!("{:?}", t.statuses);
     eprintln!("fault drill: {report}");
     assert!(
@@ -272,69 +294,17 @@ async fn redis_going_away_under_load_costs_no_answer_and_the_cache_comes_back() 
     let platform = app.platform_admin().await;
     let (cid, gid, _) = app.community_with_building(&platform, "缓存演练").await;
 
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(5))
-        .build()
-        .unwrap();
-    let tally = Arc::new(Mutex::new(Tally::default()));
-    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let workers = (0..8).map(|w| {
-        let (client, tally, stop) = (client.clone(), tally.clone(), stop.clone());
-        let (base, platform) = (app.base.clone(), platform.clone());
-        async move {
-            let mut n = 0;
-            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                n += 1;
-                let name = format!("楼{w}-{n}");
-                let (what, req) = match n % 3 {
-                    0 => (
-                        "goods read",
-                        client.get(format!("{base}/api/v1/goods-categories")),
-                    ),
-                    1 => (
-                        "community read",
-                        client.get(format!("{base}/api/v1/communities/{cid}")),
-                    ),
-                    _ => (
-                        "write",
-                        client
-                            .post(format!("{base}/api/v1/admin/grids/{gid}/buildings"))
-                            .bearer_auth(&platform)
-                            .json(&json!({ "name": name, "households": 10 })),
-                    ),
-                };
-                match req.send().await {
-                    Ok(r) => {
-                        let status = r.status().as_u16();
-                        let mut t = tally.lock().await;
-                        if what == "write" && status == 201 {
-                            t.created.push(name);
-                        }
-                        *t.statuses.entry((what.to_owned(), status)).or_default() += 1;
-                    }
-                    Err(e) => tally.lock().await.no_answer.push(format!("{what}: {e}")),
-                }
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
-        }
-    });
-    let drill = {
-        let (proxy, stop) = (proxy.clone(), stop.clone());
-        async move {
-            tokio::time::sleep(Duration::from_secs(1)).await;
-            proxy.set_down(true);
-            tokio::time::sleep(Duration::from_secs(4)).await;
-            proxy.set_down(false);
-            tokio::time::sleep(Duration::from_secs(4)).await;
-            stop.store(true, std::sync::atomic::Ordering::Relaxed);
-        }
-    };
-    let mut all: Vec<std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>> =
-        workers.map(|w| Box::pin(w) as _).collect();
-    all.push(Box::pin(drill));
-    join_all(all).await;
-
-    let t = tally.lock().await;
+    let t = drill(
+        &app,
+        &platform,
+        gid,
+        [
+            ("goods read", "/api/v1/goods-categories".to_owned()),
+            ("community read", format!("/api/v1/communities/{cid}")),
+        ],
+        proxy.clone(),
+    )
+    .await;
     let report = format!("{:?}", t.statuses);
     eprintln!("redis fault drill: {report}");
     assert!(
