@@ -46,6 +46,7 @@ mod resource_media;
 mod seed;
 mod shop;
 mod stats;
+mod stats_daily;
 mod subscriptions;
 mod support;
 mod text_moderation;

@@ -61,11 +61,11 @@ pub struct MerchantFigures {
     pub top_goods: Vec<TopGoods>,
 }
 
-fn cst() -> FixedOffset {
+pub(crate) fn cst() -> FixedOffset {
     FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| Utc.fix())
 }
 
-fn start_of(day: NaiveDate) -> ApiResult<DateTime<Utc>> {
+pub(crate) fn start_of(day: NaiveDate) -> ApiResult<DateTime<Utc>> {
     cst()
         .from_local_datetime(&day.and_time(chrono::NaiveTime::MIN))
         .single()

@@ -52,7 +52,7 @@ pub struct Stats {
 /// Which communities the figures cover; None = everything.
 type Scope = Option<Vec<i64>>;
 
-fn residents_in(scope: &[i64]) -> SelectStatement {
+pub(crate) fn residents_in(scope: &[i64]) -> SelectStatement {
     Query::select()
         .column(user::Column::Id)
         .from(user::Entity)
