@@ -12,7 +12,7 @@ use crate::browser::{self, Browser};
 use crate::group_buys::{market, neighbour, open_campaign, reach_cut_off};
 use crate::support::{TestApp, spawn_app_with};
 
-async fn console_app() -> TestApp {
+pub(crate) async fn console_app() -> TestApp {
     spawn_app_with(|s| {
         s.jobs.sweep_interval_ms = 3_600_000;
         s.rate_limit.login_per_minute = 100_000;
@@ -21,14 +21,14 @@ async fn console_app() -> TestApp {
 }
 
 /// A community with two grids and three buildings, and its admin's login.
-struct Town {
-    platform: String,
-    community: i64,
-    buildings: Vec<i64>,
-    admin_user: String,
+pub(crate) struct Town {
+    pub platform: String,
+    pub community: i64,
+    pub buildings: Vec<i64>,
+    pub admin_user: String,
 }
 
-async fn town(app: &TestApp, name: &str, admin_user: &str) -> Town {
+pub(crate) async fn town(app: &TestApp, name: &str, admin_user: &str) -> Town {
     let platform = app.platform_admin().await;
     let (community, grid, b1) = app.community_with_building(&platform, name).await;
     let mut buildings = vec![b1];
@@ -73,7 +73,7 @@ async fn town(app: &TestApp, name: &str, admin_user: &str) -> Town {
     }
 }
 
-async fn sign_in(b: &Browser, username: &str, password: &str) {
+pub(crate) async fn sign_in(b: &Browser, username: &str, password: &str) {
     b.goto("/console/").await;
     b.fill("[data-field=username] input", username).await;
     b.fill("[data-field=password] input", password).await;

@@ -60,15 +60,16 @@ async function toError(res) {
   })
 }
 
-async function send(method, path, { query, body, headers = {} } = {}) {
+async function send(method, path, { query, body, form, headers = {} } = {}) {
   const h = { Accept: 'application/json', ...headers }
-  if (body !== undefined) h['Content-Type'] = 'application/json'
+  if (body !== undefined && !form) h['Content-Type'] = 'application/json'
   if (accessToken) h.Authorization = `Bearer ${accessToken}`
   try {
     return await fetch(`/api/v1${path}${queryString(query)}`, {
       method,
       headers: h,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      // A FormData body (uploads) sets its own multipart Content-Type.
+      body: form || (body === undefined ? undefined : JSON.stringify(body)),
       credentials: 'same-origin',
     })
   } catch {
@@ -101,6 +102,25 @@ export const api = {
   post: (path, body = {}, options = {}) => request('POST', path, { ...options, body }),
   patch: (path, body = {}, options = {}) => request('PATCH', path, { ...options, body }),
   del: (path, options = {}) => request('DELETE', path, options),
+  put: (path, body = {}, options = {}) => request('PUT', path, { ...options, body }),
+  // POST /uploads: a picture for `purpose` (goods_image, ...); answers the UploadView.
+  upload: (file, purpose) => {
+    const form = new FormData()
+    form.append('purpose', purpose)
+    form.append('file', file)
+    return request('POST', '/uploads', { form })
+  },
+}
+
+// A binary answer (a QR code PNG) as a data: URL, which the CSP's img-src allows.
+export async function dataUrl(path) {
+  const blob = await (await request('GET', path, { raw: true })).blob()
+  return new Promise((resolve, reject) => {
+    const r = new FileReader()
+    r.onload = () => resolve(r.result)
+    r.onerror = () => reject(new ApiError(0, 'READ', '无法读取图片'))
+    r.readAsDataURL(blob)
+  })
 }
 
 // Every page of a list, for pickers (communities, goods); `onPage` reports progress.

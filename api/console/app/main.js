@@ -11,7 +11,13 @@ import { Layout, menuGroups } from './ui/layout.js'
 import { LoginPage } from './pages/login.js'
 import { DashboardPage } from './pages/dashboard.js'
 import { HelperApplicationsPage, MerchantApplicationsPage } from './pages/applications.js'
-import { MerchantsPage } from './pages/merchants.js'
+import { HelpersPage, MerchantsPage } from './pages/merchants.js'
+import { UsersPage } from './pages/users.js'
+import { RequestsPage } from './pages/requests.js'
+import { BindingsPage } from './pages/bindings.js'
+import { QrCodesPage } from './pages/qr-codes.js'
+import { StaffPage } from './pages/staff.js'
+import { SalesPage } from './pages/sales.js'
 import { NoticesPage } from './pages/notices.js'
 import { CommunitiesPage, CommunityPage } from './pages/communities.js'
 import { GridWorkersPage } from './pages/grid-workers.js'
@@ -35,9 +41,14 @@ defineRoutes([
   { path: '/merchant-applications', component: MerchantApplicationsPage, title: '商户入驻审核', allow: admin },
   { path: '/helper-applications', component: HelperApplicationsPage, title: '服务人员审核', allow: admin },
   { path: '/merchants', component: MerchantsPage, title: '商户管理', allow: admin },
+  { path: '/helpers', component: HelpersPage, title: '服务人员管理', allow: admin },
+  { path: '/requests', component: RequestsPage, title: '诉求工单', allow: admin },
+  { path: '/users', component: UsersPage, title: '居民名录', allow: admin },
+  { path: '/bindings', component: BindingsPage, title: '楼栋绑定审核', allow: admin },
   { path: '/notices', component: NoticesPage, title: '社区通知', allow: admin },
   { path: '/communities', component: CommunitiesPage, title: '社区与楼栋', allow: admin },
   { path: '/communities/:id', component: CommunityPage, title: '社区详情', allow: admin },
+  { path: '/communities/:id/qrcodes', component: QrCodesPage, title: '楼栋二维码', allow: admin },
   { path: '/grid-workers', component: GridWorkersPage, title: '网格员', allow: admin },
   { path: '/admins', component: AdminsPage, title: '社区管理员', allow: platform },
   { path: '/password', component: PasswordPage, title: '修改密码', allow: admin },
@@ -46,6 +57,8 @@ defineRoutes([
   { path: '/shops/:mid/promotions', component: PromotionsPage, title: '优惠活动', allow: owner },
   { path: '/shops/:mid/group-buys', component: GroupBuysPage, title: '社区团购', allow: owner },
   { path: '/shops/:mid/orders', component: OrdersPage, title: '订单与提货', allow: owner },
+  { path: '/shops/:mid/sales', component: SalesPage, title: '销售数据', allow: owner },
+  { path: '/shops/:mid/staff', component: StaffPage, title: '店员', allow: owner },
 ])
 
 const App = defineComponent({

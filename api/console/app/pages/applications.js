@@ -3,7 +3,7 @@
 // applicant reads.
 
 import { defineComponent, h, ref } from 'vue'
-import { ElButton } from 'element-plus'
+import { ElButton, ElImage } from 'element-plus'
 import { api } from '../api.js'
 import { communityName } from '../communities.js'
 import { confirmAction } from '../ui/confirm.js'
@@ -13,7 +13,15 @@ import { PagedList } from '../ui/paged-list.js'
 
 const names = (ids) => (ids || []).map(communityName).join('、') || '—'
 
-function reviewPage({ name, path, subject, columns, approvedNote }) {
+// Licence / certificate photos: the API answers short-lived signed URLs; a
+// click opens them large (Element Plus's viewer, teleported, no inline script).
+const photos = (urls, label) => (urls && urls.length
+  ? h('div', { class: 'photo-cell', 'data-photos': urls.length }, urls.map((src, i) => h(ElImage, {
+    key: src, src, fit: 'cover', class: 'thumb', previewSrcList: urls, initialIndex: i, previewTeleported: true, alt: `${label}${i + 1}`, hideOnClickModal: true,
+  })))
+  : h('span', { class: 'muted' }, '未上传'))
+
+function reviewPage({ name, path, subject, columns, approvedNote, photoColumn }) {
   return defineComponent({
     name,
     setup() {
@@ -55,6 +63,7 @@ function reviewPage({ name, path, subject, columns, approvedNote }) {
           defaults: { status: 'pending' },
           columns: [
             ...columns,
+            { label: photoColumn.label, minWidth: 130, render: (r) => photos(r[photoColumn.prop], photoColumn.label) },
             { label: '服务社区', minWidth: 140, render: (r) => names(r.community_ids) },
             { label: '申请时间', width: 150, render: (r) => fmtTime(r.created_at) },
             {
@@ -79,6 +88,7 @@ export const MerchantApplicationsPage = reviewPage({
   path: '/admin/merchant-applications',
   subject: (r) => r.name,
   approvedNote: '通过后将开通店铺，申请人获得商户身份。',
+  photoColumn: { label: '执照照片', prop: 'license_photos' },
   columns: [
     { label: '店铺名称', prop: 'name', minWidth: 140 },
     { label: '类别', prop: 'category', width: 100 },
@@ -93,6 +103,7 @@ export const HelperApplicationsPage = reviewPage({
   path: '/admin/helper-applications',
   subject: (r) => r.display_name,
   approvedNote: '通过后申请人成为认证服务人员，可在服务社区发布服务。',
+  photoColumn: { label: '证书照片', prop: 'certificate_photos' },
   columns: [
     { label: '名称', prop: 'display_name', minWidth: 140 },
     { label: '服务技能', minWidth: 180, render: (r) => (r.skills || []).join('、') },

@@ -5,7 +5,7 @@ import { defineComponent, h, onMounted, reactive, ref } from 'vue'
 import { ElButton, ElCard, ElDescriptions, ElDescriptionsItem, ElResult, ElSkeleton, ElTable, ElTableColumn } from 'element-plus'
 import { api } from '../api.js'
 import { forgetCommunities, myCommunities } from '../communities.js'
-import { RouterLink, route } from '../router.js'
+import { RouterLink, go, route } from '../router.js'
 import { isPlatform, session } from '../session.js'
 import { useFormDialog } from '../ui/dialog.js'
 import { PagedList, pagedLocally } from '../ui/paged-list.js'
@@ -99,7 +99,10 @@ export const CommunityPage = defineComponent({
       if (!c) return h(ElSkeleton, { rows: 6, animated: true })
       return h('div', { class: 'community' }, [
         h(ElDescriptions, { title: c.name, border: true, column: 2, class: 'community-info' }, {
-          extra: () => (isPlatform() ? h(ElButton, { type: 'primary', onClick: () => grid.open(), 'data-action': 'create-grid' }, () => '新增网格') : null),
+          extra: () => h('div', { class: 'row-actions' }, [
+            h(ElButton, { onClick: () => go(`/communities/${id}/qrcodes`), 'data-action': 'qrcodes' }, () => '打印楼栋二维码'),
+            isPlatform() ? h(ElButton, { type: 'primary', onClick: () => grid.open(), 'data-action': 'create-grid' }, () => '新增网格') : null,
+          ]),
           default: () => [
             h(ElDescriptionsItem, { label: '区县' }, () => c.district),
             h(ElDescriptionsItem, { label: '地址' }, () => c.address),

@@ -22,6 +22,21 @@ export const METRICS = {
   residents_served: '服务居民',
 }
 
+// The daily series of GET /admin/stats/daily, drawn as lines.
+export const DAILY = {
+  new_residents: '新注册居民',
+  orders: '订单',
+  notices_published: '发布通知',
+  requests_received: '收到诉求',
+}
+const RANGES = [{ value: '7', label: '近 7 天' }, { value: '30', label: '近 30 天' }, { value: '90', label: '近 90 天' }]
+
+// YYYY-MM-DD of China time, `back` days before today.
+function chinaDay(back) {
+  const d = new Date(Date.now() + 8 * 3600 * 1000 - back * 86400 * 1000)
+  return d.toISOString().slice(0, 10)
+}
+
 // Charts compare at most this many communities (the first ones of a platform's list).
 const CHART_LIMIT = 12
 
@@ -34,9 +49,20 @@ function chart(el, option) {
 export const DashboardPage = defineComponent({
   name: 'DashboardPage',
   setup() {
-    const state = reactive({ communities: [], scope: null, per: [], done: 0, total: 0, error: null, truncated: false })
+    const state = reactive({ communities: [], scope: null, per: [], done: 0, total: 0, error: null, truncated: false, daily: null })
     const barEl = ref(null)
     const pieEl = ref(null)
+    const lineEl = ref(null)
+    const range = () => (RANGES.some((r) => r.value === route.query.days) ? route.query.days : '30')
+
+    async function loadDaily() {
+      try {
+        state.daily = await api.get('/admin/stats/daily', { community_id: route.query.community_id, from: chinaDay(Number(range()) - 1), to: chinaDay(0) })
+      } catch {
+        state.daily = null
+      }
+      draw()
+    }
     let alive = true
 
     const metric = () => (METRICS[route.query.metric] ? route.query.metric : 'registered_residents')
@@ -87,6 +113,17 @@ export const DashboardPage = defineComponent({
             series: [{ name: METRICS[key], type: 'bar', data: state.per.map((p) => p.stats[key]), barMaxWidth: 40, label: { show: true, position: 'top' } }],
           })
         }
+        if (lineEl.value && state.daily) {
+          const days = state.daily.days
+          chart(lineEl.value, {
+            tooltip: { trigger: 'axis', renderMode: 'richText' },
+            legend: { top: 0 },
+            grid: { left: 40, right: 16, top: 36, bottom: 32 },
+            xAxis: { type: 'category', data: days.map((d) => d.date.slice(5)) },
+            yAxis: { type: 'value', minInterval: 1 },
+            series: Object.entries(DAILY).map(([key, name]) => ({ name, type: 'line', smooth: true, showSymbol: days.length <= 31, data: days.map((d) => d[key]) })),
+          })
+        }
         if (pieEl.value && state.scope) {
           const s = state.scope
           chart(pieEl.value, {
@@ -106,7 +143,7 @@ export const DashboardPage = defineComponent({
     }
 
     const onResize = () => {
-      for (const el of [barEl.value, pieEl.value]) {
+      for (const el of [barEl.value, pieEl.value, lineEl.value]) {
         const c = el && echarts.getInstanceByDom(el)
         if (c) c.resize()
       }
@@ -115,6 +152,7 @@ export const DashboardPage = defineComponent({
     onMounted(async () => {
       window.addEventListener('resize', onResize)
       loadScope()
+      loadDaily()
       try {
         state.communities = await myCommunities()
       } catch (err) {
@@ -126,12 +164,13 @@ export const DashboardPage = defineComponent({
     onUnmounted(() => {
       alive = false
       window.removeEventListener('resize', onResize)
-      for (const el of [barEl.value, pieEl.value]) {
+      for (const el of [barEl.value, pieEl.value, lineEl.value]) {
         const c = el && echarts.getInstanceByDom(el)
         if (c) c.dispose()
       }
     })
-    watch(() => route.query.community_id, loadScope)
+    watch(() => route.query.community_id, () => { loadScope(); loadDaily() })
+    watch(() => route.query.days, loadDaily)
     watch(() => route.query.metric, draw)
 
     return () => {
@@ -148,6 +187,17 @@ export const DashboardPage = defineComponent({
         state.error ? h(ElAlert, { type: 'error', title: state.error.message, showIcon: true, closable: false, class: 'list-error' }) : null,
         s ? h(ElRow, { gutter: 12, class: 'stat-cards' }, () => Object.entries(METRICS).map(([key, label]) => h(ElCol, { key, xs: 12, sm: 8, md: 8, lg: 6, xl: 4 },
           () => h(ElCard, { shadow: 'never', class: 'stat-card', 'data-stat': key }, () => h(ElStatistic, { title: label, value: s[key] }))))) : null,
+        h(ElCard, { shadow: 'never', class: 'chart-card' }, {
+          header: () => h('div', { class: 'card-header' }, [
+            h('span', {}, '每日趋势'),
+            h(ElSelect, {
+              modelValue: range(),
+              'onUpdate:modelValue': (v) => setQuery({ days: v === '30' ? undefined : v }, { replace: true }),
+              size: 'small', class: 'metric-select', 'data-filter': 'days',
+            }, () => RANGES.map((r) => h(ElOption, { key: r.value, value: r.value, label: r.label }))),
+          ]),
+          default: () => h('div', { ref: lineEl, class: 'chart', 'data-chart': 'daily', 'data-days': state.daily ? state.daily.days.length : 0 }),
+        }),
         h(ElRow, { gutter: 12 }, () => [
           h(ElCol, { xs: 24, md: 16 }, () => h(ElCard, { shadow: 'never', class: 'chart-card' }, {
             header: () => h('div', { class: 'card-header' }, [

@@ -1,9 +1,9 @@
 // The shop's goods: every status, create and edit (field errors from the
 // API next to the fields), shelf on / off, stock, delete.
 
-import { defineComponent, h, onMounted, ref } from 'vue'
+import { defineComponent, h, onMounted, reactive, ref } from 'vue'
 import { ElButton, ElImage } from 'element-plus'
-import { api } from '../api.js'
+import { ApiError, api } from '../api.js'
 import { shopId } from '../shop.js'
 import { confirmAction } from '../ui/confirm.js'
 import { useFormDialog } from '../ui/dialog.js'
@@ -19,6 +19,36 @@ const STATUS_OPTIONS = [
   { value: 'off_shelf', label: '已下架' },
   { value: 'deleted', label: '已删除' },
 ]
+
+// Pictures uploaded here (POST /uploads, purpose goods_image): ids the goods
+// claim when saved, shown by their thumbnails; links typed below still work.
+function uploader(m, busy) {
+  const pick = async (e) => {
+    const files = [...(e.target.files || [])]
+    e.target.value = ''
+    for (const file of files) {
+      busy.count += 1
+      try {
+        const u = await api.upload(file, 'goods_image')
+        m.uploads = [...m.uploads, { id: u.id, thumb: u.thumb_url }]
+      } catch (err) {
+        showError(err)
+      } finally {
+        busy.count -= 1
+      }
+    }
+  }
+  return h('div', { class: 'uploads' }, [
+    ...m.uploads.map((u, i) => h('div', { key: u.id, class: 'upload-thumb', 'data-upload': u.id }, [
+      h(ElImage, { src: u.thumb, fit: 'cover', class: 'thumb' }),
+      h(ElButton, { size: 'small', link: true, type: 'danger', onClick: () => { m.uploads = m.uploads.filter((_, j) => j !== i) } }, () => '移除'),
+    ])),
+    h('label', { class: 'el-button upload-button' }, [
+      h('input', { type: 'file', accept: 'image/jpeg,image/png,image/webp', multiple: true, class: 'file-input', onChange: pick, 'data-input': 'goods-image' }),
+      busy.count ? `上传中（${busy.count}）…` : '上传图片',
+    ]),
+  ])
+}
 
 const lines = (text) => String(text || '').split('\n').map((s) => s.trim()).filter(Boolean)
 
@@ -36,6 +66,7 @@ export const GoodsPage = defineComponent({
       categoryNames.value = names
     })
 
+    const busy = reactive({ count: 0 })
     const fields = [
       { prop: 'category_id', label: '分类', type: 'cascader', required: true, options: () => tree.value },
       { prop: 'name', label: '商品名称', required: true, maxlength: 60 },
@@ -43,7 +74,8 @@ export const GoodsPage = defineComponent({
       { prop: 'unit', label: '单位', type: 'select', required: true, options: UNITS.map((u) => ({ value: u, label: u })) },
       { prop: 'stock', label: '库存', type: 'number', required: true },
       { prop: 'description', label: '描述', type: 'textarea', maxlength: 2000 },
-      { prop: 'images', label: '图片链接', type: 'textarea', rows: 3, placeholder: '每行一个 https 图片链接，最多 9 个', hint: '图片上传功能上线后可直接上传' },
+      { prop: 'uploads', label: '商品图片', type: 'custom', render: (m) => uploader(m, busy), hint: 'JPEG、PNG 或 WebP，单张不超过 5 MB；与下方链接合计最多 9 张' },
+      { prop: 'images', label: '图片链接', type: 'textarea', rows: 2, placeholder: '也可每行填一个 https 图片链接' },
       { prop: 'on_shelf', label: '立即上架', type: 'switch', visible: (m) => !m.id },
     ]
 
@@ -52,9 +84,11 @@ export const GoodsPage = defineComponent({
       title: '新增商品',
       drawer: true,
       fields,
-      initial: () => ({ category_id: null, name: '', price: '', unit: '斤', stock: 0, description: '', images: '', on_shelf: true }),
+      initial: () => ({ category_id: null, name: '', price: '', unit: '斤', stock: 0, description: '', images: '', uploads: [], on_shelf: true }),
       submit: (m) => {
-        const body = { category_id: m.category_id, name: m.name, price: m.price, unit: m.unit, stock: m.stock, description: m.description, images: lines(m.images) }
+        if (busy.count) return Promise.reject(new ApiError(0, 'UPLOADING', '图片还在上传，请稍候'))
+        const images = [...m.uploads.map((u) => u.id), ...lines(m.images)]
+        const body = { category_id: m.category_id, name: m.name, price: m.price, unit: m.unit, stock: m.stock, description: m.description, images }
         if (m.id) return api.patch(`/goods/${m.id}`, body)
         return api.post(`/merchants/${shopId()}/goods`, { ...body, on_shelf: m.on_shelf })
       },
@@ -83,6 +117,12 @@ export const GoodsPage = defineComponent({
       action: () => api.del(`/goods/${g.id}`),
     }).then((r) => r !== undefined && list.value.reload())
 
+    // A saved goods' pictures: uploads (ids) back as thumbnails, links as text.
+    const refs = (g) => ({
+      uploads: g.image_refs.map((r, i) => (typeof r === 'number' ? { id: r, thumb: g.images[i] } : null)).filter(Boolean),
+      images: g.image_refs.filter((r) => typeof r === 'string').join('\n'),
+    })
+
     const state = (g) => (g.deleted_at ? 'deleted' : g.on_shelf ? 'on' : 'off')
 
     return () => h('div', {}, [
@@ -104,7 +144,7 @@ export const GoodsPage = defineComponent({
             render: (g) => (g.deleted_at ? h('span', { class: 'muted' }, `删除于 ${fmtTime(g.deleted_at)}`) : h('div', { class: 'row-actions' }, [
               h(ElButton, {
                 size: 'small', 'data-action': 'edit',
-                onClick: () => editor.open({ id: g.id, category_id: g.category_id, name: g.name, price: g.price, unit: g.unit, stock: g.stock, description: g.description, images: g.images.join('\n') }, `编辑「${g.name}」`),
+                onClick: () => editor.open({ id: g.id, category_id: g.category_id, name: g.name, price: g.price, unit: g.unit, stock: g.stock, description: g.description, ...refs(g) }, `编辑「${g.name}」`),
               }, () => '编辑'),
               h(ElButton, { size: 'small', onClick: () => shelf(g, !g.on_shelf), 'data-action': g.on_shelf ? 'unshelve' : 'shelve' }, () => (g.on_shelf ? '下架' : '上架')),
               h(ElButton, { size: 'small', onClick: () => stock.open({ id: g.id, stock: g.stock }, `修改库存：${g.name}`), 'data-action': 'stock' }, () => '库存'),

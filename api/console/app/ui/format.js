@@ -36,10 +36,21 @@ export const LABELS = {
   },
   order: {
     pending_payment: ['待支付', 'warning'], placed: ['已下单', 'primary'], awaiting_pickup: ['待提货', 'warning'],
-    picked_up: ['已提货', 'success'], cancelled: ['已取消', 'info'], refunded: ['已退款', 'info'], expired: ['已过期', 'info'],
+    picked_up: ['已提货', 'success'], accepted: ['已接单', 'primary'], ready_for_pickup: ['待自提', 'warning'],
+    delivering: ['配送中', 'warning'], completed: ['已完成', 'success'], cancelled: ['已取消', 'info'],
+    refunding: ['退款中', 'warning'], refunded: ['已退款', 'info'], expired: ['已过期', 'info'],
+  },
+  helper: { active: ['服务中', 'success'], suspended: ['已暂停', 'danger'] },
+  admin: { enabled: ['正常', 'success'], disabled: ['已停用', 'danger'] },
+  request: {
+    submitted: ['待交办', 'warning'], assigned: ['已交办', 'primary'], accepted: ['处理中', 'primary'], returned: ['已退回', 'danger'],
+    resolved: ['已办结', 'success'], closed: ['已关闭', 'info'], withdrawn: ['已撤回', 'info'],
   },
   goods: { on: ['在售', 'success'], off: ['已下架', 'info'], deleted: ['已删除', 'danger'] },
 }
+
+export const ORDER_KINDS = { group_buy: '团购订单', shop: '店铺订单' }
+export const FULFILMENT = { pickup: '到店自提', delivery: '配送上门' }
 
 export const NOTICE_KINDS = {
   water_outage: '停水', power_outage: '停电', gas_outage: '停气', heating: '供暖',

@@ -30,8 +30,8 @@ export const TaskProgress = defineComponent({
 })
 
 // Downloads an API file (CSV) with the access token, reporting (received, total bytes).
-export async function download(path, filename, onProgress = () => {}) {
-  const res = await request('GET', path, { raw: true, headers: { Accept: 'text/csv, application/json' } })
+export async function download(path, filename, onProgress = () => {}, accept = 'text/csv') {
+  const res = await request('GET', path, { raw: true, headers: { Accept: `${accept}, application/json` } })
   const total = Number(res.headers.get('content-length')) || 0
   const reader = res.body.getReader()
   const chunks = []
