@@ -168,6 +168,11 @@ async fn an_admin_works_the_lists_added_with_their_apis() {
     b.click_x(&row_button("request", request, "assign")).await;
     b.choose("[data-dialog=assign] [data-field=level]", "社区")
         .await;
+    b.wait_text(
+        "[data-dialog=assign] [data-field=level] .el-select__selected-item",
+        "社区",
+    )
+    .await;
     b.fill(
         "[data-dialog=assign] [data-field=note] textarea",
         "请社区调解员跟进",
@@ -179,7 +184,7 @@ async fn an_admin_works_the_lists_added_with_their_apis() {
         .get(&format!("/requests/{request}"), Some(&t.platform))
         .await;
     assert_eq!(r.body["status"], "assigned", "{}", r.text);
-    assert_eq!(r.body["level"], "community");
+    assert_eq!(r.body["level"], "community", "{}", r.text);
     b.click_x(&row_button("request", request, "view")).await;
     b.wait_text("[data-dialog=request]", "请社区调解员跟进")
         .await;
@@ -198,6 +203,11 @@ async fn an_admin_works_the_lists_added_with_their_apis() {
         .await;
     b.choose("[data-dialog=grid-worker] [data-field=grid_id]", "第二网格")
         .await;
+    b.wait_text(
+        "[data-dialog=grid-worker] [data-field=grid_id] .el-select__selected-item",
+        "第二网格",
+    )
+    .await;
     b.click("[data-dialog=grid-worker] [data-action=submit]")
         .await;
     b.wait_text(".el-message", "已指派为网格员").await;
