@@ -255,13 +255,13 @@ async fn logout_revokes_the_session_and_clears_the_cookie() {
 }
 
 /// A ticket as the console creates it.
-async fn new_ticket(app: &TestApp) -> Value {
+pub(crate) async fn new_ticket(app: &TestApp) -> Value {
     let r = app.post("/console/login-tickets", None, json!({})).await;
     assert_eq!(r.status, 201, "{}", r.text);
     r.body
 }
 
-async fn poll(app: &TestApp, ticket: &Value, secret: Option<&str>) -> Reply {
+pub(crate) async fn poll(app: &TestApp, ticket: &Value, secret: Option<&str>) -> Reply {
     let mut req = app.client.get(app.url(&format!(
         "/console/login-tickets/{}",
         ticket["id"].as_str().unwrap()
@@ -272,7 +272,7 @@ async fn poll(app: &TestApp, ticket: &Value, secret: Option<&str>) -> Reply {
     app.send(req).await
 }
 
-async fn confirm(app: &TestApp, ticket: &Value, token: &str) -> Reply {
+pub(crate) async fn confirm(app: &TestApp, ticket: &Value, token: &str) -> Reply {
     app.call(
         Method::POST,
         &format!(

@@ -31,7 +31,9 @@ import { OrdersPage } from './pages/orders.js'
 
 const admin = () => isAdmin()
 const platform = () => isPlatform()
-const owner = (params) => session.merchants.some((m) => String(m.id) === params.mid)
+// The shop's owner: every merchant page. A clerk (店员) works the order desk only.
+const owner = (params) => session.merchants.some((m) => String(m.id) === params.mid && m.role !== 'clerk')
+const desk = (params) => session.merchants.some((m) => String(m.id) === params.mid)
 
 // Adding a page: write pages/x.js, add its route here and its menu entry in ui/layout.js.
 defineRoutes([
@@ -56,7 +58,7 @@ defineRoutes([
   { path: '/shops/:mid/goods', component: GoodsPage, title: '商品', allow: owner },
   { path: '/shops/:mid/promotions', component: PromotionsPage, title: '优惠活动', allow: owner },
   { path: '/shops/:mid/group-buys', component: GroupBuysPage, title: '社区团购', allow: owner },
-  { path: '/shops/:mid/orders', component: OrdersPage, title: '订单与提货', allow: owner },
+  { path: '/shops/:mid/orders', component: OrdersPage, title: '订单与提货', allow: desk },
   { path: '/shops/:mid/sales', component: SalesPage, title: '销售数据', allow: owner },
   { path: '/shops/:mid/staff', component: StaffPage, title: '店员', allow: owner },
 ])

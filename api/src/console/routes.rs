@@ -257,7 +257,7 @@ async fn poll_ticket(
     responses(
         (status = 204, description = "Confirmed"),
         (status = 401, description = "UNAUTHORIZED, TOKEN_INVALID or TOKEN_EXPIRED", body = ErrorBody),
-        (status = 403, description = "FORBIDDEN: the user has nothing to manage in the console", body = ErrorBody),
+        (status = 403, description = "FORBIDDEN: the user has nothing to manage in the console (not a merchant, an admin or a shop's clerk)", body = ErrorBody),
         (status = 404, description = "LOGIN_TICKET_NOT_FOUND", body = ErrorBody),
         (status = 409, description = "LOGIN_TICKET_EXPIRED or LOGIN_TICKET_USED (confirmed already)", body = ErrorBody),
     )
@@ -268,7 +268,7 @@ async fn confirm_ticket(
     me: AuthUser,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    if !session::may_use_console(&me.user) {
+    if !session::may_use_console(&state.db, &me.user).await? {
         return Err(ApiError::new(ErrorCode::Forbidden).message("该账号没有可管理的店铺或社区"));
     }
     reject_nul(&id)?;

@@ -5,8 +5,10 @@
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse};
-use entity::{admin_community, merchant, user};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use entity::{admin_community, merchant, merchant_staff, user};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -14,6 +16,7 @@ use crate::auth::service::TokenPair;
 use crate::auth::{Role, parse_roles};
 use crate::error::{ApiError, ApiResult};
 use crate::me::UserView;
+use crate::merchants::access::ShopRole;
 use crate::settings::Settings;
 
 pub const REFRESH_COOKIE: &str = "yz_console_refresh";
@@ -39,14 +42,17 @@ pub struct ConsoleSession {
     pub merchants: Vec<OwnedShop>,
 }
 
+/// A shop the user works at: as its owner (every merchant page) or as a
+/// clerk (店员: the order and pickup desk only).
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct OwnedShop {
     pub id: i64,
     pub name: String,
     pub status: entity::merchant::MerchantStatus,
+    pub role: crate::merchants::access::ShopRole,
 }
 
-/// The user's communities (as admin) and shops (as owner).
+/// The user's communities (as admin) and shops (owned first, then those they clerk at).
 async fn context(
     db: &impl ConnectionTrait,
     u: &UserView,
@@ -67,25 +73,52 @@ async fn context(
     } else {
         Some(Vec::new())
     };
-    let merchants = merchant::Entity::find()
+    let owned = merchant::Entity::find()
         .filter(merchant::Column::OwnerUserId.eq(u.id))
         .order_by_asc(merchant::Column::Id)
         .all(db)
-        .await?
+        .await?;
+    let clerked = merchant::Entity::find()
+        .filter(
+            merchant::Column::Id.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(merchant_staff::Column::MerchantId)
+                    .from(merchant_staff::Entity)
+                    .and_where(
+                        sea_orm::sea_query::Expr::col(merchant_staff::Column::UserId).eq(u.id),
+                    )
+                    .to_owned(),
+            ),
+        )
+        .order_by_asc(merchant::Column::Id)
+        .all(db)
+        .await?;
+    let shop = |m: merchant::Model, role| OwnedShop {
+        id: m.id,
+        name: m.name,
+        status: m.status,
+        role,
+    };
+    let merchants = owned
         .into_iter()
-        .map(|m| OwnedShop {
-            id: m.id,
-            name: m.name,
-            status: m.status,
-        })
+        .map(|m| shop(m, ShopRole::Owner))
+        .chain(clerked.into_iter().map(|m| shop(m, ShopRole::Clerk)))
         .collect();
     Ok((admin_community_ids, merchants))
 }
 
-/// True when the user has a console page to see.
-pub fn may_use_console(u: &user::Model) -> bool {
+/// True when the user has a console page to see: a console role, or a
+/// clerk's place at some shop's desk.
+pub async fn may_use_console(db: &impl ConnectionTrait, u: &user::Model) -> ApiResult<bool> {
     let roles = parse_roles(&u.roles);
-    CONSOLE_ROLES.iter().any(|r| roles.contains(r))
+    if CONSOLE_ROLES.iter().any(|r| roles.contains(r)) {
+        return Ok(true);
+    }
+    Ok(merchant_staff::Entity::find()
+        .filter(merchant_staff::Column::UserId.eq(u.id))
+        .one(db)
+        .await?
+        .is_some())
 }
 
 /// A pair the auth service issued, as the console receives it: the session

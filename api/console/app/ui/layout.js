@@ -36,8 +36,13 @@ export function menuGroups() {
   }
   for (const m of session.merchants) {
     const base = `/shops/${m.id}`
+    const suspended = m.status === 'suspended' ? '（已暂停）' : ''
+    if (m.role === 'clerk') {
+      groups.push({ title: `店铺：${m.name}${suspended}（店员）`, items: [{ path: `${base}/orders`, label: '订单与提货' }] })
+      continue
+    }
     groups.push({
-      title: `店铺：${m.name}${m.status === 'suspended' ? '（已暂停）' : ''}`,
+      title: `店铺：${m.name}${suspended}`,
       items: [
         { path: `${base}/orders`, label: '订单与提货' },
         { path: `${base}/group-buys`, label: '社区团购' },
