@@ -434,6 +434,28 @@ async fn a_merchant_runs_the_shop_desk_reads_sales_and_manages_clerks() {
     assert_eq!(refs.len(), 2, "{}", goods.text);
     assert!(refs[1].is_string(), "{}", goods.text);
     std::fs::remove_file(&file).ok();
+
+    // A clerk who scans in sees the order desk of the shop and nothing else.
+    let (clerk, _, _) = app.resident("clerk").await;
+    let added = app
+        .post(
+            &format!("/merchants/{m}/staff"),
+            Some(&s.owner),
+            json!({ "user_id": clerk_id }),
+        )
+        .await;
+    assert_eq!(added.status, 201, "{}", added.text);
+    b.click("[data-account]").await;
+    b.click("[data-action=logout]").await;
+    merchant_signs_in(&b, app, &clerk).await;
+    b.wait_path(&format!("/console/shops/{m}/orders")).await;
+    b.wait_text(".list-table", &kept).await;
+    assert_eq!(
+        b.visible_texts(".side-menu .el-menu-item").await,
+        vec!["订单与提货"]
+    );
+    b.goto(&format!("/console/shops/{m}/staff")).await;
+    b.find("[data-result=forbidden]").await;
     b.close().await;
 }
 
