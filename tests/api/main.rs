@@ -15,6 +15,7 @@ mod communities;
 mod config;
 mod console;
 mod console_browser;
+mod console_clerks;
 mod console_pages;
 mod content;
 mod conventions;
