@@ -29,7 +29,7 @@ pub struct NewStaff {
 
 /// A clerk as the owner sees them; the phone masked.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct StaffView {
+pub struct ClerkView {
     pub user_id: i64,
     pub nickname: String,
     /// Masked, e.g. `138****8000`.
@@ -37,8 +37,8 @@ pub struct StaffView {
     pub added_at: DateTime<Utc>,
 }
 
-fn to_view(u: user::Model, added_at: DateTime<Utc>) -> StaffView {
-    StaffView {
+fn to_view(u: user::Model, added_at: DateTime<Utc>) -> ClerkView {
+    ClerkView {
         user_id: u.id,
         nickname: u.nickname,
         phone: u.phone.as_deref().map(mask_phone),
@@ -82,7 +82,7 @@ pub async fn add(
     merchant_id: i64,
     owner: i64,
     new: NewStaff,
-) -> ApiResult<StaffView> {
+) -> ApiResult<ClerkView> {
     let who = target(db, owner, &new).await?;
     let txn = crate::db::begin_write(db).await?;
     let count = merchant_staff::Entity::find()
@@ -108,7 +108,7 @@ pub async fn add(
 }
 
 /// The shop's clerks, earliest added first.
-pub async fn list(db: &impl ConnectionTrait, merchant_id: i64) -> ApiResult<Vec<StaffView>> {
+pub async fn list(db: &impl ConnectionTrait, merchant_id: i64) -> ApiResult<Vec<ClerkView>> {
     let rows = merchant_staff::Entity::find()
         .filter(merchant_staff::Column::MerchantId.eq(merchant_id))
         .order_by_asc(merchant_staff::Column::CreatedAt)

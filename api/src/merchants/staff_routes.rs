@@ -8,7 +8,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::access::ShopRole;
 use super::service::{self, MerchantView, require_owner};
-use super::staff::{self, NewStaff, StaffView};
+use super::staff::{self, ClerkView, NewStaff};
 use crate::auth::AuthUser;
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::Json;
@@ -67,7 +67,7 @@ async fn my_shops(state: web::Data<AppState>, me: AuthUser) -> ApiResult<web::Js
     params(("id" = i64, Path, description = "Merchant id")),
     request_body = NewStaff,
     responses(
-        (status = 201, body = StaffView),
+        (status = 201, body = ClerkView),
         (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
         (status = 403, description = "FORBIDDEN: not the owner", body = ErrorBody),
         (status = 404, description = "MERCHANT_NOT_FOUND; USER_NOT_FOUND: no mini-program user with that id or phone", body = ErrorBody),
@@ -94,7 +94,7 @@ async fn add_clerk(
     security(("bearer" = [])),
     params(("id" = i64, Path, description = "Merchant id")),
     responses(
-        (status = 200, body = Vec<StaffView>),
+        (status = 200, body = Vec<ClerkView>),
         (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
         (status = 403, description = "FORBIDDEN: not the owner", body = ErrorBody),
         (status = 404, description = "MERCHANT_NOT_FOUND", body = ErrorBody),
@@ -106,7 +106,7 @@ async fn list_clerks(
     state: web::Data<AppState>,
     me: AuthUser,
     id: web::Path<i64>,
-) -> ApiResult<web::Json<Vec<StaffView>>> {
+) -> ApiResult<web::Json<Vec<ClerkView>>> {
     let m = require_owner(&state.db, id.into_inner(), &me).await?;
     Ok(web::Json(staff::list(&state.db, m.id).await?))
 }
