@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use entity::after_sale::AfterSaleStatus;
 use entity::{goods, group_buy, merchant, order};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
@@ -31,6 +32,8 @@ pub struct OrderCard {
     /// The campaign's pickup window (group-buy orders).
     pub pickup_starts_at: Option<DateTime<Utc>>,
     pub pickup_ends_at: Option<DateTime<Utc>>,
+    /// The status of the order's latest after-sales request (null: none).
+    pub after_sale_status: Option<AfterSaleStatus>,
 }
 
 async fn by_id<E, M>(
@@ -59,6 +62,8 @@ pub async fn cards_of(
     rows: Vec<order::Model>,
 ) -> ApiResult<Vec<OrderCard>> {
     let mut lines = lines_of(db, rows.iter().map(|o| o.id)).await?;
+    let after_sales =
+        crate::after_sales::lists::latest_status_of(db, rows.iter().map(|o| o.id)).await?;
     let campaigns: HashMap<i64, group_buy::Model> = by_id::<group_buy::Entity, _>(
         db,
         group_buy::Column::Id,
@@ -119,6 +124,7 @@ pub async fn cards_of(
                 pickup_address,
                 pickup_starts_at: starts,
                 pickup_ends_at: ends,
+                after_sale_status: after_sales.get(&o.id).copied(),
             }
         })
         .collect())

@@ -238,6 +238,7 @@ pub async fn place(
         completed_at: None,
         created_at: now,
         updated_at: now,
+        refunded_fen: 0,
     };
     let mut active = row.clone().into_active_model();
     active.id = NotSet;
