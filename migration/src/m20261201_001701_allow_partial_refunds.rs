@@ -14,7 +14,8 @@ use sea_orm_migration::{prelude::*, schema::*};
 pub struct Migration;
 
 /// SQLite cannot drop a column's UNIQUE in place: the table is rebuilt
-/// (create, copy, drop, rename) with `unique_payment` deciding the column.
+/// (create, copy, drop, rename, indexes) with `unique_payment` deciding the
+/// column, in one script so that every statement runs on one connection.
 async fn rebuild_sqlite(db: &impl ConnectionTrait, unique_payment: bool) -> Result<(), DbErr> {
     let payment = if unique_payment {
         "\"payment_id\" integer NOT NULL UNIQUE"
@@ -25,6 +26,11 @@ async fn rebuild_sqlite(db: &impl ConnectionTrait, unique_payment: bool) -> Resu
         ""
     } else {
         ", \"after_sale_id\" integer NULL"
+    };
+    let payment_index = if unique_payment {
+        ""
+    } else {
+        "CREATE INDEX idx_refunds_payment ON refunds (payment_id);"
     };
     let cols = "id, payment_id, order_id, merchant_id, out_refund_no, out_trade_no, amount_fen, \
                 total_fen, reason, status, refund_id, attempts, last_error, created_at, updated_at, \
@@ -40,27 +46,16 @@ async fn rebuild_sqlite(db: &impl ConnectionTrait, unique_payment: bool) -> Resu
          \"last_error\" varchar(256) NULL, \"created_at\" timestamp_with_timezone_text NOT NULL, \
          \"updated_at\" timestamp_with_timezone_text NOT NULL, \
          \"succeeded_at\" timestamp_with_timezone_text NULL{after_sale}, \
-         FOREIGN KEY (\"payment_id\") REFERENCES \"payments\" (\"id\") )"
+         FOREIGN KEY (\"payment_id\") REFERENCES \"payments\" (\"id\") ); \
+         INSERT INTO refunds_rebuilt ({cols}) SELECT {cols} FROM refunds; \
+         DROP TABLE refunds; \
+         ALTER TABLE refunds_rebuilt RENAME TO refunds; \
+         CREATE INDEX idx_refunds_status ON refunds (status, updated_at); \
+         CREATE INDEX idx_refunds_merchant ON refunds (merchant_id, succeeded_at); \
+         CREATE INDEX idx_refunds_order ON refunds (order_id); \
+         {payment_index}"
     ))
     .await?;
-    db.execute_unprepared(&format!(
-        "INSERT INTO refunds_rebuilt ({cols}) SELECT {cols} FROM refunds"
-    ))
-    .await?;
-    db.execute_unprepared("DROP TABLE refunds").await?;
-    db.execute_unprepared("ALTER TABLE refunds_rebuilt RENAME TO refunds")
-        .await?;
-    for sql in [
-        "CREATE INDEX idx_refunds_status ON refunds (status, updated_at)",
-        "CREATE INDEX idx_refunds_merchant ON refunds (merchant_id, succeeded_at)",
-        "CREATE INDEX idx_refunds_order ON refunds (order_id)",
-    ] {
-        db.execute_unprepared(sql).await?;
-    }
-    if !unique_payment {
-        db.execute_unprepared("CREATE INDEX idx_refunds_payment ON refunds (payment_id)")
-            .await?;
-    }
     Ok(())
 }
 
