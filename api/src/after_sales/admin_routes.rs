@@ -6,9 +6,8 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::decide::{self, Approver, reason_of};
 use super::lists::{self, AfterSaleQuery};
-use super::messages;
-use super::routes::{ReasonBody, after_commit};
-use super::views::{AfterSaleView, view_of};
+use super::messages::{self, after_commit};
+use super::views::{AfterSaleView, ReasonBody, view_of};
 use crate::auth::AuthUser;
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::Json;

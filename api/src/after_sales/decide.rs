@@ -282,35 +282,6 @@ pub async fn close(
     .await
 }
 
-/// In the refund's transaction: WeChat Pay returned the money of the
-/// request's refund (every part of it, when it took several payments).
-pub async fn refund_arrived(
-    conn: &impl ConnectionTrait,
-    after_sale_id: i64,
-    now: DateTime<Utc>,
-) -> ApiResult<()> {
-    let unfinished = entity::refund::Entity::find()
-        .filter(entity::refund::Column::AfterSaleId.eq(after_sale_id))
-        .filter(entity::refund::Column::Status.ne(entity::refund::RefundState::Succeeded))
-        .one(conn)
-        .await?;
-    if unfinished.is_some() {
-        return Ok(());
-    }
-    after_sale::Entity::update_many()
-        .col_expr(
-            after_sale::Column::Status,
-            Expr::value(AfterSaleStatus::Refunded),
-        )
-        .col_expr(after_sale::Column::RefundedAt, Expr::value(now))
-        .col_expr(after_sale::Column::UpdatedAt, Expr::value(now))
-        .filter(after_sale::Column::Id.eq(after_sale_id))
-        .filter(after_sale::Column::Status.eq(AfterSaleStatus::Refunding))
-        .exec(conn)
-        .await?;
-    Ok(())
-}
-
 /// Approves, as the clock, every request whose answer was due by `now`;
 /// answers the approved ones' messages. Each is claimed by its conditional
 /// update, so any number of instances sweeping at once approve it once.

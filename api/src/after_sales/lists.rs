@@ -170,16 +170,3 @@ pub async fn of_order(
         .await?;
     views_of(db, media, rows).await
 }
-
-/// The latest request's status of each order among `order_ids`.
-pub async fn latest_status_of(
-    db: &impl ConnectionTrait,
-    order_ids: impl IntoIterator<Item = i64>,
-) -> ApiResult<std::collections::HashMap<i64, AfterSaleStatus>> {
-    let rows = after_sale::Entity::find()
-        .filter(after_sale::Column::OrderId.is_in(order_ids))
-        .order_by_asc(after_sale::Column::Id)
-        .all(db)
-        .await?;
-    Ok(rows.into_iter().map(|a| (a.order_id, a.status)).collect())
-}

@@ -152,3 +152,10 @@ pub fn push(state: &actix_web::web::Data<AppState>, owed: Owed) {
         }
     });
 }
+
+/// Sends what a decision owes once it committed: its messages, and the
+/// refund WeChat Pay is to make.
+pub fn after_commit(state: &actix_web::web::Data<AppState>, owed: Owed) {
+    push(state, owed);
+    crate::orders::refunds::send_soon(&state.db, state.wechatpay.as_ref());
+}

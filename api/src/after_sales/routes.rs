@@ -6,15 +6,16 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use super::create::{self, NewAfterSale};
 use super::decide::{self, Approver, reason_of};
 use super::lists::{self, AfterSaleQuery};
-use super::messages::{self, Owed};
-use super::views::{AfterSaleView, view_of};
+use super::messages;
+use super::messages::after_commit;
+use super::views::{AfterSaleView, ReasonBody, view_of};
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::Json;
 use crate::idempotency::{self, Begun, IdempotencyKey};
 use crate::media::MediaStore;
 use crate::merchants::access::require_desk;
-use crate::orders::{reads, refunds};
+use crate::orders::reads;
 use crate::pagination::{Page, PageParams, Paged};
 use crate::state::AppState;
 
@@ -26,21 +27,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(merchant_list)
         .service(approve)
         .service(reject);
-}
-
-/// A decision's or an escalation's reason.
-#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
-pub struct ReasonBody {
-    /// 1-200 characters (optional when an admin approves).
-    #[serde(default)]
-    pub reason: String,
-}
-
-/// Sends what a decision owes once it committed: its messages, and the
-/// refund WeChat Pay is to make.
-pub(super) fn after_commit(state: &web::Data<AppState>, owed: Owed) {
-    messages::push(state, owed);
-    refunds::send_soon(&state.db, state.wechatpay.as_ref());
 }
 
 /// Ask for a refund of some lines or all of a completed order, within 7

@@ -104,3 +104,11 @@ pub async fn view_of(
     v.pop()
         .ok_or_else(|| crate::error::ErrorCode::AfterSaleNotFound.into())
 }
+
+/// A decision's or an escalation's reason.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+pub struct ReasonBody {
+    /// 1-200 characters (optional when an admin approves).
+    #[serde(default)]
+    pub reason: String,
+}

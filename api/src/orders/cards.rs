@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use entity::after_sale::AfterSaleStatus;
+use entity::after_sale::{self, AfterSaleStatus};
 use entity::{goods, group_buy, merchant, order};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
@@ -55,6 +55,20 @@ where
         .collect())
 }
 
+/// The latest after-sales request's status of each order among `order_ids`.
+async fn latest_after_sale(
+    db: &impl ConnectionTrait,
+    order_ids: impl IntoIterator<Item = i64>,
+) -> ApiResult<HashMap<i64, AfterSaleStatus>> {
+    use sea_orm::QueryOrder;
+    let rows = after_sale::Entity::find()
+        .filter(after_sale::Column::OrderId.is_in(order_ids))
+        .order_by_asc(after_sale::Column::Id)
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(|a| (a.order_id, a.status)).collect())
+}
+
 /// The cards of `rows` (a handful of queries for the whole page).
 pub async fn cards_of(
     db: &impl ConnectionTrait,
@@ -62,8 +76,7 @@ pub async fn cards_of(
     rows: Vec<order::Model>,
 ) -> ApiResult<Vec<OrderCard>> {
     let mut lines = lines_of(db, rows.iter().map(|o| o.id)).await?;
-    let after_sales =
-        crate::after_sales::lists::latest_status_of(db, rows.iter().map(|o| o.id)).await?;
+    let after_sales = latest_after_sale(db, rows.iter().map(|o| o.id)).await?;
     let campaigns: HashMap<i64, group_buy::Model> = by_id::<group_buy::Entity, _>(
         db,
         group_buy::Column::Id,

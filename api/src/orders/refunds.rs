@@ -394,7 +394,7 @@ pub async fn apply(
         && next == RefundState::Succeeded
         && let Some(after_sale_id) = row.after_sale_id
     {
-        crate::after_sales::decide::refund_arrived(&txn, after_sale_id, now).await?;
+        after_sale_refunded(&txn, after_sale_id, now).await?;
     }
     if changed.rows_affected == 1 && next == RefundState::Succeeded {
         order::Entity::update_many()
@@ -445,6 +445,37 @@ async fn fail(db: &DatabaseConnection, id: i64, error: &str, now: DateTime<Utc>)
         .filter(refund::Column::Id.eq(id))
         .filter(refund::Column::Status.eq(RefundState::Pending))
         .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// In the refund's transaction: WeChat Pay returned the money of an
+/// after-sales request's refund; the request is `refunded` once all of it is back (every part of it, when it took several payments).
+async fn after_sale_refunded(
+    conn: &impl ConnectionTrait,
+    after_sale_id: i64,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    let unfinished = entity::refund::Entity::find()
+        .filter(entity::refund::Column::AfterSaleId.eq(after_sale_id))
+        .filter(entity::refund::Column::Status.ne(entity::refund::RefundState::Succeeded))
+        .one(conn)
+        .await?;
+    if unfinished.is_some() {
+        return Ok(());
+    }
+    entity::after_sale::Entity::update_many()
+        .col_expr(
+            entity::after_sale::Column::Status,
+            Expr::value(entity::after_sale::AfterSaleStatus::Refunded),
+        )
+        .col_expr(entity::after_sale::Column::RefundedAt, Expr::value(now))
+        .col_expr(entity::after_sale::Column::UpdatedAt, Expr::value(now))
+        .filter(entity::after_sale::Column::Id.eq(after_sale_id))
+        .filter(
+            entity::after_sale::Column::Status.eq(entity::after_sale::AfterSaleStatus::Refunding),
+        )
+        .exec(conn)
         .await?;
     Ok(())
 }
