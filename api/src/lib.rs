@@ -2,6 +2,7 @@
 //! WeChat mini-program.
 
 pub mod admins;
+pub mod after_sales;
 pub mod auth;
 pub mod backup;
 pub mod bindings;

@@ -37,6 +37,7 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .configure(group_buys::configure)
         .configure(crate::orders::configure)
         .configure(crate::shop::configure)
+        .configure(crate::after_sales::configure)
         .configure(crate::notices::configure)
         .configure(communities::configure)
         .configure(crate::merchants::configure)

@@ -72,4 +72,7 @@ pub enum InboxKind {
     /// The recipient's building binding was approved or rejected.
     #[sea_orm(string_value = "binding")]
     Binding,
+    /// An after-sales request (售后) was made, answered, escalated or decided.
+    #[sea_orm(string_value = "after_sale")]
+    AfterSale,
 }

@@ -5,6 +5,7 @@
 //! `api/`.
 
 pub mod admin_community;
+pub mod after_sale;
 pub mod application_status;
 pub mod auth_session;
 pub mod booking;

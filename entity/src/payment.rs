@@ -25,6 +25,8 @@ pub struct Model {
     /// When the payer paid (the provider's time).
     pub paid_at: DateTimeUtc,
     pub created_at: DateTimeUtc,
+    /// Fen refunded or being refunded so far (never above `amount_fen`).
+    pub refunded_fen: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -2,14 +2,16 @@ use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-/// A full refund of one payment; UNIQUE(payment_id) and UNIQUE(out_refund_no):
-/// the refund number is fixed with the row, so a retry never refunds twice.
+/// A refund of (part of) one payment: a full refund when its order ends
+/// unfulfilled, or an after-sales refund (`after_sale_id`); a payment may
+/// have several whose sum never exceeds it (`payments.refunded_fen`).
+/// UNIQUE(out_refund_no): the refund number is fixed with the row, so a
+/// retry never refunds twice.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "refunds")]
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
-    #[sea_orm(unique)]
     pub payment_id: i64,
     pub order_id: i64,
     pub merchant_id: i64,
@@ -30,6 +32,8 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
     /// When the money reached the payer.
     pub succeeded_at: Option<DateTimeUtc>,
+    /// The after-sales request this refund pays; None for a full refund.
+    pub after_sale_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

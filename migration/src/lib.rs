@@ -33,6 +33,8 @@ mod m20261201_001401_create_merchant_staff;
 mod m20261201_001402_add_user_disabled_at;
 mod m20261201_001501_add_photos_and_text_moderation;
 mod m20261201_001601_add_group_buy_description;
+mod m20261201_001701_allow_partial_refunds;
+mod m20261201_001702_create_after_sales;
 
 pub struct Migrator;
 
@@ -71,6 +73,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_001402_add_user_disabled_at::Migration),
             Box::new(m20261201_001501_add_photos_and_text_moderation::Migration),
             Box::new(m20261201_001601_add_group_buy_description::Migration),
+            Box::new(m20261201_001701_allow_partial_refunds::Migration),
+            Box::new(m20261201_001702_create_after_sales::Migration),
         ]
     }
 }

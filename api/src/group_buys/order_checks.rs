@@ -122,6 +122,7 @@ impl CheckedOrder {
             completed_at: None,
             created_at: now,
             updated_at: now,
+            refunded_fen: 0,
         };
         let view = OrderView::new(&placed, Viewer::Owner);
         let mut row = placed.into_active_model();

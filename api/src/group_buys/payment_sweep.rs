@@ -79,6 +79,20 @@ async fn reconcile_overdue(
             TradeCheck::Paid(_) | TradeCheck::Unpaid => {
                 if close_trade(client, &o).await && expire_one(db, &o, now).await? {
                     done.expired += 1;
+                    if o.kind == entity::order::OrderKind::Shop {
+                        // The resident (and the shop) hear the order expired.
+                        let expired = order::Model {
+                            status: OrderStatus::Expired,
+                            updated_at: now,
+                            ..o.clone()
+                        };
+                        crate::orders::notify::order_changed(
+                            db,
+                            &expired,
+                            crate::orders::notify::Party::Clock,
+                        )
+                        .await;
+                    }
                 }
             }
         }

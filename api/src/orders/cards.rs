@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use entity::after_sale::{self, AfterSaleStatus};
 use entity::{goods, group_buy, merchant, order};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
@@ -31,6 +32,8 @@ pub struct OrderCard {
     /// The campaign's pickup window (group-buy orders).
     pub pickup_starts_at: Option<DateTime<Utc>>,
     pub pickup_ends_at: Option<DateTime<Utc>>,
+    /// The status of the order's latest after-sales request (null: none).
+    pub after_sale_status: Option<AfterSaleStatus>,
 }
 
 async fn by_id<E, M>(
@@ -52,6 +55,20 @@ where
         .collect())
 }
 
+/// The latest after-sales request's status of each order among `order_ids`.
+async fn latest_after_sale(
+    db: &impl ConnectionTrait,
+    order_ids: impl IntoIterator<Item = i64>,
+) -> ApiResult<HashMap<i64, AfterSaleStatus>> {
+    use sea_orm::QueryOrder;
+    let rows = after_sale::Entity::find()
+        .filter(after_sale::Column::OrderId.is_in(order_ids))
+        .order_by_asc(after_sale::Column::Id)
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(|a| (a.order_id, a.status)).collect())
+}
+
 /// The cards of `rows` (a handful of queries for the whole page).
 pub async fn cards_of(
     db: &impl ConnectionTrait,
@@ -59,6 +76,7 @@ pub async fn cards_of(
     rows: Vec<order::Model>,
 ) -> ApiResult<Vec<OrderCard>> {
     let mut lines = lines_of(db, rows.iter().map(|o| o.id)).await?;
+    let after_sales = latest_after_sale(db, rows.iter().map(|o| o.id)).await?;
     let campaigns: HashMap<i64, group_buy::Model> = by_id::<group_buy::Entity, _>(
         db,
         group_buy::Column::Id,
@@ -119,6 +137,7 @@ pub async fn cards_of(
                 pickup_address,
                 pickup_starts_at: starts,
                 pickup_ends_at: ends,
+                after_sale_status: after_sales.get(&o.id).copied(),
             }
         })
         .collect())

@@ -4,7 +4,8 @@
 //! Counted by the day an order was placed: `orders` are those not ended
 //! unfulfilled (cancelled, expired, refunding, refunded); `revenue` is the
 //! amount of those handed over (`completed`, `picked_up`); `refunds` are the
-//! orders refunding or refunded and their amount.
+//! orders refunding or refunded and their amount, and the handed-over
+//! orders after-sales refunded (their `refunded_fen`).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -136,6 +137,10 @@ pub async fn merchant_figures(
         if refunded(o.status) {
             d.refunds += 1;
             d.refunded = Money::from_fen(d.refunded.fen() + o.amount_fen);
+        } else if o.refunded_fen > 0 {
+            // Handed over, then partly or wholly refunded by after-sales.
+            d.refunds += 1;
+            d.refunded = Money::from_fen(d.refunded.fen() + o.refunded_fen);
         }
     }
     let sold: HashMap<i64, (String, i64)> = goods_quantities_of(db, &counted).await?;

@@ -1,6 +1,8 @@
-//! Refunds of online payments. One row per payment (UNIQUE(payment_id)),
-//! recorded in the same transaction that cancels its order or finds its
-//! payment late; its `out_refund_no` is fixed with the row, so sending it
+//! Refunds of online payments: a full refund of what is left of each
+//! payment, recorded in the same transaction that cancels its order or
+//! finds its payment late, and after-sales refunds of part of one (their
+//! sum kept within the payment by `payments.refunded_fen`, a conditional
+//! update). Each row's `out_refund_no` is fixed with the row, so sending it
 //! again (after a timeout, by another instance, by every sweep) never
 //! refunds twice. The refund sweep sends pending rows and asks about
 //! unfinished ones; `REFUND.*` notifies finish them sooner. An order is
@@ -16,7 +18,7 @@ use sea_orm::{
     QueryOrder, QuerySelect, Set,
 };
 
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::wechatpay::{
     OutRefundNo, OutTradeNo, Refund, RefundRequest, RefundStatus, WechatPayClient,
 };
@@ -45,15 +47,75 @@ impl RefundReason {
     }
 }
 
-/// The refund number of a payment's refund: fixed by the payment.
+/// The refund number of a payment's full refund: fixed by the payment.
 fn out_refund_no(p: &payment::Model) -> String {
     format!("R{}-{}", p.out_trade_no, p.id)
 }
 
-/// In the caller's transaction: records the full refund of every payment of
-/// `order_id` that was received (an amount mismatch is left to an admin);
-/// a payment refunded already keeps its one refund. Answers how many
-/// refunds are now recorded for the order.
+/// The refund number of an after-sales refund: fixed by the payment and
+/// the request, so approving twice never refunds twice.
+fn after_sale_refund_no(p: &payment::Model, after_sale_id: i64) -> String {
+    format!("R{}-{}-A{}", p.out_trade_no, p.id, after_sale_id)
+}
+
+fn refund_row(
+    p: &payment::Model,
+    out_refund_no: String,
+    amount_fen: i64,
+    reason: &str,
+    after_sale_id: Option<i64>,
+    now: DateTime<Utc>,
+) -> refund::ActiveModel {
+    refund::ActiveModel {
+        payment_id: Set(p.id),
+        order_id: Set(p.order_id),
+        merchant_id: Set(p.merchant_id),
+        out_refund_no: Set(out_refund_no),
+        out_trade_no: Set(p.out_trade_no.clone()),
+        amount_fen: Set(amount_fen),
+        total_fen: Set(p.amount_fen),
+        reason: Set(reason.to_owned()),
+        status: Set(RefundState::Pending),
+        refund_id: Set(None),
+        attempts: Set(0),
+        last_error: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        succeeded_at: Set(None),
+        after_sale_id: Set(after_sale_id),
+        ..Default::default()
+    }
+}
+
+/// Adds `amount_fen` to the payment's refunded total, only while the total
+/// stays within what was paid (a conditional update: concurrent refunds of
+/// one payment never sum above it); false when it would not.
+async fn take_refundable(
+    txn: &impl ConnectionTrait,
+    payment_id: i64,
+    amount_fen: i64,
+) -> ApiResult<bool> {
+    let taken = payment::Entity::update_many()
+        .col_expr(
+            payment::Column::RefundedFen,
+            Expr::col(payment::Column::RefundedFen).add(amount_fen),
+        )
+        .filter(payment::Column::Id.eq(payment_id))
+        .filter(
+            Expr::col(payment::Column::RefundedFen)
+                .add(amount_fen)
+                .lte(Expr::col(payment::Column::AmountFen)),
+        )
+        .exec(txn)
+        .await?;
+    Ok(taken.rows_affected == 1)
+}
+
+/// In the caller's transaction: records the refund of what is left of
+/// every payment of `order_id` that was received (an amount mismatch is
+/// left to an admin); a payment refunded already keeps its one full
+/// refund (its number is fixed). Answers how many payments the order has
+/// to refund.
 pub async fn record_full_refunds(
     txn: &impl ConnectionTrait,
     order_id: i64,
@@ -67,32 +129,27 @@ pub async fn record_full_refunds(
         .await?;
     let mut recorded = 0;
     for p in &payments {
-        let row = refund::ActiveModel {
-            payment_id: Set(p.id),
-            order_id: Set(p.order_id),
-            merchant_id: Set(p.merchant_id),
-            out_refund_no: Set(out_refund_no(p)),
-            out_trade_no: Set(p.out_trade_no.clone()),
-            amount_fen: Set(p.amount_fen),
-            total_fen: Set(p.amount_fen),
-            reason: Set(reason.text().to_owned()),
-            status: Set(RefundState::Pending),
-            refund_id: Set(None),
-            attempts: Set(0),
-            last_error: Set(None),
-            created_at: Set(now),
-            updated_at: Set(now),
-            succeeded_at: Set(None),
-            ..Default::default()
-        };
-        recorded += refund::Entity::insert(row)
+        let left = p.amount_fen - p.refunded_fen;
+        if left <= 0 {
+            continue;
+        }
+        let row = refund_row(p, out_refund_no(p), left, reason.text(), None, now);
+        let inserted = refund::Entity::insert(row)
             .on_conflict(
-                OnConflict::column(refund::Column::PaymentId)
+                OnConflict::column(refund::Column::OutRefundNo)
                     .do_nothing()
                     .to_owned(),
             )
             .exec_without_returning(txn)
             .await?;
+        if inserted == 1 {
+            if !take_refundable(txn, p.id, left).await? {
+                return Err(
+                    ApiError::new(ErrorCode::Conflict).message("该笔支付正在退款，请稍后重试")
+                );
+            }
+            recorded += 1;
+        }
     }
     if recorded > 0
         && let Some(o) = order::Entity::find_by_id(order_id).one(txn).await?
@@ -100,6 +157,54 @@ pub async fn record_full_refunds(
         super::messages::refund_requested(txn, &o).await?;
     }
     Ok(payments.len())
+}
+
+/// In the caller's transaction: records the refund of `amount_fen` of the
+/// order's received payments for after-sales request `after_sale_id`
+/// (taken from the payments in turn, each within what is left of it).
+/// 422 `REFUND_EXCEEDS_PAID` when the payments hold less than that.
+pub async fn record_after_sale_refund(
+    txn: &impl ConnectionTrait,
+    order_id: i64,
+    after_sale_id: i64,
+    amount_fen: i64,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    let payments = payment::Entity::find()
+        .filter(payment::Column::OrderId.eq(order_id))
+        .filter(payment::Column::Status.eq(PaymentStatus::Honoured))
+        .order_by_asc(payment::Column::Id)
+        .all(txn)
+        .await?;
+    let mut owed = amount_fen;
+    for p in &payments {
+        let part = std::cmp::min(owed, p.amount_fen - p.refunded_fen);
+        if part <= 0 {
+            continue;
+        }
+        if !take_refundable(txn, p.id, part).await? {
+            return Err(ErrorCode::RefundExceedsPaid.into());
+        }
+        let row = refund_row(
+            p,
+            after_sale_refund_no(p, after_sale_id),
+            part,
+            "售后退款",
+            Some(after_sale_id),
+            now,
+        );
+        refund::Entity::insert(row)
+            .exec_without_returning(txn)
+            .await?;
+        owed -= part;
+        if owed == 0 {
+            break;
+        }
+    }
+    if owed > 0 {
+        return Err(ErrorCode::RefundExceedsPaid.into());
+    }
+    Ok(())
 }
 
 /// What one refund sweep did.
@@ -285,6 +390,12 @@ pub async fn apply(
     {
         super::messages::refund_decided(&txn, &o, next).await?;
     }
+    if changed.rows_affected == 1
+        && next == RefundState::Succeeded
+        && let Some(after_sale_id) = row.after_sale_id
+    {
+        after_sale_refunded(&txn, after_sale_id, now).await?;
+    }
     if changed.rows_affected == 1 && next == RefundState::Succeeded {
         order::Entity::update_many()
             .col_expr(order::Column::Status, Expr::value(OrderStatus::Refunded))
@@ -334,6 +445,37 @@ async fn fail(db: &DatabaseConnection, id: i64, error: &str, now: DateTime<Utc>)
         .filter(refund::Column::Id.eq(id))
         .filter(refund::Column::Status.eq(RefundState::Pending))
         .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// In the refund's transaction: WeChat Pay returned the money of an
+/// after-sales request's refund; the request is `refunded` once all of it is back (every part of it, when it took several payments).
+async fn after_sale_refunded(
+    conn: &impl ConnectionTrait,
+    after_sale_id: i64,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    let unfinished = entity::refund::Entity::find()
+        .filter(entity::refund::Column::AfterSaleId.eq(after_sale_id))
+        .filter(entity::refund::Column::Status.ne(entity::refund::RefundState::Succeeded))
+        .one(conn)
+        .await?;
+    if unfinished.is_some() {
+        return Ok(());
+    }
+    entity::after_sale::Entity::update_many()
+        .col_expr(
+            entity::after_sale::Column::Status,
+            Expr::value(entity::after_sale::AfterSaleStatus::Refunded),
+        )
+        .col_expr(entity::after_sale::Column::RefundedAt, Expr::value(now))
+        .col_expr(entity::after_sale::Column::UpdatedAt, Expr::value(now))
+        .filter(entity::after_sale::Column::Id.eq(after_sale_id))
+        .filter(
+            entity::after_sale::Column::Status.eq(entity::after_sale::AfterSaleStatus::Refunding),
+        )
+        .exec(conn)
         .await?;
     Ok(())
 }

@@ -12,6 +12,8 @@ use crate::money::Money;
 /// One goods of a shop order, as it was when ordered.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub struct LineView {
+    /// The line's id (an after-sales request names lines by it).
+    pub id: i64,
     pub goods_id: i64,
     pub name: String,
     pub unit: String,
@@ -24,6 +26,7 @@ pub struct LineView {
 impl From<&order_line::Model> for LineView {
     fn from(l: &order_line::Model) -> Self {
         Self {
+            id: l.id,
             goods_id: l.goods_id,
             name: l.name.clone(),
             unit: l.unit.clone(),

@@ -8,7 +8,10 @@ use actix_web::http::StatusCode;
 use chrono::{DateTime, Utc};
 use entity::order::{self, Fulfilment, OrderKind, OrderStatus};
 use entity::{building, community, order_line, user};
-use sea_orm::{ActiveValue::NotSet, ConnectionTrait, EntityTrait, IntoActiveModel};
+use sea_orm::{
+    ActiveValue::NotSet, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
@@ -238,6 +241,7 @@ pub async fn place(
         completed_at: None,
         created_at: now,
         updated_at: now,
+        refunded_fen: 0,
     };
     let mut active = row.clone().into_active_model();
     active.id = NotSet;
@@ -257,6 +261,12 @@ pub async fn place(
     }))
     .exec_without_returning(txn)
     .await?;
+    // Read back: the answer shows each line's id.
+    let lines = order_line::Entity::find()
+        .filter(order_line::Column::OrderId.eq(order_id))
+        .order_by_asc(order_line::Column::Id)
+        .all(txn)
+        .await?;
     cart::remove(txn, me.id, lines.iter().map(|l| l.goods_id)).await?;
     let placed = order::Model {
         id: order_id,

@@ -25,8 +25,10 @@ pub async fn run(state: &AppState) -> ApiResult<ShopSweep> {
     Ok(ShopSweep { expired, completed })
 }
 
-/// Runs the sweep every `interval`, and sends owed order messages.
+/// Runs the sweep every `interval`, and sends owed order messages; the
+/// after-sales deadlines run beside it.
 pub fn spawn(state: actix_web::web::Data<AppState>, interval: Duration) {
+    crate::after_sales::sweep::spawn(state.clone(), interval);
     let sweeping = state.clone();
     crate::jobs::repeat("shop deadlines", interval, move || {
         let state = sweeping.clone();

@@ -39,9 +39,11 @@ async fn a_pickup_order_snapshots_its_lines_and_takes_the_stock() {
     assert_eq!(o["note"], "少要袋子");
     assert_eq!(o["group_buy_id"], json!(null));
     assert_eq!(o["pickup_code"], json!(null), "no code until it is ready");
+    let line_id = o["lines"][1]["id"].as_i64().unwrap_or_default();
+    assert!(line_id > 0, "{o}");
     assert_eq!(
         o["lines"][1],
-        json!({ "goods_id": pear, "name": "雪梨", "unit": "个", "price": "3.20",
+        json!({ "id": line_id, "goods_id": pear, "name": "雪梨", "unit": "个", "price": "3.20",
         "image": "https://img.example/o.png", "quantity": 3, "amount": "9.60" })
     );
     assert_eq!(s.stock_and_sales(s.goods).await, (98, 0));
