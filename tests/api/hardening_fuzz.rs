@@ -9,6 +9,8 @@ use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use reqwest::Method;
 use serde_json::{Map, Number, Value, json};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, ResponseTemplate};
 
 use crate::support::spawn_app_with;
 
@@ -63,6 +65,22 @@ async fn every_body_refuses_arbitrary_json_with_a_4xx() {
         s.rate_limit.wechat_per_minute = 1_000_000;
     })
     .await;
+    // WeChat answers as when all is well: a 503 would be WeChat's, not the body's.
+    app.wechat_issues_token("AT").await;
+    Mock::given(method("POST"))
+        .and(path("/wxa/business/getuserphonenumber"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "errcode": 0, "errmsg": "ok",
+            "phone_info": { "phoneNumber": "13800138000", "purePhoneNumber": "13800138000", "countryCode": "86" }
+        })))
+        .mount(&app.wechat)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({ "errcode": 0, "errmsg": "ok" })),
+        )
+        .mount(&app.wechat)
+        .await;
     let platform = app.platform_admin().await;
     let (community, _, building) = app.community_with_building(&platform, "甲").await;
     let (resident, _, _) = app.resident("fuzz-resident").await;
