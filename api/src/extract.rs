@@ -70,7 +70,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
 /// field in `details.fields` (not only the first serde meets), and a list
 /// longer than `fields::body::MAX_LIST_ITEMS` anywhere in it is refused.
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    refuse_nul_in_json(body)?;
+    refuse_nul_in_json::<T>(body)?;
     let overlong = body::overlong_lists(body);
     if !overlong.is_empty() {
         return Err(ApiError::validation(overlong));
@@ -112,8 +112,10 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
 }
 
 /// A JSON string can carry NUL only escaped (`\u0000`): only a body with
-/// that escape is walked, to name the field holding it.
-fn refuse_nul_in_json(body: &[u8]) -> Result<(), ApiError> {
+/// that escape is walked, to name the field holding it. Fields `T` does not
+/// read are ignored whatever they hold (NUL included), as every unknown
+/// field is: only NUL that would reach a handler is refused.
+fn refuse_nul_in_json<T: DeserializeOwned>(body: &[u8]) -> Result<(), ApiError> {
     let has_escape = body
         .windows(6)
         .any(|w| w[0] == b'\\' && w[1] == b'u' && w[2..].iter().all(|b| *b == b'0'));
@@ -124,40 +126,91 @@ fn refuse_nul_in_json(body: &[u8]) -> Result<(), ApiError> {
     let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) else {
         return Ok(());
     };
-    match nul_path(&value, String::new()) {
-        Some(path) => Err(ApiError::validation(vec![FieldError::new(
-            if path.is_empty() {
-                "body".to_owned()
-            } else {
-                path
-            },
+    let mut found = Vec::new();
+    nul_paths(&value, &mut Vec::new(), &mut found);
+    if found.is_empty() {
+        return Ok(());
+    }
+    // The parts of the body `T` ignores, as paths of keys and indexes.
+    let mut ignored: Vec<Vec<String>> = Vec::new();
+    let _ = serde_ignored::deserialize::<_, _, T>(value, |path| {
+        ignored.push(segments(&path));
+    });
+    let read = found
+        .into_iter()
+        .find(|at| !ignored.iter().any(|skip| at.starts_with(skip)));
+    match read {
+        Some(at) => Err(ApiError::validation(vec![FieldError::new(
+            display_path(&at),
             "不能包含 NUL 字符",
         )])),
         None => Ok(()),
     }
 }
 
-/// The path (`a.b[2]`) of the first string or key holding NUL.
-fn nul_path(value: &serde_json::Value, at: String) -> Option<String> {
-    match value {
-        serde_json::Value::String(s) => s.contains('\0').then_some(at),
-        serde_json::Value::Array(items) => items
-            .iter()
-            .enumerate()
-            .find_map(|(i, v)| nul_path(v, format!("{at}[{i}]"))),
-        serde_json::Value::Object(map) => map.iter().find_map(|(k, v)| {
-            let here = if at.is_empty() {
-                k.clone()
-            } else {
-                format!("{at}.{k}")
-            };
-            if k.contains('\0') {
-                Some(here)
-            } else {
-                nul_path(v, here)
+/// `path` as its keys and indexes (options and newtypes add no step).
+fn segments(path: &serde_ignored::Path<'_>) -> Vec<String> {
+    use serde_ignored::Path;
+    match path {
+        Path::Root => Vec::new(),
+        Path::Seq { parent, index } => {
+            let mut v = segments(parent);
+            v.push(index.to_string());
+            v
+        }
+        Path::Map { parent, key } => {
+            let mut v = segments(parent);
+            v.push(key.clone());
+            v
+        }
+        Path::Some { parent }
+        | Path::NewtypeStruct { parent }
+        | Path::NewtypeVariant { parent } => segments(parent),
+    }
+}
+
+/// `a.b[2]` for the steps `["a", "b", "2"]` (the body itself: `body`).
+fn display_path(at: &[String]) -> String {
+    if at.is_empty() {
+        return "body".to_owned();
+    }
+    let mut out = String::new();
+    for step in at {
+        if step.parse::<usize>().is_ok() && !out.is_empty() {
+            out.push_str(&format!("[{step}]"));
+        } else {
+            if !out.is_empty() {
+                out.push('.');
             }
-        }),
-        _ => None,
+            out.push_str(step);
+        }
+    }
+    out
+}
+
+/// Every place (as steps) of a string or key holding NUL.
+fn nul_paths(value: &serde_json::Value, at: &mut Vec<String>, found: &mut Vec<Vec<String>>) {
+    match value {
+        serde_json::Value::String(s) if s.contains('\0') => found.push(at.clone()),
+        serde_json::Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                at.push(i.to_string());
+                nul_paths(v, at, found);
+                at.pop();
+            }
+        }
+        serde_json::Value::Object(map) => {
+            for (k, v) in map {
+                at.push(k.clone());
+                if k.contains('\0') {
+                    found.push(at.clone());
+                } else {
+                    nul_paths(v, at, found);
+                }
+                at.pop();
+            }
+        }
+        _ => {}
     }
 }
 

@@ -183,4 +183,119 @@ mod tests {
         );
         assert!(Money::from_fen(MAX_FEN).times(2).is_none());
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// Any amount the API can hold, in fen.
+        fn fen() -> impl Strategy<Value = i64> {
+            0..=MAX_FEN
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(512))]
+
+            /// Printing then parsing gives the same amount; fen survive both ways.
+            #[test]
+            fn text_and_fen_round_trip(f in fen()) {
+                let m = Money::from_fen(f);
+                prop_assert_eq!(m.fen(), f);
+                let text = m.to_string();
+                prop_assert!(text.len() >= 4 && text.as_bytes()[text.len() - 3] == b'.', "{}", text);
+                prop_assert_eq!(text.parse::<Money>(), Ok(m));
+                let json = serde_json::to_string(&m).unwrap();
+                prop_assert_eq!(serde_json::from_str::<Money>(&json).unwrap(), m);
+            }
+
+            /// A plain decimal is money exactly when it is non-negative, has at
+            /// most two significant decimals and is within the maximum; its fen
+            /// are the exact value times 100, never a float's rounding.
+            #[test]
+            fn parsing_is_exact_or_refused(units in 0i64..200_000_000, cents in 0u32..1000, digits in 1usize..=3) {
+                let frac = format!("{cents:03}");
+                let text = format!("{units}.{}", &frac[..digits]);
+                let exact = Decimal::from_str_exact(&text).unwrap();
+                let scaled = exact * Decimal::ONE_HUNDRED;
+                match text.parse::<Money>() {
+                    Ok(m) => {
+                        prop_assert!(scaled.fract().is_zero());
+                        prop_assert_eq!(Decimal::from(m.fen()), scaled);
+                        prop_assert!(m.fen() <= MAX_FEN);
+                    }
+                    Err(MoneyError::TooManyDecimals) => prop_assert!(!scaled.fract().is_zero()),
+                    Err(MoneyError::TooLarge) => prop_assert!(scaled > Decimal::from(MAX_FEN)),
+                    Err(other) => prop_assert!(false, "{text}: {other:?}"),
+                }
+            }
+
+            /// Whatever text a client sends, parsing answers (never panics) and
+            /// only ever yields an amount in range.
+            #[test]
+            fn arbitrary_text_never_panics(text in any::<String>()) {
+                if let Ok(m) = text.parse::<Money>() {
+                    prop_assert!((0..=MAX_FEN).contains(&m.fen()));
+                }
+                let _ = serde_json::from_value::<Money>(serde_json::Value::String(text));
+            }
+
+            /// Negative amounts are refused, whatever their decimals.
+            #[test]
+            fn negatives_are_refused(f in 1..=MAX_FEN) {
+                let text = format!("-{}", Money::from_fen(f));
+                prop_assert_eq!(text.parse::<Money>(), Err(MoneyError::Negative));
+            }
+
+            /// An order line's amount: `times` agrees with fen arithmetic (what
+            /// checkout stores) and is refused exactly when it passes the maximum.
+            #[test]
+            fn line_amounts_are_exact(f in fen(), quantity in 0i64..=100_000) {
+                let price = Money::from_fen(f);
+                let in_fen = f.checked_mul(quantity).filter(|t| *t <= MAX_FEN);
+                match price.times(quantity) {
+                    Some(total) => prop_assert_eq!(Some(total.fen()), in_fen),
+                    None => prop_assert_eq!(in_fen, None),
+                }
+            }
+
+            /// An order's total: summing its lines with `checked_add` equals the
+            /// sum in fen, in any order of the lines, or overflows in both.
+            #[test]
+            fn sums_of_lines_are_exact_and_order_free(
+                lines in proptest::collection::vec((0i64..=1_000_000, 1i64..=999), 0..40),
+            ) {
+                let total = |lines: &[(i64, i64)]| {
+                    lines.iter().try_fold(Money::ZERO, |acc, (f, q)| {
+                        acc.checked_add(Money::from_fen(*f).times(*q)?)
+                    })
+                };
+                let fen: i64 = lines.iter().map(|(f, q)| f * q).sum();
+                let forward = total(&lines);
+                let mut reversed = lines.clone();
+                reversed.reverse();
+                prop_assert_eq!(forward, total(&reversed));
+                if fen <= MAX_FEN {
+                    prop_assert_eq!(forward.map(|m| m.fen()), Some(fen));
+                } else {
+                    prop_assert_eq!(forward, None);
+                }
+            }
+
+            /// Refunds: an order's paid amount split into refunds adds up to the
+            /// paid amount exactly, and a refund never exceeds what is left.
+            #[test]
+            fn refunds_add_up_to_the_paid_amount(paid in fen(), cuts in proptest::collection::vec(0u32..=100, 0..8)) {
+                let paid_m = Money::from_fen(paid);
+                let mut left = paid_m;
+                let mut refunded = Money::ZERO;
+                for pct in cuts {
+                    let part = Money::from_fen(left.fen() * i64::from(pct) / 100);
+                    prop_assert!(part <= left);
+                    left = Money::from_fen(left.fen() - part.fen());
+                    refunded = refunded.checked_add(part).unwrap();
+                }
+                prop_assert_eq!(refunded.checked_add(left), Some(paid_m));
+            }
+        }
+    }
 }

@@ -200,4 +200,59 @@ mod tests {
             .is_ok()
         );
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn from_query(q: &str) -> Result<Page, ApiError> {
+            web::Query::<PageParams>::from_query(q)
+                .map_err(|_| ApiError::new(ErrorCode::InvalidQuery))
+                .and_then(|p| Page::try_from(p.into_inner()))
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(512))]
+
+            /// `page` and `page_size` are accepted exactly in 1-1000000 and
+            /// 1-100; anything else is 400 `INVALID_QUERY` naming each bad one.
+            #[test]
+            fn bounds_are_exact(page in any::<u64>(), size in any::<u64>()) {
+                let q = format!("page={page}&page_size={size}");
+                let ok_page = (1..=1_000_000).contains(&page);
+                let ok_size = (1..=MAX_PAGE_SIZE).contains(&size);
+                match from_query(&q) {
+                    Ok(p) => {
+                        prop_assert!(ok_page && ok_size);
+                        prop_assert_eq!(p, Page { page, page_size: size });
+                    }
+                    Err(e) => {
+                        prop_assert!(!(ok_page && ok_size));
+                        prop_assert_eq!(e.code, ErrorCode::InvalidQuery);
+                        let named = serde_json::to_string(&e.details).unwrap();
+                        prop_assert_eq!(named.contains("\"page\""), !ok_page, "{}", named);
+                        prop_assert_eq!(named.contains("\"page_size\""), !ok_size, "{}", named);
+                    }
+                }
+            }
+
+            /// The offset of every valid page is exact: pages tile the rows
+            /// without gap or overlap, and never overflow.
+            #[test]
+            fn offsets_tile_the_rows(page in 1u64..=1_000_000, size in 1u64..=MAX_PAGE_SIZE) {
+                let p = Page { page, page_size: size };
+                prop_assert_eq!(p.offset(), (page - 1) * size);
+                let next = Page { page: page + 1, page_size: size };
+                prop_assert_eq!(next.offset() - p.offset(), size);
+            }
+
+            /// Any query string at all answers a page or a 400, never a panic.
+            #[test]
+            fn arbitrary_queries_never_panic(q in any::<String>()) {
+                if let Err(e) = from_query(&q) {
+                    prop_assert_eq!(e.code.status().as_u16(), 400);
+                }
+            }
+        }
+    }
 }

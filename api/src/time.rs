@@ -58,23 +58,29 @@ impl Clock {
     }
 }
 
-/// The earliest time a client may send: 2000-01-01T00:00:00Z.
-pub const EARLIEST: i64 = 946_684_800;
-/// The first time a client may no longer send: 2100-01-01T00:00:00Z.
-pub const LATEST: i64 = 4_102_444_800;
+/// The earliest instant a client may send: 2000-01-01T00:00:00Z (less
+/// the largest offset, for a date written in a zone west of UTC).
+pub const EARLIEST: i64 = 946_684_800 - 86_400;
+/// No client time reaches this instant: 2100-01-02T00:00:00Z (2100-01-01 plus
+/// the largest offset).
+pub const LATEST: i64 = 4_102_444_800 + 86_400;
 
-/// Parses a client's time (RFC 3339) and bounds it to 2000-01-01..2100-01-01,
-/// so no arithmetic on it can overflow; the message names the value.
+/// What the document says of every date-time: its year, as written, is
+/// 2000-2099 (the rule [`parse_bounded`] checks).
+pub const YEARS_PATTERN: &str = r"^20[0-9]{2}-";
+
+/// Parses a client's time (RFC 3339) and bounds it: the date as written (in
+/// its own offset) is in the years 2000-2099, the rule the document states
+/// (`YEARS_PATTERN`), so the instant lies within [`EARLIEST`]..[`LATEST`]
+/// and no arithmetic on it can overflow; the message names the value.
 pub fn parse_bounded(raw: &str) -> Result<DateTime<Utc>, String> {
-    let t: DateTime<Utc> = raw
+    let t: DateTime<chrono::FixedOffset> = raw
         .parse()
         .map_err(|_| format!("`{raw}` is not an RFC 3339 time"))?;
-    if t.timestamp() < EARLIEST || t.timestamp() >= LATEST {
-        return Err(format!(
-            "`{raw}` is outside 2000-01-01T00:00:00Z..2100-01-01T00:00:00Z"
-        ));
+    if !(2000..=2099).contains(&chrono::Datelike::year(&t)) {
+        return Err(format!("`{raw}`: the year must be 2000-2099"));
     }
-    Ok(t)
+    Ok(t.with_timezone(&Utc))
 }
 
 /// `#[serde(deserialize_with = "crate::time::bounded")]`: a client's time,
@@ -144,5 +150,69 @@ mod tests {
         assert!(parse_bounded("+262142-12-31T23:59:59Z").is_err());
         assert!(parse_bounded("-262143-01-01T00:00:00Z").is_err());
         assert!(parse_bounded("soon").is_err());
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// Any instant chrono can hold, to the second.
+        fn any_instant() -> impl Strategy<Value = DateTime<Utc>> {
+            let (lo, hi) = (
+                DateTime::<Utc>::MIN_UTC.timestamp(),
+                DateTime::<Utc>::MAX_UTC.timestamp(),
+            );
+            (lo..=hi).prop_map(|s| DateTime::from_timestamp(s, 0).unwrap_or_default())
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(512))]
+
+            /// A time is accepted exactly when its year as written is
+            /// 2000-2099 (the document's pattern), in any offset, and parses
+            /// to the instant it names.
+            #[test]
+            fn the_bounds_are_exact(t in any_instant(), offset_h in -12i32..=14) {
+                let zone = chrono::FixedOffset::east_opt(offset_h * 3600).unwrap();
+                let text = t.with_timezone(&zone).to_rfc3339();
+                let year = chrono::Datelike::year(&t.with_timezone(&zone));
+                let inside = (2000..=2099).contains(&year);
+                match parse_bounded(&text) {
+                    Ok(parsed) => {
+                        prop_assert!(inside, "{}", text);
+                        prop_assert_eq!(parsed, t);
+                        prop_assert!((EARLIEST..LATEST).contains(&t.timestamp()));
+                        prop_assert!(text.starts_with("20"), "{}", text);
+                    }
+                    Err(_) => prop_assert!(!inside, "{}", text),
+                }
+            }
+
+            /// Whatever text a client sends, parsing answers and never yields
+            /// a time outside the bounds.
+            #[test]
+            fn arbitrary_text_never_panics(text in any::<String>()) {
+                if let Ok(t) = parse_bounded(&text) {
+                    prop_assert!((EARLIEST..LATEST).contains(&t.timestamp()));
+                }
+            }
+
+            /// On a bounded time every window the API adds (slot horizons,
+            /// payment timeouts, a year of deadlines) stays far inside chrono's
+            /// range, so the checked additions never fail.
+            #[test]
+            fn arithmetic_on_bounded_times_never_overflows(secs in EARLIEST..LATEST, days in -3660i64..=3660) {
+                let t = DateTime::from_timestamp(secs, 0).unwrap_or_default();
+                let moved = t.checked_add_signed(chrono::TimeDelta::days(days));
+                prop_assert!(moved.is_some());
+                prop_assert!(!wechat_display(t).is_empty());
+            }
+
+            /// Messages written at any instant at all never panic.
+            #[test]
+            fn display_never_panics(t in any_instant()) {
+                prop_assert!(!wechat_display(t).is_empty());
+            }
+        }
     }
 }

@@ -475,7 +475,20 @@ async fn slots_are_validated_never_overlap_and_the_public_sees_free_future_ones(
             None,
         )
         .await;
-    assert_eq!((r.status.as_u16(), r.code()), (400, "INVALID_QUERY"));
+    // A reversed window is empty; a window wider than 60 days is cut to 60.
+    assert_eq!((r.status.as_u16(), r.text.as_str()), (200, "[]"));
+    // From 60 days ago less 5 hours to 90 days ahead: cut to the 60 days
+    // after `from`, so it ends 5 hours from now (the slots at 3 and 4 hours).
+    let (long_ago, _) = slot_times(-60 * 24 + 5, 0);
+    let (far, _) = slot_times(90 * 24, 0);
+    let r = app
+        .get(
+            &format!("/helpers/me/slots?from={}&to={}", enc(&long_ago), enc(&far)),
+            Some(&helper),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body.as_array().unwrap().len(), 2, "{}", r.text);
     let r = app.get("/services/9999/slots", None).await;
     assert_eq!(r.code(), "SERVICE_NOT_FOUND");
 }

@@ -57,29 +57,35 @@ impl From<slot::Model> for SlotView {
     }
 }
 
+/// A listing's window, `[from, to)`. Every pair of bounded times is a
+/// window: one wider than 60 days is cut to its first 60 days, and one whose
+/// `to` is not after `from` is empty (an empty list), so no combination of
+/// valid parameters is refused.
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SlotWindow {
     /// Slots starting at or after this (default now).
     #[serde(default, deserialize_with = "crate::time::bounded_opt")]
     pub from: Option<DateTime<Utc>>,
-    /// Slots starting before this (default `from` + 14 days; at most 60 days after `from`).
+    /// Slots starting before this (default `from` + 14 days). A window wider
+    /// than 60 days is cut to 60 days after `from`; one not after `from` lists nothing.
     #[serde(default, deserialize_with = "crate::time::bounded_opt")]
     pub to: Option<DateTime<Utc>>,
 }
 
 impl SlotWindow {
-    fn resolve(&self, now: DateTime<Utc>) -> ApiResult<(DateTime<Utc>, DateTime<Utc>)> {
+    /// `(from, to)` with `to - from` at most [`HORIZON`]; `to <= from` for an
+    /// empty window. Bounded times make the additions safe; checked anyway.
+    pub fn resolve(&self, now: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
         let from = self.from.map(time::normalise).unwrap_or(now);
-        let default_to = from.checked_add_signed(DEFAULT_WINDOW);
-        let to = self.to.map(time::normalise).or(default_to);
-        let Some(to) = to.filter(|to| *to > from && *to - from <= HORIZON) else {
-            return Err(ApiError::invalid_query(vec![FieldError::new(
-                "to",
-                "须晚于 from，且相距不超过 60 天",
-            )]));
-        };
-        Ok((from, to))
+        let widest = from.checked_add_signed(HORIZON).unwrap_or(from);
+        let to = self
+            .to
+            .map(time::normalise)
+            .or_else(|| from.checked_add_signed(DEFAULT_WINDOW))
+            .unwrap_or(from);
+        let to = std::cmp::min(to, widest);
+        (from, to)
     }
 }
 
@@ -148,7 +154,7 @@ pub async fn free_for_service(
     window: &SlotWindow,
 ) -> ApiResult<Vec<SlotView>> {
     let now = time::now();
-    let (from, to) = window.resolve(now)?;
+    let (from, to) = window.resolve(now);
     let (service, helper) = find_public(db, service_id).await?;
     let need = TimeDelta::minutes(i64::from(service.duration_minutes));
     let rows = slot::Entity::find()
@@ -174,7 +180,7 @@ pub async fn of_helper(
     helper_id: i64,
     window: &SlotWindow,
 ) -> ApiResult<Vec<SlotView>> {
-    let (from, to) = window.resolve(time::now())?;
+    let (from, to) = window.resolve(time::now());
     let rows = slot::Entity::find()
         .filter(slot::Column::HelperId.eq(helper_id))
         .filter(slot::Column::StartsAt.gte(from))
@@ -184,4 +190,39 @@ pub async fn of_helper(
         .all(db)
         .await?;
     Ok(rows.into_iter().map(Into::into).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn at(secs: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(secs, 0).unwrap_or_default()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// Every pair of bounded times is a window of at most 60 days: wider
+        /// ones are cut to their first 60 days, reversed ones are empty, the
+        /// defaults are now and 14 days; nothing overflows or is refused.
+        #[test]
+        fn every_window_is_at_most_sixty_days(
+            from in proptest::option::of(time::EARLIEST..time::LATEST),
+            to in proptest::option::of(time::EARLIEST..time::LATEST),
+            now in time::EARLIEST..time::LATEST,
+        ) {
+            let window = SlotWindow { from: from.map(at), to: to.map(at) };
+            let (f, t) = window.resolve(at(now));
+            prop_assert_eq!(f, at(from.unwrap_or(now)));
+            prop_assert!(t - f <= HORIZON);
+            match to {
+                None => prop_assert_eq!(t - f, DEFAULT_WINDOW),
+                Some(to) if to > f.timestamp() && at(to) - f <= HORIZON => prop_assert_eq!(t, at(to)),
+                Some(to) if to > f.timestamp() => prop_assert_eq!(t - f, HORIZON),
+                Some(to) => prop_assert_eq!(t, at(to)),
+            }
+        }
+    }
 }

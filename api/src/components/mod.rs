@@ -171,7 +171,11 @@ pub struct ComponentQuery {
     /// One community (default: every community the admin administers).
     pub community_id: Option<i64>,
     pub kind: Option<String>,
+    /// 1-based page number (default 1).
+    #[param(minimum = 1, maximum = 1_000_000)]
     pub page: Option<u64>,
+    /// Items per page, 1-100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub page_size: Option<u64>,
 }
 

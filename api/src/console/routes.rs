@@ -55,8 +55,9 @@ async fn open_session(
 ) -> ApiResult<HttpResponse> {
     rate_limit::login(&state, &req).await?;
     let token = body.refresh_token.trim();
+    // A blank or overlong token is just one that was never issued.
     if token.is_empty() || token.len() > 256 || token.contains('\0') {
-        return Err(ApiError::field("refresh_token", "缺少刷新凭证"));
+        return Err(ErrorCode::RefreshTokenInvalid.into());
     }
     let pair = auth::rotate(
         &state.db,

@@ -56,7 +56,7 @@ pub struct GoodsQuery {
     /// Lowest price, e.g. `5.00`.
     #[param(pattern = r"^\s*([0-9]{1,8}(\.[0-9]{1,2})?)?\s*$")]
     pub min_price: Option<String>,
-    /// Highest price, e.g. `20.00`.
+    /// Highest price, e.g. `20.00`; below `min_price` nothing matches (an empty list).
     #[param(pattern = r"^\s*([0-9]{1,8}(\.[0-9]{1,2})?)?\s*$")]
     pub max_price: Option<String>,
     /// `newest` (default), `price_asc`, `price_desc` or `sales`.
@@ -95,11 +95,8 @@ impl GoodsFilter {
         };
         let min_fen = price("min_price", q.min_price.as_deref());
         let max_fen = price("max_price", q.max_price.as_deref());
-        if let (Some(min), Some(max)) = (min_fen, max_fen)
-            && min > max
-        {
-            errors.push("max_price", "最高价不能低于最低价");
-        }
+        // A range whose highest price is below its lowest holds no goods: it
+        // lists nothing (the query runs as asked, `price BETWEEN min AND max`).
         errors.finish_query()?;
         Ok(Self {
             community_id: q.community_id,

@@ -57,7 +57,11 @@ pub struct ResidentQuery {
     pub tier: Option<String>,
     /// Name or phone contains this.
     pub q: Option<String>,
+    /// 1-based page number (default 1).
+    #[param(minimum = 1, maximum = 1_000_000)]
     pub page: Option<u64>,
+    /// Items per page, 1-100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub page_size: Option<u64>,
 }
 
@@ -126,7 +130,11 @@ pub struct VisitView {
 #[into_params(parameter_in = Query)]
 pub struct VisitQuery {
     pub resident_id: Option<i64>,
+    /// 1-based page number (default 1).
+    #[param(minimum = 1, maximum = 1_000_000)]
     pub page: Option<u64>,
+    /// Items per page, 1-100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub page_size: Option<u64>,
 }
 

@@ -20,8 +20,10 @@ pub struct MessagesQuery {
     /// `true`: unread messages only; `false`: read ones only.
     pub unread: Option<bool>,
     /// `next_cursor` of the previous page; absent for the newest messages.
+    #[param(pattern = r"^[1-9][0-9]{0,17}$")]
     pub cursor: Option<String>,
     /// Items per page, 1-100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub page_size: Option<u64>,
 }
 

@@ -14,7 +14,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::view::{NoticeView, view, views};
 use crate::auth::AuthUser;
-use crate::error::{ApiError, ApiResult, ErrorCode, FieldError};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::media::MediaStore;
 use crate::pagination::{Page, Paged};
 use crate::time;
@@ -25,7 +25,7 @@ const FEED_LIMIT: u64 = 1000;
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct FeedQuery {
-    /// Required for anonymous callers; defaults to the resident's community.
+    /// Defaults to the resident's community; without either the feed is empty.
     pub community_id: Option<i64>,
     /// One kind only.
     pub kind: Option<NoticeKind>,
@@ -73,16 +73,15 @@ impl Reader {
         }
     }
 
-    /// The community whose feed they see: the one asked for, else their own
-    /// (400 when neither is known).
-    pub fn community(&self, asked: Option<i64>) -> ApiResult<i64> {
+    /// The community whose feed they see: the one asked for, else their own;
+    /// None when neither is known (an anonymous caller without
+    /// `community_id`, a resident not bound to a building): their feed is empty.
+    pub fn community(&self, asked: Option<i64>) -> Option<i64> {
         let home = match self {
             Reader::Anonymous => None,
             Reader::Resident { community_id, .. } => *community_id,
         };
-        asked.or(home).ok_or_else(|| {
-            ApiError::invalid_query(vec![FieldError::new("community_id", "请指定社区")])
-        })
+        asked.or(home)
     }
 
     /// Whether `n` concerns them: None when anonymous; false for a notice

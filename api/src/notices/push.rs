@@ -1,10 +1,14 @@
 //! Scheduled publishing and the outage push fan-out.
 //!
 //! Recipients are rows (`notice_deliveries`, UNIQUE(notice_id, user_id)),
-//! written in the same transaction that publishes the notice. Senders claim a
-//! row with a conditional update (`pending` → `sending`), so two instances
-//! never send the same row; a row left `sending` by a killed process is
-//! marked failed rather than sent again (at most one message per resident).
+//! written in the same transaction that publishes the notice. A sender first
+//! leases a row (a conditional update setting `locked_until` on a `pending`
+//! row whose lease is free), prepares the message, and only then marks it
+//! `sending` and calls WeChat, so two instances never send the same row. A
+//! process killed while preparing leaves a `pending` row whose lease runs
+//! out: another sender takes it (nothing was sent, nothing is lost). A row
+//! left `sending` may have reached WeChat, so it is marked failed rather
+//! than sent again (at most one message per resident).
 //! Transient WeChat errors (-1, 5xx, timeouts) put the row back to `pending`
 //! with a backoff, up to `MAX_ATTEMPTS`.
 
@@ -131,6 +135,7 @@ pub async fn sweep(state: &AppState, now: DateTime<Utc>) -> ApiResult<SweepRepor
         let batch: Vec<notice_delivery::Model> = notice_delivery::Entity::find()
             .filter(notice_delivery::Column::Status.eq(DeliveryStatus::Pending))
             .filter(notice_delivery::Column::NextAttemptAt.lte(now))
+            .filter(lease_free(now))
             .order_by_asc(notice_delivery::Column::Id)
             .limit(BATCH)
             .all(&state.db)
@@ -183,10 +188,21 @@ async fn finish(
             Expr::value(Option::<DateTime<Utc>>::None),
         )
         .filter(notice_delivery::Column::Id.eq(id))
-        .filter(notice_delivery::Column::Status.eq(DeliveryStatus::Sending))
+        .filter(
+            notice_delivery::Column::Status
+                .is_in([DeliveryStatus::Pending, DeliveryStatus::Sending]),
+        )
+        .filter(notice_delivery::Column::LockedUntil.is_not_null())
         .exec(&state.db)
         .await?;
     Ok(())
+}
+
+/// No sender holds the row's lease (never leased, or the lease ran out).
+fn lease_free(now: DateTime<Utc>) -> sea_orm::Condition {
+    sea_orm::Condition::any()
+        .add(notice_delivery::Column::LockedUntil.is_null())
+        .add(notice_delivery::Column::LockedUntil.lt(now))
 }
 
 fn wechat_time(t: Option<DateTime<Utc>>) -> String {
@@ -199,11 +215,8 @@ async fn deliver_one(
     row: notice_delivery::Model,
     now: DateTime<Utc>,
 ) -> ApiResult<Outcome> {
+    // The lease: the row stays `pending` while the message is prepared.
     let claimed = notice_delivery::Entity::update_many()
-        .col_expr(
-            notice_delivery::Column::Status,
-            Expr::value(DeliveryStatus::Sending),
-        )
         .col_expr(
             notice_delivery::Column::Attempts,
             Expr::col(notice_delivery::Column::Attempts).add(1),
@@ -214,6 +227,7 @@ async fn deliver_one(
         )
         .filter(notice_delivery::Column::Id.eq(row.id))
         .filter(notice_delivery::Column::Status.eq(DeliveryStatus::Pending))
+        .filter(lease_free(now))
         .exec(&state.db)
         .await?;
     if claimed.rows_affected != 1 {
@@ -271,6 +285,17 @@ async fn deliver_one(
         "thing4": { "value": fit(&buildings, 20) },
     });
     let page = format!("pages/notice/detail?id={}", n.id);
+    // From here the message may reach WeChat: a row left `sending` is never
+    // sent again.
+    notice_delivery::Entity::update_many()
+        .col_expr(
+            notice_delivery::Column::Status,
+            Expr::value(DeliveryStatus::Sending),
+        )
+        .filter(notice_delivery::Column::Id.eq(row.id))
+        .filter(notice_delivery::Column::Status.eq(DeliveryStatus::Pending))
+        .exec(&state.db)
+        .await?;
     match state
         .wechat
         .send_subscribe_message(&openid, &template, &page, data)

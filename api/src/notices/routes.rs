@@ -37,7 +37,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     params(FeedQuery, PageParams),
     responses(
         (status = 200, body = Paged<FeedItem>),
-        (status = 400, description = "INVALID_QUERY: unknown kind, or no community_id for an anonymous caller without a bound building", body = ErrorBody),
+        (status = 400, description = "INVALID_QUERY: unknown kind, or a malformed page", body = ErrorBody),
         (status = 401, description = "TOKEN_INVALID: a token was sent but is not valid", body = ErrorBody),
     )
 )]
@@ -51,7 +51,10 @@ async fn feed(
     page: Page,
 ) -> ApiResult<web::Json<Paged<FeedItem>>> {
     let reader = Reader::of(me.0.as_ref());
-    let community_id = reader.community(query.community_id)?;
+    let Some(community_id) = reader.community(query.community_id) else {
+        // No community known: no notice is theirs to see.
+        return Ok(web::Json(feed_page(Vec::new(), query.kind, reader, page)));
+    };
     let db = &state.db;
     let notices = state
         .cache

@@ -12,6 +12,8 @@
 //!   WeChat-quota limits apply (`auth::write_limits::is_limited`);
 //! - every free-text string says it holds no NUL character (the server
 //!   refuses one anywhere, `extract::parse_json` and `refuse_nul_in_url`);
+//! - every date-time says its year is 2000-2099 (`time::YEARS_PATTERN`, the
+//!   bound `time::parse_bounded` checks);
 //! - schemas no operation reaches are dropped, so the document carries only
 //!   what the API uses.
 
@@ -226,6 +228,12 @@ fn add_no_nul(value: &mut serde_json::Value) {
                 .all(|k| !map.contains_key(*k));
             if is_string && free {
                 map.insert("pattern".into(), NO_NUL.into());
+            }
+            let is_time = map
+                .get("format")
+                .is_some_and(|f| f == "date-time" || f == "date");
+            if is_string && is_time && !map.contains_key("pattern") {
+                map.insert("pattern".into(), crate::time::YEARS_PATTERN.into());
             }
             map.values_mut().for_each(add_no_nul);
         }

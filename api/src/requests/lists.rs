@@ -27,7 +27,11 @@ pub struct ListQuery {
     pub overdue: Option<bool>,
     /// Only requests the reporter urged (true).
     pub urged: Option<bool>,
+    /// 1-based page number (default 1).
+    #[param(minimum = 1, maximum = 1_000_000)]
     pub page: Option<u64>,
+    /// Items per page, 1-100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub page_size: Option<u64>,
 }
 
@@ -48,7 +52,11 @@ pub struct BoardQuery {
     pub urged: Option<bool>,
     /// `newest` (default) or `due` (soonest deadline first).
     pub sort: Option<String>,
+    /// 1-based page number (default 1).
+    #[param(minimum = 1, maximum = 1_000_000)]
     pub page: Option<u64>,
+    /// Items per page, 1-100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub page_size: Option<u64>,
 }
 

@@ -199,3 +199,39 @@ pub async fn remove(
         .await?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// A line's quantity is accepted exactly in 1-999; anything else is
+        /// 422 naming `quantity`.
+        #[test]
+        fn quantities_are_bounded(quantity in any::<i64>()) {
+            match check_quantity(quantity) {
+                Ok(()) => prop_assert!((1..=MAX_QUANTITY).contains(&quantity)),
+                Err(e) => {
+                    prop_assert!(!(1..=MAX_QUANTITY).contains(&quantity));
+                    prop_assert_eq!(e.code.status().as_u16(), 422);
+                    let named = serde_json::to_string(&e.details).unwrap_or_default();
+                    prop_assert!(named.contains("\"quantity\""), "{}", named);
+                }
+            }
+        }
+
+        /// The largest order checkout can be asked for (500 lines, each at
+        /// the highest price and quantity) cannot overflow its fen sums, so
+        /// "too large" is always the money rule's 422, never an overflow.
+        #[test]
+        fn the_largest_order_fits_in_fen(
+            lines in proptest::collection::vec((0i64..=9_999_999_999, 1..=MAX_QUANTITY), 1..=500),
+        ) {
+            let total = lines.iter().try_fold(0i64, |acc, (price, q)| acc.checked_add(price.checked_mul(*q)?));
+            prop_assert!(total.is_some());
+        }
+    }
+}
