@@ -57,7 +57,10 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .configure(crate::requests::configure)
         .configure(crate::departments::configure)
         .configure(crate::components::configure)
-        .configure(crate::grid::configure);
+        .configure(crate::grid::configure)
+        .configure(crate::surveys::configure)
+        .configure(crate::odd_jobs::configure)
+        .configure(crate::lending::configure);
 }
 
 /// The OpenAPI document of exactly the routes the server registers.

@@ -72,4 +72,10 @@ pub enum InboxKind {
     /// The recipient's building binding was approved or rejected.
     #[sea_orm(string_value = "binding")]
     Binding,
+    /// An application to the recipient's odd job, or the answer to theirs.
+    #[sea_orm(string_value = "odd_job")]
+    OddJob,
+    /// One of the recipient's tool loans is overdue.
+    #[sea_orm(string_value = "tool_loan")]
+    ToolLoan,
 }

@@ -33,6 +33,9 @@ mod m20261201_001401_create_merchant_staff;
 mod m20261201_001402_add_user_disabled_at;
 mod m20261201_001501_add_photos_and_text_moderation;
 mod m20261201_001601_add_group_buy_description;
+mod m20261201_001801_create_surveys;
+mod m20261201_001802_create_odd_jobs;
+mod m20261201_001803_create_tool_lending;
 
 pub struct Migrator;
 
@@ -71,6 +74,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_001402_add_user_disabled_at::Migration),
             Box::new(m20261201_001501_add_photos_and_text_moderation::Migration),
             Box::new(m20261201_001601_add_group_buy_description::Migration),
+            Box::new(m20261201_001801_create_surveys::Migration),
+            Box::new(m20261201_001802_create_odd_jobs::Migration),
+            Box::new(m20261201_001803_create_tool_lending::Migration),
         ]
     }
 }

@@ -48,6 +48,7 @@ mod shop;
 mod stats;
 mod subscriptions;
 mod support;
+mod surveys;
 mod text_moderation;
 mod uploads;
 mod wechatpay;
