@@ -245,6 +245,10 @@ impl Application {
             Duration::from_millis(state.settings.jobs.sweep_interval_ms),
         );
         spawn_text_rechecks(state.clone());
+        crate::lending::spawn_sweep(
+            state.clone(),
+            Duration::from_millis(state.settings.jobs.sweep_interval_ms),
+        );
         crate::group_buys::settlement::spawn(
             state.db.clone(),
             state.cache.clone(),
