@@ -232,10 +232,11 @@ pub async fn accept(
     let (a, j) = of_my_job(db, me, id).await?;
     let txn = begin_write(db).await?;
     decide(&*txn, a.id, ApplicationStatus::Accepted, now).await?;
-    let filled = Expr::cust_with_values(
-        "CASE WHEN accepted_count + 1 >= headcount THEN ? ELSE status END",
-        [JobStatus::Filled.as_str()],
-    );
+    // The statuses are fixed words (`JobStatus`), written into the SQL.
+    let filled = Expr::cust(format!(
+        "CASE WHEN accepted_count + 1 >= headcount THEN '{}' ELSE status END",
+        JobStatus::Filled.as_str()
+    ));
     let taken = odd_job::Entity::update_many()
         .col_expr(
             odd_job::Column::AcceptedCount,

@@ -1,5 +1,6 @@
 //! The dashboard: the figures the county reports, per community or overall.
 
+pub mod civic;
 pub mod service;
 
 use actix_web::{get, web};
