@@ -210,6 +210,9 @@ async fn the_keeper_lends_and_takes_back_and_overdue_loans_are_reminded_once() {
         .await;
     assert_eq!(overdue.body["total"], 1, "{}", overdue.text);
     assert_eq!(overdue.body["items"][0]["overdue"], true);
+    let platform = app.platform_admin().await;
+    let dashboard = app.get("/admin/stats", Some(&platform)).await;
+    assert_eq!(dashboard.body["civic"]["loans"], 1, "{}", dashboard.text);
     let later = yizhan::calendar::local_date(Utc::now() + TimeDelta::days(2));
     let rounds =
         join_all((0..4).map(|_| yizhan::lending::service::remind_overdue(&app.db, later))).await;

@@ -391,4 +391,11 @@ async fn accepting_never_passes_the_headcount() {
             .body["total"],
         0
     );
+    let dashboard = app.get("/admin/stats", Some(&platform)).await;
+    assert_eq!(
+        dashboard.body["civic"]["jobs_filled"], 1,
+        "{}",
+        dashboard.text
+    );
+    assert_eq!(dashboard.body["civic"]["job_places_filled"], 3);
 }

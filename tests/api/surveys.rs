@@ -227,6 +227,15 @@ async fn the_index_matches_the_hand_computed_fixture_quarter_by_quarter() {
             { "quarter": "2026Q4", "surveys": 1, "respondents": 4, "index": "52.1", "change": "-35.4" },
         ])
     );
+    let dashboard = app.get("/admin/stats", Some(&platform)).await;
+    assert_eq!(
+        dashboard.body["civic"]["survey_quarter"], "2026Q4",
+        "{}",
+        dashboard.text
+    );
+    assert_eq!(dashboard.body["civic"]["survey_index"], "52.1");
+    assert_eq!(dashboard.body["civic"]["survey_index_change"], "-35.4");
+    assert_eq!(dashboard.body["civic"]["survey_responses"], 6);
     let trend_a = app.get("/admin/survey-index", Some(&admin_a)).await;
     assert_eq!(
         trend_a.body["quarters"][1]["index"], "62.5",
