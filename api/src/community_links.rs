@@ -49,7 +49,9 @@ community_link! {
     helper_community => HelperId,
     merchant_application_community => ApplicationId,
     merchant_community => MerchantId,
+    odd_job_community => JobId,
     service_community => ServiceId,
+    survey_community => SurveyId,
 }
 
 /// The communities each of `owners` is linked to, in id order (an owner

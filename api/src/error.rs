@@ -145,6 +145,20 @@ error_codes! {
     ServiceUnavailable => (SERVICE_UNAVAILABLE, "服务暂时不可用，请稍后再试"),
     InternalError => (INTERNAL_SERVER_ERROR, "服务器内部错误"),
     HeadersTooLarge => (REQUEST_HEADER_FIELDS_TOO_LARGE, "请求头过大"),
+    SurveyNotFound => (NOT_FOUND, "问卷不存在"),
+    SurveyNotOpen => (CONFLICT, "问卷不在填写期内"),
+    AlreadyAnswered => (CONFLICT, "已填写过该问卷"),
+    JobNotFound => (NOT_FOUND, "零工岗位不存在"),
+    JobNotOpen => (CONFLICT, "该岗位已招满、已结束或已下架"),
+    JobFilled => (CONFLICT, "该岗位已招满"),
+    AlreadyApplied => (CONFLICT, "已报名过该岗位"),
+    AlreadyReported => (CONFLICT, "已举报过该岗位"),
+    NotForYourCommunity => (FORBIDDEN, "仅限所列社区的居民"),
+    JobApplicationNotFound => (NOT_FOUND, "报名记录不存在"),
+    LendingPointNotFound => (NOT_FOUND, "借用点不存在"),
+    ToolNotFound => (NOT_FOUND, "工具不存在"),
+    ToolUnavailable => (CONFLICT, "该日期的工具已借完"),
+    LoanNotFound => (NOT_FOUND, "借用记录不存在"),
 }
 
 /// One field that failed validation: which, and why.

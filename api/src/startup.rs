@@ -58,7 +58,10 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .configure(crate::requests::configure)
         .configure(crate::departments::configure)
         .configure(crate::components::configure)
-        .configure(crate::grid::configure);
+        .configure(crate::grid::configure)
+        .configure(crate::surveys::configure)
+        .configure(crate::odd_jobs::configure)
+        .configure(crate::lending::configure);
 }
 
 /// The OpenAPI document of exactly the routes the server registers.
@@ -243,6 +246,10 @@ impl Application {
             Duration::from_millis(state.settings.jobs.sweep_interval_ms),
         );
         spawn_text_rechecks(state.clone());
+        crate::lending::spawn_sweep(
+            state.clone(),
+            Duration::from_millis(state.settings.jobs.sweep_interval_ms),
+        );
         crate::group_buys::settlement::spawn(
             state.db.clone(),
             state.cache.clone(),

@@ -75,4 +75,10 @@ pub enum InboxKind {
     /// An after-sales request (售后) was made, answered, escalated or decided.
     #[sea_orm(string_value = "after_sale")]
     AfterSale,
+    /// An application to the recipient's odd job, or the answer to theirs.
+    #[sea_orm(string_value = "odd_job")]
+    OddJob,
+    /// One of the recipient's tool loans is overdue.
+    #[sea_orm(string_value = "tool_loan")]
+    ToolLoan,
 }

@@ -53,6 +53,8 @@ pub enum Purpose {
     NoticeImage,
     ReviewPhoto,
     RequestPhoto,
+    /// A photo of a lending point's tool.
+    ToolPhoto,
 }
 
 /// Who may fetch the stored picture.
@@ -65,7 +67,7 @@ pub enum Visibility {
 }
 
 impl Purpose {
-    pub const ALL: [Purpose; 8] = [
+    pub const ALL: [Purpose; 9] = [
         Purpose::GoodsImage,
         Purpose::MerchantLogo,
         Purpose::MerchantLicense,
@@ -74,6 +76,7 @@ impl Purpose {
         Purpose::NoticeImage,
         Purpose::ReviewPhoto,
         Purpose::RequestPhoto,
+        Purpose::ToolPhoto,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -86,6 +89,7 @@ impl Purpose {
             Purpose::NoticeImage => "notice_image",
             Purpose::ReviewPhoto => "review_photo",
             Purpose::RequestPhoto => "request_photo",
+            Purpose::ToolPhoto => "tool_photo",
         }
     }
 

@@ -35,6 +35,9 @@ mod m20261201_001501_add_photos_and_text_moderation;
 mod m20261201_001601_add_group_buy_description;
 mod m20261201_001701_allow_partial_refunds;
 mod m20261201_001702_create_after_sales;
+mod m20261201_001801_create_surveys;
+mod m20261201_001802_create_odd_jobs;
+mod m20261201_001803_create_tool_lending;
 
 pub struct Migrator;
 
@@ -75,6 +78,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_001601_add_group_buy_description::Migration),
             Box::new(m20261201_001701_allow_partial_refunds::Migration),
             Box::new(m20261201_001702_create_after_sales::Migration),
+            Box::new(m20261201_001801_create_surveys::Migration),
+            Box::new(m20261201_001802_create_odd_jobs::Migration),
+            Box::new(m20261201_001803_create_tool_lending::Migration),
         ]
     }
 }

@@ -146,6 +146,11 @@ async fn dashboard_figures_count_exactly_what_happened() {
             "received": 0, "closed": 0, "closure_rate": null, "closed_on_time": 0,
             "on_time_rate": null, "avg_hours_to_accept": null, "avg_hours_to_resolve": null,
             "rated": 0, "satisfied": 0, "satisfaction_rate": null, "average_rating": null
+        },
+        "civic": {
+            "survey_quarter": null, "survey_index": null, "survey_index_change": null,
+            "survey_responses": 0, "jobs_filled": 0, "job_places_filled": 0, "loans": 0,
+            "loans_overdue": 0
         }
     });
     let mut stats = app

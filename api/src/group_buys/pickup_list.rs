@@ -3,6 +3,7 @@
 use sea_orm::{ActiveEnum, ConnectionTrait};
 
 use super::service;
+use crate::csv::cell;
 use crate::error::{ApiResult, ErrorCode};
 use crate::orders::reads::{MerchantFilter, list_for_merchant};
 
@@ -28,48 +29,13 @@ pub async fn pickup_csv(
         let code = row.pickup_code.unwrap_or_default();
         out.push_str(&format!(
             "{},{},{},{},{},{}\n",
-            csv_field(&o.order_no),
-            csv_field(&o.nickname),
-            csv_field(o.phone.as_deref().unwrap_or("")),
+            cell(&o.order_no),
+            cell(&o.nickname),
+            cell(o.phone.as_deref().unwrap_or("")),
             o.quantity,
-            csv_field(&code),
-            csv_field(&o.status.to_value())
+            cell(&code),
+            cell(&o.status.to_value())
         ));
     }
     Ok(out)
-}
-
-/// Characters that make a spreadsheet read a cell as a formula (OWASP CSV
-/// injection), tab and carriage return included: some spreadsheets skip them
-/// and read the formula after.
-const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
-
-/// Quotes a CSV field when needed and defuses spreadsheet formulas, also
-/// behind leading spaces.
-fn csv_field(s: &str) -> String {
-    let s = if s.starts_with(FORMULA_STARTS) || s.trim_start().starts_with(FORMULA_STARTS) {
-        format!("'{s}")
-    } else {
-        s.to_owned()
-    };
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn csv_fields_are_quoted_and_defused() {
-        assert_eq!(csv_field("a,b"), "\"a,b\"");
-        assert_eq!(csv_field("=1+1"), "'=1+1");
-        assert_eq!(csv_field("王芳"), "王芳");
-        assert_eq!(csv_field("\t=1+1"), "'\t=1+1");
-        assert_eq!(csv_field("\r=1+1"), "\"'\r=1+1\"");
-        assert_eq!(csv_field("  @SUM(A1)"), "'  @SUM(A1)");
-    }
 }

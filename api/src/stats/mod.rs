@@ -1,5 +1,6 @@
 //! The dashboard: the figures the county reports, per community or overall.
 
+pub mod civic;
 pub mod daily;
 pub mod service;
 

@@ -46,6 +46,8 @@ pub struct Stats {
     pub residents_served: u64,
     /// Residents' requests (诉求) of the scope, all time.
     pub requests: crate::requests::figures::Figures,
+    /// The happiness survey, odd jobs and tool lending of the scope.
+    pub civic: super::civic::Civic,
     pub generated_at: DateTime<Utc>,
 }
 
@@ -149,6 +151,12 @@ pub async fn compute(
         )
         .await?
         .total,
+        civic: super::civic::compute(
+            db,
+            scope.as_deref(),
+            crate::calendar::local_date(time::now()),
+        )
+        .await?,
         generated_at: time::now(),
     })
 }
