@@ -72,4 +72,13 @@ pub enum InboxKind {
     /// The recipient's building binding was approved or rejected.
     #[sea_orm(string_value = "binding")]
     Binding,
+    /// Points were awarded, reversed or expired.
+    #[sea_orm(string_value = "points")]
+    Points,
+    /// A redemption at the 爱心超市 changed (placed, picked up, cancelled).
+    #[sea_orm(string_value = "redemption")]
+    Redemption,
+    /// A wish the recipient posted, claimed or reviews changed.
+    #[sea_orm(string_value = "wish")]
+    Wish,
 }

@@ -53,6 +53,10 @@ pub enum Purpose {
     NoticeImage,
     ReviewPhoto,
     RequestPhoto,
+    /// A wish's photos and its fulfilment's (public on the wall).
+    WishPhoto,
+    /// The photo proving a volunteer's service (private).
+    ServicePhoto,
 }
 
 /// Who may fetch the stored picture.
@@ -65,7 +69,7 @@ pub enum Visibility {
 }
 
 impl Purpose {
-    pub const ALL: [Purpose; 8] = [
+    pub const ALL: [Purpose; 10] = [
         Purpose::GoodsImage,
         Purpose::MerchantLogo,
         Purpose::MerchantLicense,
@@ -74,6 +78,8 @@ impl Purpose {
         Purpose::NoticeImage,
         Purpose::ReviewPhoto,
         Purpose::RequestPhoto,
+        Purpose::WishPhoto,
+        Purpose::ServicePhoto,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -86,6 +92,8 @@ impl Purpose {
             Purpose::NoticeImage => "notice_image",
             Purpose::ReviewPhoto => "review_photo",
             Purpose::RequestPhoto => "request_photo",
+            Purpose::WishPhoto => "wish_photo",
+            Purpose::ServicePhoto => "service_photo",
         }
     }
 
@@ -97,9 +105,10 @@ impl Purpose {
     /// person's papers or home: never public.
     pub fn visibility(self) -> Visibility {
         match self {
-            Purpose::MerchantLicense | Purpose::HelperCertificate | Purpose::RequestPhoto => {
-                Visibility::Private
-            }
+            Purpose::MerchantLicense
+            | Purpose::HelperCertificate
+            | Purpose::RequestPhoto
+            | Purpose::ServicePhoto => Visibility::Private,
             _ => Visibility::Public,
         }
     }

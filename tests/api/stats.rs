@@ -146,7 +146,8 @@ async fn dashboard_figures_count_exactly_what_happened() {
             "received": 0, "closed": 0, "closure_rate": null, "closed_on_time": 0,
             "on_time_rate": null, "avg_hours_to_accept": null, "avg_hours_to_resolve": null,
             "rated": 0, "satisfied": 0, "satisfaction_rate": null, "average_rating": null
-        }
+        },
+        "points": { "issued": 0, "spent": 0, "wishes_fulfilled": 0 }
     });
     let mut stats = app
         .get(&format!("/admin/stats?community_id={a}"), Some(&admin_a))
