@@ -31,6 +31,10 @@ pub async fn town() -> Town {
         s.rate_limit.login_per_minute = 100_000;
         s.rate_limit.writes_per_minute_per_user = 1_000_000;
         s.rate_limit.writes_per_minute_per_ip = 1_000_000;
+        // Hundreds of writes queue on one resident's balance row: on the
+        // shared 2-core test machine a request may wait longer than the
+        // production 3 s for a pooled connection behind them.
+        s.database.acquire_timeout_secs = 60;
     })
     .await;
     let platform = app.platform_admin().await;
