@@ -159,6 +159,15 @@ error_codes! {
     ToolNotFound => (NOT_FOUND, "工具不存在"),
     ToolUnavailable => (CONFLICT, "该日期的工具已借完"),
     LoanNotFound => (NOT_FOUND, "借用记录不存在"),
+    PointRuleNotFound => (NOT_FOUND, "积分细则不存在"),
+    InsufficientPoints => (CONFLICT, "积分不足"),
+    PointsCapReached => (CONFLICT, "已达到该积分项目的每日或每月上限"),
+    AlreadyReversed => (CONFLICT, "该积分记录已被冲正或已过期"),
+    AlreadyAwarded => (CONFLICT, "该事项已发放过积分"),
+    ShelfItemNotFound => (NOT_FOUND, "爱心超市商品不存在"),
+    RedemptionNotFound => (NOT_FOUND, "兑换记录不存在"),
+    WishNotFound => (NOT_FOUND, "心愿不存在"),
+    WishTaken => (CONFLICT, "该心愿已被认领"),
 }
 
 /// One field that failed validation: which, and why.

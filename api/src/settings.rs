@@ -69,6 +69,8 @@ pub struct Settings {
     pub metrics: MetricsSettings,
     #[serde(default)]
     pub shop: ShopSettings,
+    #[serde(default)]
+    pub points: PointsSettings,
     /// The environment the settings were loaded for (`YIZHAN_ENV`).
     pub env: Environment,
 }
@@ -467,6 +469,26 @@ impl Default for ShopSettings {
     fn default() -> Self {
         Self {
             auto_complete_after_secs: 48 * 3600,
+        }
+    }
+}
+
+/// `points.*`: volunteer points and the wish wall.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default)]
+pub struct PointsSettings {
+    /// Earned points expire this many days after they were earned (what is
+    /// left of them in the balance); 0 = never.
+    pub expire_after_days: i64,
+    /// A claimed wish not fulfilled within this many days returns to the wall.
+    pub wish_claim_days: i64,
+}
+
+impl Default for PointsSettings {
+    fn default() -> Self {
+        Self {
+            expire_after_days: 0,
+            wish_claim_days: 7,
         }
     }
 }

@@ -61,7 +61,10 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .configure(crate::grid::configure)
         .configure(crate::surveys::configure)
         .configure(crate::odd_jobs::configure)
-        .configure(crate::lending::configure);
+        .configure(crate::lending::configure)
+        .configure(crate::points::configure)
+        .configure(crate::shelf::configure)
+        .configure(crate::wishes::configure);
 }
 
 /// The OpenAPI document of exactly the routes the server registers.
@@ -247,6 +250,14 @@ impl Application {
         );
         spawn_text_rechecks(state.clone());
         crate::lending::spawn_sweep(
+            state.clone(),
+            Duration::from_millis(state.settings.jobs.sweep_interval_ms),
+        );
+        crate::points::spawn_jobs(
+            state.clone(),
+            Duration::from_millis(state.settings.jobs.sweep_interval_ms),
+        );
+        crate::wishes::spawn_jobs(
             state.clone(),
             Duration::from_millis(state.settings.jobs.sweep_interval_ms),
         );

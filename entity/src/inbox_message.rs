@@ -81,4 +81,13 @@ pub enum InboxKind {
     /// One of the recipient's tool loans is overdue.
     #[sea_orm(string_value = "tool_loan")]
     ToolLoan,
+    /// Points were awarded, reversed or expired.
+    #[sea_orm(string_value = "points")]
+    Points,
+    /// A redemption at the 爱心超市 changed (placed, picked up, cancelled).
+    #[sea_orm(string_value = "redemption")]
+    Redemption,
+    /// A wish the recipient posted, claimed or reviews changed.
+    #[sea_orm(string_value = "wish")]
+    Wish,
 }

@@ -55,6 +55,10 @@ pub enum Purpose {
     RequestPhoto,
     /// A photo of a lending point's tool.
     ToolPhoto,
+    /// A wish's photos and its fulfilment's (public on the wall).
+    WishPhoto,
+    /// The photo proving a volunteer's service (private).
+    ServicePhoto,
 }
 
 /// Who may fetch the stored picture.
@@ -67,7 +71,7 @@ pub enum Visibility {
 }
 
 impl Purpose {
-    pub const ALL: [Purpose; 9] = [
+    pub const ALL: [Purpose; 11] = [
         Purpose::GoodsImage,
         Purpose::MerchantLogo,
         Purpose::MerchantLicense,
@@ -77,6 +81,8 @@ impl Purpose {
         Purpose::ReviewPhoto,
         Purpose::RequestPhoto,
         Purpose::ToolPhoto,
+        Purpose::WishPhoto,
+        Purpose::ServicePhoto,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -90,6 +96,8 @@ impl Purpose {
             Purpose::ReviewPhoto => "review_photo",
             Purpose::RequestPhoto => "request_photo",
             Purpose::ToolPhoto => "tool_photo",
+            Purpose::WishPhoto => "wish_photo",
+            Purpose::ServicePhoto => "service_photo",
         }
     }
 
@@ -101,9 +109,10 @@ impl Purpose {
     /// person's papers or home: never public.
     pub fn visibility(self) -> Visibility {
         match self {
-            Purpose::MerchantLicense | Purpose::HelperCertificate | Purpose::RequestPhoto => {
-                Visibility::Private
-            }
+            Purpose::MerchantLicense
+            | Purpose::HelperCertificate
+            | Purpose::RequestPhoto
+            | Purpose::ServicePhoto => Visibility::Private,
             _ => Visibility::Public,
         }
     }

@@ -46,6 +46,7 @@ mod operators_admin;
 mod operators_shops;
 mod ops;
 mod payments;
+mod points;
 mod promotions;
 mod requests;
 mod resource_media;

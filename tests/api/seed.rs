@@ -42,6 +42,11 @@ async fn seeding_the_county_is_complete_deterministic_and_idempotent() {
             ("grid_workers".to_owned(), 120),
             ("requests".to_owned(), 26_000),
             ("request_events".to_owned(), EVENTS),
+            // 12 communities: 4 items, 20 residents awarded 1-4 rules
+            // (50 awards) plus one confirmed wish (1 award), 3 wishes.
+            ("shelf_items".to_owned(), 48),
+            ("point_entries".to_owned(), 612),
+            ("wishes".to_owned(), 36),
         ]
     );
     let list = app.get("/communities?page_size=100", None).await;
@@ -68,7 +73,7 @@ async fn seeding_the_county_is_complete_deterministic_and_idempotent() {
         again.lines.iter().map(|l| l.2).collect::<Vec<_>>(),
         vec![
             12, 120, 400, 37_750, 358, 3_000, 90, 10, 96, 60, 120, 480, 360, 175, 6, 17, 120, 120,
-            26_000, EVENTS
+            26_000, EVENTS, 48, 612, 36
         ]
     );
 

@@ -151,7 +151,8 @@ async fn dashboard_figures_count_exactly_what_happened() {
             "survey_quarter": null, "survey_index": null, "survey_index_change": null,
             "survey_responses": 0, "jobs_filled": 0, "job_places_filled": 0, "loans": 0,
             "loans_overdue": 0
-        }
+        },
+        "points": { "issued": 0, "spent": 0, "wishes_fulfilled": 0 }
     });
     let mut stats = app
         .get(&format!("/admin/stats?community_id={a}"), Some(&admin_a))

@@ -37,6 +37,9 @@ times are RFC 3339. Every response carries X-Request-Id.",
         (name = "uploads", description = "Picture uploads, public media and signed URLs of private ones"),
         (name = "content", description = "WeChat content safety: the message-push callback"),
         (name = "console", description = "The web console's sessions (refresh token in a cookie) and scan-to-log-in tickets"),
+        (name = "points", description = "Volunteer points (积分制): rule books, awards, the ledger, balances, ranks and totals"),
+        (name = "shelf", description = "The 爱心超市: items priced in points, redemptions and the pickup counter"),
+        (name = "wishes", description = "The wish wall (微心愿): posting, approval, claim, fulfilment and confirmation"),
         (name = "ops", description = "Health, readiness, metrics and this document"),
     )
 )]

@@ -9,6 +9,7 @@
 mod market;
 mod names;
 mod notices;
+mod points;
 mod requests;
 mod services;
 
@@ -114,6 +115,7 @@ pub async fn run(
     services::seed(db, &plan, &mut report).await?;
     notices::seed(db, &plan, &mut report).await?;
     requests::seed(db, &plan, calendar, &mut report).await?;
+    points::seed(db, &mut report).await?;
     // Fresh planner statistics after a bulk load, so the first reads are
     // planned for the data they find (autovacuum would get there later).
     if db.get_database_backend() == DbBackend::Postgres {

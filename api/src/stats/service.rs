@@ -48,7 +48,34 @@ pub struct Stats {
     pub requests: crate::requests::figures::Figures,
     /// The happiness survey, odd jobs and tool lending of the scope.
     pub civic: super::civic::Civic,
+    /// Volunteer points and the wish wall in scope, all time.
+    pub points: PointsFigures,
     pub generated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
+pub struct PointsFigures {
+    /// Points earned (before reversals).
+    pub issued: i64,
+    /// Points spent at the 爱心超市 (before cancellations).
+    pub spent: i64,
+    /// Wishes fulfilled (awaiting or after the wisher's confirmation).
+    pub wishes_fulfilled: u64,
+}
+
+async fn points_figures(db: &impl ConnectionTrait, scope: &Scope) -> ApiResult<PointsFigures> {
+    use entity::wish::{self, WishStatus};
+    let totals = crate::points::views::totals(db, scope.clone()).await?;
+    let mut wishes = wish::Entity::find()
+        .filter(wish::Column::Status.is_in([WishStatus::Fulfilled, WishStatus::Confirmed]));
+    if let Some(s) = scope {
+        wishes = wishes.filter(wish::Column::CommunityId.is_in(s.clone()));
+    }
+    Ok(PointsFigures {
+        issued: totals.iter().map(|t| t.issued).sum(),
+        spent: totals.iter().map(|t| t.spent).sum(),
+        wishes_fulfilled: wishes.count(db).await?,
+    })
 }
 
 /// Which communities the figures cover; None = everything.
@@ -157,6 +184,7 @@ pub async fn compute(
             crate::calendar::local_date(time::now()),
         )
         .await?,
+        points: points_figures(db, &scope).await?,
         generated_at: time::now(),
     })
 }
