@@ -1,6 +1,7 @@
 //! 驿站 (yizhan): the REST API behind a community convenience-service
 //! WeChat mini-program.
 
+pub mod activities;
 pub mod admins;
 pub mod auth;
 pub mod backup;
@@ -45,6 +46,7 @@ pub mod review;
 pub mod seed;
 pub mod settings;
 pub mod shop;
+pub mod signups;
 pub mod startup;
 pub mod state;
 pub mod stats;

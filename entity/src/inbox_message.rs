@@ -72,4 +72,8 @@ pub enum InboxKind {
     /// The recipient's building binding was approved or rejected.
     #[sea_orm(string_value = "binding")]
     Binding,
+    /// One of the recipient's activity sign-ups: a place given from the
+    /// waiting list, a reminder before the session.
+    #[sea_orm(string_value = "activity")]
+    Activity,
 }

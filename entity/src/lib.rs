@@ -4,6 +4,10 @@
 //! (which order statuses hold quantity). What is done with them lives in
 //! `api/`.
 
+pub mod activity;
+pub mod activity_community;
+pub mod activity_organiser;
+pub mod activity_session;
 pub mod admin_community;
 pub mod application_status;
 pub mod auth_session;
@@ -17,6 +21,7 @@ pub mod community;
 pub mod console_login_ticket;
 pub mod department;
 pub mod department_staff;
+pub mod family_member;
 pub mod goods;
 pub mod goods_category;
 pub mod grid;
@@ -55,8 +60,10 @@ pub mod request_event;
 pub mod request_notification;
 pub mod request_photo;
 pub mod service_community;
+pub mod signup;
 pub mod slot;
 pub mod subscription_grant;
 pub mod upload;
 pub mod user;
+pub mod verified_birth_date;
 pub mod visit;

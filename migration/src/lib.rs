@@ -28,6 +28,7 @@ mod m20261201_000902_add_user_erasure;
 mod m20261201_000903_add_binding_approval;
 mod m20261201_001001_create_shop_orders;
 mod m20261201_001301_add_goods_moderation;
+mod m20261201_001101_create_activities;
 mod m20261201_001302_add_avatar_and_logo_uploads;
 mod m20261201_001401_create_merchant_staff;
 mod m20261201_001402_add_user_disabled_at;
@@ -71,6 +72,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_001402_add_user_disabled_at::Migration),
             Box::new(m20261201_001501_add_photos_and_text_moderation::Migration),
             Box::new(m20261201_001601_add_group_buy_description::Migration),
+            Box::new(m20261201_001101_create_activities::Migration),
         ]
     }
 }
