@@ -154,8 +154,12 @@ impl MigrationTrait for Migration {
                     .col(integer(ActivitySessions::Capacity))
                     .col(integer(ActivitySessions::Taken))
                     .col(string(ActivitySessions::CheckinSecret))
-                    .col(timestamp_with_time_zone_null(ActivitySessions::DayRemindedAt))
-                    .col(timestamp_with_time_zone_null(ActivitySessions::HourRemindedAt))
+                    .col(timestamp_with_time_zone_null(
+                        ActivitySessions::DayRemindedAt,
+                    ))
+                    .col(timestamp_with_time_zone_null(
+                        ActivitySessions::HourRemindedAt,
+                    ))
                     .col(timestamp_with_time_zone_null(ActivitySessions::ClosedAt))
                     .foreign_key(&mut fk(
                         (a("activity_sessions"), a("activity_id")),
@@ -190,12 +194,36 @@ impl MigrationTrait for Migration {
             )
             .await?;
         for (name, table, cols) in [
-            ("idx_family_members_guardian", a("family_members"), vec![a("guardian_id")]),
-            ("idx_activities_community", a("activities"), vec![a("community_id")]),
-            ("idx_activity_communities_community", a("activity_communities"), vec![a("community_id")]),
-            ("idx_activity_sessions_activity", a("activity_sessions"), vec![a("activity_id"), a("starts_at")]),
-            ("idx_activity_sessions_starts", a("activity_sessions"), vec![a("starts_at")]),
-            ("idx_signups_session", a("signups"), vec![a("session_id"), a("status"), a("id")]),
+            (
+                "idx_family_members_guardian",
+                a("family_members"),
+                vec![a("guardian_id")],
+            ),
+            (
+                "idx_activities_community",
+                a("activities"),
+                vec![a("community_id")],
+            ),
+            (
+                "idx_activity_communities_community",
+                a("activity_communities"),
+                vec![a("community_id")],
+            ),
+            (
+                "idx_activity_sessions_activity",
+                a("activity_sessions"),
+                vec![a("activity_id"), a("starts_at")],
+            ),
+            (
+                "idx_activity_sessions_starts",
+                a("activity_sessions"),
+                vec![a("starts_at")],
+            ),
+            (
+                "idx_signups_session",
+                a("signups"),
+                vec![a("session_id"), a("status"), a("id")],
+            ),
             ("idx_signups_user", a("signups"), vec![a("user_id")]),
         ] {
             let mut index = Index::create().name(name).table(table).to_owned();

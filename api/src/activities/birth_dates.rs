@@ -45,13 +45,20 @@ pub async fn verified(db: &impl ConnectionTrait, user_id: i64) -> ApiResult<Opti
 
 /// Whether the caller may vouch for `resident`'s birth date: an admin of
 /// their community, or a grid worker of their grid.
-async fn may_verify(db: &impl ConnectionTrait, me: &AuthUser, resident: &user::Model) -> ApiResult<bool> {
+async fn may_verify(
+    db: &impl ConnectionTrait,
+    me: &AuthUser,
+    resident: &user::Model,
+) -> ApiResult<bool> {
     if me.has(Role::PlatformAdmin) {
         return Ok(true);
     }
     if me.has(Role::CommunityAdmin)
         && let Some(c) = resident.community_id
-        && me.admin_communities(db).await?.is_some_and(|own| own.contains(&c))
+        && me
+            .admin_communities(db)
+            .await?
+            .is_some_and(|own| own.contains(&c))
     {
         return Ok(true);
     }

@@ -95,7 +95,10 @@ async fn attend(
 ) -> ApiResult<u64> {
     Ok(signup::Entity::update_many()
         .col_expr(signup::Column::Status, Expr::value(SignupStatus::Attended))
-        .col_expr(signup::Column::CheckinCode, Expr::value(Option::<String>::None))
+        .col_expr(
+            signup::Column::CheckinCode,
+            Expr::value(Option::<String>::None),
+        )
         .col_expr(signup::Column::CheckedInAt, Expr::value(now))
         .col_expr(signup::Column::CheckinMethod, Expr::value(method))
         .col_expr(signup::Column::UpdatedAt, Expr::value(now))
@@ -265,7 +268,11 @@ mod tests {
             check_session_code(&s, &forged, now).err().map(|e| e.code),
             Some(ErrorCode::CheckinCodeInvalid)
         );
-        let other_session = format!("6.{}.{}", now.timestamp(), signature("secret", &format!("6.{}", now.timestamp())));
+        let other_session = format!(
+            "6.{}.{}",
+            now.timestamp(),
+            signature("secret", &format!("6.{}", now.timestamp()))
+        );
         assert!(check_session_code(&s, &other_session, now).is_err());
     }
 }

@@ -108,7 +108,10 @@ impl ActivityDraft {
         if !(0..=10_000).contains(&new.points) {
             errors.push("points", "须为 0-10000");
         }
-        let opens = new.signup_opens_at.map(crate::time::normalise).unwrap_or(now);
+        let opens = new
+            .signup_opens_at
+            .map(crate::time::normalise)
+            .unwrap_or(now);
         let first_start = windows.iter().map(|w| w.starts_at).min();
         let closes = new
             .signup_closes_at

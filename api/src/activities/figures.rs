@@ -156,7 +156,10 @@ pub async fn attendance(
         };
         by_activity.entry(a.id).or_default().add(status);
         by_community.entry(a.community_id).or_default().add(status);
-        by_month.entry(month_of(s.starts_at)).or_default().add(status);
+        by_month
+            .entry(month_of(s.starts_at))
+            .or_default()
+            .add(status);
         total.add(status);
     }
     Ok(Attendance {

@@ -11,12 +11,12 @@
 //! - `signing`: signing up and cancelling; `checkin`: codes and roster;
 //! - `figures`: attendance; `sweep`: reminders and no-shows.
 
+mod admin_routes;
 pub mod birth_dates;
 pub mod checkin;
 pub mod draft;
 pub mod family;
 pub mod figures;
-mod admin_routes;
 pub mod routes;
 pub mod schedule;
 pub mod service;

@@ -100,11 +100,16 @@ async fn publish(
     state: web::Data<AppState>,
     media: web::Data<MediaStore>,
     me: AuthUser,
-    body: Json<NewActivity>,
+    body: Json<serde_json::Value>,
 ) -> ApiResult<HttpResponse> {
+    // Authorization before validation: organisers are residents, so the
+    // role alone cannot gate the route before its body is parsed.
+    service::require_any_runner(&state.db, &me).await?;
+    let raw = serde_json::to_vec(&body.0)?;
+    let new: NewActivity = crate::extract::parse_json(&raw)?;
     let now = state.clock.now();
     let txn = crate::db::begin_write(&state.db).await?;
-    let saved = service::create(&*txn, &me, &body.0, now).await?;
+    let saved = service::create(&*txn, &me, &new, now).await?;
     txn.commit().await?;
     let view = service::detail(&state.db, &media, saved).await?;
     Ok(HttpResponse::Created().json(view))
@@ -142,8 +147,7 @@ async fn sign_up(
     let key = IdempotencyKey::from_request(&req)?;
     let new = body.map(|b| b.0).unwrap_or_default();
     let now = state.clock.now();
-    let (status, json) =
-        signing::sign_up(&state.db, &me, id.into_inner(), new, key, now).await?;
+    let (status, json) = signing::sign_up(&state.db, &me, id.into_inner(), new, key, now).await?;
     Ok(HttpResponse::build(status).json(json))
 }
 

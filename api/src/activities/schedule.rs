@@ -122,7 +122,10 @@ impl ScheduleInput {
         if let (Some(f), Some(l)) = (first, last)
             && (l < f || (l - f).num_days() >= MAX_TERM_DAYS)
         {
-            errors.push("schedule.last_date", "须不早于首日，且整个学期不超过 366 天");
+            errors.push(
+                "schedule.last_date",
+                "须不早于首日，且整个学期不超过 366 天",
+            );
         }
         let mut skip = Vec::new();
         if self.skip_dates.len() > MAX_SKIP_DATES {
@@ -179,7 +182,12 @@ mod tests {
     fn weekly_sessions_cross_a_month_boundary_and_skip_holidays() {
         let mut errors = FieldErrors::default();
         // Mon-Fri from Wed 2026-12-30 to Tue 2027-01-05, New Year's Day off.
-        let w = weekly(&[1, 2, 3, 4, 5], "2026-12-30", "2027-01-05", &["2027-01-01"]);
+        let w = weekly(
+            &[1, 2, 3, 4, 5],
+            "2026-12-30",
+            "2027-01-05",
+            &["2027-01-01"],
+        );
         let got = w.windows(&mut errors);
         assert!(errors.is_empty());
         let starts: Vec<String> = got.iter().map(|w| w.starts_at.to_rfc3339()).collect();

@@ -48,6 +48,24 @@ pub async fn may_run(
     )
 }
 
+/// 403 unless the caller runs some community's activities (an admin, or
+/// an authorised organiser): checked before the body is read.
+pub async fn require_any_runner(db: &impl ConnectionTrait, me: &AuthUser) -> ApiResult<()> {
+    if me.has(Role::PlatformAdmin) || me.has(Role::CommunityAdmin) {
+        return Ok(());
+    }
+    let organises = activity_organiser::Entity::find()
+        .filter(activity_organiser::Column::UserId.eq(me.id()))
+        .one(db)
+        .await?
+        .is_some();
+    if organises {
+        Ok(())
+    } else {
+        Err(ErrorCode::Forbidden.into())
+    }
+}
+
 /// 403 unless [`may_run`].
 pub async fn require_runner(
     db: &impl ConnectionTrait,
@@ -119,8 +137,8 @@ pub async fn create(
     require_runner(db, me, new.community_id).await?;
     let draft = ActivityDraft::parse(new, now)?;
     let mut errors = crate::fields::FieldErrors::default();
-    let ids = community_links::check_community_ids(db, &mut errors, &draft.community_ids, 50)
-        .await?;
+    let ids =
+        community_links::check_community_ids(db, &mut errors, &draft.community_ids, 50).await?;
     errors.finish()?;
     for c in &ids {
         if !may_run(db, me, *c).await? {
@@ -301,9 +319,8 @@ pub async fn list(
 ) -> ApiResult<Paged<ActivityView>> {
     let mut query = activity::Entity::find();
     if let Some(c) = communities {
-        query = query.filter(
-            activity::Column::Id.in_subquery(linked_to::<activity_community::Entity>(c)),
-        );
+        query = query
+            .filter(activity::Column::Id.in_subquery(linked_to::<activity_community::Entity>(c)));
     }
     if only_published {
         query = query.filter(activity::Column::Status.eq(ActivityStatus::Published));

@@ -7,7 +7,9 @@ use actix_web::http::StatusCode;
 use chrono::{DateTime, Datelike, TimeDelta, Utc};
 use entity::activity::{self, ActivityStatus};
 use entity::{activity_community, activity_session, signup};
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
@@ -98,7 +100,9 @@ pub async fn views(
             participant_name: r.participant_name,
             family_member_id: r.family_member_id,
             status: r.status,
-            checkin_code: r.checkin_code.filter(|_| r.status == SignupStatus::Confirmed),
+            checkin_code: r
+                .checkin_code
+                .filter(|_| r.status == SignupStatus::Confirmed),
             checked_in_at: r.checked_in_at,
             checkin_method: r.checkin_method,
             points: a.points,
@@ -179,10 +183,12 @@ async fn create(
         || now >= found.signup_closes_at
         || session.starts_at <= now
     {
-        return Err(ApiError::new(ErrorCode::SignupClosed).details(serde_json::json!({
-            "signup_opens_at": found.signup_opens_at,
-            "signup_closes_at": found.signup_closes_at,
-        })));
+        return Err(
+            ApiError::new(ErrorCode::SignupClosed).details(serde_json::json!({
+                "signup_opens_at": found.signup_opens_at,
+                "signup_closes_at": found.signup_closes_at,
+            })),
+        );
     }
     let open_to = communities_of_one::<activity_community::Entity>(db, found.id).await?;
     if !me.user.community_id.is_some_and(|c| open_to.contains(&c)) {

@@ -90,7 +90,10 @@ async fn remind(state: &AppState, kind: Reminder, now: DateTime<Utc>) -> ApiResu
         if claimed.rows_affected == 0 {
             continue; // another instance has it
         }
-        let Some(act) = activity::Entity::find_by_id(session.activity_id).one(db).await? else {
+        let Some(act) = activity::Entity::find_by_id(session.activity_id)
+            .one(db)
+            .await?
+        else {
             continue;
         };
         let places = signup::Entity::find()
@@ -106,7 +109,10 @@ async fn remind(state: &AppState, kind: Reminder, now: DateTime<Utc>) -> ApiResu
         let messages: Vec<(i64, Message)> = places
             .iter()
             .map(|p| {
-                let body = format!("{}：{} {}，地点 {}", p.participant_name, act.title, when, act.place);
+                let body = format!(
+                    "{}：{} {}，地点 {}",
+                    p.participant_name, act.title, when, act.place
+                );
                 let message = Message::new(Kind::Activity, title, body)
                     .target(serde_json::json!({ "type": "signup", "signup_id": p.id }))
                     .once_per(format!("signup-remind-{}:{}", kind.name(), p.id));
@@ -157,7 +163,10 @@ async fn record_no_shows(db: &impl ConnectionTrait, now: DateTime<Utc>) -> ApiRe
         }
         total += signup::Entity::update_many()
             .col_expr(signup::Column::Status, Expr::value(SignupStatus::NoShow))
-            .col_expr(signup::Column::CheckinCode, Expr::value(Option::<String>::None))
+            .col_expr(
+                signup::Column::CheckinCode,
+                Expr::value(Option::<String>::None),
+            )
             .col_expr(signup::Column::UpdatedAt, Expr::value(now))
             .filter(signup::Column::SessionId.eq(session.id))
             .filter(signup::Column::Status.eq(SignupStatus::Confirmed))
