@@ -42,6 +42,9 @@ async fn seeding_the_county_is_complete_deterministic_and_idempotent() {
             ("grid_workers".to_owned(), 120),
             ("requests".to_owned(), 26_000),
             ("request_events".to_owned(), EVENTS),
+            ("activities".to_owned(), 24),
+            ("act_sessions".to_owned(), 96),
+            ("signups".to_owned(), 1_920),
         ]
     );
     let list = app.get("/communities?page_size=100", None).await;
@@ -56,6 +59,13 @@ async fn seeding_the_county_is_complete_deterministic_and_idempotent() {
         .map(|g| g["buildings"].as_array().unwrap().len())
         .sum();
     assert_eq!(buildings, 400);
+    let first_id = list.body["items"][0]["id"].as_i64().unwrap();
+    let acts = app
+        .get(&format!("/activities?community_id={first_id}"), None)
+        .await;
+    assert_eq!(acts.body["total"], 2, "{}", acts.text);
+    assert_eq!(acts.body["items"][0]["session_count"], 4);
+    assert_eq!(acts.body["items"][0]["sessions"][0]["taken"], 20);
 
     let again = yizhan::seed::run(&app.db, 1, &app.state.calendar)
         .await
@@ -68,7 +78,7 @@ async fn seeding_the_county_is_complete_deterministic_and_idempotent() {
         again.lines.iter().map(|l| l.2).collect::<Vec<_>>(),
         vec![
             12, 120, 400, 37_750, 358, 3_000, 90, 10, 96, 60, 120, 480, 360, 175, 6, 17, 120, 120,
-            26_000, EVENTS
+            26_000, EVENTS, 24, 96, 1_920
         ]
     );
 

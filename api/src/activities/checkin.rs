@@ -143,7 +143,7 @@ pub async fn scan_session_code(
     views(db, rows).await
 }
 
-/// The organiser scanned a participant's one-time code (`S{signup}-{digits}`);
+/// The organiser scanned a participant's one-time code (`S{session}-{digits}`);
 /// a used, wrong or cancelled code is 409 `CHECKIN_CODE_INVALID`.
 pub async fn scan_participant_code(
     db: &impl ConnectionTrait,
@@ -154,15 +154,9 @@ pub async fn scan_participant_code(
 ) -> ApiResult<SignupView> {
     let (session, act) = find_session(db, session_id).await?;
     require_runner(db, me, act.community_id).await?;
-    let code = code.trim();
-    let id: i64 = code
-        .strip_prefix('S')
-        .and_then(|rest| rest.split_once('-'))
-        .and_then(|(id, _)| id.parse().ok())
-        .ok_or(ErrorCode::CheckinCodeInvalid)?;
-    let found = signup::Entity::find_by_id(id)
+    let found = signup::Entity::find()
         .filter(signup::Column::SessionId.eq(session.id))
-        .filter(signup::Column::CheckinCode.eq(code))
+        .filter(signup::Column::CheckinCode.eq(code.trim()))
         .one(db)
         .await?
         .ok_or(ErrorCode::CheckinCodeInvalid)?;

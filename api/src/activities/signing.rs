@@ -207,7 +207,25 @@ async fn create(
     }
     let saved =
         signups::sign_up(db, session.id, found.id, found.waitlist, &participant, now).await?;
-    one_view(db, saved).await
+    // Built from what is in hand: the session's row is locked until commit.
+    Ok(SignupView {
+        waiting_position: signups::waiting_position(db, &saved).await?,
+        id: saved.id,
+        session_id: session.id,
+        activity_id: found.id,
+        activity_title: found.title,
+        place: found.place,
+        starts_at: session.starts_at,
+        ends_at: session.ends_at,
+        participant_name: saved.participant_name,
+        family_member_id: saved.family_member_id,
+        status: saved.status,
+        checkin_code: saved.checkin_code,
+        checked_in_at: None,
+        checkin_method: None,
+        points: found.points,
+        created_at: saved.created_at,
+    })
 }
 
 /// The caller's sign-up, or 404 `SIGNUP_NOT_FOUND` (another resident's too).

@@ -31,12 +31,12 @@ impl Participant {
     }
 }
 
-/// A participant's one-time check-in code: `S{signup}-{8 digits}` (the id
-/// finds the sign-up, the digits prove it).
-pub fn new_checkin_code(signup_id: i64) -> String {
+/// A participant's one-time check-in code: `S{session}-{12 digits}`
+/// (looked up within its session; the digits are the secret).
+pub fn new_checkin_code(session_id: i64) -> String {
     format!(
-        "S{signup_id}-{:08}",
-        rand::rng().random_range(0..100_000_000u32)
+        "S{session_id}-{:012}",
+        rand::rng().random_range(0..1_000_000_000_000u64)
     )
 }
 
@@ -63,7 +63,6 @@ pub async fn sign_up(
     who: &Participant,
     now: DateTime<Utc>,
 ) -> ApiResult<signup::Model> {
-    lock_session(conn, session_id).await?;
     let key = who.live_key(session_id);
     let held = signup::Entity::find()
         .filter(signup::Column::LiveKey.eq(key.clone()))
@@ -72,7 +71,47 @@ pub async fn sign_up(
     if held > 0 {
         return Err(ErrorCode::AlreadySignedUp.into());
     }
-    let placed = activity_session::Entity::update_many()
+    // A place: the conditional update locks the session's row until commit.
+    let mut status = SignupStatus::Confirmed;
+    if take_place(conn, session_id).await? == 0 {
+        // Full: with the row locked, so that no cancellation can free a
+        // place unseen between the look and the spot on the list, look again.
+        lock_session(conn, session_id).await?;
+        if take_place(conn, session_id).await? == 0 {
+            if !waitlist {
+                return Err(ErrorCode::SessionFull.into());
+            }
+            status = SignupStatus::Waiting;
+        }
+    }
+    let inserted =
+        signup::ActiveModel {
+            session_id: Set(session_id),
+            activity_id: Set(activity_id),
+            user_id: Set(who.user_id),
+            family_member_id: Set(who.family_member_id),
+            participant_name: Set(who.name.clone()),
+            status: Set(status),
+            live_key: Set(Some(key)),
+            checkin_code: Set(
+                (status == SignupStatus::Confirmed).then(|| new_checkin_code(session_id))
+            ),
+            checked_in_at: Set(None),
+            checkin_method: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(conn)
+        .await;
+    // Two sign-ups of one person racing: the UNIQUE live key refuses the
+    // second, whose place is rolled back with its transaction.
+    crate::db::or_conflict(inserted, ErrorCode::AlreadySignedUp)
+}
+
+/// `taken + 1` when a place is free; rows changed (0 or 1).
+async fn take_place(conn: &impl ConnectionTrait, session_id: i64) -> ApiResult<u64> {
+    Ok(activity_session::Entity::update_many()
         .col_expr(
             activity_session::Column::Taken,
             Expr::col(activity_session::Column::Taken).add(1),
@@ -83,42 +122,8 @@ pub async fn sign_up(
                 .lt(Expr::col(activity_session::Column::Capacity)),
         )
         .exec(conn)
-        .await?;
-    let status = match (placed.rows_affected, waitlist) {
-        (1, _) => SignupStatus::Confirmed,
-        (_, true) => SignupStatus::Waiting,
-        (_, false) => return Err(ErrorCode::SessionFull.into()),
-    };
-    let inserted = signup::ActiveModel {
-        session_id: Set(session_id),
-        activity_id: Set(activity_id),
-        user_id: Set(who.user_id),
-        family_member_id: Set(who.family_member_id),
-        participant_name: Set(who.name.clone()),
-        status: Set(status),
-        live_key: Set(Some(key)),
-        checkin_code: Set(None),
-        checked_in_at: Set(None),
-        checkin_method: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(conn)
-    .await;
-    let saved = crate::db::or_conflict(inserted, ErrorCode::AlreadySignedUp)?;
-    if status == SignupStatus::Confirmed {
-        return give_code(conn, saved).await;
-    }
-    Ok(saved)
-}
-
-/// Gives a confirmed sign-up its one-time check-in code.
-async fn give_code(conn: &impl ConnectionTrait, row: signup::Model) -> ApiResult<signup::Model> {
-    let mut active: signup::ActiveModel = row.into();
-    let id = *active.id.as_ref();
-    active.checkin_code = Set(Some(new_checkin_code(id)));
-    Ok(active.update(conn).await?)
+        .await?
+        .rows_affected)
 }
 
 /// Cancels a live sign-up; a place it held goes at once to the first one
@@ -192,7 +197,7 @@ async fn promote_first(
             .col_expr(signup::Column::Status, Expr::value(SignupStatus::Confirmed))
             .col_expr(
                 signup::Column::CheckinCode,
-                Expr::value(new_checkin_code(first.id)),
+                Expr::value(new_checkin_code(session_id)),
             )
             .col_expr(signup::Column::UpdatedAt, Expr::value(now))
             .filter(signup::Column::Id.eq(first.id))
@@ -241,6 +246,6 @@ mod tests {
         assert_eq!(me.live_key(3), "3:u7");
         assert_eq!(child.live_key(3), "3:f7");
         let code = new_checkin_code(42);
-        assert!(code.starts_with("S42-") && code.len() == 12, "{code}");
+        assert!(code.starts_with("S42-") && code.len() == 16, "{code}");
     }
 }

@@ -6,10 +6,10 @@
 //! one live sign-up per session (`signups.live_key` is UNIQUE).
 //!
 //! Every change of a session's places runs in the caller's write transaction
-//! with the session's row locked first (PostgreSQL; SQLite writers are
-//! serialised already), so sign-ups, cancellations and promotions of one
-//! session happen one after another and the counts stay exact under any
-//! concurrency.
+//! holding the session's row lock (the conditional update takes it; a
+//! spot on the waiting list and a cancellation lock the row first; SQLite
+//! writers are serialised already), so a cancellation never misses a name
+//! being put on the list, and the counts stay exact under any concurrency.
 
 pub mod engine;
 

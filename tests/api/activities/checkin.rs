@@ -270,6 +270,17 @@ async fn reminders_go_out_once_each_and_no_shows_are_recorded() {
         )
         .await;
     assert_eq!(bad.status, 400);
+    // The dashboard counts the same participation.
+    let stats = fix
+        .app
+        .get(
+            &format!("/admin/stats?community_id={}", fix.community),
+            Some(&fix.admin),
+        )
+        .await;
+    assert_eq!(stats.body["activity_signups"], 2, "{}", stats.text);
+    assert_eq!(stats.body["activity_attended"], 1);
+    assert_eq!(stats.body["activity_no_shows"], 1);
     // Another community's admin sees none of it.
     let (other_c, _, _) = fix.app.community_with_building(&fix.platform, "别处").await;
     let other_admin = fix.app.community_admin(&fix.platform, &[other_c]).await;

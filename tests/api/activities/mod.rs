@@ -21,10 +21,16 @@ pub struct Fix {
 /// An app whose logins and writes are not rate-limited, with one community
 /// and its admin.
 pub async fn fixture() -> Fix {
+    fixture_with(|_| {}).await
+}
+
+/// [`fixture`] with `adjust` having its say on the settings too.
+pub async fn fixture_with(adjust: impl FnOnce(&mut yizhan::settings::Settings)) -> Fix {
     let app = spawn_app_with(|s| {
         s.rate_limit.login_per_minute = 100_000;
         s.rate_limit.writes_per_minute_per_user = 100_000;
         s.rate_limit.writes_per_minute_per_ip = 100_000;
+        adjust(s);
     })
     .await;
     let platform = app.platform_admin().await;
