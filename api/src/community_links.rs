@@ -43,6 +43,7 @@ macro_rules! community_link {
 }
 
 community_link! {
+    activity_community => ActivityId,
     admin_community => UserId,
     group_buy_community => GroupBuyId,
     helper_application_community => ApplicationId,

@@ -168,6 +168,18 @@ error_codes! {
     RedemptionNotFound => (NOT_FOUND, "兑换记录不存在"),
     WishNotFound => (NOT_FOUND, "心愿不存在"),
     WishTaken => (CONFLICT, "该心愿已被认领"),
+    ActivityNotFound => (NOT_FOUND, "活动不存在"),
+    SessionNotFound => (NOT_FOUND, "活动场次不存在"),
+    SignupNotFound => (NOT_FOUND, "报名记录不存在"),
+    FamilyMemberNotFound => (NOT_FOUND, "家庭成员不存在"),
+    SessionFull => (CONFLICT, "名额已满"),
+    AlreadySignedUp => (CONFLICT, "已报名该场次"),
+    SignupClosed => (CONFLICT, "不在报名时间内"),
+    CancelCutoffPassed => (CONFLICT, "已过取消截止时间"),
+    NotEligible => (CONFLICT, "不符合该活动的报名条件"),
+    CheckinCodeInvalid => (CONFLICT, "签到码无效或已使用"),
+    CheckinCodeExpired => (CONFLICT, "签到码已过期，请重新扫码"),
+    AlreadyCheckedIn => (CONFLICT, "已签到"),
 }
 
 /// One field that failed validation: which, and why.

@@ -1,6 +1,7 @@
 //! 驿站 (yizhan): the REST API behind a community convenience-service
 //! WeChat mini-program.
 
+pub mod activities;
 pub mod admins;
 pub mod after_sales;
 pub mod auth;
@@ -51,6 +52,7 @@ pub mod seed;
 pub mod settings;
 pub mod shelf;
 pub mod shop;
+pub mod signups;
 pub mod startup;
 pub mod state;
 pub mod stats;

@@ -218,6 +218,10 @@ pub struct WechatTemplates {
     /// delivering, completed, cancelled, expired).
     #[serde(default)]
     pub order: String,
+    /// Activity reminders, the day before and the hour before a session:
+    /// `thing1` activity, `time2` start, `thing3` place.
+    #[serde(default)]
+    pub activity: String,
 }
 
 /// `wechatpay.*`: defined and checked beside the client.

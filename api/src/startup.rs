@@ -64,7 +64,8 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .configure(crate::lending::configure)
         .configure(crate::points::configure)
         .configure(crate::shelf::configure)
-        .configure(crate::wishes::configure);
+        .configure(crate::wishes::configure)
+        .configure(crate::activities::configure);
 }
 
 /// The OpenAPI document of exactly the routes the server registers.
@@ -258,6 +259,10 @@ impl Application {
             Duration::from_millis(state.settings.jobs.sweep_interval_ms),
         );
         crate::wishes::spawn_jobs(
+            state.clone(),
+            Duration::from_millis(state.settings.jobs.sweep_interval_ms),
+        );
+        crate::activities::sweep::spawn(
             state.clone(),
             Duration::from_millis(state.settings.jobs.sweep_interval_ms),
         );

@@ -90,4 +90,8 @@ pub enum InboxKind {
     /// A wish the recipient posted, claimed or reviews changed.
     #[sea_orm(string_value = "wish")]
     Wish,
+    /// One of the recipient's activity sign-ups: a place given from the
+    /// waiting list, a reminder before the session.
+    #[sea_orm(string_value = "activity")]
+    Activity,
 }

@@ -4,6 +4,10 @@
 //! (which order statuses hold quantity). What is done with them lives in
 //! `api/`.
 
+pub mod activity;
+pub mod activity_community;
+pub mod activity_organiser;
+pub mod activity_session;
 pub mod admin_community;
 pub mod after_sale;
 pub mod application_status;
@@ -18,6 +22,7 @@ pub mod community;
 pub mod console_login_ticket;
 pub mod department;
 pub mod department_staff;
+pub mod family_member;
 pub mod goods;
 pub mod goods_category;
 pub mod grid;
@@ -69,6 +74,7 @@ pub mod request_notification;
 pub mod request_photo;
 pub mod service_community;
 pub mod shelf_item;
+pub mod signup;
 pub mod slot;
 pub mod subscription_grant;
 pub mod survey;
@@ -80,5 +86,6 @@ pub mod tool_day;
 pub mod tool_loan;
 pub mod upload;
 pub mod user;
+pub mod verified_birth_date;
 pub mod visit;
 pub mod wish;

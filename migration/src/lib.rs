@@ -27,6 +27,7 @@ mod m20261201_000901_create_inbox_messages;
 mod m20261201_000902_add_user_erasure;
 mod m20261201_000903_add_binding_approval;
 mod m20261201_001001_create_shop_orders;
+mod m20261201_001101_create_activities;
 mod m20261201_001201_create_points;
 mod m20261201_001202_create_shelf;
 mod m20261201_001203_create_wishes;
@@ -73,6 +74,10 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000902_add_user_erasure::Migration),
             Box::new(m20261201_000903_add_binding_approval::Migration),
             Box::new(m20261201_001001_create_shop_orders::Migration),
+            Box::new(m20261201_001101_create_activities::Migration),
+            Box::new(m20261201_001201_create_points::Migration),
+            Box::new(m20261201_001202_create_shelf::Migration),
+            Box::new(m20261201_001203_create_wishes::Migration),
             Box::new(m20261201_001301_add_goods_moderation::Migration),
             Box::new(m20261201_001302_add_avatar_and_logo_uploads::Migration),
             Box::new(m20261201_001401_create_merchant_staff::Migration),
@@ -84,9 +89,6 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_001801_create_surveys::Migration),
             Box::new(m20261201_001802_create_odd_jobs::Migration),
             Box::new(m20261201_001803_create_tool_lending::Migration),
-            Box::new(m20261201_001201_create_points::Migration),
-            Box::new(m20261201_001202_create_shelf::Migration),
-            Box::new(m20261201_001203_create_wishes::Migration),
         ]
     }
 }

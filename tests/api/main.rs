@@ -4,6 +4,7 @@
 //! private key prefix in TEST_REDIS_URL's Redis) and a wiremock WeChat.
 
 mod account_erasure;
+mod activities;
 mod admins;
 mod application_photos;
 mod auth;

@@ -47,6 +47,9 @@ async fn seeding_the_county_is_complete_deterministic_and_idempotent() {
             ("shelf_items".to_owned(), 48),
             ("point_entries".to_owned(), 612),
             ("wishes".to_owned(), 36),
+            ("activities".to_owned(), 24),
+            ("act_sessions".to_owned(), 96),
+            ("signups".to_owned(), 1_920),
         ]
     );
     let list = app.get("/communities?page_size=100", None).await;
@@ -61,6 +64,13 @@ async fn seeding_the_county_is_complete_deterministic_and_idempotent() {
         .map(|g| g["buildings"].as_array().unwrap().len())
         .sum();
     assert_eq!(buildings, 400);
+    let first_id = list.body["items"][0]["id"].as_i64().unwrap();
+    let acts = app
+        .get(&format!("/activities?community_id={first_id}"), None)
+        .await;
+    assert_eq!(acts.body["total"], 2, "{}", acts.text);
+    assert_eq!(acts.body["items"][0]["session_count"], 4);
+    assert_eq!(acts.body["items"][0]["sessions"][0]["taken"], 20);
 
     let again = yizhan::seed::run(&app.db, 1, &app.state.calendar)
         .await
@@ -73,7 +83,7 @@ async fn seeding_the_county_is_complete_deterministic_and_idempotent() {
         again.lines.iter().map(|l| l.2).collect::<Vec<_>>(),
         vec![
             12, 120, 400, 37_750, 358, 3_000, 90, 10, 96, 60, 120, 480, 360, 175, 6, 17, 120, 120,
-            26_000, EVENTS, 48, 612, 36
+            26_000, EVENTS, 48, 612, 36, 24, 96, 1_920
         ]
     );
 

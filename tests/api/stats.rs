@@ -142,6 +142,7 @@ async fn dashboard_figures_count_exactly_what_happened() {
         "community_id": a, "registered_residents": 3, "active_merchants": 1, "goods_on_shelf": 1,
         "notices_published": 0, "group_buys_run": 3, "group_buys_succeeded": 1, "orders": 2,
         "bookings_completed": 1, "residents_served": 2,
+        "activity_signups": 0, "activity_attended": 0, "activity_no_shows": 0,
         "requests": {
             "received": 0, "closed": 0, "closure_rate": null, "closed_on_time": 0,
             "on_time_rate": null, "avg_hours_to_accept": null, "avg_hours_to_resolve": null,

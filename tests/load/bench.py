@@ -217,6 +217,20 @@ def report_script(category, how_many=64):
     return post_script("reports", tokens, "/api/v1/requests", body)
 
 
+def activity_signup_script(community, how_many=64):
+    """Sign-ups for the seeded activity of `community` whose next session is
+    furthest off, as rotating residents of the community. Each resident holds
+    one place per session, so after the first round the answers are 409
+    ALREADY_SIGNED_UP (or SESSION_FULL): still a locked write each."""
+    r = http("GET", f"/api/v1/activities?community_id={community}&page_size=100")
+    sessions = [s for a in r["items"] for s in a["sessions"]]
+    if not sessions:
+        return None
+    session = max(sessions, key=lambda s: s["starts_at"])
+    tokens = community_tokens(community, how_many, 3000)
+    return post_script("signups", tokens, f"/api/v1/activity-sessions/{session['id']}/signups", "{}")
+
+
 def leaf_category():
     """The first leaf of the request category tree."""
     for top in http("GET", "/api/v1/request-categories"):
@@ -265,6 +279,9 @@ def scenarios(extra_env):
     out.append(("request board (admin)", f"/api/v1/admin/requests?community_id={cid}&page_size=20",
                 header_script("admin", {"Authorization": f"Bearer {admin}"})))
     out.append(("report a request (write)", "/", report_script(leaf_category())))
+    signups = activity_signup_script(cid)
+    if signups:
+        out.append(("activity sign-up (write)", "/", signups))
     return out
 
 

@@ -6,6 +6,7 @@
 //! batches are committed in order, so an interrupted run resumes where it
 //! stopped). Scale 1 is the county, 100 a province.
 
+mod activities;
 mod market;
 mod names;
 mod notices;
@@ -43,6 +44,8 @@ pub struct Plan {
     pub notices: usize,
     /// Residents' requests over the past year.
     pub requests: usize,
+    /// Activities with places (two per community, four sessions each).
+    pub activities: usize,
 }
 
 impl Plan {
@@ -65,6 +68,7 @@ impl Plan {
             helpers: 60 * s,
             notices: 175 * s,
             requests: requests::PER_YEAR * s,
+            activities: 24 * s,
         }
     }
 }
@@ -116,6 +120,7 @@ pub async fn run(
     notices::seed(db, &plan, &mut report).await?;
     requests::seed(db, &plan, calendar, &mut report).await?;
     points::seed(db, &mut report).await?;
+    activities::seed(db, &plan, &mut report).await?;
     // Fresh planner statistics after a bulk load, so the first reads are
     // planned for the data they find (autovacuum would get there later).
     if db.get_database_backend() == DbBackend::Postgres {

@@ -50,6 +50,11 @@ pub struct Stats {
     pub civic: super::civic::Civic,
     /// Volunteer points and the wish wall in scope, all time.
     pub points: PointsFigures,
+    /// Activity participation of the scope's activities, all time: places
+    /// taken, attended, no-shows (see `GET /admin/activities/attendance`).
+    pub activity_signups: u64,
+    pub activity_attended: u64,
+    pub activity_no_shows: u64,
     pub generated_at: DateTime<Utc>,
 }
 
@@ -154,8 +159,12 @@ pub async fn compute(
         .into_iter()
         .collect();
     served.extend(served_bookings.into_tuple::<i64>().all(db).await?);
+    let participation = activity_participation(db, &scope).await?;
     Ok(Stats {
         community_id,
+        activity_signups: participation.0,
+        activity_attended: participation.1,
+        activity_no_shows: participation.2,
         registered_residents: residents.count(db).await?,
         active_merchants: merchants.count(db).await?,
         goods_on_shelf: goods.count(db).await?,
@@ -217,4 +226,29 @@ async fn notices_published(db: &impl ConnectionTrait, scope: &Scope) -> ApiResul
         select = select.filter(entity::notice::Column::CommunityId.is_in(s.clone()));
     }
     Ok(select.count(db).await?)
+}
+
+/// Places taken, attended and no-shows of the activities run by communities in scope.
+async fn activity_participation(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+) -> ApiResult<(u64, u64, u64)> {
+    use entity::signup::{self, SignupStatus};
+    let mut activities = Query::select()
+        .column(entity::activity::Column::Id)
+        .from(entity::activity::Entity)
+        .to_owned();
+    if let Some(s) = scope {
+        activities.and_where(Expr::col(entity::activity::Column::CommunityId).is_in(s.clone()));
+    }
+    let count = |statuses: Vec<SignupStatus>| {
+        signup::Entity::find()
+            .filter(signup::Column::ActivityId.in_subquery(activities.clone()))
+            .filter(signup::Column::Status.is_in(statuses))
+            .count(db)
+    };
+    let attended = count(vec![SignupStatus::Attended]).await?;
+    let no_shows = count(vec![SignupStatus::NoShow]).await?;
+    let confirmed = count(vec![SignupStatus::Confirmed]).await?;
+    Ok((confirmed + attended + no_shows, attended, no_shows))
 }

@@ -20,7 +20,14 @@ use crate::error::ApiResult;
 use crate::fields::FieldErrors;
 use crate::time;
 
-pub const TOPICS: [&str; 5] = ["outage", "group_buy", "booking", "request", "order"];
+pub const TOPICS: [&str; 6] = [
+    "outage",
+    "group_buy",
+    "booking",
+    "request",
+    "order",
+    "activity",
+];
 /// Most grants one call may add (one `wx.requestSubscribeMessage` asks for a few templates).
 pub const MAX_GRANTS_PER_CALL: i64 = 10;
 
