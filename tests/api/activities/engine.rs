@@ -97,8 +97,8 @@ async fn two_hundred_residents_race_for_thirty_places() {
     };
     assert_eq!(holders.len(), 30);
     let mut cancels = Vec::new();
-    for (token, id) in holders.iter().take(10).cloned() {
-        let fix = fix.clone();
+    for (token, id) in holders.iter().take(10) {
+        let (fix, token, id) = (fix.clone(), token.clone(), *id);
         cancels.push(tokio::spawn(async move {
             fix.app
                 .post(&format!("/me/signups/{id}/cancel"), Some(&token), json!({}))
