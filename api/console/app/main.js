@@ -28,6 +28,11 @@ import { GoodsPage } from './pages/goods.js'
 import { PromotionsPage } from './pages/promotions.js'
 import { GroupBuysPage } from './pages/group-buys.js'
 import { OrdersPage } from './pages/orders.js'
+// Part A (issue 19): after-sales, activities.
+import { AdminAfterSalesPage, MerchantAfterSalesPage } from './pages/after-sales.js'
+import { ActivitiesPage } from './pages/activities.js'
+import { ActivityPage } from './pages/activity.js'
+import { AttendancePage } from './pages/attendance.js'
 
 const admin = () => isAdmin()
 const platform = () => isPlatform()
@@ -61,6 +66,13 @@ defineRoutes([
   { path: '/shops/:mid/orders', component: OrdersPage, title: '订单与提货', allow: desk },
   { path: '/shops/:mid/sales', component: SalesPage, title: '销售数据', allow: owner },
   { path: '/shops/:mid/staff', component: StaffPage, title: '店员', allow: owner },
+  // Part A (issue 19): after-sales and activities. '/activities/attendance' before '/activities/:id'.
+  { path: '/after-sales', component: AdminAfterSalesPage, title: '售后仲裁', allow: admin },
+  { path: '/activities', component: ActivitiesPage, title: '社区活动', allow: admin },
+  { path: '/activities/attendance', component: AttendancePage, title: '活动出勤统计', allow: admin },
+  { path: '/activities/:id', component: ActivityPage, title: '活动场次与签到', allow: admin },
+  { path: '/shops/:mid/after-sales', component: MerchantAfterSalesPage, title: '售后', allow: desk },
+  // End of part A.
 ])
 
 const App = defineComponent({

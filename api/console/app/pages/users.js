@@ -3,7 +3,7 @@
 // bindings. A resident can be made the grid worker of a grid from here.
 
 import { defineComponent, h, onMounted, ref } from 'vue'
-import { ElButton, ElTag } from 'element-plus'
+import { ElButton, ElDatePicker, ElTag } from 'element-plus'
 import { api } from '../api.js'
 import { communityDetail, communityName, communityOptions, myCommunities } from '../communities.js'
 import { route } from '../router.js'
@@ -43,6 +43,26 @@ export function gridWorkerDialog(onDone) {
   }
 }
 
+// Verifying a resident's birth date (PUT /residents/{id}/birth-date), as on
+// their ID card: age-limited activities and the canteen subsidy go by it.
+export function birthDateDialog(onDone) {
+  return useFormDialog({
+    name: 'birth-date',
+    title: '核验出生日期',
+    fields: [
+      { prop: 'who', label: '居民', type: 'custom', render: (m) => h('span', { 'data-who': m.user_id }, `${m.nickname}（用户编号 ${m.user_id}）`) },
+      {
+        prop: 'birth_date', label: '出生日期', type: 'custom', required: true, hint: '请核对居民身份证上的出生日期',
+        render: (m) => h(ElDatePicker, { modelValue: m.birth_date, 'onUpdate:modelValue': (v) => { m.birth_date = v }, type: 'date', valueFormat: 'YYYY-MM-DD', format: 'YYYY-MM-DD', placeholder: 'YYYY-MM-DD', clearable: true }),
+      },
+    ],
+    submit: (m) => api.put(`/residents/${m.user_id}/birth-date`, { birth_date: m.birth_date || '' }),
+    submitText: '确认核验',
+    done: (r) => `已核验出生日期：${r.birth_date}`,
+    onDone,
+  })
+}
+
 export const UsersPage = defineComponent({
   name: 'UsersPage',
   setup() {
@@ -65,6 +85,7 @@ export const UsersPage = defineComponent({
       names.value = next
     }
     const assign = gridWorkerDialog(() => list.value.reload())
+    const birth = birthDateDialog(() => list.value.reload())
     const gridName = (id) => names.value.grids[id] || `网格 #${id}`
 
     return () => h('div', {}, [
@@ -94,12 +115,16 @@ export const UsersPage = defineComponent({
           { label: '网格员', minWidth: 110, render: (u) => (u.grid_ids.length ? u.grid_ids.map(gridName).join('、') : '—') },
           { label: '微信', width: 70, render: (u) => (u.has_wechat ? '是' : '线下') },
           {
-            label: '操作', width: 120, fixed: 'right',
-            render: (u) => (u.community_id ? h(ElButton, { size: 'small', onClick: () => assign.open(u), 'data-action': 'make-grid-worker' }, () => '设为网格员') : null),
+            label: '操作', width: 200, fixed: 'right',
+            render: (u) => (u.community_id ? h('div', { class: 'row-actions' }, [
+              h(ElButton, { size: 'small', onClick: () => assign.open(u), 'data-action': 'make-grid-worker' }, () => '设为网格员'),
+              h(ElButton, { size: 'small', onClick: () => birth.open({ user_id: u.id, nickname: u.nickname, birth_date: null }), 'data-action': 'verify-birth-date' }, () => '核验生日'),
+            ]) : null),
           },
         ],
       }),
       assign.render(),
+      birth.render(),
     ])
   },
 })

@@ -31,6 +31,10 @@ export function menuGroups() {
         { path: '/bindings', label: '楼栋绑定审核' },
         { path: '/grid-workers', label: '网格员' },
         ...(isPlatform() ? [{ path: '/admins', label: '社区管理员' }] : []),
+        // Part A (issue 19).
+        { path: '/activities', label: '社区活动' },
+        { path: '/after-sales', label: '售后仲裁' },
+        // End of part A.
       ],
     })
   }
@@ -38,13 +42,14 @@ export function menuGroups() {
     const base = `/shops/${m.id}`
     const suspended = m.status === 'suspended' ? '（已暂停）' : ''
     if (m.role === 'clerk') {
-      groups.push({ title: `店铺：${m.name}${suspended}（店员）`, items: [{ path: `${base}/orders`, label: '订单与提货' }] })
+      groups.push({ title: `店铺：${m.name}${suspended}（店员）`, items: [{ path: `${base}/orders`, label: '订单与提货' }, { path: `${base}/after-sales`, label: '售后' }] })
       continue
     }
     groups.push({
       title: `店铺：${m.name}${suspended}`,
       items: [
         { path: `${base}/orders`, label: '订单与提货' },
+        { path: `${base}/after-sales`, label: '售后' }, // part A (issue 19)
         { path: `${base}/group-buys`, label: '社区团购' },
         { path: `${base}/goods`, label: '商品' },
         { path: `${base}/promotions`, label: '优惠活动' },
