@@ -304,7 +304,7 @@ async fn an_admin_works_the_lists_added_with_their_apis() {
     b.close().await;
 }
 
-async fn merchant_signs_in(b: &Browser, app: &TestApp, owner: &str) {
+pub(crate) async fn merchant_signs_in(b: &Browser, app: &TestApp, owner: &str) {
     b.goto("/console/login?tab=scan").await;
     let ticket = b
         .find("img[data-ticket]")
@@ -452,7 +452,7 @@ async fn a_merchant_runs_the_shop_desk_reads_sales_and_manages_clerks() {
     b.wait_text(".list-table", &kept).await;
     assert_eq!(
         b.visible_texts(".side-menu .el-menu-item").await,
-        vec!["订单与提货"]
+        vec!["订单与提货", "售后"]
     );
     b.goto(&format!("/console/shops/{m}/staff")).await;
     b.find("[data-result=forbidden]").await;

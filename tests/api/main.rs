@@ -17,6 +17,7 @@ mod config;
 mod console;
 mod console_browser;
 mod console_clerks;
+mod console_activities;
 mod console_pages;
 mod content;
 mod conventions;

@@ -4,7 +4,7 @@
 //! Each app's background sweeps wait an hour: the tests run them by hand on
 //! the app's clock (`app.state.clock`), fixed where a deadline matters.
 
-mod after_sales;
+pub mod after_sales;
 mod after_sales_pay;
 mod cart;
 mod checkout;
