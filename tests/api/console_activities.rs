@@ -43,8 +43,7 @@ async fn logout(b: &Browser) {
 }
 
 #[tokio::test]
-async fn a_merchant_answers_refunds_from_the_after_sales_desk_and_an_admin_decides_an_escalation()
-{
+async fn a_merchant_answers_refunds_from_the_after_sales_desk_and_an_admin_decides_an_escalation() {
     let s = crate::shop::shop().await;
     let app = &s.app;
     let Some(b) = browser::open(&app.base).await else {
@@ -105,7 +104,11 @@ async fn a_merchant_answers_refunds_from_the_after_sales_desk_and_an_admin_decid
     b.find("[data-dialog=reject-after-sale] [data-field=reason] .el-form-item__error")
         .await;
     let still = app.get(&desk("requested"), Some(&s.owner)).await;
-    assert_eq!(status_of(&still.body, rejected), "requested", "nothing changed");
+    assert_eq!(
+        status_of(&still.body, rejected),
+        "requested",
+        "nothing changed"
+    );
     b.fill(
         "[data-dialog=reject-after-sale] [data-field=reason] textarea",
         "商品已开封，不影响二次销售才可退",
@@ -164,7 +167,10 @@ async fn a_merchant_answers_refunds_from_the_after_sales_desk_and_an_admin_decid
     b.wait_text(".el-message", "已同意退款").await;
     b.wait_text(".list-table", "没有待仲裁的售后申请").await;
     let decided = app
-        .get(&format!("/orders/{rejected_no}/after-sales"), Some(&s.resident))
+        .get(
+            &format!("/orders/{rejected_no}/after-sales"),
+            Some(&s.resident),
+        )
         .await;
     assert_eq!(decided.body[0]["status"], "refunded", "{}", decided.text);
     assert_eq!(decided.body[0]["decided_by"], "admin");
@@ -207,8 +213,11 @@ async fn an_admin_publishes_an_activity_ticks_the_roster_and_reads_attendance() 
     let none = app.get("/admin/activities", Some(&t.platform)).await;
     assert_eq!(none.body["total"], 0, "nothing published: {}", none.text);
     // A session that ends before it starts: the error under the end time.
-    b.fill("[data-dialog=activity] [data-field=title] input", "剪纸乐园")
-        .await;
+    b.fill(
+        "[data-dialog=activity] [data-field=title] input",
+        "剪纸乐园",
+    )
+    .await;
     b.fill(
         "[data-dialog=activity] [data-field=place] input",
         "社区活动室（二楼）",
@@ -235,15 +244,13 @@ async fn an_admin_publishes_an_activity_ticks_the_roster_and_reads_attendance() 
         &picker_time(Duration::days(3) + Duration::hours(2)),
     )
     .await;
-    b.fill(
-        "[data-dialog=activity] [data-field=capacity] input",
-        "20",
-    )
-    .await;
+    b.fill("[data-dialog=activity] [data-field=capacity] input", "20")
+        .await;
     b.fill("[data-dialog=activity] [data-field=points] input", "5")
         .await;
     b.click("[data-dialog=activity] [data-action=submit]").await;
-    b.wait_text(".el-message", "已发布「剪纸乐园」，共 1 场").await;
+    b.wait_text(".el-message", "已发布「剪纸乐园」，共 1 场")
+        .await;
     b.wait_text(".list-table", "剪纸乐园").await;
 
     let listed = app
@@ -317,9 +324,7 @@ async fn an_admin_publishes_an_activity_ticks_the_roster_and_reads_attendance() 
     b.goto("/console/activities/attendance").await;
     b.wait_text("[data-total=attended]", "1").await;
     b.wait_text(".list-table", "剪纸乐园").await;
-    let row = b
-        .wait_text(".list-table .el-table__row", "剪纸乐园")
-        .await;
+    let row = b.wait_text(".list-table .el-table__row", "剪纸乐园").await;
     assert!(row.contains("100%"), "{row}");
     b.shot("attendance").await;
     let figures = app
@@ -347,7 +352,8 @@ async fn an_admin_publishes_an_activity_ticks_the_roster_and_reads_attendance() 
     .await;
     b.click("[data-dialog=birth-date] [data-action=submit]")
         .await;
-    b.wait_text(".el-message", "已核验出生日期：1950-03-02").await;
+    b.wait_text(".el-message", "已核验出生日期：1950-03-02")
+        .await;
     let verified = verified_birth_date::Entity::find_by_id(resident_id)
         .one(&app.db)
         .await

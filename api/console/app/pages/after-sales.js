@@ -33,20 +33,27 @@ const reasons = (a) => h('div', { class: 'after-sale-reasons' }, [
   a.admin_reason ? h('div', {}, [h('span', { class: 'muted' }, '仲裁：'), a.admin_reason]) : null,
 ])
 
+// The status, who decided, and for a request still open, the answer's deadline.
 const statusCell = (a) => h('div', {}, [
   statusTag(AFTER_SALE, a.status),
   a.decided_by ? h('div', { class: 'muted small' }, DECIDED_BY[a.decided_by] || a.decided_by) : null,
+  a.status === 'requested' ? h(ElTooltip, { content: '逾期未处理将自动同意退款', placement: 'top' }, () => h('div', {
+    class: ['small', new Date(a.answer_due_at) < new Date(Date.now() + 6 * 3600e3) ? 'due-soon' : 'muted'],
+  }, `${fmtTime(a.answer_due_at)} 前处理`)) : null,
 ])
 
 const common = [
-  { label: '订单号', minWidth: 210, render: (a) => h('span', { 'data-after-sale': a.id, 'data-order': a.order_no }, a.order_no) },
-  { label: '类型', width: 90, render: (a) => ORDER_KINDS[a.order_kind] || a.order_kind },
-  { label: '退款金额', width: 100, render: (a) => h('span', { class: 'money' }, fmtMoney(a.amount)) },
-  { label: '范围', width: 90, render: (a) => (a.line_ids.length ? `${a.line_ids.length} 件商品` : '整单') },
-  { label: '原因', minWidth: 220, render: reasons },
-  { label: '凭证', width: 130, render: (a) => photos(a.photos) },
-  { label: '状态', width: 120, render: statusCell },
-  { label: '申请时间', width: 150, render: (a) => fmtTime(a.created_at) },
+  {
+    label: '订单', minWidth: 190,
+    render: (a) => h('div', { 'data-after-sale': a.id, 'data-order': a.order_no }, [h('div', {}, a.order_no), h('div', { class: 'muted small' }, ORDER_KINDS[a.order_kind] || a.order_kind)]),
+  },
+  {
+    label: '退款', width: 100,
+    render: (a) => h('div', {}, [h('div', { class: 'money' }, fmtMoney(a.amount)), h('div', { class: 'muted small' }, a.line_ids.length ? `${a.line_ids.length} 件商品` : '整单')]),
+  },
+  { label: '原因', minWidth: 200, render: reasons },
+  { label: '凭证', width: 90, render: (a) => photos(a.photos) },
+  { label: '状态', width: 160, render: statusCell },
 ]
 
 const reasonField = (label, required, placeholder) => [{ prop: 'reason', label, type: 'textarea', required, maxlength: 200, placeholder }]
@@ -79,10 +86,6 @@ export const MerchantAfterSalesPage = defineComponent({
       ])
       : h('span', { class: 'muted small' }, a.decided_at ? `处理于 ${fmtTime(a.decided_at)}` : (a.answered_at ? `答复于 ${fmtTime(a.answered_at)}` : '—')))
 
-    const due = (a) => (a.status === 'requested'
-      ? h(ElTooltip, { content: '逾期未处理将自动同意退款', placement: 'top' }, () => h('span', { class: new Date(a.answer_due_at) < new Date(Date.now() + 6 * 3600e3) ? 'due-soon' : '' }, fmtTime(a.answer_due_at)))
-      : '—')
-
     return () => h('div', {}, [
       h(PagedList, {
         ref: list,
@@ -91,8 +94,8 @@ export const MerchantAfterSalesPage = defineComponent({
         emptyText: '没有售后申请',
         columns: [
           ...common,
-          { label: '处理期限', width: 150, render: due },
-          { label: '操作', width: 150, fixed: 'right', render: actions },
+          { label: '申请时间', width: 140, render: (a) => fmtTime(a.created_at) },
+          { label: '操作', width: 140, fixed: 'right', render: actions },
         ],
       }),
       reject.render(),
@@ -145,7 +148,7 @@ export const AdminAfterSalesPage = defineComponent({
         columns: [
           { label: '商户', minWidth: 120, render: (a) => shopName(a.merchant_id) },
           ...common,
-          { label: '申诉时间', width: 150, render: (a) => fmtTime(a.escalated_at) },
+          { label: '申诉时间', width: 140, render: (a) => fmtTime(a.escalated_at) },
           { label: '操作', width: 170, fixed: 'right', render: actions },
         ],
       }),

@@ -26,12 +26,12 @@ function recentMonths() {
 }
 
 const rate = (c) => (c.signed_up ? `${Math.round((c.attended / c.signed_up) * 100)}%` : '—')
-const figureColumns = FIGURES.map(([key, label]) => ({ label, width: 80, render: (r) => h('span', { 'data-figure': key }, String(r[key])) }))
-  .concat([{ label: '出勤率', width: 80, render: rate }])
+const figureColumns = FIGURES.map(([key, label]) => ({ label, width: 76, render: (r) => h('span', { 'data-figure': key }, String(r[key])) }))
+  .concat([{ label: '出勤率', width: 76, render: rate }])
 
 const smallTable = (rows, first, key) => h(ElTable, { data: rows, border: true, size: 'small', emptyText: '暂无数据', class: 'figure-table' }, () => [
-  h(ElTableColumn, { label: first.label, minWidth: 110 }, { default: ({ row }) => first.render(row) }),
-  ...figureColumns.map((c) => h(ElTableColumn, { key: `${key}${c.label}`, label: c.label, width: c.width }, { default: ({ row }) => c.render(row) })),
+  h(ElTableColumn, { label: first.label, minWidth: 90 }, { default: ({ row }) => first.render(row) }),
+  ...figureColumns.map((c) => h(ElTableColumn, { key: `${key}${c.label}`, label: c.label, minWidth: 56 }, { default: ({ row }) => c.render(row) })),
 ])
 
 export const AttendancePage = defineComponent({
@@ -62,6 +62,7 @@ export const AttendancePage = defineComponent({
     }
 
     return () => h('div', {}, [
+      totals(),
       h(PagedList, {
         fetch,
         filters: [
@@ -76,10 +77,9 @@ export const AttendancePage = defineComponent({
           ...figureColumns,
         ],
       }, { toolbar: () => h(RouterLink, { to: '/activities' }, () => '返回活动列表') }),
-      totals(),
-      figures.value ? h(ElRow, { gutter: 12 }, () => [
-        h(ElCol, { xs: 24, lg: 12 }, () => h(ElCard, { shadow: 'never', class: 'section', header: '按社区' }, () => smallTable(figures.value.by_community, { label: '社区', render: (r) => communityName(r.community_id) }, 'c'))),
-        h(ElCol, { xs: 24, lg: 12 }, () => h(ElCard, { shadow: 'never', class: 'section', header: '按月份' }, () => smallTable(figures.value.by_month, { label: '月份', render: (r) => r.month }, 'm'))),
+      figures.value ? h(ElRow, { gutter: 12, class: 'attendance-split' }, () => [
+        h(ElCol, { xs: 24, xl: 12 }, () => h(ElCard, { shadow: 'never', class: 'section', header: '按社区' }, () => smallTable(figures.value.by_community, { label: '社区', render: (r) => communityName(r.community_id) }, 'c'))),
+        h(ElCol, { xs: 24, xl: 12 }, () => h(ElCard, { shadow: 'never', class: 'section', header: '按月份' }, () => smallTable(figures.value.by_month, { label: '月份', render: (r) => r.month }, 'm'))),
       ]) : null,
     ])
   },
