@@ -18,6 +18,7 @@ mod console;
 mod console_browser;
 mod console_clerks;
 mod console_pages;
+mod console_participation;
 mod content;
 mod conventions;
 mod fake_wechatpay;

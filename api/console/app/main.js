@@ -28,6 +28,13 @@ import { GoodsPage } from './pages/goods.js'
 import { PromotionsPage } from './pages/promotions.js'
 import { GroupBuysPage } from './pages/group-buys.js'
 import { OrdersPage } from './pages/orders.js'
+// 居民参与 (resident participation) pages: their own block, see ui/layout.js participationMenu().
+import { PointsPage } from './pages/points.js'
+import { ShelfPage } from './pages/shelf.js'
+import { WishesPage } from './pages/wishes.js'
+import { SurveysPage } from './pages/surveys.js'
+import { OddJobsPage } from './pages/odd-jobs.js'
+import { LendingPage } from './pages/lending.js'
 
 const admin = () => isAdmin()
 const platform = () => isPlatform()
@@ -61,6 +68,13 @@ defineRoutes([
   { path: '/shops/:mid/orders', component: OrdersPage, title: '订单与提货', allow: desk },
   { path: '/shops/:mid/sales', component: SalesPage, title: '销售数据', allow: owner },
   { path: '/shops/:mid/staff', component: StaffPage, title: '店员', allow: owner },
+  // 居民参与
+  { path: '/points', component: PointsPage, title: '志愿积分', allow: admin },
+  { path: '/shelf', component: ShelfPage, title: '爱心超市', allow: admin },
+  { path: '/wishes', component: WishesPage, title: '微心愿', allow: admin },
+  { path: '/surveys', component: SurveysPage, title: '幸福指数问卷', allow: admin },
+  { path: '/odd-jobs', component: OddJobsPage, title: '零工驿站', allow: admin },
+  { path: '/lending', component: LendingPage, title: '工具借用点', allow: admin },
 ])
 
 const App = defineComponent({
