@@ -77,7 +77,14 @@ async fn an_admin_edits_the_rule_book_awards_points_and_approves_a_wish() {
             Some(&t.platform),
         )
         .await;
-    let edited = book.body.as_array().unwrap().iter().find(|r| r["id"] == rule_id).cloned().unwrap();
+    let edited = book
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == rule_id)
+        .cloned()
+        .unwrap();
     assert_eq!(
         (edited["points"].clone(), edited["monthly_cap"].clone()),
         (json!(7), json!(30)),
@@ -86,8 +93,11 @@ async fn an_admin_edits_the_rule_book_awards_points_and_approves_a_wish() {
 
     // Awarding the resident for a service under that item.
     b.click("[data-action=award]").await;
-    b.choose("[data-dialog=award] [data-field=user_id]", "居民volunteer-wang")
-        .await;
+    b.choose(
+        "[data-dialog=award] [data-field=user_id]",
+        "居民volunteer-wang",
+    )
+    .await;
     b.choose(
         "[data-dialog=award] [data-field=rule_id]",
         &format!("{rule_name}（7 分）"),
@@ -110,7 +120,11 @@ async fn an_admin_edits_the_rule_book_awards_points_and_approves_a_wish() {
     assert_eq!(balance(&mine.body, c), Some(7), "{}", mine.text);
     let ledger = app.get("/me/points/ledger", Some(&resident)).await;
     assert_eq!(ledger.body["items"][0]["minutes"], 120, "{}", ledger.text);
-    assert_eq!(ledger.body["items"][0]["rule_id"], rule_id, "{}", ledger.text);
+    assert_eq!(
+        ledger.body["items"][0]["rule_id"], rule_id,
+        "{}",
+        ledger.text
+    );
     assert_eq!(ledger.body["items"][0]["user_id"], resident_id);
 
     // The wish wall's review queue: approve, then find it on the wall.
@@ -150,7 +164,8 @@ async fn an_admin_builds_and_opens_a_survey_and_takes_down_a_reported_job() {
     // The builder: a choice question with one option and no title are refused first.
     b.click("[data-menu='/surveys']").await;
     b.click("[data-action=create-survey]").await;
-    b.click("[data-dialog=survey] [data-action=add-single]").await;
+    b.click("[data-dialog=survey] [data-action=add-single]")
+        .await;
     b.fill(
         "[data-dialog=survey] [data-question='1'] input[data-q-field=prompt]",
         "最常去的服务点",
@@ -219,7 +234,8 @@ async fn an_admin_builds_and_opens_a_survey_and_takes_down_a_reported_job() {
         .await;
     assert_eq!(answered.status, 201, "{}", answered.text);
     b.click_x(&row_button("survey", sid, "results")).await;
-    b.wait_text("[data-dialog=survey-results]", "1 人参与").await;
+    b.wait_text("[data-dialog=survey-results]", "1 人参与")
+        .await;
     let mean = b.text(&format!("[data-mean='{}']", q(0))).await;
     assert!(mean.contains("4.00"), "{mean}");
     b.shot("surveys").await;
@@ -255,7 +271,8 @@ async fn an_admin_builds_and_opens_a_survey_and_takes_down_a_reported_job() {
     b.wait_text(".list-table", "25.50 元/小时").await;
     b.shot("odd-jobs").await;
     b.click_x(&row_button("report-job", job, "take-down")).await;
-    b.click("[data-dialog=take-down] [data-action=submit]").await;
+    b.click("[data-dialog=take-down] [data-action=submit]")
+        .await;
     b.find("[data-dialog=take-down] [data-field=reason] .el-form-item__error")
         .await;
     let still = app.get(&format!("/odd-jobs/{job}"), Some(&merchant)).await;
@@ -265,7 +282,8 @@ async fn an_admin_builds_and_opens_a_survey_and_takes_down_a_reported_job() {
         "收取押金，违反规定",
     )
     .await;
-    b.click("[data-dialog=take-down] [data-action=submit]").await;
+    b.click("[data-dialog=take-down] [data-action=submit]")
+        .await;
     b.wait_text(".el-message", "已下架").await;
     b.wait_text(".list-table", "已下架").await;
     let gone = app.get(&format!("/odd-jobs/{job}"), Some(&merchant)).await;
@@ -318,7 +336,8 @@ async fn an_admin_lends_and_takes_back_a_tool_and_hands_over_a_shelf_item() {
 
     b.click("[data-menu='/lending']").await;
     b.click_x(&row_button("point", point, "manage")).await;
-    b.wait_path(&format!("/console/lending?point={point}")).await;
+    b.wait_path(&format!("/console/lending?point={point}"))
+        .await;
     b.wait_text(&format!("[data-available='{tool}']"), "0 / 1")
         .await;
     b.click_x(&row_button("loan", loan, "hand-over")).await;
@@ -327,7 +346,8 @@ async fn an_admin_lends_and_takes_back_a_tool_and_hands_over_a_shelf_item() {
         "完好，附钻头三个",
     )
     .await;
-    b.click("[data-dialog=hand-over] [data-action=submit]").await;
+    b.click("[data-dialog=hand-over] [data-action=submit]")
+        .await;
     b.wait_text(".el-message", "已交付").await;
     let loans = |status: &'static str| {
         let app = &app;
@@ -342,11 +362,15 @@ async fn an_admin_lends_and_takes_back_a_tool_and_hands_over_a_shelf_item() {
     };
     let lent = loans("lent").await;
     assert_eq!(lent.body["total"], 1, "{}", lent.text);
-    assert_eq!(lent.body["items"][0]["handover_condition"], "完好，附钻头三个");
+    assert_eq!(
+        lent.body["items"][0]["handover_condition"],
+        "完好，附钻头三个"
+    );
 
     // Taking it back needs its condition: refused first, nothing changed.
     b.click_x(&row_button("loan", loan, "take-back")).await;
-    b.click("[data-dialog=take-back] [data-action=submit]").await;
+    b.click("[data-dialog=take-back] [data-action=submit]")
+        .await;
     b.find("[data-dialog=take-back] [data-field=condition] .el-form-item__error")
         .await;
     assert_eq!(loans("lent").await.body["total"], 1);
@@ -355,7 +379,8 @@ async fn an_admin_lends_and_takes_back_a_tool_and_hands_over_a_shelf_item() {
         "钻头缺一个",
     )
     .await;
-    b.click("[data-dialog=take-back] [data-action=submit]").await;
+    b.click("[data-dialog=take-back] [data-action=submit]")
+        .await;
     b.wait_text(".el-message", "已归还").await;
     b.wait_text(&format!("[data-available='{tool}']"), "1 / 1")
         .await;
@@ -373,11 +398,15 @@ async fn an_admin_lends_and_takes_back_a_tool_and_hands_over_a_shelf_item() {
     b.click("[data-action=create-item]").await;
     b.fill("[data-dialog=shelf-item] [data-field=name] input", "洗衣液")
         .await;
-    b.fill("[data-dialog=shelf-item] [data-field=price_points] input", "5")
-        .await;
+    b.fill(
+        "[data-dialog=shelf-item] [data-field=price_points] input",
+        "5",
+    )
+    .await;
     b.fill("[data-dialog=shelf-item] [data-field=stock] input", "3")
         .await;
-    b.click("[data-dialog=shelf-item] [data-action=submit]").await;
+    b.click("[data-dialog=shelf-item] [data-action=submit]")
+        .await;
     b.wait_text(".el-message", "已保存").await;
     b.wait_text(".list-table", "洗衣液").await;
     let items = app
@@ -388,10 +417,16 @@ async fn an_admin_lends_and_takes_back_a_tool_and_hands_over_a_shelf_item() {
         .await;
     assert_eq!(items.body["total"], 1, "{}", items.text);
     let item = items.body["items"][0].clone();
-    assert_eq!((item["price_points"].clone(), item["stock"].clone()), (json!(5), json!(3)));
+    assert_eq!(
+        (item["price_points"].clone(), item["stock"].clone()),
+        (json!(5), json!(3))
+    );
     let item = item["id"].as_i64().unwrap();
     let rules = app
-        .get(&format!("/admin/points/rules?community_id={c}"), Some(&admin))
+        .get(
+            &format!("/admin/points/rules?community_id={c}"),
+            Some(&admin),
+        )
         .await;
     let rule = rules.body[0]["id"].as_i64().unwrap();
     let awarded = app
@@ -420,7 +455,11 @@ async fn an_admin_lends_and_takes_back_a_tool_and_hands_over_a_shelf_item() {
     b.wait_text(&format!("[data-stock='{item}']"), "2").await;
     b.shot("shelf").await;
     let mine = app.get("/me/redemptions", Some(&resident)).await;
-    assert_eq!(mine.body["items"][0]["status"], "picked_up", "{}", mine.text);
+    assert_eq!(
+        mine.body["items"][0]["status"], "picked_up",
+        "{}",
+        mine.text
+    );
     // The code works once.
     let again = app
         .post(
