@@ -187,6 +187,17 @@ async fn an_admin_builds_and_opens_a_survey_and_takes_down_a_reported_job() {
             .any(|(f, m)| f == "questions" && m.contains("第 2 题选项")),
         "{errors:?}"
     );
+    // The question at fault says so in its own box; the first one does not.
+    b.wait_text(
+        "[data-dialog=survey] [data-question-error='1']",
+        "选项：须有",
+    )
+    .await;
+    assert!(
+        b.visible_texts("[data-dialog=survey] [data-question-error='0']")
+            .await
+            .is_empty()
+    );
     b.shot("survey-errors").await;
     let none = app.get("/admin/surveys", Some(&t.platform)).await;
     assert_eq!(none.body["total"], 0, "{}", none.text);

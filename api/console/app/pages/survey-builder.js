@@ -16,12 +16,12 @@ const choice = (k) => k === 'single' || k === 'multiple'
 
 export const newQuestion = (kind = 'scale', prompt = '') => reactive({ kind, prompt, options: '', weight: 1, required: true })
 
-// "questions[2].options[1]" -> "第 3 题选项 2："
-function where(field) {
+// "questions[2].options[1]" -> {index: 2, part: "选项 2"}; null for other fields.
+function questionField(field) {
   const m = /^questions\[(\d+)\](?:\.([a-z_]+))?(?:\[(\d+)\])?/.exec(field)
-  if (!m) return ''
+  if (!m) return null
   const part = m[2] ? (PARTS[m[2]] || m[2]) : ''
-  return `第 ${Number(m[1]) + 1} 题${part}${m[3] !== undefined ? ` ${Number(m[3]) + 1}` : ''}：`
+  return { index: Number(m[1]), part: `${part}${m[3] !== undefined ? ` ${Number(m[3]) + 1}` : ''}` }
 }
 
 const lines = (text) => String(text || '').split('\n').map((s) => s.trim()).filter((s) => s)
@@ -45,14 +45,15 @@ export function surveyBody(m) {
 
 const QuestionsEditor = defineComponent({
   name: 'QuestionsEditor',
-  props: { questions: { type: Array, required: true } },
+  // errors: {index: message} from the last refusal, shown in that question's box.
+  props: { questions: { type: Array, required: true }, errors: { type: Object, default: () => ({}) } },
   setup(props) {
     const move = (i, d) => {
       const qs = props.questions
       const [q] = qs.splice(i, 1)
       qs.splice(i + d, 0, q)
     }
-    const row = (q, i) => h('div', { class: 'question', key: i, 'data-question': i }, [
+    const row = (q, i) => h('div', { class: ['question', props.errors[i] ? 'has-error' : ''], key: i, 'data-question': i }, [
       h('div', { class: 'question-head' }, [
         h('strong', {}, `第 ${i + 1} 题`),
         h(ElSelect, { modelValue: q.kind, 'onUpdate:modelValue': (v) => { q.kind = v }, class: 'question-kind', 'data-q-field': 'kind' },
@@ -68,6 +69,7 @@ const QuestionsEditor = defineComponent({
         modelValue: q.options, 'onUpdate:modelValue': (v) => { q.options = v }, type: 'textarea', rows: 3,
         placeholder: '选项，每行一个（2-10 个）', class: 'question-options', 'data-q-field': 'options',
       }) : null,
+      props.errors[i] ? h('div', { class: 'question-error', 'data-question-error': i }, props.errors[i]) : null,
       q.kind === 'scale' ? h('div', { class: 'question-weight' }, [
         h('span', { class: 'muted small' }, '计入幸福指数的权重（0-10，0 为不计入）'),
         h(ElInputNumber, { modelValue: q.weight, 'onUpdate:modelValue': (v) => { q.weight = v }, min: 0, max: 10, size: 'small', 'data-q-field': 'weight' }),
@@ -84,7 +86,9 @@ const QuestionsEditor = defineComponent({
 
 // The builder in a drawer; `communities()` are the admin's.
 export function useSurveyBuilder(communities, onDone) {
-  return useFormDialog({
+  const qErrors = reactive({})
+  const clearErrors = () => { for (const k of Object.keys(qErrors)) delete qErrors[k] }
+  const dialog = useFormDialog({
     name: 'survey',
     title: '新建问卷',
     drawer: true,
@@ -95,7 +99,7 @@ export function useSurveyBuilder(communities, onDone) {
       { prop: 'community_ids', label: '开放社区', type: 'multiselect', required: true, options: () => communityOptions(communities()) },
       { prop: 'opens_at', label: '开始时间', type: 'datetime', required: true, hint: '到时即对这些社区的居民开放' },
       { prop: 'closes_at', label: '截止时间', type: 'datetime', required: true, hint: '最长 366 天' },
-      { prop: 'questions', label: '题目', type: 'custom', required: true, wide: true, render: (m) => h(QuestionsEditor, { questions: m.questions }) },
+      { prop: 'questions', label: '题目', type: 'custom', required: true, wide: true, render: (m) => h(QuestionsEditor, { questions: m.questions, errors: qErrors }) },
     ],
     initial: () => {
       const list = communities()
@@ -109,10 +113,17 @@ export function useSurveyBuilder(communities, onDone) {
       }
     },
     submit: async (m) => {
+      clearErrors()
       try {
         return await api.post('/admin/surveys', surveyBody(m))
       } catch (err) {
-        err.fields = (err.fields || []).map((f) => ({ field: f.field, message: `${where(f.field)}${f.message}` }))
+        err.fields = (err.fields || []).map((f) => {
+          const q = questionField(f.field)
+          if (!q) return f
+          const text = `${q.part ? `${q.part}：` : ''}${f.message}`
+          qErrors[q.index] = qErrors[q.index] ? `${qErrors[q.index]}；${text}` : text
+          return { field: f.field, message: `第 ${q.index + 1} 题${text}` }
+        })
         throw err
       }
     },
@@ -120,4 +131,5 @@ export function useSurveyBuilder(communities, onDone) {
     done: (s) => `问卷「${s.title}」已创建`,
     onDone,
   })
+  return { ...dialog, open: (model) => { clearErrors(); dialog.open(model) } }
 }
