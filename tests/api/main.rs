@@ -19,6 +19,7 @@ mod console_activities;
 mod console_browser;
 mod console_clerks;
 mod console_pages;
+mod console_participation;
 mod content;
 mod conventions;
 mod fake_wechatpay;

@@ -33,6 +33,13 @@ import { AdminAfterSalesPage, MerchantAfterSalesPage } from './pages/after-sales
 import { ActivitiesPage } from './pages/activities.js'
 import { ActivityPage } from './pages/activity.js'
 import { AttendancePage } from './pages/attendance.js'
+// 居民参与 (resident participation) pages: their own block, see ui/layout.js participationMenu().
+import { PointsPage } from './pages/points.js'
+import { ShelfPage } from './pages/shelf.js'
+import { WishesPage } from './pages/wishes.js'
+import { SurveysPage } from './pages/surveys.js'
+import { OddJobsPage } from './pages/odd-jobs.js'
+import { LendingPage } from './pages/lending.js'
 
 const admin = () => isAdmin()
 const platform = () => isPlatform()
@@ -73,6 +80,13 @@ defineRoutes([
   { path: '/activities/:id', component: ActivityPage, title: '活动场次与签到', allow: admin },
   { path: '/shops/:mid/after-sales', component: MerchantAfterSalesPage, title: '售后', allow: desk },
   // End of part A.
+  // 居民参与
+  { path: '/points', component: PointsPage, title: '志愿积分', allow: admin },
+  { path: '/shelf', component: ShelfPage, title: '爱心超市', allow: admin },
+  { path: '/wishes', component: WishesPage, title: '微心愿', allow: admin },
+  { path: '/surveys', component: SurveysPage, title: '幸福指数问卷', allow: admin },
+  { path: '/odd-jobs', component: OddJobsPage, title: '零工驿站', allow: admin },
+  { path: '/lending', component: LendingPage, title: '工具借用点', allow: admin },
 ])
 
 const App = defineComponent({

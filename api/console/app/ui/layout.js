@@ -38,6 +38,7 @@ export function menuGroups() {
       ],
     })
   }
+  if (isAdmin()) groups.push(participationMenu())
   for (const m of session.merchants) {
     const base = `/shops/${m.id}`
     const suspended = m.status === 'suspended' ? '（已暂停）' : ''
@@ -60,6 +61,21 @@ export function menuGroups() {
     })
   }
   return groups
+}
+
+// 居民参与: the resident-participation pages, a group of their own.
+function participationMenu() {
+  return {
+    title: '居民参与',
+    items: [
+      { path: '/points', label: '志愿积分' },
+      { path: '/shelf', label: '爱心超市' },
+      { path: '/wishes', label: '微心愿' },
+      { path: '/surveys', label: '幸福指数问卷' },
+      { path: '/odd-jobs', label: '零工驿站' },
+      { path: '/lending', label: '工具借用点' },
+    ],
+  }
 }
 
 export const Layout = defineComponent({
