@@ -5,6 +5,7 @@
 //! activity from the form (the API's field errors next to the fields
 //! first), ticks a participant on the session's roster, reads attendance 1,
 //! publishes a weekly class (the timetable's errors under its fields first),
+//! authorises an organisation that then may publish,
 //! and verifies a resident's birth date from the users directory. Each step
 //! is checked through the API afterwards.
 
@@ -425,6 +426,39 @@ async fn an_admin_publishes_an_activity_ticks_the_roster_and_reads_attendance() 
             "{s}"
         );
     }
+
+    // An organisation authorised from the list (its empty name refused first) may publish.
+    let (school, school_id, _) = app.resident("school").await;
+    let now = Utc::now();
+    let reading = json!({
+        "community_id": t.community, "title": "亲子阅读", "place": "学校图书馆", "capacity": 10,
+        "schedule": { "starts_at": now + Duration::days(2), "ends_at": now + Duration::days(2) + Duration::hours(1) },
+    });
+    let refused = app
+        .post("/activities", Some(&school), reading.clone())
+        .await;
+    assert_eq!(refused.status, 403, "not yet authorised: {}", refused.text);
+    b.goto("/console/activities").await;
+    b.click("[data-action=add-organiser]").await;
+    b.fill(
+        "[data-dialog=organiser] [data-field=user_id] input",
+        &school_id.to_string(),
+    )
+    .await;
+    b.click("[data-dialog=organiser] [data-action=submit]")
+        .await;
+    b.find("[data-dialog=organiser] [data-field=name] .el-form-item__error")
+        .await;
+    b.fill(
+        "[data-dialog=organiser] [data-field=name] input",
+        "实验小学",
+    )
+    .await;
+    b.click("[data-dialog=organiser] [data-action=submit]")
+        .await;
+    b.wait_text(".el-message", "已授权「实验小学」").await;
+    let by_school = app.post("/activities", Some(&school), reading).await;
+    assert_eq!(by_school.status, 201, "{}", by_school.text);
 
     // The users directory: verify the resident's birth date (the empty date refused first).
     b.goto("/console/users?nickname=paper-cut").await;
