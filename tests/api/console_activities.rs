@@ -4,10 +4,12 @@
 //! first), an admin decides the escalated one; an admin publishes an
 //! activity from the form (the API's field errors next to the fields
 //! first), ticks a participant on the session's roster, reads attendance 1,
+//! publishes a weekly class (the timetable's errors under its fields first),
+//! authorises an organisation that then may publish,
 //! and verifies a resident's birth date from the users directory. Each step
 //! is checked through the API afterwards.
 
-use chrono::{Duration, Local};
+use chrono::{Datelike, Duration, Local, Timelike, Utc, Weekday};
 use entity::verified_birth_date;
 use sea_orm::EntityTrait;
 use serde_json::{Value, json};
@@ -335,6 +337,128 @@ async fn an_admin_publishes_an_activity_ticks_the_roster_and_reads_attendance() 
         .await;
     assert_eq!(figures.body["total"]["attended"], 1, "{}", figures.text);
     assert_eq!(figures.body["by_activity"][0]["attended"], 1);
+
+    // A weekly class over four weeks (China Standard Time): one session each Tuesday.
+    let today = (Utc::now() + Duration::hours(8)).date_naive();
+    let (first, last) = (today + Duration::days(1), today + Duration::days(28));
+    let tuesdays = first
+        .iter_days()
+        .take_while(|d| *d <= last)
+        .filter(|d| d.weekday() == Weekday::Tue)
+        .count();
+    b.goto("/console/activities").await;
+    b.click("[data-action=publish]").await;
+    b.fill(
+        "[data-dialog=activity] [data-field=title] input",
+        "书法周课",
+    )
+    .await;
+    b.fill(
+        "[data-dialog=activity] [data-field=place] input",
+        "老年活动中心",
+    )
+    .await;
+    b.click("[data-dialog=activity] [data-mode=weekly]").await;
+    // Nothing of the timetable given: each missing part named under its field.
+    b.click("[data-dialog=activity] [data-action=submit]").await;
+    b.find("[data-dialog=activity] [data-field='schedule.weekdays'] .el-form-item__error")
+        .await;
+    let errors: Vec<String> = b
+        .field_errors("[data-dialog=activity]")
+        .await
+        .into_iter()
+        .map(|(field, _)| field)
+        .collect();
+    for field in [
+        "schedule.start_time",
+        "schedule.first_date",
+        "schedule.last_date",
+    ] {
+        assert!(errors.iter().any(|f| f == field), "{field}: {errors:?}");
+    }
+    b.choose(
+        "[data-dialog=activity] [data-field='schedule.weekdays']",
+        "周二",
+    )
+    .await;
+    b.fill(
+        "[data-dialog=activity] [data-field='schedule.start_time'] input",
+        "09:00",
+    )
+    .await;
+    b.fill(
+        "[data-dialog=activity] [data-field='schedule.end_time'] input",
+        "10:30",
+    )
+    .await;
+    b.fill_date(
+        "[data-dialog=activity] [data-field='schedule.first_date'] input",
+        &first.to_string(),
+    )
+    .await;
+    b.fill_date(
+        "[data-dialog=activity] [data-field='schedule.last_date'] input",
+        &last.to_string(),
+    )
+    .await;
+    b.click("[data-dialog=activity] [data-action=submit]").await;
+    b.wait_text(
+        ".el-message",
+        &format!("已发布「书法周课」，共 {tuesdays} 场"),
+    )
+    .await;
+    let listed = app.get("/admin/activities", Some(&t.platform)).await;
+    let weekly = listed.body["items"]
+        .as_array()
+        .and_then(|a| a.iter().find(|x| x["title"] == "书法周课"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(weekly["session_count"], tuesdays, "{}", listed.text);
+    let detail = app
+        .get(&format!("/activities/{}", weekly["id"]), Some(&t.platform))
+        .await;
+    for s in detail.body["sessions"].as_array().unwrap() {
+        let starts: chrono::DateTime<Utc> = s["starts_at"].as_str().unwrap().parse().unwrap();
+        let cst = starts + Duration::hours(8);
+        assert_eq!(
+            (cst.weekday(), cst.hour(), cst.minute()),
+            (Weekday::Tue, 9, 0),
+            "{s}"
+        );
+    }
+
+    // An organisation authorised from the list (its empty name refused first) may publish.
+    let (school, school_id, _) = app.resident("school").await;
+    let now = Utc::now();
+    let reading = json!({
+        "community_id": t.community, "title": "亲子阅读", "place": "学校图书馆", "capacity": 10,
+        "schedule": { "starts_at": now + Duration::days(2), "ends_at": now + Duration::days(2) + Duration::hours(1) },
+    });
+    let refused = app
+        .post("/activities", Some(&school), reading.clone())
+        .await;
+    assert_eq!(refused.status, 403, "not yet authorised: {}", refused.text);
+    b.goto("/console/activities").await;
+    b.click("[data-action=add-organiser]").await;
+    b.fill(
+        "[data-dialog=organiser] [data-field=user_id] input",
+        &school_id.to_string(),
+    )
+    .await;
+    b.click("[data-dialog=organiser] [data-action=submit]")
+        .await;
+    b.find("[data-dialog=organiser] [data-field=name] .el-form-item__error")
+        .await;
+    b.fill(
+        "[data-dialog=organiser] [data-field=name] input",
+        "实验小学",
+    )
+    .await;
+    b.click("[data-dialog=organiser] [data-action=submit]")
+        .await;
+    b.wait_text(".el-message", "已授权「实验小学」").await;
+    let by_school = app.post("/activities", Some(&school), reading).await;
+    assert_eq!(by_school.status, 201, "{}", by_school.text);
 
     // The users directory: verify the resident's birth date (the empty date refused first).
     b.goto("/console/users?nickname=paper-cut").await;

@@ -11,7 +11,26 @@ import { RouterLink, go } from '../router.js'
 import { fmtTime, fmtWindow, statusTag } from '../ui/format.js'
 import { PagedList } from '../ui/paged-list.js'
 import { progressBar } from '../ui/progress.js'
+import { useFormDialog } from '../ui/dialog.js'
 import { activityDialog } from './activity-form.js'
+
+// Authorising an organisation's account (a school, a clinic, a volunteer
+// team) to publish and run a community's activities.
+function organiserDialog(communities) {
+  return useFormDialog({
+    name: 'organiser',
+    title: '授权活动组织方',
+    fields: [
+      { prop: 'community_id', label: '社区', type: 'select', required: true, options: () => communityOptions(communities.value) },
+      { prop: 'user_id', label: '用户编号', type: 'number', required: true, props: { min: 1 }, hint: '组织方负责人登录小程序后，在「居民名录」中可查到其用户编号' },
+      { prop: 'name', label: '组织名称', required: true, maxlength: 64, placeholder: '如：实验小学、社区卫生服务站、青年志愿者队' },
+    ],
+    initial: () => ({ community_id: communities.value[0] ? communities.value[0].id : null, user_id: null, name: '' }),
+    submit: (m) => api.post(`/admin/communities/${m.community_id}/activity-organisers`, { user_id: m.user_id, name: m.name }),
+    submitText: '授权',
+    done: (o) => `已授权「${o.name}」发布和管理活动`,
+  })
+}
 
 export const ACTIVITY = { published: ['报名中', 'success'], cancelled: ['已取消', 'info'] }
 
@@ -39,6 +58,7 @@ export const ActivitiesPage = defineComponent({
     const communities = ref([])
     onMounted(async () => { communities.value = await myCommunities() })
     const publish = activityDialog(communities, () => list.value.reload())
+    const organiser = organiserDialog(communities)
 
     return () => h('div', {}, [
       h(PagedList, {
@@ -65,10 +85,12 @@ export const ActivitiesPage = defineComponent({
       }, {
         toolbar: () => [
           h(ElButton, { onClick: () => go('/activities/attendance'), 'data-action': 'attendance' }, () => '出勤统计'),
+          h(ElButton, { onClick: () => organiser.open(), 'data-action': 'add-organiser' }, () => '授权组织方'),
           h(ElButton, { type: 'primary', onClick: () => publish.open(), 'data-action': 'publish' }, () => '发布活动'),
         ],
       }),
       publish.render(),
+      organiser.render(),
     ])
   },
 })
