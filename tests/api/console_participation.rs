@@ -2,9 +2,10 @@
 //! server: a community admin edits an item of the points rule book and awards
 //! a resident (who then holds the points), approves a wish, builds and opens
 //! a survey (its field errors shown first, nothing created), reads its
-//! results, takes down a reported odd job, hands over and takes back a tool
-//! loan (the return's missing condition refused first), and runs the 爱心超市
-//! counter. Every step is checked through the API afterwards.
+//! results, takes down a reported odd job, registers an employer
+//! organisation, adds a lending point and a tool, hands over and takes back
+//! a tool loan (the return's missing condition refused first), and runs the
+//! 爱心超市 counter. Every step is checked through the API afterwards.
 
 use chrono::{Duration, Utc};
 use serde_json::{Value, json};
@@ -300,6 +301,47 @@ async fn an_admin_builds_and_opens_a_survey_and_takes_down_a_reported_job() {
     let gone = app.get(&format!("/odd-jobs/{job}"), Some(&merchant)).await;
     assert_eq!(gone.body["status"], "taken_down", "{}", gone.text);
     assert_eq!(gone.body["takedown_reason"], "收取押金，违反规定");
+
+    // An employer organisation registered here may post jobs for its community.
+    let (org_user, _) = resident_of(&app, &t, "org-chen").await;
+    b.click("[data-action=create-organisation]").await;
+    b.fill(
+        "[data-dialog=organisation] [data-field=name] input",
+        "幸福物业服务中心",
+    )
+    .await;
+    b.fill(
+        "[data-dialog=organisation] [data-field=contact_phone] input",
+        "13900139000",
+    )
+    .await;
+    b.choose(
+        "[data-dialog=organisation] [data-field=user_id]",
+        "居民org-chen",
+    )
+    .await;
+    b.click("[data-dialog=organisation] [data-action=submit]")
+        .await;
+    let said = b.wait_text(".el-message", "单位编号").await;
+    let org: i64 = said
+        .rsplit("单位编号 ")
+        .next()
+        .and_then(|s| s.trim_end_matches('）').parse().ok())
+        .expect("the organisation's id in the message");
+    let by_org = app
+        .post(
+            "/odd-jobs",
+            Some(&org_user),
+            json!({
+                "organisation_id": org, "title": "小区绿化养护", "requirements": "会用修枝剪",
+                "pay": "150.00", "pay_unit": "day", "place": "幸福社区",
+                "starts_at": (ends - Duration::hours(8)).to_rfc3339(), "ends_at": ends.to_rfc3339(),
+                "headcount": 1, "contact_name": "陈经理", "contact_phone": "13900139000",
+                "community_ids": [c]
+            }),
+        )
+        .await;
+    assert_eq!(by_org.status, 201, "{}", by_org.text);
     b.close().await;
 }
 
@@ -311,24 +353,57 @@ async fn an_admin_lends_and_takes_back_a_tool_and_hands_over_a_shelf_item() {
     let admin = app.community_admin(&t.platform, &[c]).await;
     let (keeper, keeper_id) = resident_of(&app, &t, "keeper-zhao").await;
     let (resident, resident_id) = resident_of(&app, &t, "borrower-sun").await;
-    let point = app
-        .post(
-            "/admin/lending-points",
-            Some(&admin),
-            json!({ "community_id": c, "name": "一号借用点", "address": "活动中心", "keeper_user_id": keeper_id }),
-        )
+    let Some(b) = admin_session(&app, &t).await else {
+        return;
+    };
+
+    // A lending point with its keeper picked from the directory, and a tool.
+    b.click("[data-menu='/lending']").await;
+    b.click("[data-action=create-point]").await;
+    b.fill(
+        "[data-dialog=lending-point] [data-field=name] input",
+        "一号借用点",
+    )
+    .await;
+    b.fill(
+        "[data-dialog=lending-point] [data-field=address] input",
+        "活动中心",
+    )
+    .await;
+    b.choose(
+        "[data-dialog=lending-point] [data-field=keeper_user_id]",
+        "居民keeper-zhao",
+    )
+    .await;
+    b.click("[data-dialog=lending-point] [data-action=submit]")
         .await;
-    assert_eq!(point.status, 201, "{}", point.text);
-    let point = point.body["id"].as_i64().unwrap();
-    let tool = app
-        .post(
-            &format!("/lending-points/{point}/tools"),
-            Some(&keeper),
-            json!({ "name": "电钻", "description": "冲击钻", "quantity": 1 }),
-        )
+    b.wait_text(".el-message", "已新增").await;
+    let points = app
+        .get(&format!("/lending-points?community_id={c}"), Some(&admin))
         .await;
-    assert_eq!(tool.status, 201, "{}", tool.text);
-    let tool = tool.body["id"].as_i64().unwrap();
+    assert_eq!(points.body["total"], 1, "{}", points.text);
+    assert_eq!(points.body["items"][0]["keeper_user_id"], keeper_id);
+    let point = points.body["items"][0]["id"].as_i64().unwrap();
+    b.click_x(&row_button("point", point, "manage")).await;
+    b.wait_path(&format!("/console/lending?point={point}"))
+        .await;
+    b.click("[data-action=create-tool]").await;
+    b.fill("[data-dialog=tool] [data-field=name] input", "电钻")
+        .await;
+    b.fill("[data-dialog=tool] [data-field=quantity] input", "1")
+        .await;
+    b.click("[data-dialog=tool] [data-action=submit]").await;
+    b.wait_text(".el-message", "已添加").await;
+    let tools = app
+        .get(&format!("/lending-points/{point}/tools"), Some(&keeper))
+        .await;
+    assert_eq!(tools.body["total"], 1, "{}", tools.text);
+    assert_eq!(tools.body["items"][0]["quantity"], 1);
+    let tool = tools.body["items"][0]["id"].as_i64().unwrap();
+    b.wait_text(&format!("[data-available='{tool}']"), "1 / 1")
+        .await;
+
+    // The resident reserves it for today; the keeper's desk hands it over.
     let today = yizhan::calendar::local_date(Utc::now())
         .format("%Y-%m-%d")
         .to_string();
@@ -341,14 +416,7 @@ async fn an_admin_lends_and_takes_back_a_tool_and_hands_over_a_shelf_item() {
         .await;
     assert_eq!(loan.status, 201, "{}", loan.text);
     let loan = loan.body["id"].as_i64().unwrap();
-    let Some(b) = admin_session(&app, &t).await else {
-        return;
-    };
-
-    b.click("[data-menu='/lending']").await;
-    b.click_x(&row_button("point", point, "manage")).await;
-    b.wait_path(&format!("/console/lending?point={point}"))
-        .await;
+    b.goto(&format!("/console/lending?point={point}")).await;
     b.wait_text(&format!("[data-available='{tool}']"), "0 / 1")
         .await;
     b.click_x(&row_button("loan", loan, "hand-over")).await;
