@@ -56,7 +56,10 @@ async fn seeding_the_county_is_complete_deterministic_and_idempotent() {
             ("surveys".to_owned(), 2),
             ("responses".to_owned(), 1_200),
             ("survey_answers".to_owned(), 11_112),
-            // 3 jobs a community: filled (3 applications), open (3), past (1).
+            // 3 jobs a community: filled (3 applications), open (3), past
+            // (1); posted by a shop serving it, or by an organisation in the
+            // one community no active shop serves.
+            ("job_orgs".to_owned(), 1),
             ("odd_jobs".to_owned(), 36),
             ("job_apps".to_owned(), 84),
             // A point a community with 5 tools and 8 loans.
@@ -96,7 +99,7 @@ async fn seeding_the_county_is_complete_deterministic_and_idempotent() {
         again.lines.iter().map(|l| l.2).collect::<Vec<_>>(),
         vec![
             12, 120, 400, 37_750, 358, 3_000, 90, 10, 96, 60, 120, 480, 360, 175, 6, 17, 120, 120,
-            26_000, EVENTS, 48, 612, 36, 24, 96, 1_920, 2, 1_200, 11_112, 36, 84, 12, 60, 96
+            26_000, EVENTS, 48, 612, 36, 24, 96, 1_920, 2, 1_200, 11_112, 1, 36, 84, 12, 60, 96
         ]
     );
 
@@ -179,10 +182,15 @@ async fn seeding_the_county_is_complete_deterministic_and_idempotent() {
         .and_then(|i| i.parse().ok())
         .unwrap_or_else(|| panic!("{}", dashboard.text));
     assert!((50.0..=100.0).contains(&index), "{}", dashboard.text);
-    assert!(civic["survey_index_change"].is_string(), "{}", dashboard.text);
+    assert!(
+        civic["survey_index_change"].is_string(),
+        "{}",
+        dashboard.text
+    );
     assert_eq!(civic["survey_responses"], 1_200, "{}", dashboard.text);
     assert_eq!(civic["jobs_filled"], 12, "{}", dashboard.text);
-    assert_eq!(civic["job_places_filled"], 24, "{}", dashboard.text);
+    // Two accepted on each filled job, one on each open one.
+    assert_eq!(civic["job_places_filled"], 36, "{}", dashboard.text);
     // 4 returned and 2 out per point, one of those overdue.
     assert_eq!(civic["loans"], 72, "{}", dashboard.text);
     assert_eq!(civic["loans_overdue"], 12, "{}", dashboard.text);

@@ -251,5 +251,13 @@ async fn reject(
     body: Json<ReasonBody>,
 ) -> ApiResult<web::Json<AfterSaleView>> {
     let a = lists::at_desk(&state.db, &me, *path).await?;
-    answer(&state, &media, a, Decider::Desk, Verdict::Reject, &body.reason).await
+    answer(
+        &state,
+        &media,
+        a,
+        Decider::Desk,
+        Verdict::Reject,
+        &body.reason,
+    )
+    .await
 }

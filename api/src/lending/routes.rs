@@ -5,8 +5,8 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::loans::{self, ConditionInput, LoanQuery, LoanView, ReserveInput};
 use super::inventory::{self, DateQuery, PointInput, PointQuery, PointView, ToolInput, ToolView};
+use super::loans::{self, ConditionInput, LoanQuery, LoanView, ReserveInput};
 use crate::auth::AuthUser;
 use crate::calendar::local_date;
 use crate::error::{ApiError, ApiResult, ErrorBody};
@@ -132,8 +132,7 @@ async fn reserve(
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let key = IdempotencyKey::from_request(&req)?;
-    let fingerprint =
-        idempotency::fingerprint(&format!("POST /lending-tools/{id}/loans"), &body.0);
+    let fingerprint = idempotency::fingerprint(&format!("POST /lending-tools/{id}/loans"), &body.0);
     let attempt = match idempotency::begin(&state.db, me.id(), key.as_ref(), &fingerprint).await? {
         Begun::Replay(status, json) => return Ok(HttpResponse::build(status).json(json)),
         Begun::Fresh(attempt) => attempt,
@@ -211,9 +210,7 @@ async fn cancel(
     id: web::Path<i64>,
 ) -> ApiResult<web::Json<LoanView>> {
     let today = local_date(state.clock.now());
-    Ok(web::Json(
-        loans::cancel(&state.db, &me, *id, today).await?,
-    ))
+    Ok(web::Json(loans::cancel(&state.db, &me, *id, today).await?))
 }
 
 /// The keeper hands the tool over (condition optional).

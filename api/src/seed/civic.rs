@@ -4,7 +4,8 @@
 //! - two surveys of ten questions open to every community, last quarter's
 //!   (closed) and this quarter's (open), each answered by 50 residents of
 //!   every community, one answer in five entered offline by a grid worker;
-//! - three odd jobs per community, posted by a shop serving it: one filled
+//! - three odd jobs per community, posted by a shop serving it (or, where
+//!   no active shop serves it, by an organisation registered for it): one filled
 //!   (two accepted, one declined), one open (one accepted, two applied), one
 //!   past its end (one declined);
 //! - a lending point per community, kept by one of its residents, with five
@@ -19,13 +20,13 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{Datelike, Duration, NaiveDate};
 use entity::{
-    community, grid, grid_worker, job_application, lending_point, lending_tool, merchant,
-    merchant_community, odd_job, odd_job_community, survey, survey_answer, survey_community,
-    survey_question, survey_response, tool_day, tool_loan, user,
+    community, grid, grid_worker, job_application, job_organisation, lending_point, lending_tool,
+    merchant, merchant_community, odd_job, odd_job_community, survey, survey_answer,
+    survey_community, survey_question, survey_response, tool_day, tool_loan, user,
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
 use super::{BATCH, Plan, Report, Rng};
@@ -99,7 +100,7 @@ pub async fn seed(db: &DatabaseConnection, plan: &Plan, report: &mut Report) -> 
 
 /// Up to `n` seeded residents of community `c` from the `skip`th on.
 async fn residents_of(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     c: i64,
     skip: u64,
     n: u64,
@@ -117,8 +118,7 @@ async fn residents_of(
 /// The first day of the quarter `back` quarters before the one of `d`.
 fn quarter_start(d: NaiveDate, back: i32) -> NaiveDate {
     let months = d.year() * 12 + (d.month0() / 3 * 3) as i32 - 3 * back;
-    NaiveDate::from_ymd_opt(months.div_euclid(12), months.rem_euclid(12) as u32 + 1, 1)
-        .unwrap_or(d)
+    NaiveDate::from_ymd_opt(months.div_euclid(12), months.rem_euclid(12) as u32 + 1, 1).unwrap_or(d)
 }
 
 /// A grid worker of each community (the first grid's).
@@ -298,6 +298,49 @@ async fn shops_serving(db: &DatabaseConnection, c: i64) -> ApiResult<Vec<merchan
         .await?)
 }
 
+/// Who posts a job.
+struct Employer {
+    merchant_id: Option<i64>,
+    organisation_id: Option<i64>,
+    poster: i64,
+    place: String,
+    name: String,
+    phone: String,
+}
+
+/// The employer of a community no active shop serves: an organisation
+/// registered for it (as an admin would), its account one of the
+/// community's residents; made the first time (then `.1` is true).
+async fn organisation_of(
+    txn: &impl ConnectionTrait,
+    c: &community::Model,
+    now: chrono::DateTime<chrono::Utc>,
+) -> ApiResult<Option<(job_organisation::Model, bool)>> {
+    if let Some(org) = job_organisation::Entity::find()
+        .filter(job_organisation::Column::CommunityId.eq(c.id))
+        .filter(job_organisation::Column::CreatedBy.eq(SEEDER))
+        .one(txn)
+        .await?
+    {
+        return Ok(Some((org, false)));
+    }
+    let Some(account) = residents_of(txn, c.id, 300, 1).await?.pop() else {
+        return Ok(None);
+    };
+    let org = job_organisation::ActiveModel {
+        name: Set(format!("{}物业服务中心", c.name)),
+        user_id: Set(account.id),
+        community_id: Set(c.id),
+        contact_phone: Set(account.phone.clone().unwrap_or_default()),
+        created_by: Set(SEEDER),
+        created_at: Set(now - Duration::days(90)),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?;
+    Ok(Some((org, true)))
+}
+
 async fn seed_jobs(
     db: &DatabaseConnection,
     plan: &Plan,
@@ -307,49 +350,46 @@ async fn seed_jobs(
     let have = odd_job::Entity::find().count(db).await? as usize;
     let wanted = communities.len().min(plan.communities) * JOBS_PER_COMMUNITY;
     let now = time::now();
-    let (mut made, mut applications) = (0u64, 0u64);
+    let (mut made, mut applications, mut organisations) = (0u64, 0u64, 0u64);
     for n in have..wanted {
         let Some(c) = communities.get(n / JOBS_PER_COMMUNITY) else {
             break;
         };
         let kind = n % JOBS_PER_COMMUNITY;
         let shops = shops_serving(db, c.id).await?;
-        let Some(shop) = shops.get(n % shops.len().max(1)) else {
-            continue;
-        };
         let applicants = residents_of(db, c.id, 100 + kind as u64 * 3, 3).await?;
         let (title, unit, pay) = JOBS[n % JOBS.len()];
         // filled: two accepted, one declined; open: one accepted, two
         // applied; past: ended yesterday, one declined.
-        let (headcount, verdicts, status, starts_at): (i32, &[ApplicationStatus], _, _) =
-            match kind {
-                0 => (
-                    2,
-                    &[
-                        ApplicationStatus::Accepted,
-                        ApplicationStatus::Accepted,
-                        ApplicationStatus::Declined,
-                    ],
-                    JobStatus::Filled,
-                    now + Duration::days(2),
-                ),
-                1 => (
-                    3,
-                    &[
-                        ApplicationStatus::Accepted,
-                        ApplicationStatus::Applied,
-                        ApplicationStatus::Applied,
-                    ],
-                    JobStatus::Open,
-                    now + Duration::days(5),
-                ),
-                _ => (
-                    2,
-                    &[ApplicationStatus::Declined],
-                    JobStatus::Open,
-                    now - Duration::days(2),
-                ),
-            };
+        let (headcount, verdicts, status, starts_at): (i32, &[ApplicationStatus], _, _) = match kind
+        {
+            0 => (
+                2,
+                &[
+                    ApplicationStatus::Accepted,
+                    ApplicationStatus::Accepted,
+                    ApplicationStatus::Declined,
+                ],
+                JobStatus::Filled,
+                now + Duration::days(2),
+            ),
+            1 => (
+                3,
+                &[
+                    ApplicationStatus::Accepted,
+                    ApplicationStatus::Applied,
+                    ApplicationStatus::Applied,
+                ],
+                JobStatus::Open,
+                now + Duration::days(5),
+            ),
+            _ => (
+                2,
+                &[ApplicationStatus::Declined],
+                JobStatus::Open,
+                now - Duration::days(2),
+            ),
+        };
         let accepted = verdicts
             .iter()
             .zip(&applicants)
@@ -357,21 +397,48 @@ async fn seed_jobs(
             .count() as i32;
         let posted_at = starts_at - Duration::days(7);
         let txn = begin_write(db).await?;
+        let employer = match shops.get(n % shops.len().max(1)) {
+            Some(shop) => Employer {
+                merchant_id: Some(shop.id),
+                organisation_id: None,
+                poster: shop.owner_user_id,
+                place: shop.address.clone(),
+                name: shop.name.chars().take(32).collect(),
+                phone: shop.contact_phone.clone(),
+            },
+            None => {
+                let Some(org) = organisation_of(&*txn, c, now).await? else {
+                    continue;
+                };
+                if org.1 {
+                    organisations += 1;
+                }
+                let org = org.0;
+                Employer {
+                    merchant_id: None,
+                    organisation_id: Some(org.id),
+                    poster: org.user_id,
+                    place: format!("{}党群服务中心", c.name),
+                    name: org.name.chars().take(32).collect(),
+                    phone: org.contact_phone,
+                }
+            }
+        };
         let job = odd_job::ActiveModel {
-            merchant_id: Set(Some(shop.id)),
-            organisation_id: Set(None),
-            posted_by: Set(shop.owner_user_id),
+            merchant_id: Set(employer.merchant_id),
+            organisation_id: Set(employer.organisation_id),
+            posted_by: Set(employer.poster),
             title: Set(title.to_owned()),
             requirements: Set("身体健康，做事认真，就近优先".to_owned()),
             pay_fen: Set(pay),
             pay_unit: Set(unit.to_owned()),
-            place: Set(shop.address.clone()),
+            place: Set(employer.place),
             starts_at: Set(starts_at),
             ends_at: Set(starts_at + Duration::hours(8)),
             headcount: Set(headcount),
             accepted_count: Set(accepted),
-            contact_name: Set(shop.name.chars().take(32).collect()),
-            contact_phone: Set(shop.contact_phone.clone()),
+            contact_name: Set(employer.name),
+            contact_phone: Set(employer.phone),
             status: Set(status.as_str().to_owned()),
             takedown_reason: Set(None),
             created_at: Set(posted_at),
@@ -410,6 +477,11 @@ async fn seed_jobs(
         txn.commit().await?;
         made += 1;
     }
+    let seeded_orgs = job_organisation::Entity::find()
+        .filter(job_organisation::Column::CreatedBy.eq(SEEDER))
+        .count(db)
+        .await?;
+    report.add("job_orgs", organisations, seeded_orgs);
     report.add("odd_jobs", made, odd_job::Entity::find().count(db).await?);
     report.add(
         "job_apps",
@@ -537,7 +609,11 @@ async fn seed_lending(
         tools,
         lending_tool::Entity::find().count(db).await?,
     );
-    report.add("tool_loans", loans, tool_loan::Entity::find().count(db).await?);
+    report.add(
+        "tool_loans",
+        loans,
+        tool_loan::Entity::find().count(db).await?,
+    );
     Ok(())
 }
 

@@ -105,12 +105,22 @@ async fn wish_photos_and_fulfilment_photos_are_urls_that_serve_the_photo() {
             json!({}),
         )
         .await;
-    assert_eq!(approved.body["photos"], json!([photo_url]), "{}", approved.text);
+    assert_eq!(
+        approved.body["photos"],
+        json!([photo_url]),
+        "{}",
+        approved.text
+    );
 
     let wall = app
         .get(&format!("/wishes?community_id={}", t.community), None)
         .await;
-    assert_eq!(wall.body["items"][0]["photos"], json!([photo_url]), "{}", wall.text);
+    assert_eq!(
+        wall.body["items"][0]["photos"],
+        json!([photo_url]),
+        "{}",
+        wall.text
+    );
     let url = wall.body["items"][0]["photos"][0].as_str().unwrap();
     assert_eq!(served(app, url).await, uploaded);
 
@@ -132,8 +142,14 @@ async fn wish_photos_and_fulfilment_photos_are_urls_that_serve_the_photo() {
         )
         .await;
     assert_eq!(fulfilled.status, 200, "{}", fulfilled.text);
-    assert_eq!(fulfilled.body["fulfil_photos"], json!([done_url, ELSEWHERE]));
-    assert_eq!(fulfilled.body["fulfil_photo_refs"], json!([done_id, ELSEWHERE]));
+    assert_eq!(
+        fulfilled.body["fulfil_photos"],
+        json!([done_url, ELSEWHERE])
+    );
+    assert_eq!(
+        fulfilled.body["fulfil_photo_refs"],
+        json!([done_id, ELSEWHERE])
+    );
     let one = app.get(&format!("/wishes/{id}"), Some(&t.resident)).await;
     assert_eq!(one.body["photos"], json!([photo_url]), "{}", one.text);
     let shown = one.body["fulfil_photos"][0].as_str().unwrap();

@@ -12,9 +12,9 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 
 use super::Shop;
-use crate::group_buys::{market, neighbour, open_campaign, reach_cut_off};
 use super::after_sales::{ask, completed_pickup, decide};
 use crate::fake_wechatpay::FakeWechatPay;
+use crate::group_buys::{market, neighbour, open_campaign, reach_cut_off};
 use crate::support::{TestApp, spawn_app_with};
 
 /// An app paying at the fake WeChat Pay, its sweeps run by hand.
@@ -265,7 +265,10 @@ async fn a_group_buy_order_paid_at_wechat_pay_is_refunded_whole_within_seven_day
         .expect("settled");
     let mine = app.get(&format!("/orders/{no}"), Some(&buyer)).await;
     assert_eq!(mine.body["status"], "awaiting_pickup", "{}", mine.text);
-    let code = mine.body["pickup_code"].as_str().unwrap_or_default().to_owned();
+    let code = mine.body["pickup_code"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     let path = format!("/orders/{no}/after-sales");
     let ask = |body: serde_json::Value| app.post(&path, Some(&buyer), body);
     let r = ask(json!({ "amount": "1.00", "reason": "还没取" })).await;
