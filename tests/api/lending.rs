@@ -215,11 +215,11 @@ async fn the_keeper_lends_and_takes_back_and_overdue_loans_are_reminded_once() {
     assert_eq!(dashboard.body["civic"]["loans"], 1, "{}", dashboard.text);
     let later = yizhan::calendar::local_date(Utc::now() + TimeDelta::days(2));
     let rounds =
-        join_all((0..4).map(|_| yizhan::lending::service::remind_overdue(&app.db, later))).await;
+        join_all((0..4).map(|_| yizhan::lending::loans::remind_overdue(&app.db, later))).await;
     let reminded: u64 = rounds.into_iter().map(|r| r.unwrap()).sum();
     assert_eq!(reminded, 1);
     assert_eq!(
-        yizhan::lending::service::remind_overdue(&app.db, later)
+        yizhan::lending::loans::remind_overdue(&app.db, later)
             .await
             .unwrap(),
         0
@@ -259,4 +259,76 @@ async fn the_keeper_lends_and_takes_back_and_overdue_loans_are_reminded_once() {
         )
         .await;
     assert_eq!(none.body["total"], 0);
+}
+
+#[tokio::test]
+async fn a_replayed_reservation_answers_again_and_reserves_nothing_more() {
+    let app = app().await;
+    let (_, b, keeper, point, tool) = point_with_tool(&app, 2).await;
+    let (r, _) = resident_of(&app, "replayer", b).await;
+    let date = today();
+    let path = format!("/lending-tools/{tool}/loans");
+    let send = |key: &str, body: serde_json::Value| {
+        app.send(
+            app.client
+                .post(app.url(&path))
+                .bearer_auth(&r)
+                .header("Idempotency-Key", key)
+                .json(&body),
+        )
+    };
+    let first = send("reserve-1", json!({ "date": date })).await;
+    assert_eq!(first.status, 201, "{}", first.text);
+    assert_eq!(first.body["status"], "reserved");
+    // The same key and body, one after the other and several at once:
+    // the first answer each time.
+    let again = send("reserve-1", json!({ "date": date })).await;
+    assert_eq!(
+        (again.status.as_u16(), again.body.clone()),
+        (201, first.body.clone())
+    );
+    let racing = join_all((0..5).map(|_| send("reserve-1", json!({ "date": date })))).await;
+    for reply in &racing {
+        assert_eq!(
+            (reply.status.as_u16(), reply.body.clone()),
+            (201, first.body.clone()),
+            "{}",
+            reply.text
+        );
+    }
+    // The same key with another body is refused, and reserves nothing.
+    let other_day = yizhan::calendar::local_date(Utc::now() + TimeDelta::days(1))
+        .format("%Y-%m-%d")
+        .to_string();
+    let reused = send("reserve-1", json!({ "date": other_day })).await;
+    assert_eq!(
+        (reused.status.as_u16(), reused.code()),
+        (422, "IDEMPOTENCY_KEY_REUSED")
+    );
+    // One reservation: one unit of two taken that day, none the next.
+    let mine = app.get("/me/loans", Some(&r)).await;
+    assert_eq!(mine.body["total"], 1, "{}", mine.text);
+    let listed = app
+        .get(&format!("/lending-points/{point}/loans"), Some(&keeper))
+        .await;
+    assert_eq!(listed.body["total"], 1, "{}", listed.text);
+    let tools = app
+        .get(&format!("/lending-points/{point}/tools?date={date}"), None)
+        .await;
+    assert_eq!(tools.body["items"][0]["available"], 1, "{}", tools.text);
+    let next = app
+        .get(
+            &format!("/lending-points/{point}/tools?date={other_day}"),
+            None,
+        )
+        .await;
+    assert_eq!(next.body["items"][0]["available"], 2, "{}", next.text);
+    // A new key is a new reservation.
+    let second = send("reserve-2", json!({ "date": date })).await;
+    assert_eq!(second.status, 201, "{}", second.text);
+    assert_ne!(second.body["id"], first.body["id"]);
+    let full = app
+        .get(&format!("/lending-points/{point}/tools?date={date}"), None)
+        .await;
+    assert_eq!(full.body["items"][0]["available"], 0, "{}", full.text);
 }

@@ -50,6 +50,22 @@ async fn seeding_the_county_is_complete_deterministic_and_idempotent() {
             ("activities".to_owned(), 24),
             ("act_sessions".to_owned(), 96),
             ("signups".to_owned(), 1_920),
+            // Two quarters' surveys, 50 residents of each community answering
+            // each: 8 scale questions and a choice, and every 4th a
+            // suggestion (13 of 50): (50 × 9 + 13) × 12 × 2.
+            ("surveys".to_owned(), 2),
+            ("responses".to_owned(), 1_200),
+            ("survey_answers".to_owned(), 11_112),
+            // 3 jobs a community: filled (3 applications), open (3), past
+            // (1); posted by a shop serving it, or by an organisation in the
+            // one community no active shop serves.
+            ("job_orgs".to_owned(), 1),
+            ("odd_jobs".to_owned(), 36),
+            ("job_apps".to_owned(), 84),
+            // A point a community with 5 tools and 8 loans.
+            ("lend_points".to_owned(), 12),
+            ("tools".to_owned(), 60),
+            ("tool_loans".to_owned(), 96),
         ]
     );
     let list = app.get("/communities?page_size=100", None).await;
@@ -83,7 +99,7 @@ async fn seeding_the_county_is_complete_deterministic_and_idempotent() {
         again.lines.iter().map(|l| l.2).collect::<Vec<_>>(),
         vec![
             12, 120, 400, 37_750, 358, 3_000, 90, 10, 96, 60, 120, 480, 360, 175, 6, 17, 120, 120,
-            26_000, EVENTS, 48, 612, 36, 24, 96, 1_920
+            26_000, EVENTS, 48, 612, 36, 24, 96, 1_920, 2, 1_200, 11_112, 1, 36, 84, 12, 60, 96
         ]
     );
 
@@ -156,6 +172,40 @@ async fn seeding_the_county_is_complete_deterministic_and_idempotent() {
     );
     let departments = app.get("/departments", None).await;
     assert_eq!(departments.body["total"], 6);
+
+    // The dashboard's participation figures have something to show.
+    let dashboard = app.get("/admin/stats", Some(&platform)).await;
+    assert_eq!(dashboard.status, 200, "{}", dashboard.text);
+    let civic = &dashboard.body["civic"];
+    let index: f64 = civic["survey_index"]
+        .as_str()
+        .and_then(|i| i.parse().ok())
+        .unwrap_or_else(|| panic!("{}", dashboard.text));
+    assert!((50.0..=100.0).contains(&index), "{}", dashboard.text);
+    assert!(
+        civic["survey_index_change"].is_string(),
+        "{}",
+        dashboard.text
+    );
+    assert_eq!(civic["survey_responses"], 1_200, "{}", dashboard.text);
+    assert_eq!(civic["jobs_filled"], 12, "{}", dashboard.text);
+    // Two accepted on each filled job, one on each open one.
+    assert_eq!(civic["job_places_filled"], 36, "{}", dashboard.text);
+    // 4 returned and 2 out per point, one of those overdue.
+    assert_eq!(civic["loans"], 72, "{}", dashboard.text);
+    assert_eq!(civic["loans_overdue"], 12, "{}", dashboard.text);
+    // This quarter's: one answer in five entered offline by a grid worker.
+    let surveys = app.get("/admin/surveys", Some(&platform)).await;
+    assert_eq!(surveys.status, 200, "{}", surveys.text);
+    assert_eq!(surveys.body["total"], 2, "{}", surveys.text);
+    let latest = surveys.body["items"][0]["id"].as_i64().unwrap();
+    let results = app
+        .get(&format!("/admin/surveys/{latest}/results"), Some(&platform))
+        .await;
+    assert_eq!(results.status, 200, "{}", results.text);
+    assert_eq!(results.body["respondents"], 600, "{}", results.text);
+    assert_eq!(results.body["offline_respondents"], 120, "{}", results.text);
+    assert_eq!(results.body["questions"].as_array().unwrap().len(), 10);
 
     // Seeded residents can log in and are bound to a building.
     let (token, _, login) = app.resident("seed-42").await;

@@ -4,10 +4,9 @@
 use actix_web::{get, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::decide::{self, Approver, reason_of};
 use super::lists::{self, AfterSaleQuery};
-use super::messages::{self, after_commit};
-use super::views::{AfterSaleView, ReasonBody, view_of};
+use super::verdict::{Decider, Verdict, answer};
+use super::views::{AfterSaleView, ReasonBody};
 use crate::auth::AuthUser;
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::Json;
@@ -74,18 +73,8 @@ async fn admin_approve(
     body: Json<ReasonBody>,
 ) -> ApiResult<web::Json<AfterSaleView>> {
     let a = lists::for_admin(&state.db, &me, *path).await?;
-    let reason = reason_of("reason", &body.reason, 0)?;
-    let reason = (!reason.is_empty()).then_some(reason);
-    let (a, owed) = decide::approve(
-        &state.db,
-        &a,
-        Approver::Admin(me.id()),
-        reason,
-        state.clock.now(),
-    )
-    .await?;
-    after_commit(&state, owed);
-    Ok(web::Json(view_of(&state.db, &media, a).await?))
+    let by = Decider::Admin(me.id());
+    answer(&state, &media, a, by, Verdict::Approve, &body.reason).await
 }
 
 /// Reject an escalated request with a reason: closed for good; the
@@ -114,8 +103,6 @@ async fn admin_reject(
     body: Json<ReasonBody>,
 ) -> ApiResult<web::Json<AfterSaleView>> {
     let a = lists::for_admin(&state.db, &me, *path).await?;
-    let reason = reason_of("reason", &body.reason, 1)?;
-    let (a, owed) = decide::close(&state.db, &a, me.id(), reason, state.clock.now()).await?;
-    messages::push(&state, owed);
-    Ok(web::Json(view_of(&state.db, &media, a).await?))
+    let by = Decider::Admin(me.id());
+    answer(&state, &media, a, by, Verdict::Reject, &body.reason).await
 }

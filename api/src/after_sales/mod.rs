@@ -23,6 +23,7 @@ pub mod lists;
 pub mod messages;
 pub mod routes;
 pub mod sweep;
+pub mod verdict;
 pub mod views;
 
 use utoipa_actix_web::service_config::ServiceConfig;

@@ -4,10 +4,10 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::create::{self, NewAfterSale};
-use super::decide::{self, Approver, reason_of};
+use super::decide::{self, reason_of};
 use super::lists::{self, AfterSaleQuery};
 use super::messages;
-use super::messages::after_commit;
+use super::verdict::{Decider, Verdict, answer};
 use super::views::{AfterSaleView, ReasonBody, view_of};
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult, ErrorBody};
@@ -222,10 +222,7 @@ async fn approve(
     path: web::Path<i64>,
 ) -> ApiResult<web::Json<AfterSaleView>> {
     let a = lists::at_desk(&state.db, &me, *path).await?;
-    let (a, owed) =
-        decide::approve(&state.db, &a, Approver::Merchant, None, state.clock.now()).await?;
-    after_commit(&state, owed);
-    Ok(web::Json(view_of(&state.db, &media, a).await?))
+    answer(&state, &media, a, Decider::Desk, Verdict::Approve, "").await
 }
 
 /// Reject a requested refund with a reason (owner or clerk); the resident
@@ -254,8 +251,13 @@ async fn reject(
     body: Json<ReasonBody>,
 ) -> ApiResult<web::Json<AfterSaleView>> {
     let a = lists::at_desk(&state.db, &me, *path).await?;
-    let reason = reason_of("reason", &body.reason, 1)?;
-    let (a, owed) = decide::reject(&state.db, &a, reason, state.clock.now()).await?;
-    messages::push(&state, owed);
-    Ok(web::Json(view_of(&state.db, &media, a).await?))
+    answer(
+        &state,
+        &media,
+        a,
+        Decider::Desk,
+        Verdict::Reject,
+        &body.reason,
+    )
+    .await
 }

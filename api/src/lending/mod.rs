@@ -8,12 +8,16 @@
 //! their borrower is reminded once (the sweep below, under the jobs
 //! supervisor).
 //!
+//! - `inventory`: points and their tools, and who keeps them;
+//! - `loans`: reserving, handing over, taking back, the reminders.
+//!
 //! A loan is for one day and due back by the end of it. A unit kept past
 //! its day is not subtracted from later dates: the keeper sees it in the
 //! overdue list.
 
+pub mod inventory;
+pub mod loans;
 pub mod routes;
-pub mod service;
 
 use std::time::Duration;
 
@@ -37,7 +41,7 @@ pub fn spawn_sweep(state: actix_web::web::Data<crate::state::AppState>, interval
         let state = state.clone();
         async move {
             let today = crate::calendar::local_date(state.clock.now());
-            crate::inbox::tracking::scope(&state.cache, service::remind_overdue(&state.db, today))
+            crate::inbox::tracking::scope(&state.cache, loans::remind_overdue(&state.db, today))
                 .await
         }
     });

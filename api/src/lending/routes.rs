@@ -1,17 +1,17 @@
 //! `/admin/lending-points`, `/lending-points...`, `/lending-tools/{id}/loans`,
 //! `/me/loans`, `/loans/{id}/...`.
 
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::service::{
-    self, ConditionInput, DateQuery, LoanQuery, LoanView, PointInput, PointQuery, PointView,
-    ReserveInput, ToolInput, ToolView,
-};
+use super::inventory::{self, DateQuery, PointInput, PointQuery, PointView, ToolInput, ToolView};
+use super::loans::{self, ConditionInput, LoanQuery, LoanView, ReserveInput};
 use crate::auth::AuthUser;
 use crate::calendar::local_date;
-use crate::error::{ApiResult, ErrorBody};
+use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::Json;
+use crate::idempotency::{self, Begun, IdempotencyKey};
 use crate::pagination::{Page, PageParams, Paged};
 use crate::state::AppState;
 
@@ -43,7 +43,7 @@ async fn create_point(
     me: AuthUser,
     body: Json<PointInput>,
 ) -> ApiResult<HttpResponse> {
-    let saved = service::create_point(&state.db, &me, &body, state.clock.now()).await?;
+    let saved = inventory::create_point(&state.db, &me, &body, state.clock.now()).await?;
     Ok(HttpResponse::Created().json(saved))
 }
 
@@ -60,7 +60,7 @@ async fn points(
     page: Page,
 ) -> ApiResult<web::Json<Paged<PointView>>> {
     Ok(web::Json(
-        service::list_points(&state.db, query.community_id, page).await?,
+        inventory::list_points(&state.db, query.community_id, page).await?,
     ))
 }
 
@@ -82,7 +82,7 @@ async fn add_tool(
     id: web::Path<i64>,
     body: Json<ToolInput>,
 ) -> ApiResult<HttpResponse> {
-    let saved = service::add_tool(&state.db, &me, *id, &body, state.clock.now()).await?;
+    let saved = inventory::add_tool(&state.db, &me, *id, &body, state.clock.now()).await?;
     Ok(HttpResponse::Created().json(saved))
 }
 
@@ -102,33 +102,52 @@ async fn tools(
 ) -> ApiResult<web::Json<Paged<ToolView>>> {
     let today = local_date(state.clock.now());
     Ok(web::Json(
-        service::list_tools(&state.db, *id, query.date.as_deref(), today, page).await?,
+        inventory::list_tools(&state.db, *id, query.date.as_deref(), today, page).await?,
     ))
 }
 
 /// Reserve one unit of a tool for a date (today to 30 days ahead); never
-/// more loans on a date than units.
-#[utoipa::path(tag = "lending", security(("bearer" = [])), params(("id" = i64, Path, description = "Tool id")),
+/// more loans on a date than units. With an `Idempotency-Key`, a retry
+/// answers the first reservation again and reserves nothing more.
+#[utoipa::path(tag = "lending", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Tool id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "1-64 printable ASCII characters; remembered 24 hours")),
     request_body = ReserveInput,
     responses(
         (status = 201, body = LoanView),
         (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
         (status = 403, description = "FORBIDDEN (not a resident) or NOT_FOR_YOUR_COMMUNITY", body = ErrorBody),
         (status = 404, description = "TOOL_NOT_FOUND", body = ErrorBody),
-        (status = 409, description = "TOOL_UNAVAILABLE: every unit taken that day", body = ErrorBody),
-        (status = 422, description = "VALIDATION_FAILED", body = ErrorBody),
+        (status = 409, description = "TOOL_UNAVAILABLE: every unit taken that day; IDEMPOTENCY_IN_PROGRESS", body = ErrorBody),
+        (status = 422, description = "VALIDATION_FAILED or IDEMPOTENCY_KEY_REUSED", body = ErrorBody),
     ))]
 #[post("/lending-tools/{id}/loans")]
 #[tracing::instrument(skip_all, fields(user_id = me.id(), tool_id = *id))]
 async fn reserve(
     state: web::Data<AppState>,
     me: AuthUser,
+    req: HttpRequest,
     id: web::Path<i64>,
     body: Json<ReserveInput>,
 ) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let key = IdempotencyKey::from_request(&req)?;
+    let fingerprint = idempotency::fingerprint(&format!("POST /lending-tools/{id}/loans"), &body.0);
+    let attempt = match idempotency::begin(&state.db, me.id(), key.as_ref(), &fingerprint).await? {
+        Begun::Replay(status, json) => return Ok(HttpResponse::build(status).json(json)),
+        Begun::Fresh(attempt) => attempt,
+    };
     let now = state.clock.now();
-    let saved = service::reserve(&state.db, &me, *id, &body, local_date(now), now).await?;
-    Ok(HttpResponse::Created().json(saved))
+    let done = async {
+        let view = loans::reserve(attempt.txn(), &me, id, &body, local_date(now), now).await?;
+        Ok((
+            StatusCode::CREATED,
+            serde_json::to_value(view).map_err(ApiError::internal)?,
+        ))
+    }
+    .await;
+    let (status, json) = attempt.finish(&state.db, done).await?;
+    Ok(HttpResponse::build(status).json(json))
 }
 
 /// The caller's loans, newest first.
@@ -146,7 +165,7 @@ async fn my_loans(
 ) -> ApiResult<web::Json<Paged<LoanView>>> {
     let today = local_date(state.clock.now());
     Ok(web::Json(
-        service::my_loans(&state.db, &me, today, page).await?,
+        loans::my_loans(&state.db, &me, today, page).await?,
     ))
 }
 
@@ -171,7 +190,7 @@ async fn point_loans(
 ) -> ApiResult<web::Json<Paged<LoanView>>> {
     let today = local_date(state.clock.now());
     Ok(web::Json(
-        service::point_loans(&state.db, &me, *id, &query, today, page).await?,
+        loans::point_loans(&state.db, &me, *id, &query, today, page).await?,
     ))
 }
 
@@ -191,9 +210,7 @@ async fn cancel(
     id: web::Path<i64>,
 ) -> ApiResult<web::Json<LoanView>> {
     let today = local_date(state.clock.now());
-    Ok(web::Json(
-        service::cancel(&state.db, &me, *id, today).await?,
-    ))
+    Ok(web::Json(loans::cancel(&state.db, &me, *id, today).await?))
 }
 
 /// The keeper hands the tool over (condition optional).
@@ -216,7 +233,7 @@ async fn hand_over(
 ) -> ApiResult<web::Json<LoanView>> {
     let now = state.clock.now();
     Ok(web::Json(
-        service::hand_over(&state.db, &me, *id, &body, local_date(now), now).await?,
+        loans::hand_over(&state.db, &me, *id, &body, local_date(now), now).await?,
     ))
 }
 
@@ -240,6 +257,6 @@ async fn take_back(
 ) -> ApiResult<web::Json<LoanView>> {
     let now = state.clock.now();
     Ok(web::Json(
-        service::take_back(&state.db, &me, *id, &body, local_date(now), now).await?,
+        loans::take_back(&state.db, &me, *id, &body, local_date(now), now).await?,
     ))
 }

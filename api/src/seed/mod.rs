@@ -7,6 +7,7 @@
 //! stopped). Scale 1 is the county, 100 a province.
 
 mod activities;
+mod civic;
 mod market;
 mod names;
 mod notices;
@@ -121,6 +122,7 @@ pub async fn run(
     requests::seed(db, &plan, calendar, &mut report).await?;
     points::seed(db, &mut report).await?;
     activities::seed(db, &plan, &mut report).await?;
+    civic::seed(db, &plan, &mut report).await?;
     // Fresh planner statistics after a bulk load, so the first reads are
     // planned for the data they find (autovacuum would get there later).
     if db.get_database_backend() == DbBackend::Postgres {

@@ -15,6 +15,7 @@ use crate::db::begin_write;
 use crate::error::{ApiError, ApiResult, ErrorBody, ErrorCode};
 use crate::extract::Json;
 use crate::idempotency::{self, Begun, IdempotencyKey};
+use crate::media::MediaStore;
 use crate::pagination::{Page, PageParams, Paged};
 use crate::state::AppState;
 
@@ -37,12 +38,16 @@ pub fn configure(cfg: &mut ServiceConfig) {
 #[get("/communities/{id}/shelf")]
 async fn community_shelf(
     state: web::Data<AppState>,
+    media: web::Data<MediaStore>,
     id: web::Path<i64>,
     page: web::Query<PageParams>,
 ) -> ApiResult<web::Json<Paged<ShelfItemView>>> {
     let page = Page::try_from(page.into_inner())?;
+    let listed = service::shelf(&state.db, id.into_inner(), false, page).await?;
     Ok(web::Json(
-        service::shelf(&state.db, id.into_inner(), false, page).await?,
+        listed
+            .map_batch(|items| service::with_images(&state.db, &media, items))
+            .await?,
     ))
 }
 
@@ -61,14 +66,18 @@ pub struct CommunityQuery {
 #[get("/admin/shelf/items")]
 async fn admin_items(
     state: web::Data<AppState>,
+    media: web::Data<MediaStore>,
     me: AuthUser,
     q: web::Query<CommunityQuery>,
     page: web::Query<PageParams>,
 ) -> ApiResult<web::Json<Paged<ShelfItemView>>> {
     me.require_admin_of(&state.db, q.community_id).await?;
     let page = Page::try_from(page.into_inner())?;
+    let listed = service::shelf(&state.db, q.community_id, true, page).await?;
     Ok(web::Json(
-        service::shelf(&state.db, q.community_id, true, page).await?,
+        listed
+            .map_batch(|items| service::with_images(&state.db, &media, items))
+            .await?,
     ))
 }
 
@@ -81,6 +90,7 @@ async fn admin_items(
 #[post("/admin/shelf/items")]
 async fn create_item(
     state: web::Data<AppState>,
+    media: web::Data<MediaStore>,
     me: AuthUser,
     body: Json<NewShelfItem>,
 ) -> ApiResult<HttpResponse> {
@@ -89,6 +99,7 @@ async fn create_item(
     let txn = begin_write(&state.db).await?;
     let created = service::create(&*txn, me.id(), body.0).await?;
     txn.commit().await?;
+    let created = service::with_images_one(&state.db, &media, created).await?;
     Ok(HttpResponse::Created().json(created))
 }
 
@@ -116,6 +127,7 @@ async fn admin_item(
 #[patch("/admin/shelf/items/{id}")]
 async fn update_item(
     state: web::Data<AppState>,
+    media: web::Data<MediaStore>,
     me: AuthUser,
     id: web::Path<i64>,
     body: Json<ShelfItemPatch>,
@@ -124,7 +136,9 @@ async fn update_item(
     let txn = begin_write(&state.db).await?;
     let view = service::update(&*txn, me.id(), item, body.0).await?;
     txn.commit().await?;
-    Ok(web::Json(view))
+    Ok(web::Json(
+        service::with_images_one(&state.db, &media, view).await?,
+    ))
 }
 
 /// Removes an item for good (its redemptions stay).

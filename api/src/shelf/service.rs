@@ -17,6 +17,7 @@ use crate::db::is_duplicate;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::fields::FieldErrors;
 use crate::inbox::{self, Kind, Message};
+use crate::media::MediaStore;
 use crate::orders::numbers::new_pickup_code;
 use crate::pagination::{Page, Paged};
 use crate::points::ledger::{self, Spend};
@@ -36,8 +37,12 @@ pub struct ShelfItemView {
     /// The price in points (e.g. 50 积分).
     pub price_points: i64,
     pub stock: i32,
-    /// Image references as saved (upload ids or https URLs).
-    pub images: Vec<ImageRef>,
+    /// URLs of the images (an upload's public URL, or the https URL sent);
+    /// an image WeChat flagged is left out.
+    pub images: Vec<String>,
+    /// The images as sent (upload ids or URLs), in the order of `images`:
+    /// what to send back to keep them.
+    pub image_refs: Vec<ImageRef>,
     pub on_shelf: bool,
     pub created_at: DateTime<Utc>,
 }
@@ -45,7 +50,8 @@ pub struct ShelfItemView {
 impl From<shelf_item::Model> for ShelfItemView {
     fn from(m: shelf_item::Model) -> Self {
         Self {
-            images: refs::from_json(&m.images),
+            images: Vec::new(),
+            image_refs: refs::from_json(&m.images),
             id: m.id,
             community_id: m.community_id,
             name: m.name,
@@ -56,6 +62,32 @@ impl From<shelf_item::Model> for ShelfItemView {
             created_at: m.created_at,
         }
     }
+}
+
+/// Fills in the image URLs of `views` (one query for all their uploads).
+pub async fn with_images(
+    db: &impl ConnectionTrait,
+    media: &MediaStore,
+    mut views: Vec<ShelfItemView>,
+) -> ApiResult<Vec<ShelfItemView>> {
+    let resolver =
+        refs::Resolver::load(db, media, views.iter().flat_map(|v| v.image_refs.iter())).await?;
+    for v in &mut views {
+        (v.image_refs, v.images) = resolver.visible(&v.image_refs);
+    }
+    Ok(views)
+}
+
+/// [`with_images`] of one.
+pub async fn with_images_one(
+    db: &impl ConnectionTrait,
+    media: &MediaStore,
+    view: ShelfItemView,
+) -> ApiResult<ShelfItemView> {
+    with_images(db, media, vec![view])
+        .await?
+        .pop()
+        .ok_or_else(|| ApiError::new(ErrorCode::ShelfItemNotFound))
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]

@@ -8,8 +8,32 @@ use super::service::{self, AdminWishQuery, NewWish, WallQuery, WishView};
 use crate::auth::{AuthUser, MaybeAuthUser};
 use crate::error::{ApiResult, ErrorBody, ErrorCode};
 use crate::extract::Json;
+use crate::media::MediaStore;
 use crate::pagination::{Page, PageParams, Paged};
 use crate::state::AppState;
+
+/// A wish as answered: its photos as URLs.
+async fn shown(
+    state: &AppState,
+    media: &MediaStore,
+    view: WishView,
+) -> ApiResult<web::Json<WishView>> {
+    Ok(web::Json(
+        service::with_photos_one(&state.db, media, view).await?,
+    ))
+}
+
+/// A page of wishes as answered: their photos as URLs.
+async fn shown_page(
+    state: &AppState,
+    media: &MediaStore,
+    page: Paged<WishView>,
+) -> ApiResult<web::Json<Paged<WishView>>> {
+    Ok(web::Json(
+        page.map_batch(|items| service::with_photos(&state.db, media, items))
+            .await?,
+    ))
+}
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(post_wish)
@@ -36,10 +60,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
 #[post("/wishes")]
 async fn post_wish(
     state: web::Data<AppState>,
+    media: web::Data<MediaStore>,
     me: AuthUser,
     body: Json<NewWish>,
 ) -> ApiResult<HttpResponse> {
     let created = service::post(&state, &me, body.0).await?;
+    let created = service::with_photos_one(&state.db, &media, created).await?;
     Ok(HttpResponse::Created().json(created))
 }
 
@@ -51,6 +77,7 @@ async fn post_wish(
 #[get("/wishes")]
 async fn wall(
     state: web::Data<AppState>,
+    media: web::Data<MediaStore>,
     me: MaybeAuthUser,
     q: web::Query<WallQuery>,
     page: web::Query<PageParams>,
@@ -59,9 +86,8 @@ async fn wall(
     let community = q
         .community_id
         .or_else(|| me.0.and_then(|m| m.user.community_id));
-    Ok(web::Json(
-        service::wall(&state.db, community, q.status.as_deref(), page).await?,
-    ))
+    let listed = service::wall(&state.db, community, q.status.as_deref(), page).await?;
+    shown_page(&state, &media, listed).await
 }
 
 /// Wishes the caller made, posted for someone, or claimed.
@@ -72,13 +98,13 @@ async fn wall(
 #[get("/me/wishes")]
 async fn my_wishes(
     state: web::Data<AppState>,
+    media: web::Data<MediaStore>,
     me: AuthUser,
     page: web::Query<PageParams>,
 ) -> ApiResult<web::Json<Paged<WishView>>> {
     let page = Page::try_from(page.into_inner())?;
-    Ok(web::Json(
-        service::listed(&state.db, service::of_user(me.id()), page).await?,
-    ))
+    let listed = service::listed(&state.db, service::of_user(me.id()), page).await?;
+    shown_page(&state, &media, listed).await
 }
 
 /// Wishes of the admin's communities, by status (the review queue: `pending`).
@@ -90,15 +116,15 @@ async fn my_wishes(
 #[get("/admin/wishes")]
 async fn admin_wishes(
     state: web::Data<AppState>,
+    media: web::Data<MediaStore>,
     me: AuthUser,
     q: web::Query<AdminWishQuery>,
     page: web::Query<PageParams>,
 ) -> ApiResult<web::Json<Paged<WishView>>> {
     let scope = me.admin_scope(&state.db, q.community_id).await?;
     let page = Page::try_from(page.into_inner())?;
-    Ok(web::Json(
-        service::admin_list(&state.db, scope, q.status.as_deref(), page).await?,
-    ))
+    let listed = service::admin_list(&state.db, scope, q.status.as_deref(), page).await?;
+    shown_page(&state, &media, listed).await
 }
 
 /// One wish: on the wall, or the caller's (wisher, poster, claimer, admin).
@@ -108,6 +134,7 @@ async fn admin_wishes(
 #[get("/wishes/{id}")]
 async fn one_wish(
     state: web::Data<AppState>,
+    media: web::Data<MediaStore>,
     me: MaybeAuthUser,
     id: web::Path<i64>,
 ) -> ApiResult<web::Json<WishView>> {
@@ -115,7 +142,7 @@ async fn one_wish(
     if !service::visible_to(&state.db, &w, me.0.as_ref()).await? {
         return Err(ErrorCode::WishNotFound.into());
     }
-    Ok(web::Json(w.into()))
+    shown(&state, &media, w.into()).await
 }
 
 /// Approves a pending wish onto the wall (admin of its community).
@@ -128,12 +155,12 @@ async fn one_wish(
 #[post("/admin/wishes/{id}/approve")]
 async fn approve(
     state: web::Data<AppState>,
+    media: web::Data<MediaStore>,
     me: AuthUser,
     id: web::Path<i64>,
 ) -> ApiResult<web::Json<WishView>> {
-    Ok(web::Json(
-        flow::approve(&state.db, &me, id.into_inner()).await?,
-    ))
+    let view = flow::approve(&state.db, &me, id.into_inner()).await?;
+    shown(&state, &media, view).await
 }
 
 /// Rejects a pending wish with a reason.
@@ -148,13 +175,13 @@ async fn approve(
 #[post("/admin/wishes/{id}/reject")]
 async fn reject(
     state: web::Data<AppState>,
+    media: web::Data<MediaStore>,
     me: AuthUser,
     id: web::Path<i64>,
     body: Json<Rejection>,
 ) -> ApiResult<web::Json<WishView>> {
-    Ok(web::Json(
-        flow::reject(&state.db, &me, id.into_inner(), body.0).await?,
-    ))
+    let view = flow::reject(&state.db, &me, id.into_inner(), body.0).await?;
+    shown(&state, &media, view).await
 }
 
 /// Claims an open wish (one claimer; the claim lapses after
@@ -168,13 +195,13 @@ async fn reject(
 #[post("/wishes/{id}/claim")]
 async fn claim(
     state: web::Data<AppState>,
+    media: web::Data<MediaStore>,
     me: AuthUser,
     id: web::Path<i64>,
 ) -> ApiResult<web::Json<WishView>> {
     let days = state.settings.points.wish_claim_days;
-    Ok(web::Json(
-        flow::claim(&state.db, &me, id.into_inner(), days).await?,
-    ))
+    let view = flow::claim(&state.db, &me, id.into_inner(), days).await?;
+    shown(&state, &media, view).await
 }
 
 /// The claimer reports the wish fulfilled, with a note and photos.
@@ -188,13 +215,13 @@ async fn claim(
 #[post("/wishes/{id}/fulfil")]
 async fn fulfil(
     state: web::Data<AppState>,
+    media: web::Data<MediaStore>,
     me: AuthUser,
     id: web::Path<i64>,
     body: Json<Fulfilment>,
 ) -> ApiResult<web::Json<WishView>> {
-    Ok(web::Json(
-        flow::fulfil(&state.db, &me, id.into_inner(), body.0).await?,
-    ))
+    let view = flow::fulfil(&state.db, &me, id.into_inner(), body.0).await?;
+    shown(&state, &media, view).await
 }
 
 /// The wisher (or the grid worker who posted it) confirms the fulfilment;
@@ -207,10 +234,10 @@ async fn fulfil(
 #[post("/wishes/{id}/confirm")]
 async fn confirm(
     state: web::Data<AppState>,
+    media: web::Data<MediaStore>,
     me: AuthUser,
     id: web::Path<i64>,
 ) -> ApiResult<web::Json<WishView>> {
-    Ok(web::Json(
-        flow::confirm(&state.db, &me, id.into_inner()).await?,
-    ))
+    let view = flow::confirm(&state.db, &me, id.into_inner()).await?;
+    shown(&state, &media, view).await
 }

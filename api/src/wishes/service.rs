@@ -16,6 +16,7 @@ use crate::content::{self, Scene};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::fields::FieldErrors;
 use crate::inbox::{self, Kind, Message};
+use crate::media::MediaStore;
 use crate::pagination::{Page, Paged};
 use crate::state::AppState;
 use crate::time;
@@ -48,7 +49,11 @@ pub struct WishView {
     pub posted_by: i64,
     pub title: String,
     pub content: String,
-    pub photos: Vec<ImageRef>,
+    /// URLs of the photos (an upload's URL, or the https URL sent); a photo
+    /// WeChat flagged is left out.
+    pub photos: Vec<String>,
+    /// The photos as sent (upload ids or URLs), in the order of `photos`.
+    pub photo_refs: Vec<ImageRef>,
     pub category: String,
     pub public: bool,
     pub status: WishStatus,
@@ -57,7 +62,10 @@ pub struct WishView {
     pub claimed_at: Option<DateTime<Utc>>,
     pub claim_deadline: Option<DateTime<Utc>>,
     pub fulfil_note: Option<String>,
-    pub fulfil_photos: Vec<ImageRef>,
+    /// URLs of the fulfilment photos, like `photos`.
+    pub fulfil_photos: Vec<String>,
+    /// The fulfilment photos as sent, in the order of `fulfil_photos`.
+    pub fulfil_photo_refs: Vec<ImageRef>,
     pub fulfilled_at: Option<DateTime<Utc>>,
     pub confirmed_at: Option<DateTime<Utc>>,
     /// The ledger entry of the claimer's award.
@@ -68,8 +76,10 @@ pub struct WishView {
 impl From<wish::Model> for WishView {
     fn from(w: wish::Model) -> Self {
         Self {
-            photos: refs::from_json(&w.photos),
-            fulfil_photos: refs::from_json(&w.fulfil_photos),
+            photos: Vec::new(),
+            photo_refs: refs::from_json(&w.photos),
+            fulfil_photos: Vec::new(),
+            fulfil_photo_refs: refs::from_json(&w.fulfil_photos),
             id: w.id,
             community_id: w.community_id,
             wisher_id: w.wisher_id,
@@ -90,6 +100,35 @@ impl From<wish::Model> for WishView {
             created_at: w.created_at,
         }
     }
+}
+
+/// Fills in the photo URLs of `views` (one query for all their uploads).
+pub async fn with_photos(
+    db: &impl ConnectionTrait,
+    media: &MediaStore,
+    mut views: Vec<WishView>,
+) -> ApiResult<Vec<WishView>> {
+    let all = views
+        .iter()
+        .flat_map(|v| v.photo_refs.iter().chain(&v.fulfil_photo_refs));
+    let resolver = refs::Resolver::load(db, media, all).await?;
+    for v in &mut views {
+        (v.photo_refs, v.photos) = resolver.visible(&v.photo_refs);
+        (v.fulfil_photo_refs, v.fulfil_photos) = resolver.visible(&v.fulfil_photo_refs);
+    }
+    Ok(views)
+}
+
+/// [`with_photos`] of one.
+pub async fn with_photos_one(
+    db: &impl ConnectionTrait,
+    media: &MediaStore,
+    view: WishView,
+) -> ApiResult<WishView> {
+    with_photos(db, media, vec![view])
+        .await?
+        .pop()
+        .ok_or_else(|| ApiError::new(ErrorCode::WishNotFound))
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]

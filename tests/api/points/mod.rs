@@ -1,6 +1,7 @@
 //! Volunteer points, the 爱心超市 and the wish wall (issue 18, part 1).
 
 mod ledger;
+mod pictures;
 mod race;
 mod shelf;
 mod wishes;

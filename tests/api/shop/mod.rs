@@ -40,37 +40,62 @@ pub async fn quiet_app() -> TestApp {
 }
 
 pub async fn shop() -> Shop {
-    let app = quiet_app().await;
-    let platform = app.platform_admin().await;
-    let (community, _, building) = app.community_with_building(&platform, "幸福社区").await;
-    let (merchant, owner) = app
-        .approved_merchant(&platform, &[community], "shop-owner")
-        .await;
-    let goods = app.create_goods(&owner, merchant, json!({})).await["id"]
-        .as_i64()
-        .expect("goods id");
-    let (resident, resident_id, _) = app.resident("buyer").await;
-    let r = app
-        .patch(
-            "/me",
-            Some(&resident),
-            json!({ "building_id": building, "room": "101" }),
-        )
-        .await;
-    assert_eq!(r.status, 200, "{}", r.text);
-    Shop {
-        app,
-        platform,
-        community,
-        merchant,
-        owner,
-        goods,
-        resident,
-        resident_id,
-    }
+    Shop::open(quiet_app().await, "幸福社区", "shop-owner", "buyer").await
 }
 
 impl Shop {
+    /// On `app`: community `community` with a building, a merchant serving
+    /// it owned by `owner` with one goods, and the resident `buyer` bound
+    /// to the building, room 101.
+    pub async fn open(app: TestApp, community: &str, owner: &str, buyer: &str) -> Shop {
+        let platform = app.platform_admin().await;
+        let (community, _, building) = app.community_with_building(&platform, community).await;
+        let (merchant, owner) = app.approved_merchant(&platform, &[community], owner).await;
+        let goods = app.create_goods(&owner, merchant, json!({})).await["id"]
+            .as_i64()
+            .expect("goods id");
+        let (resident, resident_id, _) = app.resident(buyer).await;
+        let r = app
+            .patch(
+                "/me",
+                Some(&resident),
+                json!({ "building_id": building, "room": "101" }),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        Shop {
+            app,
+            platform,
+            community,
+            merchant,
+            owner,
+            goods,
+            resident,
+            resident_id,
+        }
+    }
+
+    /// The merchant accepts a placed pickup order, readies it and hands it
+    /// over at the counter by its pickup code: completed.
+    pub async fn hand_over(&self, order_no: &str) {
+        for step in ["accept", "ready"] {
+            assert_eq!(self.step(order_no, step).await.status, 200, "{step}");
+        }
+        let code = self.order(order_no).await["pickup_code"]
+            .as_str()
+            .expect("pickup code")
+            .to_owned();
+        let r = self
+            .app
+            .post(
+                &format!("/merchants/{}/pickups", self.merchant),
+                Some(&self.owner),
+                json!({ "pickup_code": code }),
+            )
+            .await;
+        assert_eq!(r.body["status"], "completed", "{}", r.text);
+    }
+
     /// Another goods of the shop, with `body` over the defaults.
     pub async fn goods_with(&self, body: Value) -> i64 {
         self.app
