@@ -50,6 +50,10 @@ async fn seeding_the_county_is_complete_deterministic_and_idempotent() {
             ("activities".to_owned(), 24),
             ("act_sessions".to_owned(), 96),
             ("signups".to_owned(), 1_920),
+            // 2 canteens × 10 weekday lunches × 60 residents.
+            ("canteens".to_owned(), 2),
+            ("meals".to_owned(), 20),
+            ("meal_bookings".to_owned(), 1_200),
         ]
     );
     let list = app.get("/communities?page_size=100", None).await;
@@ -83,7 +87,7 @@ async fn seeding_the_county_is_complete_deterministic_and_idempotent() {
         again.lines.iter().map(|l| l.2).collect::<Vec<_>>(),
         vec![
             12, 120, 400, 37_750, 358, 3_000, 90, 10, 96, 60, 120, 480, 360, 175, 6, 17, 120, 120,
-            26_000, EVENTS, 48, 612, 36, 24, 96, 1_920
+            26_000, EVENTS, 48, 612, 36, 24, 96, 1_920, 2, 20, 1_200
         ]
     );
 

@@ -95,6 +95,7 @@ pub struct StatementQuery {
     #[param(pattern = r"^20[0-9]{2}-(0[1-9]|1[0-2])$", example = "2026-12")]
     pub month: String,
     /// `csv` for the CSV (also `Accept: text/csv`); default JSON.
+    #[param(inline)]
     pub format: Option<StatementFormat>,
 }
 

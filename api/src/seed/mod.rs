@@ -7,6 +7,7 @@
 //! stopped). Scale 1 is the county, 100 a province.
 
 mod activities;
+mod canteen;
 mod market;
 mod names;
 mod notices;
@@ -46,6 +47,8 @@ pub struct Plan {
     pub requests: usize,
     /// Activities with places (two per community, four sessions each).
     pub activities: usize,
+    /// Elders' canteens (two in the county).
+    pub canteens: usize,
 }
 
 impl Plan {
@@ -69,6 +72,7 @@ impl Plan {
             notices: 175 * s,
             requests: requests::PER_YEAR * s,
             activities: 24 * s,
+            canteens: 2 * s,
         }
     }
 }
@@ -121,6 +125,7 @@ pub async fn run(
     requests::seed(db, &plan, calendar, &mut report).await?;
     points::seed(db, &mut report).await?;
     activities::seed(db, &plan, &mut report).await?;
+    canteen::seed(db, &plan, &mut report).await?;
     // Fresh planner statistics after a bulk load, so the first reads are
     // planned for the data they find (autovacuum would get there later).
     if db.get_database_backend() == DbBackend::Postgres {

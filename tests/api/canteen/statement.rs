@@ -229,3 +229,35 @@ async fn another_communitys_admin_sees_nothing_of_the_canteen() {
         .await;
     assert_eq!((r.status.as_u16(), r.code()), (400, "INVALID_QUERY"));
 }
+
+#[tokio::test]
+async fn the_dashboard_counts_meals_served_and_their_subsidy() {
+    let fix = fixture().await;
+    // A week before the fixture's Monday: the meal below is long served by
+    // the dashboard's (wall-clock) time.
+    fix.app
+        .state
+        .clock
+        .set(super::monday_morning() - chrono::TimeDelta::days(7));
+    let canteen = fix.canteen(json!({})).await;
+    let lunch = fix.menu(&canteen, "2026-12-01", "lunch").await;
+    let (a, _) = fix.elder("a", "1950-01-01").await;
+    let (b, _) = fix.resident("b").await;
+    let (c, _) = fix.resident("c").await;
+    assert_eq!(fix.book(&a, lunch.id, &[(lunch.pork, 1)]).await.status, 201);
+    assert_eq!(fix.book(&b, lunch.id, &[(lunch.rice, 1)]).await.status, 201);
+    let r = fix.book(&c, lunch.id, &[(lunch.rice, 1)]).await;
+    let cancelled = r.body["id"].as_i64().expect("id");
+    let r = fix
+        .app
+        .post(&format!("/meal-bookings/{cancelled}/cancel"), Some(&c), json!({}))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let stats = fix
+        .app
+        .get(&format!("/admin/stats?community_id={}", fix.community), Some(&fix.admin))
+        .await;
+    assert_eq!(stats.status, 200, "{}", stats.text);
+    assert_eq!(stats.body["canteen_meals_served"], 2);
+    assert_eq!(stats.body["canteen_subsidy_total"], "3.00");
+}
