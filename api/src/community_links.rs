@@ -44,6 +44,7 @@ macro_rules! community_link {
 
 community_link! {
     activity_community => ActivityId,
+    canteen_community => CanteenId,
     admin_community => UserId,
     group_buy_community => GroupBuyId,
     helper_application_community => ApplicationId,

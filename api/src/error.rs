@@ -180,6 +180,12 @@ error_codes! {
     CheckinCodeInvalid => (CONFLICT, "签到码无效或已使用"),
     CheckinCodeExpired => (CONFLICT, "签到码已过期，请重新扫码"),
     AlreadyCheckedIn => (CONFLICT, "已签到"),
+    CanteenNotFound => (NOT_FOUND, "长者食堂不存在"),
+    MealNotFound => (NOT_FOUND, "该餐次不存在或未发布菜单"),
+    MealBookingNotFound => (NOT_FOUND, "订餐记录不存在"),
+    MealBookingClosed => (CONFLICT, "已过订餐截止时间"),
+    MealAlreadyBooked => (CONFLICT, "已预订该餐次"),
+    MenuLocked => (CONFLICT, "该餐次已有人预订，菜单不能再修改"),
 }
 
 /// One field that failed validation: which, and why.

@@ -10,6 +10,7 @@ pub mod bindings;
 pub mod bookings;
 pub mod cache;
 pub mod calendar;
+pub mod canteen;
 pub mod catalog;
 pub mod cli;
 pub mod communities;

@@ -71,6 +71,8 @@ pub struct Settings {
     pub shop: ShopSettings,
     #[serde(default)]
     pub points: PointsSettings,
+    #[serde(default)]
+    pub canteen: CanteenSettings,
     /// The environment the settings were loaded for (`YIZHAN_ENV`).
     pub env: Environment,
 }
@@ -493,6 +495,23 @@ impl Default for PointsSettings {
         Self {
             expire_after_days: 0,
             wish_claim_days: 7,
+        }
+    }
+}
+
+/// `canteen.*`: the elders' canteen.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default)]
+pub struct CanteenSettings {
+    /// Subsidy per meal for verified residents aged 60+, where the elder's
+    /// community has not set its own (`"3.00"`).
+    pub subsidy_per_meal: crate::money::Money,
+}
+
+impl Default for CanteenSettings {
+    fn default() -> Self {
+        Self {
+            subsidy_per_meal: crate::money::Money::from_fen(300),
         }
     }
 }

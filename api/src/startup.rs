@@ -65,7 +65,8 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .configure(crate::points::configure)
         .configure(crate::shelf::configure)
         .configure(crate::wishes::configure)
-        .configure(crate::activities::configure);
+        .configure(crate::activities::configure)
+        .configure(crate::canteen::configure);
 }
 
 /// The OpenAPI document of exactly the routes the server registers.

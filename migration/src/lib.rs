@@ -42,6 +42,7 @@ mod m20261201_001702_create_after_sales;
 mod m20261201_001801_create_surveys;
 mod m20261201_001802_create_odd_jobs;
 mod m20261201_001803_create_tool_lending;
+mod m20261201_001901_create_canteens;
 
 pub struct Migrator;
 
@@ -89,6 +90,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_001801_create_surveys::Migration),
             Box::new(m20261201_001802_create_odd_jobs::Migration),
             Box::new(m20261201_001803_create_tool_lending::Migration),
+            Box::new(m20261201_001901_create_canteens::Migration),
         ]
     }
 }

@@ -11,6 +11,7 @@ mod auth;
 mod backup;
 mod bindings;
 mod bookings;
+mod canteen;
 mod browser;
 mod communities;
 mod config;

@@ -66,6 +66,10 @@ async fn seeding_the_county_is_complete_deterministic_and_idempotent() {
             ("lend_points".to_owned(), 12),
             ("tools".to_owned(), 60),
             ("tool_loans".to_owned(), 96),
+            // 2 canteens × 10 weekday lunches × 60 residents.
+            ("canteens".to_owned(), 2),
+            ("meals".to_owned(), 20),
+            ("meal_bookings".to_owned(), 1_200),
         ]
     );
     let list = app.get("/communities?page_size=100", None).await;
@@ -99,7 +103,8 @@ async fn seeding_the_county_is_complete_deterministic_and_idempotent() {
         again.lines.iter().map(|l| l.2).collect::<Vec<_>>(),
         vec![
             12, 120, 400, 37_750, 358, 3_000, 90, 10, 96, 60, 120, 480, 360, 175, 6, 17, 120, 120,
-            26_000, EVENTS, 48, 612, 36, 24, 96, 1_920, 2, 1_200, 11_112, 1, 36, 84, 12, 60, 96
+            26_000, EVENTS, 48, 612, 36, 24, 96, 1_920, 2, 1_200, 11_112, 1, 36, 84, 12, 60, 96, 2,
+            20, 1_200
         ]
     );
 

@@ -143,6 +143,7 @@ async fn dashboard_figures_count_exactly_what_happened() {
         "notices_published": 0, "group_buys_run": 3, "group_buys_succeeded": 1, "orders": 2,
         "bookings_completed": 1, "residents_served": 2,
         "activity_signups": 0, "activity_attended": 0, "activity_no_shows": 0,
+        "canteen_meals_served": 0, "canteen_subsidy_total": "0.00",
         "requests": {
             "received": 0, "closed": 0, "closure_rate": null, "closed_on_time": 0,
             "on_time_rate": null, "avg_hours_to_accept": null, "avg_hours_to_resolve": null,

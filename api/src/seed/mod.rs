@@ -8,6 +8,7 @@
 
 mod activities;
 mod civic;
+mod canteen;
 mod market;
 mod names;
 mod notices;
@@ -47,6 +48,8 @@ pub struct Plan {
     pub requests: usize,
     /// Activities with places (two per community, four sessions each).
     pub activities: usize,
+    /// Elders' canteens (two in the county).
+    pub canteens: usize,
 }
 
 impl Plan {
@@ -70,6 +73,7 @@ impl Plan {
             notices: 175 * s,
             requests: requests::PER_YEAR * s,
             activities: 24 * s,
+            canteens: 2 * s,
         }
     }
 }
@@ -123,6 +127,7 @@ pub async fn run(
     points::seed(db, &mut report).await?;
     activities::seed(db, &plan, &mut report).await?;
     civic::seed(db, &plan, &mut report).await?;
+    canteen::seed(db, &plan, &mut report).await?;
     // Fresh planner statistics after a bulk load, so the first reads are
     // planned for the data they find (autovacuum would get there later).
     if db.get_database_backend() == DbBackend::Postgres {

@@ -1,7 +1,7 @@
 //! Taking a place, cancelling, promoting from the waiting list.
 
 use chrono::{DateTime, Utc};
-use entity::{activity_session, signup};
+use entity::{activity_session, canteen_meal, signup};
 use rand::Rng;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
@@ -73,11 +73,11 @@ pub async fn sign_up(
     }
     // A place: the conditional update locks the session's row until commit.
     let mut status = SignupStatus::Confirmed;
-    if take_place(conn, session_id).await? == 0 {
+    if take_place(conn, Places::ActivitySession(session_id)).await? == 0 {
         // Full: with the row locked, so that no cancellation can free a
         // place unseen between the look and the spot on the list, look again.
         lock_session(conn, session_id).await?;
-        if take_place(conn, session_id).await? == 0 {
+        if take_place(conn, Places::ActivitySession(session_id)).await? == 0 {
             if !waitlist {
                 return Err(ErrorCode::SessionFull.into());
             }
@@ -109,21 +109,78 @@ pub async fn sign_up(
     crate::db::or_conflict(inserted, ErrorCode::AlreadySignedUp)
 }
 
-/// `taken + 1` when a place is free; rows changed (0 or 1).
-async fn take_place(conn: &impl ConnectionTrait, session_id: i64) -> ApiResult<u64> {
-    Ok(activity_session::Entity::update_many()
-        .col_expr(
-            activity_session::Column::Taken,
-            Expr::col(activity_session::Column::Taken).add(1),
-        )
-        .filter(activity_session::Column::Id.eq(session_id))
-        .filter(
-            Expr::col(activity_session::Column::Taken)
-                .lt(Expr::col(activity_session::Column::Capacity)),
-        )
-        .exec(conn)
-        .await?
-        .rows_affected)
+/// Whose places: an activity's session, or a canteen's meal (the engine's
+/// session of the canteen kind). Both tables keep `capacity` and `taken`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Places {
+    ActivitySession(i64),
+    Meal(i64),
+}
+
+/// `taken + 1` when a place is free; rows changed (0 or 1). The conditional
+/// update locks the row until commit.
+async fn take_place(conn: &impl ConnectionTrait, places: Places) -> ApiResult<u64> {
+    let done = match places {
+        Places::ActivitySession(id) => {
+            use activity_session::{Column, Entity};
+            Entity::update_many()
+                .col_expr(Column::Taken, Expr::col(Column::Taken).add(1))
+                .filter(Column::Id.eq(id))
+                .filter(Expr::col(Column::Taken).lt(Expr::col(Column::Capacity)))
+                .exec(conn)
+                .await?
+        }
+        Places::Meal(id) => {
+            use canteen_meal::{Column, Entity};
+            Entity::update_many()
+                .col_expr(Column::Taken, Expr::col(Column::Taken).add(1))
+                .filter(Column::Id.eq(id))
+                .filter(Expr::col(Column::Taken).lt(Expr::col(Column::Capacity)))
+                .exec(conn)
+                .await?
+        }
+    };
+    Ok(done.rows_affected)
+}
+
+/// `taken - 1` (never below 0).
+async fn free_place(conn: &impl ConnectionTrait, places: Places) -> ApiResult<()> {
+    match places {
+        Places::ActivitySession(id) => {
+            use activity_session::{Column, Entity};
+            Entity::update_many()
+                .col_expr(Column::Taken, Expr::col(Column::Taken).sub(1))
+                .filter(Column::Id.eq(id))
+                .filter(Column::Taken.gt(0))
+                .exec(conn)
+                .await?;
+        }
+        Places::Meal(id) => {
+            use canteen_meal::{Column, Entity};
+            Entity::update_many()
+                .col_expr(Column::Taken, Expr::col(Column::Taken).sub(1))
+                .filter(Column::Id.eq(id))
+                .filter(Column::Taken.gt(0))
+                .exec(conn)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Takes one place without a waiting list (a canteen's meal): 409
+/// `SESSION_FULL` when none is free. Runs in the caller's write transaction,
+/// which holds the row's lock until commit.
+pub async fn take_one(conn: &impl ConnectionTrait, places: Places) -> ApiResult<()> {
+    if take_place(conn, places).await? == 0 {
+        return Err(ErrorCode::SessionFull.into());
+    }
+    Ok(())
+}
+
+/// Gives back a place taken by [`take_one`] (a cancelled booking).
+pub async fn give_back(conn: &impl ConnectionTrait, places: Places) -> ApiResult<()> {
+    free_place(conn, places).await
 }
 
 /// Cancels a live sign-up; a place it held goes at once to the first one
@@ -162,15 +219,7 @@ pub async fn cancel(
     if let Some(promoted) = promote_first(conn, found.session_id, now).await? {
         return Ok(Some(promoted));
     }
-    activity_session::Entity::update_many()
-        .col_expr(
-            activity_session::Column::Taken,
-            Expr::col(activity_session::Column::Taken).sub(1),
-        )
-        .filter(activity_session::Column::Id.eq(found.session_id))
-        .filter(activity_session::Column::Taken.gt(0))
-        .exec(conn)
-        .await?;
+    free_place(conn, Places::ActivitySession(found.session_id)).await?;
     Ok(None)
 }
 

@@ -1,5 +1,5 @@
 //! The sign-up engine shared by everything with places per session
-//! (activities today, the canteen's meals next): a place is taken by a
+//! (activities' sessions, and the canteen's meals: [`Places`]): a place is taken by a
 //! conditional `UPDATE … SET taken = taken + 1 WHERE taken < capacity`, a full
 //! session takes names on a waiting list (in order of sign-up), a cancelled
 //! place goes at once to the first one waiting, and one person holds at most
@@ -13,7 +13,9 @@
 
 pub mod engine;
 
-pub use engine::{Participant, cancel, new_checkin_code, sign_up, waiting_position};
+pub use engine::{
+    Participant, Places, cancel, give_back, new_checkin_code, sign_up, take_one, waiting_position,
+};
 pub use entity::signup::SignupStatus;
 
 /// Sign-ups still holding a place or a spot on the list.

@@ -55,6 +55,10 @@ pub struct Stats {
     pub activity_signups: u64,
     pub activity_attended: u64,
     pub activity_no_shows: u64,
+    /// Meals of the scope's canteens served so far (booked, not cancelled,
+    /// the meal's time passed), and the subsidy they carried.
+    pub canteen_meals_served: u64,
+    pub canteen_subsidy_total: crate::money::Money,
     pub generated_at: DateTime<Utc>,
 }
 
@@ -160,8 +164,11 @@ pub async fn compute(
         .collect();
     served.extend(served_bookings.into_tuple::<i64>().all(db).await?);
     let participation = activity_participation(db, &scope).await?;
+    let (meals_served, subsidy_total) = canteen_meals(db, &scope).await?;
     Ok(Stats {
         community_id,
+        canteen_meals_served: meals_served,
+        canteen_subsidy_total: subsidy_total,
         activity_signups: participation.0,
         activity_attended: participation.1,
         activity_no_shows: participation.2,
@@ -251,4 +258,45 @@ async fn activity_participation(
     let no_shows = count(vec![SignupStatus::NoShow]).await?;
     let confirmed = count(vec![SignupStatus::Confirmed]).await?;
     Ok((confirmed + attended + no_shows, attended, no_shows))
+}
+
+/// Meals of the scope's canteens served so far, and their subsidy total.
+async fn canteen_meals(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+) -> ApiResult<(u64, crate::money::Money)> {
+    use entity::{canteen, canteen_meal, meal_booking};
+    let mut meals = Query::select()
+        .column(canteen_meal::Column::Id)
+        .from(canteen_meal::Entity)
+        .and_where(Expr::col(canteen_meal::Column::ServesAt).lte(time::now()))
+        .to_owned();
+    if let Some(s) = scope {
+        meals.and_where(
+            Expr::col(canteen_meal::Column::CanteenId).in_subquery(
+                Query::select()
+                    .column(canteen::Column::Id)
+                    .from(canteen::Entity)
+                    .and_where(Expr::col(canteen::Column::CommunityId).is_in(s.clone()))
+                    .to_owned(),
+            ),
+        );
+    }
+    let served = || {
+        meal_booking::Entity::find()
+            .filter(meal_booking::Column::MealId.in_subquery(meals.clone()))
+            .filter(meal_booking::Column::Status.eq(crate::canteen::booking::BOOKED))
+    };
+    let count = served().count(db).await?;
+    // CAST: PostgreSQL's SUM of a BIGINT is NUMERIC.
+    let fen: Option<i64> = served()
+        .select_only()
+        .column_as(
+            Expr::cust("CAST(COALESCE(SUM(subsidy_fen), 0) AS BIGINT)"),
+            "fen",
+        )
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok((count, crate::money::Money::from_fen(fen.unwrap_or(0))))
 }
