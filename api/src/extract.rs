@@ -79,6 +79,14 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     let value: T = match serde_path_to_error::deserialize(&mut de) {
         Ok(v) => v,
         Err(err) => {
+            if err
+                .inner()
+                .to_string()
+                .contains("invalid type: floating point")
+                && let Some(normalised) = integral_numbers_as_integers(body)
+            {
+                return parse_json(&normalised);
+            }
             let path = err.path().to_string();
             let inner = err.into_inner();
             return Err(match inner.classify() {
@@ -109,6 +117,32 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
             .details(serde_json::json!({ "reason": e.to_string() }))
     })?;
     Ok(value)
+}
+
+/// JSON Schema counts a number with no fraction (`3.0`, `1e2`) as an
+/// integer, so such a body is what the document allows: it is rewritten with
+/// those numbers as integers (when they fit an `i64`) for the typed parse.
+/// None when nothing changed (the refusal stands).
+fn integral_numbers_as_integers(body: &[u8]) -> Option<Vec<u8>> {
+    fn walk(v: &mut serde_json::Value) -> bool {
+        match v {
+            serde_json::Value::Number(n) if n.is_f64() => match n.as_f64() {
+                Some(f) if f.fract() == 0.0 && f >= -9.0e18 && f <= 9.0e18 => {
+                    *v = serde_json::Value::from(f as i64);
+                    true
+                }
+                _ => false,
+            },
+            serde_json::Value::Array(items) => items.iter_mut().fold(false, |c, x| walk(x) | c),
+            serde_json::Value::Object(map) => map.values_mut().fold(false, |c, x| walk(x) | c),
+            _ => false,
+        }
+    }
+    let mut value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    if !walk(&mut value) {
+        return None;
+    }
+    serde_json::to_vec(&value).ok()
 }
 
 /// A JSON string can carry NUL only escaped (`\u0000`): only a body with
@@ -335,5 +369,23 @@ mod tests {
             parse_json::<Body>(b"{\"quantity\": 1}").unwrap().quantity,
             1
         );
+    }
+    /// JSON Schema's integers include `3.0` and `3e0`; a fraction is still refused.
+    #[test]
+    fn integral_numbers_are_integers_and_fractions_are_not() {
+        assert_eq!(
+            parse_json::<Body>(b"{\"quantity\": 3.0}").unwrap().quantity,
+            3
+        );
+        assert_eq!(
+            parse_json::<Body>(b"{\"quantity\": -2e2}")
+                .unwrap()
+                .quantity,
+            -200
+        );
+        let err = parse_json::<Body>(b"{\"quantity\": 2.5}").unwrap_err();
+        assert_eq!(err.code, ErrorCode::ValidationFailed);
+        let err = parse_json::<Body>(b"{\"quantity\": 1e300}").unwrap_err();
+        assert_eq!(err.code, ErrorCode::ValidationFailed);
     }
 }

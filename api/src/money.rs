@@ -129,7 +129,7 @@ impl utoipa::PartialSchema for Money {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
         utoipa::openapi::ObjectBuilder::new()
             .schema_type(utoipa::openapi::schema::Type::String)
-            .pattern(Some(r"^\d+\.\d{2}$"))
+            .pattern(Some(r"^[0-9]{1,8}\.[0-9]{2}$"))
             .description(Some("CNY with exactly two decimals"))
             .examples([serde_json::json!("12.50")])
             .into()

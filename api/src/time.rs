@@ -1,7 +1,7 @@
 //! Time: stored in UTC at whole seconds (so SQLite's text timestamps compare
 //! in order), shown as RFC 3339.
 
-use chrono::{DateTime, SubsecRound, Utc};
+use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
 
 /// Now, truncated to the second like every stored time.
 pub fn now() -> DateTime<Utc> {
@@ -100,6 +100,37 @@ pub fn bounded_opt<'de, D: serde::Deserializer<'de>>(
         .transpose()
 }
 
+/// The first day a client may name.
+pub const FIRST_DAY: NaiveDate = match NaiveDate::from_ymd_opt(2000, 1, 1) {
+    Some(d) => d,
+    None => NaiveDate::MIN,
+};
+
+/// The days a report covers, `from..=to`, from a client's optional bounds:
+/// `to` defaults to `today`, `from` to 29 days before `to` (never before
+/// 2000-01-01, the first day a client may name). Every pair of dates is a
+/// range, as the document says: one longer than `max_days` is cut to its
+/// first `max_days` days, and a reversed one (`from` after `to`) covers no
+/// day. Never panics.
+pub fn day_range(
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    today: NaiveDate,
+    max_days: u64,
+) -> (NaiveDate, NaiveDate) {
+    let to = to.unwrap_or(today);
+    let from = from.unwrap_or_else(|| {
+        to.checked_sub_days(chrono::Days::new(29))
+            .unwrap_or(to)
+            .max(FIRST_DAY)
+            .min(to)
+    });
+    let last = from
+        .checked_add_days(chrono::Days::new(max_days.saturating_sub(1)))
+        .unwrap_or(NaiveDate::MAX);
+    (from, to.min(last))
+}
+
 /// China Standard Time (UTC+8), the zone every message to a user is written in.
 const CST_SECS: i64 = 8 * 3600;
 
@@ -116,6 +147,29 @@ pub fn wechat_display(t: DateTime<Utc>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_pair_of_dates_is_a_range_of_at_most_max_days() {
+        let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+        let today = d("2026-12-07");
+        assert_eq!(day_range(None, None, today, 366), (d("2026-11-08"), today));
+        assert_eq!(
+            day_range(None, Some(d("2000-01-05")), today, 366),
+            (d("2000-01-01"), d("2000-01-05")),
+            "the default start is never before 2000"
+        );
+        assert_eq!(
+            day_range(Some(d("2000-01-01")), None, today, 92),
+            (d("2000-01-01"), d("2000-04-01")),
+            "cut to its first 92 days"
+        );
+        let (from, to) = day_range(Some(d("2026-03-02")), Some(d("2026-03-01")), today, 92);
+        assert!(from > to, "reversed: no day");
+        assert_eq!(
+            day_range(Some(d("2099-12-31")), Some(d("2099-12-31")), today, 366),
+            (d("2099-12-31"), d("2099-12-31"))
+        );
+    }
 
     #[test]
     fn a_fixed_clock_stays_until_moved() {

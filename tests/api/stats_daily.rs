@@ -146,8 +146,6 @@ async fn daily_figures_refuse_bad_ranges_naming_the_field() {
     let app = quiet_app().await;
     let platform = app.platform_admin().await;
     for (query, field) in [
-        ("from=2026-03-02&to=2026-03-01", "from"),
-        ("from=2026-01-01&to=2026-04-30", "to"),
         ("from=1999-12-31&to=2000-01-02", "from"),
         ("from=2099-12-30&to=2100-01-01", "to"),
     ] {
@@ -174,4 +172,40 @@ async fn daily_figures_refuse_bad_ranges_naming_the_field() {
         .await;
     assert_eq!(ok.status, 200, "92 days are fine: {}", ok.text);
     assert_eq!(ok.body["days"].as_array().unwrap().len(), 92);
+}
+
+/// Every pair of dates the document allows is a range: a longer one is cut to
+/// its first 92 days, a reversed one covers no day, and the default start is
+/// never before 2000.
+#[tokio::test]
+async fn daily_figures_cut_long_ranges_and_answer_reversed_ones_empty() {
+    let app = quiet_app().await;
+    let platform = app.platform_admin().await;
+    let long = app
+        .get(
+            "/admin/stats/daily?from=2026-01-01&to=2026-04-30",
+            Some(&platform),
+        )
+        .await;
+    assert_eq!(long.status, 200, "{}", long.text);
+    assert_eq!(long.body["from"], "2026-01-01");
+    assert_eq!(long.body["to"], "2026-04-02");
+    assert_eq!(long.body["days"].as_array().unwrap().len(), 92);
+    assert_eq!(long.body["days"][91]["date"], "2026-04-02");
+
+    let reversed = app
+        .get(
+            "/admin/stats/daily?from=2026-03-02&to=2026-03-01",
+            Some(&platform),
+        )
+        .await;
+    assert_eq!(reversed.status, 200, "{}", reversed.text);
+    assert_eq!(reversed.body["days"], serde_json::json!([]));
+
+    let early = app
+        .get("/admin/stats/daily?to=2000-01-05", Some(&platform))
+        .await;
+    assert_eq!(early.status, 200, "{}", early.text);
+    assert_eq!(early.body["from"], "2000-01-01");
+    assert_eq!(early.body["days"].as_array().unwrap().len(), 5);
 }

@@ -15,6 +15,7 @@ use crate::error::{ApiError, ApiResult, ErrorCode};
 #[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
 pub struct BirthDateBody {
     /// `YYYY-MM-DD`, as on the resident's ID card.
+    #[schema(format = Date, pattern = r"^(19|20)[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
     pub birth_date: String,
 }
 

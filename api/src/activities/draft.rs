@@ -19,24 +19,32 @@ pub struct NewActivity {
     /// The community that runs it (the caller administers it or organises for it).
     pub community_id: i64,
     /// 1-64 characters.
+    #[schema(max_length = 64, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub title: String,
     /// Up to 2000 characters.
     #[serde(default)]
+    #[schema(max_length = 2000)]
     pub description: String,
     /// Up to 9: ids of the caller's `notice_image` uploads or https URLs.
     #[serde(default)]
+    #[schema(max_items = 9)]
     pub images: Vec<ImageRef>,
     /// 1-100 characters.
+    #[schema(max_length = 100, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub place: String,
     pub schedule: ScheduleInput,
     /// Places per session, 1-10000.
+    #[schema(minimum = 1, maximum = 10000)]
     pub capacity: i32,
     /// Age range in whole years (0-150), each optional: children 6-12, elders 60+.
+    #[schema(minimum = 0, maximum = 150)]
     pub min_age: Option<i32>,
+    #[schema(minimum = 0, maximum = 150)]
     pub max_age: Option<i32>,
     /// Communities whose residents may join (default: `community_id`), up to
     /// 50, each run by the caller too.
     #[serde(default)]
+    #[schema(max_items = 50)]
     pub community_ids: Vec<i64>,
     /// Default: now.
     #[serde(default, deserialize_with = "crate::time::bounded_opt")]
@@ -45,11 +53,13 @@ pub struct NewActivity {
     #[serde(default, deserialize_with = "crate::time::bounded_opt")]
     pub signup_closes_at: Option<DateTime<Utc>>,
     /// Cancellations (which hand the place on) until this many minutes before a session, 0-10080; default 120.
+    #[schema(minimum = 0, maximum = 10080)]
     pub cancel_cutoff_minutes: Option<i32>,
     /// A full session takes a waiting list; default true.
     pub waitlist: Option<bool>,
     /// Points for attending, 0-10000; default 0.
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 10000)]
     pub points: i32,
 }
 

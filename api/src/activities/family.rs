@@ -20,8 +20,10 @@ const MAX_MEMBERS: usize = 20;
 #[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
 pub struct NewFamilyMember {
     /// 1-32 characters.
+    #[schema(max_length = 32, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub name: String,
     /// 1900 to this year.
+    #[schema(minimum = 1900)]
     pub birth_year: i32,
     /// `child` or `elder`.
     pub relation: Kinship,

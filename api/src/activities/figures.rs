@@ -19,6 +19,7 @@ use crate::signups::SignupStatus;
 pub struct AttendanceQuery {
     pub community_id: Option<i64>,
     /// `YYYY-MM`: only sessions starting that month.
+    #[param(pattern = r"^20[0-9]{2}-(0[1-9]|1[0-2])$")]
     pub month: Option<String>,
 }
 

@@ -162,6 +162,7 @@ async fn sign_up(
     responses(
         (status = 200, body = Vec<SignupView>),
         (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
+        (status = 403, description = "FORBIDDEN: not a resident", body = ErrorBody),
         (status = 404, description = "SESSION_NOT_FOUND, or SIGNUP_NOT_FOUND: no place in this session", body = ErrorBody),
         (status = 409, description = "CHECKIN_CODE_INVALID, CHECKIN_CODE_EXPIRED (older than 60 s) or ALREADY_CHECKED_IN", body = ErrorBody),
     )

@@ -27,6 +27,7 @@ pub struct ScheduleInput {
     #[serde(default, deserialize_with = "crate::time::bounded_opt")]
     pub ends_at: Option<DateTime<Utc>>,
     /// ISO weekdays, 1 (Monday) to 7 (Sunday).
+    #[schema(schema_with = weekday_numbers)]
     pub weekdays: Option<Vec<u8>>,
     /// `HH:MM`, China Standard Time.
     pub start_time: Option<String>,
@@ -36,7 +37,19 @@ pub struct ScheduleInput {
     pub last_date: Option<String>,
     /// Holiday dates (`YYYY-MM-DD`) without a session, up to 100.
     #[serde(default)]
+    #[schema(max_items = 100)]
     pub skip_dates: Vec<String>,
+}
+fn weekday_numbers() -> utoipa::openapi::Array {
+    utoipa::openapi::ArrayBuilder::new()
+        .items(
+            utoipa::openapi::ObjectBuilder::new()
+                .schema_type(utoipa::openapi::schema::Type::Integer)
+                .minimum(Some(1))
+                .maximum(Some(7)),
+        )
+        .max_items(Some(7))
+        .build()
 }
 
 /// One session's window.

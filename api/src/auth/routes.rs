@@ -43,14 +43,21 @@ pub struct RefreshRequest {
     pub refresh_token: String,
 }
 
-/// Both fields may be left out: they are then reported in `details.fields`,
+/// Both fields are required; a body leaving either out is answered with each
+/// missing one in `details.fields`,
 /// after the caller is known to be an admin.
 #[derive(Deserialize, ToSchema)]
 pub struct PasswordChange {
     #[serde(default)]
+    #[schema(
+        required = true,
+        max_length = 128,
+        pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+    )]
     pub old_password: String,
     /// 8-128 characters, not the old one.
     #[serde(default)]
+    #[schema(required = true, min_length = 8, max_length = 128)]
     pub new_password: String,
 }
 

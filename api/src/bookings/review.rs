@@ -34,12 +34,15 @@ const MAX_PHOTOS: usize = 6;
 #[derive(Deserialize, ToSchema)]
 pub struct ReviewRequest {
     /// 1-5.
+    #[schema(minimum = 1, maximum = 5)]
     pub rating: i32,
     /// Up to 500 characters.
     #[serde(default)]
+    #[schema(max_length = 500)]
     pub comment: String,
     /// Up to 6 photos: ids of the caller's `review_photo` uploads or https URLs.
     #[serde(default)]
+    #[schema(max_items = 6)]
     pub photos: Vec<ImageRef>,
 }
 

@@ -32,11 +32,14 @@ pub struct NewBooking {
     /// A free future slot of the service's helper, at least as long as the service.
     pub slot_id: i64,
     /// Where the helper comes to, 1-200 characters.
+    #[schema(max_length = 200, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub address: String,
     /// Mainland mobile or landline with area code; shown to the helper.
+    #[schema(pattern = r"^(1[0-9]{10}|0[0-9]{2,3}-[0-9]{7,8})$")]
     pub contact_phone: String,
     /// Up to 500 characters.
     #[serde(default)]
+    #[schema(max_length = 500)]
     pub note: String,
     /// A grid worker booking for a resident of their own grid (代办).
     #[serde(default)]

@@ -25,19 +25,26 @@ use crate::time;
 #[derive(Deserialize, ToSchema)]
 pub struct NewService {
     /// One of the helper's approved skills (a service category).
+    #[schema(schema_with = service_categories)]
     pub category: String,
     /// 1-64 characters.
+    #[schema(max_length = 64, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub title: String,
     /// Up to 2000 characters.
     #[serde(default)]
+    #[schema(max_length = 2000)]
     pub description: String,
     /// CNY, `"0.00"` for a volunteer (free) service.
-    #[schema(value_type = String, example = "50.00")]
+    #[schema(value_type = String, example = "50.00", pattern = r"^[0-9]{1,8}\.[0-9]{2}$")]
     pub price: Money,
     /// 15-1440.
+    #[schema(minimum = 15, maximum = 1440)]
     pub duration_minutes: i32,
     /// Communities served: a non-empty subset of the helper's communities.
     pub community_ids: Vec<i64>,
+}
+fn service_categories() -> utoipa::openapi::Object {
+    crate::openapi::choices(crate::helpers::skills::CATEGORIES)
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -45,7 +52,7 @@ pub struct NewService {
 pub struct ServicePatch {
     pub title: Option<String>,
     pub description: Option<String>,
-    #[schema(value_type = Option<String>, example = "50.00")]
+    #[schema(value_type = Option<String>, example = "50.00", pattern = r"^[0-9]{1,8}\.[0-9]{2}$")]
     pub price: Option<Money>,
     pub duration_minutes: Option<i32>,
     pub community_ids: Option<Vec<i64>>,

@@ -26,8 +26,10 @@ pub struct GridPatch {
 #[serde(deny_unknown_fields)]
 pub struct BuildingPatch {
     /// 1-64 characters.
+    #[schema(max_length = 64, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub name: Option<String>,
     /// 0-100000.
+    #[schema(minimum = 0, maximum = 100000)]
     pub households: Option<i32>,
     /// Another grid of the same community: the building moves there, with
     /// its residents (their grid worker changes with it).

@@ -72,6 +72,7 @@ pub struct NewGrid {
 pub struct NewBuilding {
     pub name: String,
     /// Households living in the building, 0-100000.
+    #[schema(minimum = 0, maximum = 100000)]
     pub households: i32,
 }
 

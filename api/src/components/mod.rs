@@ -133,23 +133,41 @@ impl From<city_component::Model> for ComponentView {
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct ComponentInput {
+    #[schema(value_type = i64, required = true)]
     pub community_id: Option<i64>,
     /// A grid of that community.
     pub grid_id: Option<i64>,
     /// `manhole_cover`, `pole`, `streetlight`, `charging_pile`, `hydrant` or `other`.
+    #[schema(required = true, schema_with = component_kinds)]
     pub kind: Option<String>,
     /// The component's own number, unique: 1-64 of `A-Z a-z 0-9 - _`.
+    #[schema(value_type = String, required = true, pattern = r"^[A-Za-z0-9_-]{1,64}$")]
     pub code: Option<String>,
     /// 1-50 characters (for example 幸福路3号井盖).
+    #[schema(value_type = String, required = true, max_length = 50, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub name: Option<String>,
+    #[schema(value_type = f64, required = true, minimum = -90, maximum = 90)]
     pub lat: Option<f64>,
+    #[schema(value_type = f64, required = true, minimum = -180, maximum = 180)]
     pub lng: Option<f64>,
     /// The unit that owns and maintains it, 1-50 characters.
+    #[schema(value_type = String, required = true, max_length = 50, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub owner_unit: Option<String>,
     /// The owner's phone.
+    #[schema(value_type = String, required = true, pattern = r"^(1[0-9]{10}|0[0-9]{2,3}-[0-9]{7,8})$")]
     pub phone: Option<String>,
     /// The department its requests usually go to.
     pub department_id: Option<i64>,
+}
+fn component_kinds() -> utoipa::openapi::Object {
+    crate::openapi::choices(&[
+        "manhole_cover",
+        "pole",
+        "streetlight",
+        "charging_pile",
+        "hydrant",
+        "other",
+    ])
 }
 
 /// Where a scanned code points: the report form fills these in.
@@ -170,6 +188,7 @@ pub struct PlaceView {
 pub struct ComponentQuery {
     /// One community (default: every community the admin administers).
     pub community_id: Option<i64>,
+    #[param(value_type = Option<ComponentKind>)]
     pub kind: Option<String>,
     /// 1-based page number (default 1).
     #[param(minimum = 1, maximum = 1_000_000)]

@@ -42,7 +42,7 @@ mod url;
 use serde::{Deserialize, Deserializer};
 
 pub use self::phone::{PhoneNumber, mask_phone};
-pub use self::rules::{Fields, bad_query, query_date, query_text};
+pub use self::rules::{Fields, bad_query, query_date, query_day, query_text};
 pub use self::search::{contains, keyword};
 pub use self::url::HttpsUrl;
 use crate::error::{ApiError, FieldError};

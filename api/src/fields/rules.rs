@@ -191,6 +191,16 @@ pub fn query_date(field: &str, value: Option<&str>) -> ApiResult<Option<NaiveDat
     }
 }
 
+/// A typed query date within 2000-01-01 .. 2100-01-01; else 400 naming it.
+pub fn query_day(field: &str, value: Option<NaiveDate>) -> ApiResult<Option<NaiveDate>> {
+    match value {
+        Some(d) if !(EARLIEST..LATEST).contains(&d) => {
+            Err(bad_query(field, "日期须在 2000-01-01 至 2100-01-01 之间"))
+        }
+        other => Ok(other),
+    }
+}
+
 /// 400 `INVALID_QUERY` naming the parameter.
 pub fn bad_query(field: &str, message: &str) -> ApiError {
     ApiError::invalid_query(vec![FieldError::new(field, message)])

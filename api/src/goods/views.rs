@@ -109,23 +109,32 @@ pub struct NewGoods {
     /// A leaf category (a child in `GET /goods-categories`).
     pub category_id: i64,
     /// 1-60 characters.
+    #[schema(max_length = 60, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub name: String,
     /// Up to 2000 characters.
     #[serde(default)]
+    #[schema(max_length = 2000)]
     pub description: String,
     /// Above 0, at most 99999.99, at most two decimals: `"12.50"`.
-    #[schema(value_type = String, example = "12.50")]
+    #[schema(value_type = String, example = "12.50", pattern = r"^(0\.(0[1-9]|[1-9][0-9])|[1-9][0-9]{0,4}\.[0-9]{2})$")]
     pub price: Value,
     /// One of 斤 公斤 克 个 只 份 盒 袋 瓶 罐 桶 箱 包 提 把 束 枝 盆 株 件 套 双 条 块 张 支 次 小时.
+    #[schema(schema_with = units)]
     pub unit: String,
     /// 0-999999.
+    #[schema(minimum = 0, maximum = 999999)]
     pub stock: i64,
     /// Up to 9 images: ids of the caller's `goods_image` uploads or https URLs.
     #[serde(default)]
+    #[schema(max_items = 9)]
     pub images: Vec<ImageRef>,
     /// Listed at once (default true).
     #[serde(default = "default_true")]
     pub on_shelf: bool,
+}
+
+fn units() -> utoipa::openapi::Object {
+    crate::openapi::choices(super::owner::UNITS)
 }
 
 /// Any subset of the goods' fields; the same rules as creation.
@@ -135,9 +144,11 @@ pub struct GoodsPatch {
     pub category_id: Option<i64>,
     pub name: Option<String>,
     pub description: Option<String>,
-    #[schema(value_type = Option<String>, example = "12.50")]
+    #[schema(value_type = Option<String>, example = "12.50", pattern = r"^(0\.(0[1-9]|[1-9][0-9])|[1-9][0-9]{0,4}\.[0-9]{2})$")]
     pub price: Option<Value>,
+    #[schema(schema_with = units)]
     pub unit: Option<String>,
+    #[schema(minimum = 0, maximum = 999999)]
     pub stock: Option<i64>,
     /// Replaces all images (uploads no longer listed are released).
     pub images: Option<Vec<ImageRef>>,

@@ -86,13 +86,19 @@ pub struct OfflineInput {
     pub building_id: Option<i64>,
     pub room: Option<String>,
     /// 1-20 characters.
+    #[schema(max_length = 20, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub name: Option<String>,
     /// The resident's phone (required: the grid worker calls it).
+    #[schema(pattern = r"^(1[0-9]{10}|0[0-9]{2,3}-[0-9]{7,8})$")]
     pub phone: Option<String>,
     /// 1-20 characters.
+    #[schema(max_length = 20, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub guardian_name: Option<String>,
+    #[schema(pattern = r"^(1[0-9]{10}|0[0-9]{2,3}-[0-9]{7,8})$")]
     pub guardian_phone: Option<String>,
+    #[schema(value_type = Option<crate::grid::CareTier>)]
     pub tier: Option<String>,
+    #[schema(value_type = Option<Vec<crate::grid::CareTag>>)]
     pub tags: Option<Vec<String>>,
     pub note: Option<String>,
 }
@@ -103,8 +109,10 @@ pub struct VisitInput {
     /// `YYYY-MM-DD`, not in the future.
     pub visited_on: Option<String>,
     /// What was seen and said, 1-1000 characters.
+    #[schema(max_length = 1000, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub notes: Option<String>,
     /// Needs found, up to 500 characters.
+    #[schema(max_length = 500)]
     pub needs: Option<String>,
     /// A request to file for the resident from this visit (代办; consent
     /// defaults to 走访时当面征得同意).

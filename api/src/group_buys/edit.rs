@@ -26,10 +26,13 @@ use crate::time;
 #[serde(deny_unknown_fields)]
 pub struct GroupBuyPatch {
     /// 1-60 characters.
+    #[schema(max_length = 60, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub title: Option<String>,
     /// Up to 500 characters; an empty string clears it.
+    #[schema(max_length = 500)]
     pub description: Option<String>,
     /// 1-200 characters.
+    #[schema(max_length = 200, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub pickup_address: Option<String>,
     #[serde(default, deserialize_with = "crate::time::bounded_opt")]
     pub pickup_starts_at: Option<DateTime<Utc>>,

@@ -143,15 +143,18 @@ pub fn view(gb: group_buy::Model, community_ids: Vec<i64>, now: DateTime<Utc>) -
 pub struct NewGroupBuy {
     pub goods_id: i64,
     /// 1-60 characters.
+    #[schema(max_length = 60, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub title: String,
     /// What the campaign offers, up to 500 characters; may be left out.
     #[serde(default)]
+    #[schema(max_length = 500)]
     pub description: String,
     /// More than 0 and at most the goods' price.
     pub group_price: Money,
     /// Quantity needed for the campaign to succeed (成团), 1..=total_quantity.
     pub min_quantity: i64,
     /// Quantity on offer, 1-999999; reserved from the goods' stock.
+    #[schema(minimum = 1, maximum = 999999)]
     pub total_quantity: i64,
     /// Most a resident may hold in live orders, 1..=total_quantity.
     pub per_user_limit: i64,
@@ -161,6 +164,7 @@ pub struct NewGroupBuy {
     #[serde(deserialize_with = "crate::time::bounded")]
     pub ends_at: DateTime<Utc>,
     /// 1-200 characters.
+    #[schema(max_length = 200, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub pickup_address: String,
     /// At or after the cut-off.
     #[serde(deserialize_with = "crate::time::bounded")]

@@ -36,17 +36,31 @@ type Applications = helper_application::Entity;
 #[derive(Deserialize, Serialize, ToSchema)]
 pub struct NewHelperApplication {
     /// Name shown to residents, 1-32 characters (a person or a company).
+    #[schema(max_length = 32, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub display_name: String,
     /// Service categories (see `GET /service-categories`), 1-12 of them.
+    #[schema(schema_with = skill_lists)]
     pub skills: Vec<String>,
     /// Communities the helper wants to serve, 1-20.
+    #[schema(min_items = 1, max_items = 20)]
     pub community_ids: Vec<i64>,
     /// Mainland mobile `13800138000` or landline `010-12345678`.
+    #[schema(pattern = r"^(1[0-9]{10}|0[0-9]{2,3}-[0-9]{7,8})$")]
     pub phone: String,
     /// Up to 6 photos of qualification certificates: ids of the caller's
     /// `helper_certificate` uploads (private) or https URLs.
     #[serde(default)]
+    #[schema(max_items = 6)]
     pub certificate_photos: Vec<ImageRef>,
+}
+/// 1-12 distinct service categories.
+fn skill_lists() -> utoipa::openapi::Array {
+    utoipa::openapi::ArrayBuilder::new()
+        .items(crate::openapi::choices(super::skills::CATEGORIES))
+        .min_items(Some(1))
+        .max_items(Some(12))
+        .unique_items(true)
+        .build()
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]

@@ -25,10 +25,13 @@ pub struct PointInput {
     /// A community the caller administers.
     pub community_id: Option<i64>,
     /// 1-64 characters.
+    #[schema(value_type = String, required = true, max_length = 64, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub name: Option<String>,
     /// 1-128 characters.
+    #[schema(value_type = String, required = true, max_length = 128, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub address: Option<String>,
     /// The user who keeps the tools, hands them over and takes them back.
+    #[schema(value_type = i64, required = true)]
     pub keeper_user_id: Option<i64>,
 }
 

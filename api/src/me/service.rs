@@ -20,10 +20,11 @@ use crate::wechat::{WechatClient, WechatError};
 #[serde(deny_unknown_fields)]
 pub struct MePatch {
     /// 1-32 characters.
+    #[schema(max_length = 32, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub nickname: Option<String>,
     /// An https URL; `null` clears it.
     #[serde(default, deserialize_with = "fields::nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 512, pattern = r"^https://[!-~]+$")]
     pub avatar_url: Option<Option<String>>,
     /// The id of one of the caller's `avatar` uploads (`POST /uploads`),
     /// instead of `avatar_url`, which then answers its URL; `null` clears it.
@@ -36,13 +37,14 @@ pub struct MePatch {
     pub building_id: Option<Option<i64>>,
     /// Room number, up to 32 characters; `null` clears it.
     #[serde(default, deserialize_with = "fields::nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 32)]
     pub room: Option<Option<String>>,
 }
 
 #[derive(Deserialize, ToSchema)]
 pub struct PhoneRequest {
     /// The code from the mini-program's phone-number button.
+    #[schema(pattern = r"^[!-~]{1,128}$")]
     pub code: String,
 }
 

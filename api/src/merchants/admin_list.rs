@@ -19,8 +19,10 @@ pub struct AdminMerchantQuery {
     /// `active` or `suspended`; both when absent.
     pub status: Option<MerchantStatus>,
     /// Substring of the name (`%` and `_` match literally), up to 50 characters.
+    #[param(max_length = 50)]
     pub q: Option<String>,
     /// Exact merchant category, e.g. `果蔬生鲜`.
+    #[param(max_length = 50)]
     pub category: Option<String>,
     /// One of the admin's communities; all of them when absent.
     pub community_id: Option<i64>,

@@ -36,16 +36,21 @@ pub use entity::application_status::ApplicationStatus;
 #[derive(Deserialize, ToSchema)]
 pub struct NewApplication {
     /// Shop name, 1-40 characters.
+    #[schema(max_length = 40, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub name: String,
     /// A top-level goods category name (see `GET /goods-categories`), e.g. `果蔬生鲜`.
     pub category: String,
     /// Business licence number, 1-64 letters, digits or `-`.
+    #[schema(pattern = r"^[A-Za-z0-9-]{1,64}$")]
     pub license_no: String,
     /// 1-32 characters.
+    #[schema(max_length = 32, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub contact_name: String,
     /// Mobile or landline; becomes the merchant's public business phone.
+    #[schema(pattern = r"^(1[0-9]{10}|0[0-9]{2,3}-[0-9]{7,8})$")]
     pub contact_phone: String,
     /// 1-200 characters.
+    #[schema(max_length = 200, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub address: String,
     pub lat: f64,
     pub lng: f64,
@@ -54,6 +59,7 @@ pub struct NewApplication {
     /// Up to 6 photos of the business licence: ids of the caller's
     /// `merchant_license` uploads (private) or https URLs.
     #[serde(default)]
+    #[schema(max_items = 6)]
     pub license_photos: Vec<ImageRef>,
 }
 

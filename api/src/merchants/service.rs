@@ -89,22 +89,28 @@ impl MerchantQuery {
 #[serde(deny_unknown_fields)]
 pub struct MerchantPatch {
     /// 1-40 characters.
+    #[schema(max_length = 40, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub name: Option<String>,
     /// 1-200 characters.
+    #[schema(max_length = 200, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub address: Option<String>,
     pub lat: Option<f64>,
     pub lng: Option<f64>,
     /// Free text up to 100 characters, e.g. `每日 07:00-21:00`.
+    #[schema(max_length = 100)]
     pub business_hours: Option<String>,
     /// The shop's notice to customers, up to 500 characters.
+    #[schema(max_length = 500)]
     pub announcement: Option<String>,
     /// What the shop says about itself, up to 1000 characters.
+    #[schema(max_length = 1000)]
     pub description: Option<String>,
     /// Business phone (mobile or landline).
+    #[schema(pattern = r"^(1[0-9]{10}|0[0-9]{2,3}-[0-9]{7,8})$")]
     pub contact_phone: Option<String>,
     /// An https URL; `null` clears it.
     #[serde(default, deserialize_with = "fields::nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 512, pattern = r"^https://[!-~]+$")]
     pub logo_url: Option<Option<String>>,
     /// The id of one of the owner's `merchant_logo` uploads (`POST
     /// /uploads`), instead of `logo_url`, which then answers its URL; `null`

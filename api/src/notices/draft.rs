@@ -35,10 +35,13 @@ const MAX_BUILDINGS: usize = 500;
 pub struct NoticeInput {
     pub community_id: Option<i64>,
     /// water_outage, power_outage, gas_outage, heating, activity, government or general.
+    #[schema(schema_with = notice_kinds)]
     pub kind: Option<String>,
     /// 1-64 characters.
+    #[schema(max_length = 64, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub title: Option<String>,
     /// 1-5000 characters.
+    #[schema(max_length = 5000, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub content: Option<String>,
     /// Buildings of the community; empty = the whole community.
     pub building_ids: Option<Vec<i64>>,
@@ -54,7 +57,19 @@ pub struct NoticeInput {
     /// Send a subscribe message to affected residents (outage kinds) on publishing.
     pub push: Option<bool>,
     /// Up to 9 images: ids of the caller's `notice_image` uploads or https URLs.
+    #[schema(max_items = 9)]
     pub images: Option<Vec<ImageRef>>,
+}
+fn notice_kinds() -> utoipa::openapi::Object {
+    crate::openapi::choices(&[
+        "water_outage",
+        "power_outage",
+        "gas_outage",
+        "heating",
+        "activity",
+        "government",
+        "general",
+    ])
 }
 
 /// A notice's fields before they are checked: a new notice's blanks, or a

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::service::{self, find, is_live, posted_by_me};
-use super::{ApplicationStatus, JobStatus};
+use super::{JobApplicationStatus, JobStatus};
 use crate::auth::{AuthUser, Role};
 use crate::community_links;
 use crate::db::{begin_write, or_conflict};
@@ -38,13 +38,13 @@ pub struct ApplicationView {
     /// The applicant's nickname (to the employer).
     pub applicant_name: String,
     pub note: String,
-    pub status: ApplicationStatus,
+    pub status: JobApplicationStatus,
     pub created_at: DateTime<Utc>,
     pub decided_at: Option<DateTime<Utc>>,
 }
 
-fn status_of(a: &job_application::Model) -> ApplicationStatus {
-    ApplicationStatus::parse(&a.status).unwrap_or(ApplicationStatus::Declined)
+fn status_of(a: &job_application::Model) -> JobApplicationStatus {
+    JobApplicationStatus::parse(&a.status).unwrap_or(JobApplicationStatus::Declined)
 }
 
 async fn views(
@@ -125,7 +125,7 @@ pub async fn apply(
         job_id: Set(j.id),
         applicant_id: Set(me.id()),
         note: Set(note),
-        status: Set(ApplicationStatus::Applied.as_str().to_owned()),
+        status: Set(JobApplicationStatus::Applied.as_str().to_owned()),
         created_at: Set(now),
         decided_at: Set(None),
         ..Default::default()
@@ -204,14 +204,14 @@ async fn of_my_job(
 async fn decide(
     conn: &impl ConnectionTrait,
     id: i64,
-    to: ApplicationStatus,
+    to: JobApplicationStatus,
     now: DateTime<Utc>,
 ) -> ApiResult<()> {
     let done = job_application::Entity::update_many()
         .col_expr(job_application::Column::Status, Expr::value(to.as_str()))
         .col_expr(job_application::Column::DecidedAt, Expr::value(now))
         .filter(job_application::Column::Id.eq(id))
-        .filter(job_application::Column::Status.eq(ApplicationStatus::Applied.as_str()))
+        .filter(job_application::Column::Status.eq(JobApplicationStatus::Applied.as_str()))
         .exec(conn)
         .await?;
     if done.rows_affected == 0 {
@@ -231,7 +231,7 @@ pub async fn accept(
 ) -> ApiResult<ApplicationView> {
     let (a, j) = of_my_job(db, me, id).await?;
     let txn = begin_write(db).await?;
-    decide(&*txn, a.id, ApplicationStatus::Accepted, now).await?;
+    decide(&*txn, a.id, JobApplicationStatus::Accepted, now).await?;
     // The statuses are fixed words (`JobStatus`), written into the SQL.
     let filled = Expr::cust(format!(
         "CASE WHEN accepted_count + 1 >= headcount THEN '{}' ELSE status END",
@@ -274,7 +274,7 @@ pub async fn decline(
 ) -> ApiResult<ApplicationView> {
     let (a, j) = of_my_job(db, me, id).await?;
     let txn = begin_write(db).await?;
-    decide(&*txn, a.id, ApplicationStatus::Declined, now).await?;
+    decide(&*txn, a.id, JobApplicationStatus::Declined, now).await?;
     tell_applicant(&*txn, &a, &j, false).await?;
     txn.commit().await?;
     view(db, reload(db, a.id).await?).await

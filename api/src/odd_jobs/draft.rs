@@ -19,15 +19,19 @@ pub struct JobInput {
     /// Post as this registered organisation (its account).
     pub organisation_id: Option<i64>,
     /// 1-64 characters.
+    #[schema(max_length = 64, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub title: Option<String>,
     /// Requirements and duties, up to 1000 characters.
+    #[schema(max_length = 1000)]
     pub requirements: Option<String>,
     /// CNY, more than zero, two decimals at most (`"120.00"`).
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = r"^(0\.(0[1-9]|[1-9][0-9])|[1-9][0-9]{0,7}\.[0-9]{2})$")]
     pub pay: Option<Money>,
     /// `hour`, `day`, `piece` or `job`.
+    #[schema(schema_with = pay_units)]
     pub pay_unit: Option<String>,
     /// Where, 1-128 characters.
+    #[schema(max_length = 128, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub place: Option<String>,
     #[serde(default, deserialize_with = "crate::time::bounded_opt")]
     pub starts_at: Option<DateTime<Utc>>,
@@ -35,13 +39,19 @@ pub struct JobInput {
     #[serde(default, deserialize_with = "crate::time::bounded_opt")]
     pub ends_at: Option<DateTime<Utc>>,
     /// People wanted, 1-200.
+    #[schema(minimum = 1, maximum = 200)]
     pub headcount: Option<i32>,
     /// 1-32 characters.
+    #[schema(max_length = 32, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub contact_name: Option<String>,
+    #[schema(pattern = r"^(1[0-9]{10}|0[0-9]{2,3}-[0-9]{7,8})$")]
     pub contact_phone: Option<String>,
     /// Communities whose residents may apply: among the merchant's served
     /// communities, or the organisation's community.
     pub community_ids: Option<Vec<i64>>,
+}
+fn pay_units() -> utoipa::openapi::Object {
+    crate::openapi::choices(&["hour", "day", "piece", "job"])
 }
 
 pub struct JobDraft {

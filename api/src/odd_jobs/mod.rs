@@ -42,7 +42,7 @@ crate::text_enum! {
 }
 
 crate::text_enum! {
-    pub enum ApplicationStatus {
+    pub enum JobApplicationStatus {
         Applied => "applied",
         Accepted => "accepted",
         Declined => "declined",

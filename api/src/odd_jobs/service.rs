@@ -25,11 +25,14 @@ use crate::pagination::{Page, Paged};
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct OrganisationInput {
     /// 1-64 characters.
+    #[schema(value_type = String, required = true, max_length = 64, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub name: Option<String>,
     /// The organisation's account (a user who has logged in): it posts the jobs.
+    #[schema(value_type = i64, required = true)]
     pub user_id: Option<i64>,
     /// A community the caller administers; its jobs are for it.
     pub community_id: Option<i64>,
+    #[schema(pattern = r"^(1[0-9]{10}|0[0-9]{2,3}-[0-9]{7,8})$")]
     pub contact_phone: Option<String>,
 }
 

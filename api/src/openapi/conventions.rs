@@ -7,7 +7,8 @@
 //! - every operation declares its security: the bearer token, or an explicit
 //!   `security: []` for public ones;
 //! - every status the framework answers for any operation is listed: 400 for a
-//!   malformed query or body, 401 without a valid token, 403 from the admin
+//!   malformed query or body, 422 for a body with a NUL character or an
+//!   over-long list, 401 without a valid token, 403 from the admin
 //!   gate, 404 for a path parameter that is no id, 429 where the write and
 //!   WeChat-quota limits apply (`auth::write_limits::is_limited`);
 //! - every free-text string says it holds no NUL character (the server
@@ -34,6 +35,7 @@ pub fn apply(spec: &mut OpenApi) {
     unique_operation_ids(spec);
     for (method, path, op) in operations_mut(spec) {
         declare_security(op);
+        describe_idempotency_key(op);
         list_framework_statuses(op, path.starts_with("/api/v1/admin/"));
         if crate::auth::write_limits::is_limited(&method, path) {
             op.responses
@@ -91,6 +93,21 @@ fn unique_operation_ids(spec: &mut OpenApi) {
     }
 }
 
+/// `Idempotency-Key` is 1-64 printable ASCII characters
+/// (`idempotency::IdempotencyKey::parse`), wherever it is read.
+fn describe_idempotency_key(op: &mut Operation) {
+    for param in op.parameters.iter_mut().flatten() {
+        if param.name == "Idempotency-Key" && matches!(param.parameter_in, ParameterIn::Header) {
+            param.schema = Some(
+                utoipa::openapi::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .pattern(Some(r"^[!-~]{1,64}$"))
+                    .into(),
+            );
+        }
+    }
+}
+
 fn declare_security(op: &mut Operation) {
     // `None` means "inherit the document's", and the document declares none:
     // say so per operation, as clients and linters expect.
@@ -133,6 +150,13 @@ fn list_framework_statuses(op: &mut Operation, admin_only: bool) {
         responses
             .entry("400".into())
             .or_insert_with(|| error_response("MALFORMED_JSON or INVALID_QUERY"));
+    }
+    if has_body {
+        // `extract::parse_json` refuses a NUL character in any text and a
+        // list over `fields::body::MAX_LIST_ITEMS` in any body.
+        responses.entry("422".into()).or_insert_with(|| {
+            error_response("VALIDATION_FAILED: a field breaks a rule (`details.fields`)")
+        });
     }
     if token {
         responses

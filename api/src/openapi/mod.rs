@@ -63,6 +63,15 @@ impl Modify for BearerAuth {
     }
 }
 
+/// The schema of a text parameter that takes one of `values` (for a
+/// parameter read as text and matched by hand: `#[param(schema_with = ...)]`).
+pub fn choices(values: &[&str]) -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(values.iter().copied()))
+        .build()
+}
+
 /// The document as YAML.
 pub fn to_yaml(spec: &utoipa::openapi::OpenApi) -> String {
     spec.to_yaml()

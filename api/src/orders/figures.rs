@@ -20,14 +20,15 @@ use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::money::Money;
 
 /// Longest range one request may ask for, in days.
-const MAX_DAYS: i64 = 366;
+const MAX_DAYS: u64 = 366;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct FiguresQuery {
     /// First day (`YYYY-MM-DD`, China time); default 29 days before `to`.
     pub from: Option<NaiveDate>,
-    /// Last day, inclusive; default today. At most 366 days from `from`.
+    /// Last day, inclusive; default today. A range longer than 366 days is
+    /// cut to its first 366; `from` after `to` covers no day.
     pub to: Option<NaiveDate>,
 }
 
@@ -89,17 +90,14 @@ pub async fn merchant_figures(
     query: &FiguresQuery,
     now: DateTime<Utc>,
 ) -> ApiResult<MerchantFigures> {
-    let to = query.to.unwrap_or(now.with_timezone(&cst()).date_naive());
-    let from = query
-        .from
-        .unwrap_or_else(|| to.checked_sub_days(Days::new(29)).unwrap_or(to));
+    let today = now.with_timezone(&cst()).date_naive();
+    let (from, to) = crate::time::day_range(
+        crate::fields::query_day("from", query.from)?,
+        crate::fields::query_day("to", query.to)?,
+        today,
+        MAX_DAYS,
+    );
     let bad = |why: &str| ApiError::new(ErrorCode::InvalidQuery).message(why);
-    if from > to {
-        return Err(bad("from 不能晚于 to"));
-    }
-    if (to - from).num_days() >= MAX_DAYS {
-        return Err(bad("查询范围最多 366 天"));
-    }
     let next = to
         .checked_add_days(Days::new(1))
         .ok_or_else(|| bad("to 超出范围"))?;

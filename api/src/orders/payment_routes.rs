@@ -138,7 +138,7 @@ async fn handle_notify(state: &AppState, req: &HttpRequest, body: &[u8]) -> Http
     params(("id" = i64, Path, description = "Merchant id"), SettlementQuery),
     responses(
         (status = 200, body = Settlements),
-        (status = 400, description = "INVALID_QUERY: a bad date, `from` after `to`, or over 366 days", body = ErrorBody),
+        (status = 400, description = "INVALID_QUERY: a date that is no date or outside 2000-2099", body = ErrorBody),
         (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
         (status = 403, description = "FORBIDDEN: neither the owner nor its admin", body = ErrorBody),
         (status = 404, description = "MERCHANT_NOT_FOUND", body = ErrorBody),

@@ -171,7 +171,7 @@ async fn merchant_orders(
     params(("id" = i64, Path, description = "Merchant id"), FiguresQuery),
     responses(
         (status = 200, body = MerchantFigures),
-        (status = 400, description = "INVALID_QUERY: a bad date, from after to, or more than 366 days", body = ErrorBody),
+        (status = 400, description = "INVALID_QUERY: a date that is no date or outside 2000-2099", body = ErrorBody),
         (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
         (status = 403, description = "FORBIDDEN: may not work this desk", body = ErrorBody),
         (status = 404, description = "MERCHANT_NOT_FOUND", body = ErrorBody),

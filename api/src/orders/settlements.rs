@@ -32,7 +32,8 @@ const MAX_DAYS: u64 = 366;
 pub struct SettlementQuery {
     /// First day (`YYYY-MM-DD`, China time); default 29 days before `to`.
     pub from: Option<NaiveDate>,
-    /// Last day, inclusive; default today. At most 366 days from `from`.
+    /// Last day, inclusive; default today. A range longer than 366 days is
+    /// cut to its first 366; `from` after `to` covers no day.
     pub to: Option<NaiveDate>,
 }
 
@@ -83,17 +84,13 @@ pub async fn merchant_settlements(
     query: &SettlementQuery,
 ) -> ApiResult<Settlements> {
     let today = Utc::now().with_timezone(&cst()).date_naive();
-    let to = query.to.unwrap_or(today);
-    let from = query
-        .from
-        .unwrap_or_else(|| to.checked_sub_days(Days::new(29)).unwrap_or(to));
+    let (from, to) = crate::time::day_range(
+        crate::fields::query_day("from", query.from)?,
+        crate::fields::query_day("to", query.to)?,
+        today,
+        MAX_DAYS,
+    );
     let bad = |why: &str| ApiError::new(ErrorCode::InvalidQuery).message(why);
-    if from > to {
-        return Err(bad("from 不能晚于 to"));
-    }
-    if (to - from).num_days() >= MAX_DAYS as i64 {
-        return Err(bad("查询范围最多 366 天"));
-    }
     let start = start_of(from)?;
     let end = start_of(
         to.checked_add_days(Days::new(1))

@@ -41,9 +41,11 @@ pub struct PromotionView {
 #[derive(Deserialize, ToSchema)]
 pub struct NewPromotion {
     /// 1-60 characters.
+    #[schema(max_length = 60, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub title: String,
     /// Up to 500 characters.
     #[serde(default)]
+    #[schema(max_length = 500)]
     pub description: String,
     #[serde(deserialize_with = "crate::time::bounded")]
     pub starts_at: DateTime<Utc>,

@@ -62,20 +62,28 @@ pub struct CategoryInput {
     /// A top-level category to file this under; absent = top level.
     pub parent_id: Option<i64>,
     /// 1-32 characters.
+    #[schema(max_length = 32, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub name: Option<String>,
     /// `grid`, `community` or `department`.
+    #[schema(schema_with = category_levels)]
     pub level: Option<String>,
     /// The default department; required for level `department`.
     pub department_id: Option<i64>,
     /// 1-5 (default 1).
+    #[schema(minimum = 1, maximum = 5)]
     pub assign_days: Option<i16>,
     /// 1-5 (default 1).
+    #[schema(minimum = 1, maximum = 5)]
     pub accept_days: Option<i16>,
     /// 1-15 (default 7; 3 for level `grid`).
+    #[schema(minimum = 1, maximum = 15)]
     pub resolve_days: Option<i16>,
     pub sort: Option<i32>,
     /// Inactive categories are hidden from the tree and refuse new requests.
     pub active: Option<bool>,
+}
+fn category_levels() -> utoipa::openapi::Object {
+    crate::openapi::choices(&["grid", "community", "department"])
 }
 
 fn view(c: request_category::Model, departments: &HashMap<i64, String>) -> CategoryView {

@@ -73,11 +73,19 @@ pub struct StatsQuery {
     pub department_id: Option<i64>,
     pub category_id: Option<i64>,
     /// First local date of submission counted, `YYYY-MM-DD`.
+    #[param(value_type = Option<NaiveDate>)]
     pub from: Option<String>,
-    /// Last local date of submission counted, `YYYY-MM-DD`.
+    /// Last local date of submission counted, `YYYY-MM-DD`; `to` before
+    /// `from` counts nothing.
+    #[param(value_type = Option<NaiveDate>)]
     pub to: Option<String>,
     /// `community`, `department`, `category`, `month` or `day`.
+    #[param(schema_with = groupings)]
     pub by: Option<String>,
+}
+
+fn groupings() -> utoipa::openapi::Object {
+    crate::openapi::choices(&["community", "department", "category", "month", "day"])
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -136,15 +144,11 @@ impl FigureFilter {
         }
     }
 
-    /// 400 for a bad date, an inverted range or an unknown grouping.
+    /// 400 for a bad date or an unknown grouping (an inverted range counts
+    /// nothing).
     pub fn parse(q: &StatsQuery) -> ApiResult<Self> {
         let from = query_date("from", q.from.as_deref())?;
         let to = query_date("to", q.to.as_deref())?;
-        if let (Some(f), Some(t)) = (from, to)
-            && f > t
-        {
-            return Err(bad_query("to", "结束日期不能早于开始日期"));
-        }
         let by = match q.by.as_deref() {
             None => None,
             Some(raw) => Some(GroupBy::parse(raw).ok_or_else(|| {

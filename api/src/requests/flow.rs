@@ -102,11 +102,16 @@ pub async fn save_photos(
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct AssignInput {
     /// `department` (default when the category has a department), `grid` or `community`.
+    #[schema(schema_with = assign_levels)]
     pub level: Option<String>,
     /// For level `department`; default: the category's department.
     pub department_id: Option<i64>,
     /// Up to 200 characters.
+    #[schema(max_length = 200)]
     pub note: Option<String>,
+}
+fn assign_levels() -> utoipa::openapi::Object {
+    crate::openapi::choices(&["department", "grid", "community"])
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -126,17 +131,29 @@ pub struct ReasonInput {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct NoteInput {
     /// 2-1000 characters.
+    #[schema(
+        min_length = 2,
+        max_length = 1000,
+        pattern = r"^\s*[^\s\u0000][^\u0000]{0,}[^\s\u0000]\s*$"
+    )]
     pub note: Option<String>,
     /// Up to 9 upload ids (purpose `request_photo`; with a supplement, 9 in all).
+    #[schema(max_items = 9)]
     pub photos: Option<Vec<i64>>,
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct ExtensionInput {
     /// Why, 2-200 characters.
+    #[schema(
+        min_length = 2,
+        max_length = 200,
+        pattern = r"^\s*[^\s\u0000][^\u0000]{0,}[^\s\u0000]\s*$"
+    )]
     pub reason: Option<String>,
     /// The whole time to resolve, in working days from submission: more than
     /// the category's, at most 15.
+    #[schema(minimum = 1, maximum = 15)]
     pub working_days: Option<i16>,
 }
 
@@ -144,14 +161,17 @@ pub struct ExtensionInput {
 pub struct DecisionInput {
     pub approve: Option<bool>,
     /// Up to 200 characters.
+    #[schema(max_length = 200)]
     pub note: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct RateInput {
     /// 1-5.
+    #[schema(minimum = 1, maximum = 5)]
     pub rating: Option<i32>,
     /// Up to 500 characters.
+    #[schema(max_length = 500)]
     pub comment: Option<String>,
 }
 

@@ -22,6 +22,7 @@ use crate::pagination::{Page, PageParams, Paged};
 pub struct ListQuery {
     /// One status (`submitted`, `assigned`, `accepted`, `returned`,
     /// `resolved`, `closed`, `withdrawn`).
+    #[param(value_type = Option<Status>)]
     pub status: Option<String>,
     /// Only requests whose running clock has run out (true) or has not (false).
     pub overdue: Option<bool>,
@@ -40,6 +41,7 @@ pub struct ListQuery {
 pub struct BoardQuery {
     /// One community (default: every community the admin administers).
     pub community_id: Option<i64>,
+    #[param(value_type = Option<Status>)]
     pub status: Option<String>,
     pub category_id: Option<i64>,
     pub department_id: Option<i64>,
@@ -51,6 +53,7 @@ pub struct BoardQuery {
     /// Only requests the reporter urged.
     pub urged: Option<bool>,
     /// `newest` (default) or `due` (soonest deadline first).
+    #[param(schema_with = sorts)]
     pub sort: Option<String>,
     /// 1-based page number (default 1).
     #[param(minimum = 1, maximum = 1_000_000)]
@@ -58,6 +61,10 @@ pub struct BoardQuery {
     /// Items per page, 1-100 (default 20).
     #[param(minimum = 1, maximum = 100)]
     pub page_size: Option<u64>,
+}
+
+fn sorts() -> utoipa::openapi::Object {
+    crate::openapi::choices(&["newest", "due"])
 }
 
 fn page(page: Option<u64>, page_size: Option<u64>) -> ApiResult<Page> {

@@ -24,8 +24,14 @@ pub struct ReportInput {
     /// A leaf of `GET /request-categories`.
     pub category_id: Option<i64>,
     /// What is wrong, 5-1000 characters.
+    #[schema(
+        min_length = 5,
+        max_length = 1000,
+        pattern = r"^\s*[^\s\u0000][^\u0000]{3,}[^\s\u0000]\s*$"
+    )]
     pub content: Option<String>,
     /// Up to 9 upload ids (purpose `request_photo`).
+    #[schema(max_items = 9)]
     pub photos: Option<Vec<i64>>,
     /// The building (bound, or scanned from its code).
     pub building_id: Option<i64>,
@@ -36,19 +42,30 @@ pub struct ReportInput {
     pub lat: Option<f64>,
     pub lng: Option<f64>,
     /// Where exactly (单元, 楼层, 电梯口 ...), up to 100 characters.
+    #[schema(max_length = 100)]
     pub address: Option<String>,
     /// Hide the reporter from everyone handling the request (default false).
     pub anonymous: Option<bool>,
     /// `normal` (default) or `urgent`.
+    #[schema(schema_with = urgencies)]
     pub urgency: Option<String>,
     /// A phone the handler may call back (default: the reporter's).
+    #[schema(pattern = r"^(1[0-9]{10}|0[0-9]{2,3}-[0-9]{7,8})$")]
     pub contact_phone: Option<String>,
     /// A grid worker filing for a resident of their grid (代办).
     pub on_behalf_of_user_id: Option<i64>,
     /// How the resident agreed to 代办 (required with `on_behalf_of_user_id`), 2-200 characters.
+    #[schema(
+        min_length = 2,
+        max_length = 200,
+        pattern = r"^\s*[^\s\u0000][^\u0000]{0,}[^\s\u0000]\s*$"
+    )]
     pub consent: Option<String>,
     /// A grid worker's 速办件: straight to the category's department, skipping the community's queue.
     pub express: Option<bool>,
+}
+fn urgencies() -> utoipa::openapi::Object {
+    crate::openapi::choices(&["normal", "urgent"])
 }
 
 /// A report that passed every check.

@@ -289,6 +289,7 @@ impl RedemptionView {
 pub struct NewRedemption {
     /// 1-10.
     #[serde(default = "one")]
+    #[schema(minimum = 1, maximum = 10)]
     pub quantity: i32,
 }
 

@@ -25,12 +25,14 @@ pub const MAX_QUANTITY: i64 = 999;
 pub struct CartAdd {
     pub goods_id: i64,
     /// Added to what the cart holds already (1-999 in all).
+    #[schema(minimum = 1, maximum = 999)]
     pub quantity: i64,
 }
 
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 pub struct CartSet {
     /// The line's new quantity (1-999).
+    #[schema(minimum = 1, maximum = 999)]
     pub quantity: i64,
 }
 

@@ -31,16 +31,19 @@ use crate::orders::views::{OrderView, Viewer};
 pub struct LineRequest {
     pub goods_id: i64,
     /// 1-999.
+    #[schema(minimum = 1, maximum = 999)]
     pub quantity: i64,
 }
 
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 pub struct NewShopOrder {
     /// Goods of one merchant, each once (1-100 lines).
+    #[schema(min_items = 1, max_items = 100)]
     pub lines: Vec<LineRequest>,
     pub fulfilment: Fulfilment,
     /// For the merchant (at most 200 characters).
     #[serde(default)]
+    #[schema(max_length = 200)]
     pub note: String,
 }
 

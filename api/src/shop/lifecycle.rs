@@ -216,6 +216,7 @@ async fn issue_pickup_code(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct DeclineRequest {
     /// Shown to the resident (1-200 characters).
+    #[schema(max_length = 200, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub reason: String,
 }
 

@@ -21,10 +21,11 @@ use super::service::residents_in;
 use crate::auth::AuthUser;
 use crate::community_links::community_exists;
 use crate::error::{ApiError, ApiResult, ErrorCode, FieldError};
+use crate::fields::query_day;
 use crate::orders::figures::{cst, start_of};
 
 /// Longest range one request may ask for, in days.
-pub const MAX_DAYS: i64 = 92;
+pub const MAX_DAYS: u64 = 92;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -33,7 +34,8 @@ pub struct DailyQuery {
     pub community_id: Option<i64>,
     /// First day (`YYYY-MM-DD`, China time); default 29 days before `to`.
     pub from: Option<NaiveDate>,
-    /// Last day, inclusive; default today. At most 92 days from `from`.
+    /// Last day, inclusive; default today. A range longer than 92 days is cut
+    /// to its first 92; `from` after `to` covers no day.
     pub to: Option<NaiveDate>,
 }
 
@@ -60,26 +62,10 @@ pub struct DailyStats {
 }
 
 fn range(query: &DailyQuery, now: DateTime<Utc>) -> ApiResult<(NaiveDate, NaiveDate)> {
-    let to = query.to.unwrap_or(now.with_timezone(&cst()).date_naive());
-    let from = query
-        .from
-        .unwrap_or_else(|| to.checked_sub_days(Days::new(29)).unwrap_or(to));
-    let bad = |field: &str, why: &str| ApiError::invalid_query(vec![FieldError::new(field, why)]);
-    let floor = NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or(NaiveDate::MIN);
-    let ceiling = NaiveDate::from_ymd_opt(2100, 1, 1).unwrap_or(NaiveDate::MAX);
-    if from < floor || from >= ceiling {
-        return Err(bad("from", "日期须在 2000-01-01 至 2100-01-01 之间"));
-    }
-    if to < floor || to >= ceiling {
-        return Err(bad("to", "日期须在 2000-01-01 至 2100-01-01 之间"));
-    }
-    if from > to {
-        return Err(bad("from", "不能晚于 to"));
-    }
-    if (to - from).num_days() >= MAX_DAYS {
-        return Err(bad("to", "查询范围最多 92 天"));
-    }
-    Ok((from, to))
+    let from = query_day("from", query.from)?;
+    let to = query_day("to", query.to)?;
+    let today = now.with_timezone(&cst()).date_naive();
+    Ok(crate::time::day_range(from, to, today, MAX_DAYS))
 }
 
 fn bump(days: &mut BTreeMap<NaiveDate, DailyFigures>, at: DateTime<Utc>, f: fn(&mut DailyFigures)) {

@@ -53,7 +53,8 @@ async fn get_stats(
 }
 
 /// The dashboard figures per China-time day of a range (`from..=to`, default
-/// the last 30 days, at most 92): residents who registered, orders they
+/// the last 30 days; a longer range is cut to its first 92 days, a reversed
+/// one covers no day): residents who registered, orders they
 /// placed, notices published and requests received, for charts over time.
 #[utoipa::path(
     tag = "admin",
@@ -61,7 +62,7 @@ async fn get_stats(
     params(daily::DailyQuery),
     responses(
         (status = 200, body = DailyStats),
-        (status = 400, description = "INVALID_QUERY: a bad date, `from` after `to`, or more than 92 days (`details.fields`)", body = ErrorBody),
+        (status = 400, description = "INVALID_QUERY: a date that is no date or outside 2000-2099 (`details.fields`)", body = ErrorBody),
         (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
         (status = 403, description = "FORBIDDEN: not an admin of that community", body = ErrorBody),
         (status = 404, description = "COMMUNITY_NOT_FOUND", body = ErrorBody),

@@ -34,9 +34,14 @@ pub const MAX_GRANTS_PER_CALL: i64 = 10;
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewGrants {
     /// `outage`, `group_buy`, `booking` or `request`.
+    #[schema(schema_with = grant_topics)]
     pub topic: String,
     /// How many messages the user accepted (1-10).
+    #[schema(minimum = 1, maximum = 10)]
     pub grants: i64,
+}
+fn grant_topics() -> utoipa::openapi::Object {
+    crate::openapi::choices(&["outage", "group_buy", "booking", "request"])
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema, PartialEq, Eq)]

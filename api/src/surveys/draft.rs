@@ -23,10 +23,13 @@ pub const TEXT_ANSWER_CHARS: usize = 500;
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct SurveyInput {
     /// 1-64 characters.
+    #[schema(value_type = String, required = true, max_length = 64, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub title: Option<String>,
     /// Up to 500 characters.
+    #[schema(max_length = 500)]
     pub description: Option<String>,
     /// 1-100 communities, all administered by the caller.
+    #[schema(min_items = 1, max_items = 100)]
     pub community_ids: Option<Vec<i64>>,
     #[serde(default, deserialize_with = "crate::time::bounded_opt")]
     pub opens_at: Option<DateTime<Utc>>,
@@ -34,14 +37,17 @@ pub struct SurveyInput {
     #[serde(default, deserialize_with = "crate::time::bounded_opt")]
     pub closes_at: Option<DateTime<Utc>>,
     /// 1-30 questions, in order.
+    #[schema(value_type = Vec<QuestionInput>, required = true, min_items = 1, max_items = 30)]
     pub questions: Option<Vec<QuestionInput>>,
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct QuestionInput {
     /// `single`, `multiple`, `scale` (1-5) or `text`.
+    #[schema(required = true, schema_with = question_kinds)]
     pub kind: Option<String>,
     /// 1-200 characters.
+    #[schema(value_type = String, required = true, max_length = 200, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub prompt: Option<String>,
     /// For `single` and `multiple`: 2-10 distinct options of 1-50
     /// characters; none for the others.
@@ -51,6 +57,9 @@ pub struct QuestionInput {
     pub weight: Option<i32>,
     /// Default true.
     pub required: Option<bool>,
+}
+fn question_kinds() -> utoipa::openapi::Object {
+    crate::openapi::choices(&["single", "multiple", "scale", "text"])
 }
 
 pub struct SurveyDraft {

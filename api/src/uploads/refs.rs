@@ -20,13 +20,48 @@ use crate::media::MediaStore;
 
 /// An image: the id of one of the caller's uploads (`POST /uploads`) or an
 /// https URL.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum ImageRef {
     /// An upload id: claimed by the resource that saves it.
     Upload(i64),
     /// An https URL of at most 512 characters.
     Url(String),
+}
+
+/// Written by hand so the document carries the rules `check_urls` and the
+/// claims apply: an id is positive, a URL is `https://` and at most 512
+/// characters without whitespace.
+impl utoipa::PartialSchema for ImageRef {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{KnownFormat, SchemaFormat, Type};
+        use utoipa::openapi::{ObjectBuilder, OneOfBuilder};
+        OneOfBuilder::new()
+            .item(
+                ObjectBuilder::new()
+                    .schema_type(Type::Integer)
+                    .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
+                    .minimum(Some(1))
+                    .description(Some("An upload id: claimed by the resource that saves it.")),
+            )
+            .item(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .max_length(Some(512))
+                    .pattern(Some(r"^https://[!-~]+$"))
+                    .description(Some("An https URL of at most 512 characters.")),
+            )
+            .description(Some(
+                "An image: the id of one of the caller's uploads (`POST /uploads`) or an\nhttps URL.",
+            ))
+            .into()
+    }
+}
+
+impl ToSchema for ImageRef {
+    fn name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("ImageRef")
+    }
 }
 
 impl ImageRef {

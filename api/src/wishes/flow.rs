@@ -188,11 +188,13 @@ pub async fn claim(
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
-pub struct Fulfilment {
+pub struct WishFulfilment {
     /// 1-500 characters.
+    #[schema(max_length = 500, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub note: String,
     /// Up to 6 upload ids (`purpose = wish_photo`) or https URLs.
     #[serde(default)]
+    #[schema(max_items = 6)]
     pub photos: Vec<ImageRef>,
 }
 
@@ -201,7 +203,7 @@ pub async fn fulfil(
     db: &DatabaseConnection,
     me: &AuthUser,
     id: i64,
-    body: Fulfilment,
+    body: WishFulfilment,
 ) -> ApiResult<WishView> {
     let w = service::find(db, id).await?;
     if w.claimer_id != Some(me.id()) {

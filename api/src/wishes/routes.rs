@@ -3,7 +3,7 @@
 use actix_web::{HttpResponse, get, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::flow::{self, Fulfilment, Rejection};
+use super::flow::{self, Rejection, WishFulfilment};
 use super::service::{self, AdminWishQuery, NewWish, WallQuery, WishView};
 use crate::auth::{AuthUser, MaybeAuthUser};
 use crate::error::{ApiResult, ErrorBody, ErrorCode};
@@ -206,7 +206,7 @@ async fn claim(
 
 /// The claimer reports the wish fulfilled, with a note and photos.
 #[utoipa::path(tag = "wishes", security(("bearer" = [])), params(("id" = i64, Path, description = "Wish id")),
-    request_body = Fulfilment,
+    request_body = WishFulfilment,
     responses((status = 200, body = WishView),
         (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
         (status = 404, description = "WISH_NOT_FOUND: not the claimer", body = ErrorBody),
@@ -218,7 +218,7 @@ async fn fulfil(
     media: web::Data<MediaStore>,
     me: AuthUser,
     id: web::Path<i64>,
-    body: Json<Fulfilment>,
+    body: Json<WishFulfilment>,
 ) -> ApiResult<web::Json<WishView>> {
     let view = flow::fulfil(&state.db, &me, id.into_inner(), body.0).await?;
     shown(&state, &media, view).await

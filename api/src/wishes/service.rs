@@ -134,19 +134,26 @@ pub async fn with_photos_one(
 #[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
 pub struct NewWish {
     /// 1-60 characters.
+    #[schema(max_length = 60, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub title: String,
     /// 1-1000 characters.
+    #[schema(max_length = 1000, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub content: String,
     /// Up to 6 upload ids (`purpose = wish_photo`) or https URLs.
     #[serde(default)]
+    #[schema(max_items = 6)]
     pub photos: Vec<ImageRef>,
     /// `goods`, `study`, `company`, `repair`, `other`.
+    #[schema(schema_with = wish_categories)]
     pub category: String,
     /// Shown on the wall (false: only the claimer and admins see it in full).
     #[serde(default = "yes")]
     pub public: bool,
     /// A grid worker posting for a resident of their grid.
     pub on_behalf_of_user_id: Option<i64>,
+}
+fn wish_categories() -> utoipa::openapi::Object {
+    crate::openapi::choices(&["goods", "study", "company", "repair", "other"])
 }
 
 fn yes() -> bool {
@@ -269,7 +276,12 @@ pub struct WallQuery {
     /// Defaults to the caller's community.
     pub community_id: Option<i64>,
     /// `open` (default: claimable), `claimed`, `fulfilled`, `confirmed`.
+    #[param(schema_with = wall_statuses)]
     pub status: Option<String>,
+}
+
+fn wall_statuses() -> utoipa::openapi::Object {
+    crate::openapi::choices(&["open", "claimed", "fulfilled", "confirmed"])
 }
 
 fn wall_status(raw: Option<&str>) -> ApiResult<WishStatus> {
@@ -328,6 +340,7 @@ pub fn of_user(user_id: i64) -> Select<wish::Entity> {
 pub struct AdminWishQuery {
     pub community_id: Option<i64>,
     /// `pending`, `open`, `claimed`, `fulfilled`, `confirmed`, `rejected`.
+    #[param(value_type = Option<WishStatus>)]
     pub status: Option<String>,
 }
 
