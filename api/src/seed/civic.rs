@@ -34,7 +34,7 @@ use crate::calendar::{local_date, start_of};
 use crate::db::begin_write;
 use crate::error::ApiResult;
 use crate::lending::LoanStatus;
-use crate::odd_jobs::{ApplicationStatus, JobStatus};
+use crate::odd_jobs::{JobApplicationStatus, JobStatus};
 use crate::surveys::index::quarter_of;
 use crate::time;
 
@@ -361,14 +361,14 @@ async fn seed_jobs(
         let (title, unit, pay) = JOBS[n % JOBS.len()];
         // filled: two accepted, one declined; open: one accepted, two
         // applied; past: ended yesterday, one declined.
-        let (headcount, verdicts, status, starts_at): (i32, &[ApplicationStatus], _, _) = match kind
+        let (headcount, verdicts, status, starts_at): (i32, &[JobApplicationStatus], _, _) = match kind
         {
             0 => (
                 2,
                 &[
-                    ApplicationStatus::Accepted,
-                    ApplicationStatus::Accepted,
-                    ApplicationStatus::Declined,
+                    JobApplicationStatus::Accepted,
+                    JobApplicationStatus::Accepted,
+                    JobApplicationStatus::Declined,
                 ],
                 JobStatus::Filled,
                 now + Duration::days(2),
@@ -376,16 +376,16 @@ async fn seed_jobs(
             1 => (
                 3,
                 &[
-                    ApplicationStatus::Accepted,
-                    ApplicationStatus::Applied,
-                    ApplicationStatus::Applied,
+                    JobApplicationStatus::Accepted,
+                    JobApplicationStatus::Applied,
+                    JobApplicationStatus::Applied,
                 ],
                 JobStatus::Open,
                 now + Duration::days(5),
             ),
             _ => (
                 2,
-                &[ApplicationStatus::Declined],
+                &[JobApplicationStatus::Declined],
                 JobStatus::Open,
                 now - Duration::days(2),
             ),
@@ -393,7 +393,7 @@ async fn seed_jobs(
         let accepted = verdicts
             .iter()
             .zip(&applicants)
-            .filter(|(v, _)| **v == ApplicationStatus::Accepted)
+            .filter(|(v, _)| **v == JobApplicationStatus::Accepted)
             .count() as i32;
         let posted_at = starts_at - Duration::days(7);
         let txn = begin_write(db).await?;
@@ -463,7 +463,7 @@ async fn seed_jobs(
                 status: Set(v.as_str().to_owned()),
                 created_at: Set(posted_at + Duration::days(1)),
                 decided_at: Set(
-                    (*v != ApplicationStatus::Applied).then_some(posted_at + Duration::days(2))
+                    (*v != JobApplicationStatus::Applied).then_some(posted_at + Duration::days(2))
                 ),
                 ..Default::default()
             })
