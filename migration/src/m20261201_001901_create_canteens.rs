@@ -154,7 +154,12 @@ impl MigrationTrait for Migration {
             )
             .await?;
         for (name, table, cols, unique) in [
-            ("idx_canteens_community", "canteens", vec!["community_id"], false),
+            (
+                "idx_canteens_community",
+                "canteens",
+                vec!["community_id"],
+                false,
+            ),
             (
                 "idx_canteen_communities_community",
                 "canteen_communities",
@@ -167,7 +172,12 @@ impl MigrationTrait for Migration {
                 vec!["canteen_id", "date", "meal"],
                 true,
             ),
-            ("idx_meal_dishes_meal", "meal_dishes", vec!["meal_id"], false),
+            (
+                "idx_meal_dishes_meal",
+                "meal_dishes",
+                vec!["meal_id"],
+                false,
+            ),
             (
                 "idx_meal_bookings_meal",
                 "meal_bookings",
@@ -180,7 +190,12 @@ impl MigrationTrait for Migration {
                 vec!["canteen_id", "meal_date"],
                 false,
             ),
-            ("idx_meal_bookings_user", "meal_bookings", vec!["user_id"], false),
+            (
+                "idx_meal_bookings_user",
+                "meal_bookings",
+                vec!["user_id"],
+                false,
+            ),
         ] {
             let mut index = Index::create().name(name).table(a(table)).to_owned();
             for col in cols {

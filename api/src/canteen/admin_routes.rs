@@ -9,9 +9,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use super::booking::MealBookingView;
 use super::counter;
 use super::desk::{self, MealDesk, StatementFormat, StatementQuery, SubsidyStatement};
-use super::eligibility::{
-    self, DisabilityBody, DisabilityView, SubsidyRateBody, SubsidyRateView,
-};
+use super::eligibility::{self, DisabilityBody, DisabilityView, SubsidyRateBody, SubsidyRateView};
 use super::model::{CanteenView, MealView, NewCanteen, NewMenu};
 use super::service;
 use crate::auth::AuthUser;
@@ -131,7 +129,9 @@ async fn meal_desk(
     me: AuthUser,
     id: web::Path<i64>,
 ) -> ApiResult<web::Json<MealDesk>> {
-    Ok(web::Json(desk::desk(&state.db, &me, id.into_inner()).await?))
+    Ok(web::Json(
+        desk::desk(&state.db, &me, id.into_inner()).await?,
+    ))
 }
 
 /// The counter took the money for a booked meal.
@@ -198,7 +198,10 @@ async fn subsidy_statement(
             .content_type("text/csv; charset=utf-8")
             .insert_header((
                 "content-disposition",
-                format!("attachment; filename=\"canteen-{id}-subsidy-{}.csv\"", query.month),
+                format!(
+                    "attachment; filename=\"canteen-{id}-subsidy-{}.csv\"",
+                    query.month
+                ),
             ))
             .body(csv));
     }

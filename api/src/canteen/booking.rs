@@ -233,7 +233,9 @@ async fn elder_for(
                 .await?
                 .ok_or_else(|| ApiError::new(ErrorCode::Forbidden))?;
             if !works_grid_of(db, me.id(), &elder).await? {
-                return Err(ApiError::new(ErrorCode::Forbidden).message("只能为本网格的居民代办订餐"));
+                return Err(
+                    ApiError::new(ErrorCode::Forbidden).message("只能为本网格的居民代办订餐")
+                );
             }
             Ok(elder)
         }
@@ -314,10 +316,7 @@ async fn create(
             return Err(not_eligible("delivery_off", "该食堂不提供送餐"));
         }
         if !is_disabled(db, elder.id).await? {
-            return Err(not_eligible(
-                "not_disabled",
-                "送餐仅限经社区核实的失能老人",
-            ));
+            return Err(not_eligible("not_disabled", "送餐仅限经社区核实的失能老人"));
         }
     }
     // One elder's bookings one at a time (PostgreSQL; SQLite writers are
@@ -424,7 +423,10 @@ pub async fn cancel(
     let txn = crate::db::begin_write(db).await?;
     let done = meal_booking::Entity::update_many()
         .col_expr(meal_booking::Column::Status, Expr::value(CANCELLED))
-        .col_expr(meal_booking::Column::LiveKey, Expr::value(Option::<String>::None))
+        .col_expr(
+            meal_booking::Column::LiveKey,
+            Expr::value(Option::<String>::None),
+        )
         .col_expr(
             meal_booking::Column::SubsidyKey,
             Expr::value(Option::<String>::None),

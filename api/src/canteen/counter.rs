@@ -46,9 +46,8 @@ pub async fn mark_paid(
         .exec(db)
         .await?;
     if done.rows_affected == 0 {
-        return Err(ApiError::new(ErrorCode::InvalidTransition).details(
-            serde_json::json!({ "status": found.status, "paid_at": found.paid_at }),
-        ));
+        return Err(ApiError::new(ErrorCode::InvalidTransition)
+            .details(serde_json::json!({ "status": found.status, "paid_at": found.paid_at })));
     }
     let row = meal_booking::Entity::find_by_id(id)
         .one(db)
@@ -91,11 +90,13 @@ pub async fn mark_delivered(
         .exec(db)
         .await?;
     if done.rows_affected == 0 {
-        return Err(ApiError::new(ErrorCode::InvalidTransition).details(serde_json::json!({
-            "status": found.status,
-            "delivery": found.delivery,
-            "delivered_at": found.delivered_at,
-        })));
+        return Err(
+            ApiError::new(ErrorCode::InvalidTransition).details(serde_json::json!({
+                "status": found.status,
+                "delivery": found.delivery,
+                "delivered_at": found.delivered_at,
+            })),
+        );
     }
     let row = meal_booking::Entity::find_by_id(id)
         .one(db)

@@ -59,7 +59,10 @@ pub async fn desk(db: &impl ConnectionTrait, me: &AuthUser, meal_id: i64) -> Api
         .order_by_asc(meal_booking::Column::Id)
         .all(db)
         .await?;
-    let roster: Vec<MealBookingView> = rows.iter().map(|r| booking::view(r, meal.serves_at)).collect();
+    let roster: Vec<MealBookingView> = rows
+        .iter()
+        .map(|r| booking::view(r, meal.serves_at))
+        .collect();
     let mut counts: BTreeMap<i64, DishCount> = BTreeMap::new();
     for b in &roster {
         for l in &b.lines {
@@ -132,9 +135,7 @@ fn month_start(raw: &str) -> ApiResult<NaiveDate> {
     NaiveDate::parse_from_str(&format!("{raw}-01"), "%Y-%m-%d")
         .ok()
         .filter(|d| raw.len() == 7 && (2000..2100).contains(&chrono::Datelike::year(d)))
-        .ok_or_else(|| {
-            ApiError::invalid_query(vec![FieldError::new("month", "须为 YYYY-MM")])
-        })
+        .ok_or_else(|| ApiError::invalid_query(vec![FieldError::new("month", "须为 YYYY-MM")]))
 }
 
 /// The subsidised meals of a canteen in a month, in order of day, meal, booking.

@@ -117,7 +117,11 @@ pub async fn set_rate(
 
 /// Whether the resident is 60 or older on `day` by a verified birth date
 /// (a self-declared age never counts).
-pub async fn subsidy_age(db: &impl ConnectionTrait, user_id: i64, day: NaiveDate) -> ApiResult<bool> {
+pub async fn subsidy_age(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+    day: NaiveDate,
+) -> ApiResult<bool> {
     Ok(verified(db, user_id)
         .await?
         .is_some_and(|born| age_on(born, day) >= SUBSIDY_AGE))

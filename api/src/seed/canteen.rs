@@ -150,9 +150,7 @@ pub async fn seed(db: &DatabaseConnection, plan: &Plan, report: &mut Report) -> 
                         participant_name: Set(r.nickname.clone()),
                         status: Set("booked".to_owned()),
                         live_key: Set(Some(format!("{}:u{}", meal.id, r.id))),
-                        subsidy_key: Set(
-                            (subsidy > 0).then(|| format!("{date}:lunch:u{}", r.id))
-                        ),
+                        subsidy_key: Set((subsidy > 0).then(|| format!("{date}:lunch:u{}", r.id))),
                         meal_date: Set(date.clone()),
                         meal: Set("lunch".to_owned()),
                         lines: Set(lines.clone()),

@@ -15,7 +15,9 @@ async fn only_a_verified_sixty_plus_elder_gets_the_subsidy() {
 
     // Verified 76: 8.00 + 1.00 less the default 3.00.
     let (elder, elder_id) = fix.elder("elder76", "1950-03-01").await;
-    let r = fix.book(&elder, lunch.id, &[(lunch.pork, 1), (lunch.rice, 1)]).await;
+    let r = fix
+        .book(&elder, lunch.id, &[(lunch.pork, 1), (lunch.rice, 1)])
+        .await;
     assert_eq!(r.status, 201, "{}", r.text);
     assert_eq!(r.body["user_id"], elder_id);
     assert_eq!(r.body["dishes_total"], "9.00");
@@ -27,13 +29,20 @@ async fn only_a_verified_sixty_plus_elder_gets_the_subsidy() {
 
     // 65 by their own word only (no verified birth date): full price.
     let (unverified, _) = fix.resident("says65").await;
-    let r = fix.book(&unverified, lunch.id, &[(lunch.pork, 1), (lunch.rice, 1)]).await;
+    let r = fix
+        .book(&unverified, lunch.id, &[(lunch.pork, 1), (lunch.rice, 1)])
+        .await;
     assert_eq!(r.status, 201, "{}", r.text);
-    assert_eq!((r.body["subsidy"].as_str(), r.body["amount"].as_str()), (Some("0.00"), Some("9.00")));
+    assert_eq!(
+        (r.body["subsidy"].as_str(), r.body["amount"].as_str()),
+        (Some("0.00"), Some("9.00"))
+    );
 
     // Verified, turning 60 the day after the meal: full price.
     let (young, _) = fix.elder("almost60", "1966-12-09").await;
-    let r = fix.book(&young, lunch.id, &[(lunch.pork, 1), (lunch.rice, 1)]).await;
+    let r = fix
+        .book(&young, lunch.id, &[(lunch.pork, 1), (lunch.rice, 1)])
+        .await;
     assert_eq!(r.body["subsidy"], "0.00", "{}", r.text);
 
     // The community's own rate, and never below 0: rice alone (1.00) costs nothing.
@@ -47,33 +56,61 @@ async fn only_a_verified_sixty_plus_elder_gets_the_subsidy() {
     assert_eq!(r.status, 200, "{}", r.text);
     let (second, _) = fix.elder("elder80", "1946-01-01").await;
     let r = fix.book(&second, lunch.id, &[(lunch.pork, 2)]).await;
-    assert_eq!((r.body["subsidy"].as_str(), r.body["amount"].as_str()), (Some("4.50"), Some("11.50")));
+    assert_eq!(
+        (r.body["subsidy"].as_str(), r.body["amount"].as_str()),
+        (Some("4.50"), Some("11.50"))
+    );
     let (third, _) = fix.elder("elder70", "1956-05-05").await;
     let r = fix.book(&third, lunch.id, &[(lunch.rice, 1)]).await;
     assert_eq!(r.status, 201, "{}", r.text);
-    assert_eq!((r.body["subsidy"].as_str(), r.body["amount"].as_str()), (Some("1.00"), Some("0.00")));
+    assert_eq!(
+        (r.body["subsidy"].as_str(), r.body["amount"].as_str()),
+        (Some("1.00"), Some("0.00"))
+    );
 
     // Bad choices are all named; nothing is booked.
     let (other, _) = fix.elder("elder90", "1936-01-01").await;
     let r = fix
-        .book(&other, lunch.id, &[(lunch.pork, 0), (999_999, 1), (lunch.pork, 1)])
+        .book(
+            &other,
+            lunch.id,
+            &[(lunch.pork, 0), (999_999, 1), (lunch.pork, 1)],
+        )
         .await;
     assert_eq!(r.status, 422, "{}", r.text);
     assert_eq!(
         r.fields(),
-        ["dishes[0].quantity", "dishes[1].dish_id", "dishes[2].dish_id"]
+        [
+            "dishes[0].quantity",
+            "dishes[1].dish_id",
+            "dishes[2].dish_id"
+        ]
     );
     let menus = fix
         .app
-        .get(&format!("/canteens/{}/menus?from=2026-12-08&to=2026-12-08", canteen["id"]), None)
+        .get(
+            &format!(
+                "/canteens/{}/menus?from=2026-12-08&to=2026-12-08",
+                canteen["id"]
+            ),
+            None,
+        )
         .await;
     assert_eq!(menus.status, 200, "{}", menus.text);
     assert_eq!(menus.body[0]["taken"], 5);
     // Online payment is not offered for meals yet: an honest 503, nothing taken.
     let r = fix
-        .book_with(&other, lunch.id, &[(lunch.rice, 1)], json!({ "pay_method": "online" }))
+        .book_with(
+            &other,
+            lunch.id,
+            &[(lunch.rice, 1)],
+            json!({ "pay_method": "online" }),
+        )
         .await;
-    assert_eq!((r.status.as_u16(), r.code()), (503, "PAYMENT_PROVIDER_UNAVAILABLE"));
+    assert_eq!(
+        (r.status.as_u16(), r.code()),
+        (503, "PAYMENT_PROVIDER_UNAVAILABLE")
+    );
 }
 
 #[tokio::test]
@@ -133,7 +170,10 @@ async fn one_subsidised_meal_per_meal_time_under_concurrency() {
     // Dinner the same day is another meal time: subsidised again.
     let dinner = fix.menu(&canteen, "2026-12-09", "dinner").await;
     let r = fix.book(&elder, dinner.id, &[(dinner.greens, 1)]).await;
-    assert_eq!((r.status.as_u16(), r.body["subsidy"].as_str()), (201, Some("2.50")));
+    assert_eq!(
+        (r.status.as_u16(), r.body["subsidy"].as_str()),
+        (201, Some("2.50"))
+    );
 }
 
 #[tokio::test]
@@ -168,14 +208,20 @@ async fn places_never_run_over_and_a_cancellation_frees_one() {
     assert_eq!((booked.len(), full), (5, 15));
     let desk = fix
         .app
-        .get(&format!("/admin/canteen-meals/{}/desk", lunch.id), Some(&fix.admin))
+        .get(
+            &format!("/admin/canteen-meals/{}/desk", lunch.id),
+            Some(&fix.admin),
+        )
         .await;
     assert_eq!(desk.status, 200, "{}", desk.text);
     assert_eq!(desk.body["booked"], 5);
     assert_eq!(desk.body["roster"].as_array().map(Vec::len), Some(5));
 
     // Whoever booked cancels: the place is free for the next one.
-    let mine = fix.app.get("/me/meal-bookings", Some(&residents[0].0)).await;
+    let mine = fix
+        .app
+        .get("/me/meal-bookings", Some(&residents[0].0))
+        .await;
     let (token, id) = match mine.body["items"][0]["id"].as_i64() {
         Some(id) => (residents[0].0.clone(), id),
         None => {
@@ -191,19 +237,32 @@ async fn places_never_run_over_and_a_cancellation_frees_one() {
     };
     let r = fix
         .app
-        .post(&format!("/meal-bookings/{id}/cancel"), Some(&token), json!({}))
+        .post(
+            &format!("/meal-bookings/{id}/cancel"),
+            Some(&token),
+            json!({}),
+        )
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.body["status"], "cancelled");
     let again = fix
         .app
-        .post(&format!("/meal-bookings/{id}/cancel"), Some(&token), json!({}))
+        .post(
+            &format!("/meal-bookings/{id}/cancel"),
+            Some(&token),
+            json!({}),
+        )
         .await;
-    assert_eq!((again.status.as_u16(), again.code()), (409, "INVALID_TRANSITION"));
+    assert_eq!(
+        (again.status.as_u16(), again.code()),
+        (409, "INVALID_TRANSITION")
+    );
     let (late, _) = fix.resident("late").await;
     let r = fix.book(&late, lunch.id, &[(lunch.rice, 1)]).await;
     assert_eq!(r.status, 201, "{}", r.text);
-    let r = fix.book(&fix.resident("later").await.0, lunch.id, &[(lunch.rice, 1)]).await;
+    let r = fix
+        .book(&fix.resident("later").await.0, lunch.id, &[(lunch.rice, 1)])
+        .await;
     assert_eq!((r.status.as_u16(), r.code()), (409, "SESSION_FULL"));
 }
 
@@ -221,20 +280,33 @@ async fn booking_and_cancelling_close_at_the_cut_off() {
     let closes = super::monday_morning() + TimeDelta::hours(26);
     fix.app.state.clock.set(closes - TimeDelta::seconds(1));
     let (last, _) = fix.resident("last").await;
-    assert_eq!(fix.book(&last, lunch.id, &[(lunch.rice, 1)]).await.status, 201);
+    assert_eq!(
+        fix.book(&last, lunch.id, &[(lunch.rice, 1)]).await.status,
+        201
+    );
     fix.app.state.clock.set(closes);
     let (late, _) = fix.resident("late").await;
     let r = fix.book(&late, lunch.id, &[(lunch.rice, 1)]).await;
     assert_eq!((r.status.as_u16(), r.code()), (409, "MEAL_BOOKING_CLOSED"));
-    assert_eq!(r.body["error"]["details"]["books_until"], "2026-12-08T02:00:00Z");
+    assert_eq!(
+        r.body["error"]["details"]["books_until"],
+        "2026-12-08T02:00:00Z"
+    );
     let r = fix
         .app
-        .post(&format!("/meal-bookings/{id}/cancel"), Some(&early), json!({}))
+        .post(
+            &format!("/meal-bookings/{id}/cancel"),
+            Some(&early),
+            json!({}),
+        )
         .await;
     assert_eq!((r.status.as_u16(), r.code()), (409, "CANCEL_CUTOFF_PASSED"));
     let desk = fix
         .app
-        .get(&format!("/admin/canteen-meals/{}/desk", lunch.id), Some(&fix.admin))
+        .get(
+            &format!("/admin/canteen-meals/{}/desk", lunch.id),
+            Some(&fix.admin),
+        )
         .await;
     assert_eq!(desk.body["booked"], 2);
 }
@@ -263,11 +335,22 @@ async fn a_grid_worker_books_for_an_elder_of_their_grid_only() {
     let (worker, worker_id) = grid_worker(&fix, "worker").await;
 
     let r = fix
-        .book_with(&worker, lunch.id, &[(lunch.pork, 1), (lunch.greens, 1)], json!({ "on_behalf_of_user_id": elder_id }))
+        .book_with(
+            &worker,
+            lunch.id,
+            &[(lunch.pork, 1), (lunch.greens, 1)],
+            json!({ "on_behalf_of_user_id": elder_id }),
+        )
         .await;
     assert_eq!(r.status, 201, "{}", r.text);
-    assert_eq!((r.body["user_id"].as_i64(), r.body["booked_by"].as_i64()), (Some(elder_id), Some(worker_id)));
-    assert_eq!((r.body["subsidy"].as_str(), r.body["amount"].as_str()), (Some("3.00"), Some("7.50")));
+    assert_eq!(
+        (r.body["user_id"].as_i64(), r.body["booked_by"].as_i64()),
+        (Some(elder_id), Some(worker_id))
+    );
+    assert_eq!(
+        (r.body["subsidy"].as_str(), r.body["amount"].as_str()),
+        (Some("3.00"), Some("7.50"))
+    );
     assert_eq!(r.body["participant_name"], "居民grandma");
     // The elder sees it among theirs, and cannot book the same lunch twice.
     let mine = fix.app.get("/me/meal-bookings", Some(&elder)).await;
@@ -278,27 +361,50 @@ async fn a_grid_worker_books_for_an_elder_of_their_grid_only() {
     // An elder of another grid of the community: refused, nothing booked.
     let g2 = fix
         .app
-        .post(&format!("/admin/communities/{}/grids", fix.community), Some(&fix.platform), json!({ "name": "第二网格" }))
+        .post(
+            &format!("/admin/communities/{}/grids", fix.community),
+            Some(&fix.platform),
+            json!({ "name": "第二网格" }),
+        )
         .await;
     let b2 = fix
         .app
-        .post(&format!("/admin/grids/{}/buildings", g2.body["id"]), Some(&fix.platform), json!({ "name": "9号楼", "households": 10 }))
+        .post(
+            &format!("/admin/grids/{}/buildings", g2.body["id"]),
+            Some(&fix.platform),
+            json!({ "name": "9号楼", "households": 10 }),
+        )
         .await;
     let (outsider, outsider_id, _) = fix.app.resident("outsider").await;
-    fix.app.bind_building(&outsider, b2.body["id"].as_i64().expect("building")).await;
+    fix.app
+        .bind_building(&outsider, b2.body["id"].as_i64().expect("building"))
+        .await;
     let r = fix
-        .book_with(&worker, lunch.id, &[(lunch.rice, 1)], json!({ "on_behalf_of_user_id": outsider_id }))
+        .book_with(
+            &worker,
+            lunch.id,
+            &[(lunch.rice, 1)],
+            json!({ "on_behalf_of_user_id": outsider_id }),
+        )
         .await;
     assert_eq!((r.status.as_u16(), r.code()), (403, "FORBIDDEN"));
     // A plain resident cannot book for a neighbour either.
     let (neighbour, _) = fix.resident("neighbour").await;
     let r = fix
-        .book_with(&neighbour, lunch.id, &[(lunch.rice, 1)], json!({ "on_behalf_of_user_id": elder_id }))
+        .book_with(
+            &neighbour,
+            lunch.id,
+            &[(lunch.rice, 1)],
+            json!({ "on_behalf_of_user_id": elder_id }),
+        )
         .await;
     assert_eq!((r.status.as_u16(), r.code()), (403, "FORBIDDEN"));
     let desk = fix
         .app
-        .get(&format!("/admin/canteen-meals/{}/desk", lunch.id), Some(&fix.admin))
+        .get(
+            &format!("/admin/canteen-meals/{}/desk", lunch.id),
+            Some(&fix.admin),
+        )
         .await;
     assert_eq!(desk.body["booked"], 1);
 }
@@ -311,21 +417,34 @@ async fn delivery_is_for_verified_disabled_elders_and_recorded_by_the_volunteer(
     let (elder, elder_id) = fix.elder("bedridden", "1938-08-08").await;
     let deliver = json!({ "delivery": true });
 
-    let r = fix.book_with(&elder, lunch.id, &[(lunch.pork, 1)], deliver.clone()).await;
+    let r = fix
+        .book_with(&elder, lunch.id, &[(lunch.pork, 1)], deliver.clone())
+        .await;
     assert_eq!((r.status.as_u16(), r.code()), (409, "NOT_ELIGIBLE"));
     assert_eq!(r.body["error"]["details"]["reason"], "not_disabled");
 
     // Another community's admin cannot set the flag; this one's can.
-    let (other_community, _, _) = fix.app.community_with_building(&fix.platform, "别的社区").await;
-    let other_admin = fix.app.community_admin(&fix.platform, &[other_community]).await;
+    let (other_community, _, _) = fix
+        .app
+        .community_with_building(&fix.platform, "别的社区")
+        .await;
+    let other_admin = fix
+        .app
+        .community_admin(&fix.platform, &[other_community])
+        .await;
     let flag = json!({ "disabled": true });
     let path = format!("/admin/residents/{elder_id}/disability");
     assert_eq!(fix.put(&path, &other_admin, flag.clone()).await.status, 404);
     assert_eq!(fix.put(&path, &elder, flag.clone()).await.status, 403);
     let r = fix.put(&path, &fix.admin, flag).await;
-    assert_eq!((r.status.as_u16(), r.body["disabled"].as_bool()), (200, Some(true)));
+    assert_eq!(
+        (r.status.as_u16(), r.body["disabled"].as_bool()),
+        (200, Some(true))
+    );
 
-    let r = fix.book_with(&elder, lunch.id, &[(lunch.pork, 1)], deliver.clone()).await;
+    let r = fix
+        .book_with(&elder, lunch.id, &[(lunch.pork, 1)], deliver.clone())
+        .await;
     assert_eq!(r.status, 201, "{}", r.text);
     assert_eq!(r.body["delivery"], true);
     let id = r.body["id"].as_i64().expect("id");
@@ -333,7 +452,10 @@ async fn delivery_is_for_verified_disabled_elders_and_recorded_by_the_volunteer(
     // The volunteer (a grid worker of the elder's grid) records the delivery, once.
     let (stranger, _) = fix.resident("stranger").await;
     let done = format!("/meal-bookings/{id}/delivered");
-    assert_eq!(fix.app.post(&done, Some(&stranger), json!({})).await.status, 404);
+    assert_eq!(
+        fix.app.post(&done, Some(&stranger), json!({})).await.status,
+        404
+    );
     let (volunteer, volunteer_id) = grid_worker(&fix, "volunteer").await;
     fix.app.state.clock.advance(TimeDelta::hours(27));
     let r = fix.app.post(&done, Some(&volunteer), json!({})).await;
@@ -344,8 +466,16 @@ async fn delivery_is_for_verified_disabled_elders_and_recorded_by_the_volunteer(
     assert_eq!((r.status.as_u16(), r.code()), (409, "INVALID_TRANSITION"));
 
     // A canteen that does not deliver refuses even a disabled elder.
-    let plain = fix.canteen(json!({ "name": "简餐食堂", "delivery": false })).await;
+    let plain = fix
+        .canteen(json!({ "name": "简餐食堂", "delivery": false }))
+        .await;
     let dinner = fix.menu(&plain, "2026-12-09", "dinner").await;
-    let r = fix.book_with(&elder, dinner.id, &[(dinner.rice, 1)], deliver).await;
-    assert_eq!(r.body["error"]["details"]["reason"], "delivery_off", "{}", r.text);
+    let r = fix
+        .book_with(&elder, dinner.id, &[(dinner.rice, 1)], deliver)
+        .await;
+    assert_eq!(
+        r.body["error"]["details"]["reason"], "delivery_off",
+        "{}",
+        r.text
+    );
 }

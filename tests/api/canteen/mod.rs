@@ -102,7 +102,10 @@ impl Fix {
                 b.insert(k.clone(), v.clone());
             }
         }
-        let r = self.app.post("/admin/canteens", Some(&self.admin), body).await;
+        let r = self
+            .app
+            .post("/admin/canteens", Some(&self.admin), body)
+            .await;
         assert_eq!(r.status, 201, "{}", r.text);
         r.body
     }
@@ -151,7 +154,11 @@ impl Fix {
             }
         }
         self.app
-            .post(&format!("/canteen-meals/{meal}/bookings"), Some(token), body)
+            .post(
+                &format!("/canteen-meals/{meal}/bookings"),
+                Some(token),
+                body,
+            )
             .await
     }
 }

@@ -24,7 +24,9 @@ async fn the_statement_matches_the_hand_counted_month() {
         r.body["id"].as_i64().expect("booking id")
     };
     // A: three December meals at 3.00, and one in January (not in December's).
-    let a_lunch = ok(fix.book(&a, lunch8.id, &[(lunch8.pork, 1), (lunch8.rice, 1)]).await);
+    let a_lunch = ok(fix
+        .book(&a, lunch8.id, &[(lunch8.pork, 1), (lunch8.rice, 1)])
+        .await);
     ok(fix.book(&a, dinner8.id, &[(dinner8.greens, 2)]).await);
     ok(fix.book(&a, lunch9.id, &[(lunch9.pork, 1)]).await);
     ok(fix.book(&a, january.id, &[(january.pork, 1)]).await);
@@ -32,19 +34,30 @@ async fn the_statement_matches_the_hand_counted_month() {
     let b_cancelled = ok(fix.book(&b, lunch8.id, &[(lunch8.pork, 1)]).await);
     let r = fix
         .app
-        .post(&format!("/meal-bookings/{b_cancelled}/cancel"), Some(&b), json!({}))
+        .post(
+            &format!("/meal-bookings/{b_cancelled}/cancel"),
+            Some(&b),
+            json!({}),
+        )
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
-    ok(fix.book(&b, lunch9.id, &[(lunch9.greens, 1), (lunch9.rice, 1)]).await);
+    ok(fix
+        .book(&b, lunch9.id, &[(lunch9.greens, 1), (lunch9.rice, 1)])
+        .await);
     // C: rice alone on the 8th's dinner: subsidy 1.00 (never more than the meal).
     ok(fix.book(&c, dinner8.id, &[(dinner8.rice, 1)]).await);
     // D: full price, no subsidy.
-    ok(fix.book(&d, lunch8.id, &[(lunch8.pork, 1), (lunch8.rice, 1)]).await);
+    ok(fix
+        .book(&d, lunch8.id, &[(lunch8.pork, 1), (lunch8.rice, 1)])
+        .await);
 
     // Hand count, December: A 3 × 3.00, B 1 × 3.00, C 1 × 1.00.
     let r = fix
         .app
-        .get(&format!("/admin/canteens/{cid}/subsidy?month=2026-12"), Some(&fix.admin))
+        .get(
+            &format!("/admin/canteens/{cid}/subsidy?month=2026-12"),
+            Some(&fix.admin),
+        )
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(
@@ -64,9 +77,18 @@ async fn the_statement_matches_the_hand_counted_month() {
     );
     let jan = fix
         .app
-        .get(&format!("/admin/canteens/{cid}/subsidy?month=2027-01"), Some(&fix.admin))
+        .get(
+            &format!("/admin/canteens/{cid}/subsidy?month=2027-01"),
+            Some(&fix.admin),
+        )
         .await;
-    assert_eq!((jan.body["meals"].as_i64(), jan.body["subsidy_total"].as_str()), (Some(1), Some("3.00")));
+    assert_eq!(
+        (
+            jan.body["meals"].as_i64(),
+            jan.body["subsidy_total"].as_str()
+        ),
+        (Some(1), Some("3.00"))
+    );
 
     // The CSV: a line per subsidised meal (day, meal, booking order), then totals.
     let csv = fix
@@ -74,38 +96,71 @@ async fn the_statement_matches_the_hand_counted_month() {
         .send(
             fix.app
                 .client
-                .get(fix.app.url(&format!("/admin/canteens/{cid}/subsidy?month=2026-12")))
+                .get(
+                    fix.app
+                        .url(&format!("/admin/canteens/{cid}/subsidy?month=2026-12")),
+                )
                 .bearer_auth(&fix.admin)
                 .header("accept", "text/csv"),
         )
         .await;
     assert_eq!(csv.status, 200, "{}", csv.text);
     assert!(
-        csv.headers["content-type"].to_str().unwrap_or("").starts_with("text/csv"),
+        csv.headers["content-type"]
+            .to_str()
+            .unwrap_or("")
+            .starts_with("text/csv"),
         "{:?}",
         csv.headers
     );
     let lines: Vec<Vec<&str>> = csv.text.lines().map(|l| l.split(',').collect()).collect();
     let cells = |i: usize, cols: &[usize]| cols.iter().map(|c| lines[i][*c]).collect::<Vec<_>>();
     assert_eq!(lines.len(), 7, "{}", csv.text);
-    assert_eq!(lines[0], ["日期", "餐次", "居民ID", "姓名", "补贴(元)", "订餐编号"]);
-    assert_eq!(cells(1, &[0, 1, 3, 4]), ["2026-12-08", "晚餐", "居民a", "3.00"]);
-    assert_eq!(cells(2, &[0, 1, 3, 4]), ["2026-12-08", "晚餐", "居民c", "1.00"]);
-    assert_eq!(cells(3, &[0, 1, 3, 4]), ["2026-12-08", "午餐", "居民a", "3.00"]);
+    assert_eq!(
+        lines[0],
+        ["日期", "餐次", "居民ID", "姓名", "补贴(元)", "订餐编号"]
+    );
+    assert_eq!(
+        cells(1, &[0, 1, 3, 4]),
+        ["2026-12-08", "晚餐", "居民a", "3.00"]
+    );
+    assert_eq!(
+        cells(2, &[0, 1, 3, 4]),
+        ["2026-12-08", "晚餐", "居民c", "1.00"]
+    );
+    assert_eq!(
+        cells(3, &[0, 1, 3, 4]),
+        ["2026-12-08", "午餐", "居民a", "3.00"]
+    );
     assert_eq!(lines[3][2], a_id.to_string());
     assert_eq!(lines[3][5], a_lunch.to_string());
-    assert_eq!(cells(4, &[0, 1, 3, 4]), ["2026-12-09", "午餐", "居民a", "3.00"]);
-    assert_eq!(cells(5, &[0, 1, 3, 4]), ["2026-12-09", "午餐", "居民b", "3.00"]);
-    assert_eq!(lines[6], ["合计 幸福食堂 2026-12", "5 餐", "3 人", "", "13.00", ""]);
+    assert_eq!(
+        cells(4, &[0, 1, 3, 4]),
+        ["2026-12-09", "午餐", "居民a", "3.00"]
+    );
+    assert_eq!(
+        cells(5, &[0, 1, 3, 4]),
+        ["2026-12-09", "午餐", "居民b", "3.00"]
+    );
+    assert_eq!(
+        lines[6],
+        ["合计 幸福食堂 2026-12", "5 餐", "3 人", "", "13.00", ""]
+    );
     let by_query = fix
         .app
-        .get(&format!("/admin/canteens/{cid}/subsidy?month=2026-12&format=csv"), Some(&fix.admin))
+        .get(
+            &format!("/admin/canteens/{cid}/subsidy?month=2026-12&format=csv"),
+            Some(&fix.admin),
+        )
         .await;
     assert_eq!(by_query.text, csv.text);
 
     let bad = fix
         .app
-        .get(&format!("/admin/canteens/{cid}/subsidy?month=2026-13"), Some(&fix.admin))
+        .get(
+            &format!("/admin/canteens/{cid}/subsidy?month=2026-13"),
+            Some(&fix.admin),
+        )
         .await;
     assert_eq!((bad.status.as_u16(), bad.code()), (400, "INVALID_QUERY"));
 }
@@ -118,18 +173,28 @@ async fn the_desk_counts_dishes_and_the_counter_marks_paid() {
     let (a, _) = fix.elder("a", "1950-01-01").await;
     let (b, _) = fix.resident("b").await;
     let (c, _) = fix.resident("c").await;
-    let r = fix.book(&a, lunch.id, &[(lunch.pork, 1), (lunch.rice, 2)]).await;
+    let r = fix
+        .book(&a, lunch.id, &[(lunch.pork, 1), (lunch.rice, 2)])
+        .await;
     let a_booking = r.body["id"].as_i64().expect("id");
-    fix.book(&b, lunch.id, &[(lunch.pork, 2), (lunch.greens, 1)]).await;
+    fix.book(&b, lunch.id, &[(lunch.pork, 2), (lunch.greens, 1)])
+        .await;
     let r = fix.book(&c, lunch.id, &[(lunch.greens, 3)]).await;
     let c_booking = r.body["id"].as_i64().expect("id");
     fix.app
-        .post(&format!("/meal-bookings/{c_booking}/cancel"), Some(&c), json!({}))
+        .post(
+            &format!("/meal-bookings/{c_booking}/cancel"),
+            Some(&c),
+            json!({}),
+        )
         .await;
 
     let desk = fix
         .app
-        .get(&format!("/admin/canteen-meals/{}/desk", lunch.id), Some(&fix.admin))
+        .get(
+            &format!("/admin/canteen-meals/{}/desk", lunch.id),
+            Some(&fix.admin),
+        )
         .await;
     assert_eq!(desk.status, 200, "{}", desk.text);
     assert_eq!(desk.body["booked"], 2);
@@ -168,29 +233,65 @@ async fn another_communitys_admin_sees_nothing_of_the_canteen() {
     let lunch = fix.menu(&canteen, "2026-12-08", "lunch").await;
     let (a, _) = fix.elder("a", "1950-01-01").await;
     let booking = fix.book(&a, lunch.id, &[(lunch.pork, 1)]).await.body["id"].clone();
-    let (other, _, _) = fix.app.community_with_building(&fix.platform, "别的社区").await;
+    let (other, _, _) = fix
+        .app
+        .community_with_building(&fix.platform, "别的社区")
+        .await;
     let outsider = fix.app.community_admin(&fix.platform, &[other]).await;
 
     let menu = json!({ "date": "2026-12-09", "meal": "lunch", "dishes": [{ "name": "饺子", "price": "6.00" }] });
     for r in [
-        fix.app.get(&format!("/admin/canteens/{cid}/subsidy?month=2026-12"), Some(&outsider)).await,
-        fix.app.get(&format!("/admin/canteen-meals/{}/desk", lunch.id), Some(&outsider)).await,
-        fix.put(&format!("/admin/canteens/{cid}/menus"), &outsider, menu.clone()).await,
-        fix.app.post(&format!("/admin/meal-bookings/{booking}/paid"), Some(&outsider), json!({})).await,
+        fix.app
+            .get(
+                &format!("/admin/canteens/{cid}/subsidy?month=2026-12"),
+                Some(&outsider),
+            )
+            .await,
+        fix.app
+            .get(
+                &format!("/admin/canteen-meals/{}/desk", lunch.id),
+                Some(&outsider),
+            )
+            .await,
+        fix.put(
+            &format!("/admin/canteens/{cid}/menus"),
+            &outsider,
+            menu.clone(),
+        )
+        .await,
+        fix.app
+            .post(
+                &format!("/admin/meal-bookings/{booking}/paid"),
+                Some(&outsider),
+                json!({}),
+            )
+            .await,
     ] {
         assert_eq!(r.status, 404, "{}", r.text);
     }
     // Opening a canteen in (or serving) a community it does not run: 403.
     let body = json!({ "community_id": fix.community, "name": "越权食堂", "place": "x",
         "weekdays": [1], "meal_times": [{ "meal": "lunch", "serves_at": "11:30" }], "capacity_per_meal": 10 });
-    let r = fix.app.post("/admin/canteens", Some(&outsider), body.clone()).await;
+    let r = fix
+        .app
+        .post("/admin/canteens", Some(&outsider), body.clone())
+        .await;
     assert_eq!(r.status, 403, "{}", r.text);
     let mut wider = body.clone();
     wider["community_ids"] = json!([fix.community, other]);
-    let r = fix.app.post("/admin/canteens", Some(&fix.admin), wider).await;
+    let r = fix
+        .app
+        .post("/admin/canteens", Some(&fix.admin), wider)
+        .await;
     assert_eq!(r.status, 403, "{}", r.text);
     // A resident gets 403 before any validation.
-    assert_eq!(fix.app.post("/admin/canteens", Some(&a), json!({})).await.status, 403);
+    assert_eq!(
+        fix.app
+            .post("/admin/canteens", Some(&a), json!({}))
+            .await
+            .status,
+        403
+    );
 
     // Every bad field of a canteen is named at once.
     let r = fix
@@ -203,7 +304,15 @@ async fn another_communitys_admin_sees_nothing_of_the_canteen() {
         )
         .await;
     assert_eq!(r.status, 422, "{}", r.text);
-    assert_eq!(r.fields(), ["name", "weekdays", "meal_times[0].serves_at", "capacity_per_meal"]);
+    assert_eq!(
+        r.fields(),
+        [
+            "name",
+            "weekdays",
+            "meal_times[0].serves_at",
+            "capacity_per_meal"
+        ]
+    );
 
     // A menu for a day the canteen is closed, or a past meal: 422; nothing published.
     let weekdays_only = fix
@@ -220,12 +329,21 @@ async fn another_communitys_admin_sees_nothing_of_the_canteen() {
     assert_eq!(r.fields(), ["date", "meal", "dishes"]);
     let menus = fix
         .app
-        .get(&format!("/canteens/{}/menus?from=2026-12-07&to=2026-12-31", weekdays_only["id"]), None)
+        .get(
+            &format!(
+                "/canteens/{}/menus?from=2026-12-07&to=2026-12-31",
+                weekdays_only["id"]
+            ),
+            None,
+        )
         .await;
     assert_eq!(menus.body, json!([]));
     let r = fix
         .app
-        .get(&format!("/canteens/{cid}/menus?from=2026-12-01&to=2027-01-31"), None)
+        .get(
+            &format!("/canteens/{cid}/menus?from=2026-12-01&to=2027-01-31"),
+            None,
+        )
         .await;
     assert_eq!((r.status.as_u16(), r.code()), (400, "INVALID_QUERY"));
 }
@@ -250,12 +368,19 @@ async fn the_dashboard_counts_meals_served_and_their_subsidy() {
     let cancelled = r.body["id"].as_i64().expect("id");
     let r = fix
         .app
-        .post(&format!("/meal-bookings/{cancelled}/cancel"), Some(&c), json!({}))
+        .post(
+            &format!("/meal-bookings/{cancelled}/cancel"),
+            Some(&c),
+            json!({}),
+        )
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
     let stats = fix
         .app
-        .get(&format!("/admin/stats?community_id={}", fix.community), Some(&fix.admin))
+        .get(
+            &format!("/admin/stats?community_id={}", fix.community),
+            Some(&fix.admin),
+        )
         .await;
     assert_eq!(stats.status, 200, "{}", stats.text);
     assert_eq!(stats.body["canteen_meals_served"], 2);
