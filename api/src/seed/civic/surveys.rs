@@ -149,7 +149,7 @@ pub(super) async fn seed(
             let residents = residents_of(db, c.id, 0, RESPONDENTS as u64).await?;
             let mut answers = Vec::new();
             for (i, r) in residents.iter().enumerate() {
-                let mut rng = Rng::new(saved.id as u64 * 1_000_003 ^ r.id as u64);
+                let mut rng = Rng::new((saved.id as u64 * 1_000_003) ^ r.id as u64);
                 let offline = i % OFFLINE_EVERY == OFFLINE_EVERY - 1;
                 let at = opens_at + answered * (i as i32 + 1) / (RESPONDENTS as i32 + 1);
                 let response = survey_response::ActiveModel {
