@@ -127,7 +127,7 @@ fn integral_numbers_as_integers(body: &[u8]) -> Option<Vec<u8>> {
     fn walk(v: &mut serde_json::Value) -> bool {
         match v {
             serde_json::Value::Number(n) if n.is_f64() => match n.as_f64() {
-                Some(f) if f.fract() == 0.0 && f >= -9.0e18 && f <= 9.0e18 => {
+                Some(f) if f.fract() == 0.0 && (-9.0e18..=9.0e18).contains(&f) => {
                     *v = serde_json::Value::from(f as i64);
                     true
                 }

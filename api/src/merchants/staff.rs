@@ -24,6 +24,7 @@ pub struct NewStaff {
     /// A mini-program user's id.
     pub user_id: Option<i64>,
     /// The phone the user bound in the mini-program (`13800138000`).
+    #[schema(pattern = r"^(1[0-9]{10}|0[0-9]{2,3}-[0-9]{7,8})$")]
     pub phone: Option<String>,
 }
 

@@ -16,6 +16,8 @@ use crate::time;
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct PickupRequest {
+    /// 1-16 printable ASCII characters.
+    #[schema(pattern = r"^[!-~]{1,16}$")]
     pub pickup_code: String,
 }
 

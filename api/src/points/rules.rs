@@ -262,10 +262,10 @@ pub struct RulePatch {
     pub name: Option<String>,
     pub points: Option<i32>,
     #[serde(default, deserialize_with = "crate::fields::nullable")]
-    #[schema(value_type = Option<i32>)]
+    #[schema(value_type = Option<i32>, minimum = 1, maximum = 100000)]
     pub daily_cap: Option<Option<i32>>,
     #[serde(default, deserialize_with = "crate::fields::nullable")]
-    #[schema(value_type = Option<i32>)]
+    #[schema(value_type = Option<i32>, minimum = 1, maximum = 100000)]
     pub monthly_cap: Option<Option<i32>>,
     pub active: Option<bool>,
 }

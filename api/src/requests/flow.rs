@@ -159,6 +159,7 @@ pub struct ExtensionInput {
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct DecisionInput {
+    #[schema(value_type = bool, required = true)]
     pub approve: Option<bool>,
     /// Up to 200 characters.
     #[schema(max_length = 200)]
