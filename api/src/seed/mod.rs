@@ -7,8 +7,8 @@
 //! stopped). Scale 1 is the county, 100 a province.
 
 mod activities;
-mod civic;
 mod canteen;
+mod civic;
 mod market;
 mod names;
 mod notices;

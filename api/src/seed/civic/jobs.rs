@@ -108,35 +108,35 @@ pub(super) async fn seed(
         let (title, unit, pay) = JOBS[n % JOBS.len()];
         // filled: two accepted, one declined; open: one accepted, two
         // applied; past: ended yesterday, one declined.
-        let (headcount, verdicts, status, starts_at): (i32, &[JobApplicationStatus], _, _) = match kind
-        {
-            0 => (
-                2,
-                &[
-                    JobApplicationStatus::Accepted,
-                    JobApplicationStatus::Accepted,
-                    JobApplicationStatus::Declined,
-                ],
-                JobStatus::Filled,
-                now + Duration::days(2),
-            ),
-            1 => (
-                3,
-                &[
-                    JobApplicationStatus::Accepted,
-                    JobApplicationStatus::Applied,
-                    JobApplicationStatus::Applied,
-                ],
-                JobStatus::Open,
-                now + Duration::days(5),
-            ),
-            _ => (
-                2,
-                &[JobApplicationStatus::Declined],
-                JobStatus::Open,
-                now - Duration::days(2),
-            ),
-        };
+        let (headcount, verdicts, status, starts_at): (i32, &[JobApplicationStatus], _, _) =
+            match kind {
+                0 => (
+                    2,
+                    &[
+                        JobApplicationStatus::Accepted,
+                        JobApplicationStatus::Accepted,
+                        JobApplicationStatus::Declined,
+                    ],
+                    JobStatus::Filled,
+                    now + Duration::days(2),
+                ),
+                1 => (
+                    3,
+                    &[
+                        JobApplicationStatus::Accepted,
+                        JobApplicationStatus::Applied,
+                        JobApplicationStatus::Applied,
+                    ],
+                    JobStatus::Open,
+                    now + Duration::days(5),
+                ),
+                _ => (
+                    2,
+                    &[JobApplicationStatus::Declined],
+                    JobStatus::Open,
+                    now - Duration::days(2),
+                ),
+            };
         let accepted = verdicts
             .iter()
             .zip(&applicants)
