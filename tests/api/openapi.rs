@@ -184,6 +184,10 @@ fn the_document_is_complete_for_client_generators() {
                 op.security.is_some(),
                 "{method} {path} declares no security"
             );
+            assert!(
+                op.summary.as_deref().is_some_and(|s| !s.trim().is_empty()),
+                "{method} {path} has no summary (a doc comment on its handler)"
+            );
         }
     }
     assert!(!doc["servers"].as_array().unwrap().is_empty());

@@ -44,6 +44,8 @@ async fn list_canteens(
     Ok(web::Json(service::list(&state.db, &query, page).await?))
 }
 
+/// One canteen: its place, the communities it serves, opening days, meal
+/// times, places per meal, booking cut-off and delivery.
 #[utoipa::path(
     tag = "canteen",
     params(("id" = i64, Path, description = "Canteen id")),
