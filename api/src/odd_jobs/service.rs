@@ -80,6 +80,7 @@ pub struct JobQuery {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct ReasonInput {
     /// 1-200 characters.
+    #[schema(value_type = String, required = true, max_length = 200, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub reason: Option<String>,
 }
 
