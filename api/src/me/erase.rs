@@ -127,6 +127,7 @@ async fn anonymise_records(txn: &impl ConnectionTrait, id: i64) -> ApiResult<()>
         .await?;
     payment::Entity::update_many()
         .col_expr(payment::Column::PayerOpenid, Expr::value(""))
+        .filter(payment::Column::Subject.eq(payment::SUBJECT_ORDER))
         .filter(
             payment::Column::OrderId.in_subquery(
                 Query::select()
