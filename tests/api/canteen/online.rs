@@ -269,3 +269,51 @@ async fn a_free_online_meal_is_paid_at_once_and_counter_meals_cannot_be_paid_onl
     let r = s.pay(&token, r.body["id"].as_i64().unwrap()).await;
     assert_eq!((r.status.as_u16(), r.code()), (409, "INVALID_TRANSITION"));
 }
+
+#[tokio::test]
+async fn a_lost_notify_is_found_at_the_deadline_and_a_payment_after_cancelling_goes_back() {
+    let s = online().await;
+    // Paid at WeChat Pay, the notify never came: the sweep at the deadline
+    // asks, records the payment and keeps the booking.
+    let (token, id, no) = s.book_online("online-lost").await;
+    assert_eq!(s.pay(&token, id).await.status, 200);
+    let _lost = s.fake.pay(&no);
+    // Cancelled while unpaid, then paid anyway: recorded late, refunded in full.
+    let (other, late, late_no) = s.book_online("online-after").await;
+    assert_eq!(s.pay(&other, late).await.status, 200);
+    let r = s
+        .fix
+        .app
+        .post(
+            &format!("/meal-bookings/{late}/cancel"),
+            Some(&other),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(s.taken().await, 1);
+    s.fake.refund_instantly(true);
+    assert_eq!(s.notify(&s.fake.pay(&late_no)).await, 204);
+    let payments = s.payments_of(&late_no).await;
+    assert_eq!(payments.len(), 1);
+    assert_eq!(payments[0].status, payment::PaymentStatus::Late);
+    assert!(s.mine(&other, late).await["paid_at"].is_null());
+
+    let until: chrono::DateTime<Utc> = s.mine(&token, id).await["pay_until"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    s.fix.app.state.clock.set(until + Duration::seconds(1));
+    assert_eq!(s.sweep().await.meals_expired, 0);
+    let kept = s.mine(&token, id).await;
+    assert_eq!(kept["status"], "booked");
+    assert!(kept["paid_at"].is_string(), "{kept}");
+    assert_eq!(s.payments_of(&no).await.len(), 1);
+    assert_eq!(s.taken().await, 1);
+    let refunds = s.refunds_of(&late_no).await;
+    assert_eq!(refunds.len(), 1);
+    assert_eq!(refunds[0].amount_fen, 900);
+    assert_eq!(s.fake.order(&late_no).unwrap().refunded, 900);
+    assert!(s.refunds_of(&no).await.is_empty());
+}
