@@ -139,6 +139,25 @@ async fn anonymise_records(txn: &impl ConnectionTrait, id: i64) -> ApiResult<()>
         )
         .exec(txn)
         .await?;
+    // Meals paid online: the elder's, and those they booked for others.
+    payment::Entity::update_many()
+        .col_expr(payment::Column::PayerOpenid, Expr::value(""))
+        .filter(payment::Column::Subject.eq(payment::SUBJECT_MEAL_BOOKING))
+        .filter(
+            payment::Column::OrderId.in_subquery(
+                Query::select()
+                    .column(entity::meal_booking::Column::Id)
+                    .from(entity::meal_booking::Entity)
+                    .cond_where(
+                        Expr::col(entity::meal_booking::Column::UserId)
+                            .eq(id)
+                            .or(Expr::col(entity::meal_booking::Column::BookedBy).eq(id)),
+                    )
+                    .to_owned(),
+            ),
+        )
+        .exec(txn)
+        .await?;
     request::Entity::update_many()
         .col_expr(
             request::Column::ContactPhone,

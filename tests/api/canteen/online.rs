@@ -181,6 +181,8 @@ async fn online_meal_is_paid_once_by_its_notify_and_a_cancel_refunds_it_once() {
     assert_eq!(s.mine(&token, id).await["paid_at"], paid["paid_at"]);
     let r = s.pay(&token, id).await;
     assert_eq!((r.status.as_u16(), r.code()), (409, "ORDER_ALREADY_PAID"));
+    assert_eq!(payments[0].payer_openid, trade.openid);
+    assert!(!trade.openid.is_empty());
 
     // Five cancels at once: one cancels, one refund of exactly 9.00.
     s.fake.refund_instantly(true);
@@ -209,6 +211,10 @@ async fn online_meal_is_paid_once_by_its_notify_and_a_cancel_refunds_it_once() {
     assert_eq!(refunds[0].status, refund::RefundState::Succeeded);
     assert_eq!(s.fake.order(&no).unwrap().refunded, 900);
     assert_eq!(s.mine(&token, id).await["status"], "cancelled");
+    // Erasing the account erases the payer's openid on the meal's payment.
+    let r = s.fix.app.delete("/me", Some(&token)).await;
+    assert_eq!(r.status, 204, "{}", r.text);
+    assert_eq!(s.payments_of(&no).await[0].payer_openid, "");
 }
 
 #[tokio::test]
