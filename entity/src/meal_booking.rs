@@ -33,7 +33,7 @@ pub struct Model {
     pub dishes_total_fen: i64,
     pub subsidy_fen: i64,
     pub amount_fen: i64,
-    /// `counter` (paid at the canteen's counter).
+    /// `counter` (paid at the canteen's counter) or `online` (WeChat Pay).
     pub pay_method: String,
     pub paid_at: Option<DateTimeUtc>,
     pub paid_marked_by: Option<i64>,
@@ -43,6 +43,9 @@ pub struct Model {
     pub delivered_by: Option<i64>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// Paid online: the deadline to pay by (unpaid past it, the booking is
+    /// cancelled); None for the counter.
+    pub pay_until: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -27,7 +27,15 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// Fen refunded or being refunded so far (never above `amount_fen`).
     pub refunded_fen: i64,
+    /// What was paid: `order` (`order_id` is an order) or `meal_booking`
+    /// (`order_id` is a meal booking, `merchant_id` 0).
+    pub subject: String,
 }
+
+/// `payments.subject` / `refunds.subject` of a shop or group-buy order.
+pub const SUBJECT_ORDER: &str = "order";
+/// `payments.subject` / `refunds.subject` of a canteen meal booking.
+pub const SUBJECT_MEAL_BOOKING: &str = "meal_booking";
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}

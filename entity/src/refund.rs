@@ -34,6 +34,9 @@ pub struct Model {
     pub succeeded_at: Option<DateTimeUtc>,
     /// The after-sales request this refund pays; None for a full refund.
     pub after_sale_id: Option<i64>,
+    /// As its payment's: `order` or `meal_booking` (`order_id` is then a
+    /// meal booking).
+    pub subject: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

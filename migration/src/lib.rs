@@ -43,6 +43,7 @@ mod m20261201_001801_create_surveys;
 mod m20261201_001802_create_odd_jobs;
 mod m20261201_001803_create_tool_lending;
 mod m20261201_001901_create_canteens;
+mod m20261201_002301_meal_booking_payments;
 
 pub struct Migrator;
 
@@ -91,6 +92,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_001802_create_odd_jobs::Migration),
             Box::new(m20261201_001803_create_tool_lending::Migration),
             Box::new(m20261201_001901_create_canteens::Migration),
+            Box::new(m20261201_002301_meal_booking_payments::Migration),
         ]
     }
 }

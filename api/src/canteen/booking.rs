@@ -47,7 +47,8 @@ pub enum PayMethod {
     /// At the canteen's counter (or to the volunteer); the counter marks it paid.
     #[default]
     Counter,
-    /// WeChat Pay: not offered for meals yet (503 `PAYMENT_PROVIDER_UNAVAILABLE`).
+    /// WeChat Pay (`POST /meal-bookings/{id}/pay`) before `pay_until`;
+    /// 503 `PAYMENT_PROVIDER_UNAVAILABLE` where WeChat Pay is not enabled.
     Online,
 }
 
@@ -113,6 +114,8 @@ pub struct MealBookingView {
     pub amount: Money,
     pub pay_method: PayMethod,
     pub paid_at: Option<DateTime<Utc>>,
+    /// Online and unpaid: the deadline to pay by (then it is cancelled).
+    pub pay_until: Option<DateTime<Utc>>,
     pub delivery: bool,
     pub delivered_at: Option<DateTime<Utc>>,
     /// The volunteer who brought it.
@@ -149,8 +152,13 @@ pub fn view(row: &meal_booking::Model, serves_at: DateTime<Utc>) -> MealBookingV
         dishes_total: Money::from_fen(row.dishes_total_fen),
         subsidy: Money::from_fen(row.subsidy_fen),
         amount: Money::from_fen(row.amount_fen),
-        pay_method: PayMethod::Counter,
+        pay_method: if row.pay_method == super::payment::ONLINE {
+            PayMethod::Online
+        } else {
+            PayMethod::Counter
+        },
         paid_at: row.paid_at,
+        pay_until: row.pay_until.filter(|_| row.paid_at.is_none()),
         delivery: row.delivery,
         delivered_at: row.delivered_at,
         delivered_by: row.delivered_by,
@@ -195,6 +203,17 @@ pub async fn find_meal(
     Ok((meal, c))
 }
 
+/// The terms a booking is made on.
+#[derive(Clone, Copy, Debug)]
+pub struct Terms {
+    pub now: DateTime<Utc>,
+    /// The subsidy per meal where the community sets none.
+    pub default_rate: Money,
+    /// How long an online booking may stay unpaid; None where WeChat Pay is
+    /// not enabled (`pay_method: online` answers 503).
+    pub pay_window: Option<chrono::Duration>,
+}
+
 /// Books once per `Idempotency-Key`: a retry with the same body gets the
 /// first answer again and takes no second place.
 pub async fn book(
@@ -203,8 +222,7 @@ pub async fn book(
     meal_id: i64,
     new: NewMealBooking,
     key: Option<IdempotencyKey>,
-    now: DateTime<Utc>,
-    default_rate: Money,
+    terms: Terms,
 ) -> ApiResult<(StatusCode, Value)> {
     let route = format!("POST /canteen-meals/{meal_id}/bookings");
     let fingerprint = idempotency::fingerprint(&route, &new);
@@ -212,7 +230,7 @@ pub async fn book(
         Begun::Replay(status, json) => return Ok((status, json)),
         Begun::Fresh(write) => write,
     };
-    let created = create(write.txn(), me, meal_id, &new, now, default_rate)
+    let created = create(write.txn(), me, meal_id, &new, terms)
         .await
         .and_then(|v| Ok((StatusCode::CREATED, serde_json::to_value(v)?)));
     write.finish(db, created).await
@@ -292,9 +310,13 @@ async fn create(
     me: &AuthUser,
     meal_id: i64,
     new: &NewMealBooking,
-    now: DateTime<Utc>,
-    default_rate: Money,
+    terms: Terms,
 ) -> ApiResult<MealBookingView> {
+    let Terms {
+        now,
+        default_rate,
+        pay_window,
+    } = terms;
     let elder = elder_for(db, me, new.on_behalf_of_user_id).await?;
     let (meal, c) = find_meal(db, meal_id).await?;
     let lines = lines_of(db, meal.id, &new.dishes).await?;
@@ -307,10 +329,14 @@ async fn create(
     let Some(community) = elder.community_id.filter(|e| served.contains(e)) else {
         return Err(not_eligible("community", "该食堂只面向所服务社区的居民"));
     };
-    if new.pay_method == PayMethod::Online {
-        return Err(ApiError::new(ErrorCode::PaymentProviderUnavailable)
-            .message("长者食堂暂不支持在线支付，请选择到店付款"));
-    }
+    let pay_window = match (new.pay_method, pay_window) {
+        (PayMethod::Online, None) => {
+            return Err(ApiError::new(ErrorCode::PaymentProviderUnavailable)
+                .message("未启用微信支付，请选择到店付款"));
+        }
+        (PayMethod::Online, Some(window)) => Some(window),
+        (PayMethod::Counter, _) => None,
+    };
     if new.delivery {
         if !c.delivery {
             return Err(not_eligible("delivery_off", "该食堂不提供送餐"));
@@ -351,6 +377,18 @@ async fn create(
             subsidy_fen = std::cmp::min(rate, total_fen);
         }
     }
+    let amount_fen = std::cmp::max(total_fen - subsidy_fen, 0);
+    // Online: unpaid until the notify, at the latest by the cut-off; a
+    // meal costing nothing is paid at once.
+    let (pay_method, paid_at, pay_until) = match pay_window {
+        None => (COUNTER, None, None),
+        Some(_) if amount_fen == 0 => (super::payment::ONLINE, Some(now), None),
+        Some(window) => (
+            super::payment::ONLINE,
+            None,
+            Some(std::cmp::min(now + window, until)),
+        ),
+    };
     signups::take_one(db, Places::Meal(meal.id)).await?;
     let inserted = meal_booking::ActiveModel {
         meal_id: Set(meal.id),
@@ -366,9 +404,10 @@ async fn create(
         lines: Set(serde_json::to_string(&lines)?),
         dishes_total_fen: Set(total_fen),
         subsidy_fen: Set(subsidy_fen),
-        amount_fen: Set(std::cmp::max(total_fen - subsidy_fen, 0)),
-        pay_method: Set(COUNTER.into()),
-        paid_at: Set(None),
+        amount_fen: Set(amount_fen),
+        pay_method: Set(pay_method.into()),
+        paid_at: Set(paid_at),
+        pay_until: Set(pay_until),
         paid_marked_by: Set(None),
         delivery: Set(new.delivery),
         delivered_at: Set(None),
@@ -402,9 +441,11 @@ pub async fn own(
 
 /// Cancels before the cut-off: the place goes back to the meal, the
 /// subsidy to the elder's meal time. A meal already paid at the counter is
-/// refunded there (the booking keeps its `paid_at`).
+/// refunded there (the booking keeps its `paid_at`); one paid online is
+/// refunded through WeChat Pay, recorded in the cancelling transaction.
 pub async fn cancel(
     db: &DatabaseConnection,
+    client: Option<&crate::wechatpay::WechatPayClient>,
     me: &AuthUser,
     id: i64,
     now: DateTime<Utc>,
@@ -440,7 +481,26 @@ pub async fn cancel(
         return Err(ApiError::new(ErrorCode::InvalidTransition));
     }
     signups::give_back(&*txn, Places::Meal(meal.id)).await?;
+    // Read again after the update: a payment recorded meanwhile is seen.
+    let mut refunding = 0;
+    if let Some(now_row) = meal_booking::Entity::find_by_id(found.id)
+        .one(&*txn)
+        .await?
+        && now_row.pay_method == super::payment::ONLINE
+        && now_row.paid_at.is_some()
+    {
+        refunding = super::payment::refund_all(
+            &*txn,
+            found.id,
+            crate::orders::refunds::RefundReason::MealCancelled,
+            now,
+        )
+        .await?;
+    }
     txn.commit().await?;
+    if refunding > 0 {
+        crate::orders::refunds::send_soon(db, client);
+    }
     Ok(view(&own(db, me, id).await?, meal.serves_at))
 }
 

@@ -8,7 +8,8 @@
 //! - `model`: bodies and answers, the canteen's rules, China Standard Time;
 //! - `service`: canteens and menus; `eligibility`: subsidy rate, age,
 //!   disability, grid; `booking`: booking, cancelling, paid, delivered;
-//! - `desk`: the meal's desk and the subsidy statement.
+//! - `desk`: the meal's desk and the subsidy statement;
+//! - `payment`: meals paid online (WeChat Pay), their expiry and refunds.
 
 mod admin_routes;
 pub mod booking;
@@ -16,6 +17,7 @@ pub mod counter;
 pub mod desk;
 pub mod eligibility;
 pub mod model;
+pub mod payment;
 pub mod routes;
 pub mod service;
 

@@ -7,6 +7,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use super::booking::{self, MealBookingView, NewMealBooking};
 use super::counter;
 use super::model::{CanteenQuery, CanteenView, MealView, MenuQuery};
+use super::payment::{self, MealPayment};
 use super::service;
 use crate::auth::{AuthUser, Role};
 use crate::error::{ApiResult, ErrorBody};
@@ -22,6 +23,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(book_meal)
         .service(my_meal_bookings)
         .service(cancel_meal_booking)
+        .service(pay_meal_booking)
         .service(deliver_meal)
         .configure(super::admin_routes::configure);
 }
@@ -88,7 +90,9 @@ async fn menus(
 
 /// Books a meal for the caller, or (a grid worker, `on_behalf_of_user_id`)
 /// for an elder of their grid. `amount` = dishes − subsidy (never below 0);
-/// the subsidy only for a verified 60+ elder, once per meal time.
+/// the subsidy only for a verified 60+ elder, once per meal time. With
+/// `pay_method: online` the place is held unpaid until `pay_until` (pay with
+/// `POST /meal-bookings/{id}/pay`); an amount of 0 is paid at once.
 #[utoipa::path(
     tag = "canteen",
     security(("bearer" = [])),
@@ -104,7 +108,7 @@ async fn menus(
         (status = 404, description = "MEAL_NOT_FOUND", body = ErrorBody),
         (status = 409, description = "SESSION_FULL, MEAL_ALREADY_BOOKED, MEAL_BOOKING_CLOSED (past the cut-off), NOT_ELIGIBLE (`details.reason`: `community`, `delivery_off`, `not_disabled`) or IDEMPOTENCY_IN_PROGRESS", body = ErrorBody),
         (status = 422, description = "VALIDATION_FAILED or IDEMPOTENCY_KEY_REUSED", body = ErrorBody),
-        (status = 503, description = "PAYMENT_PROVIDER_UNAVAILABLE: `pay_method: online` is not offered for meals yet", body = ErrorBody),
+        (status = 503, description = "PAYMENT_PROVIDER_UNAVAILABLE: `pay_method: online` where WeChat Pay is not enabled", body = ErrorBody),
     )
 )]
 #[post("/canteen-meals/{id}/bookings")]
@@ -121,10 +125,14 @@ async fn book_meal(
     let key = IdempotencyKey::from_request(&req)?;
     let raw = serde_json::to_vec(&body.0)?;
     let new: NewMealBooking = crate::extract::parse_json(&raw)?;
-    let now = state.clock.now();
-    let rate = state.settings.canteen.subsidy_per_meal;
-    let (status, json) =
-        booking::book(&state.db, &me, id.into_inner(), new, key, now, rate).await?;
+    let terms = booking::Terms {
+        now: state.clock.now(),
+        default_rate: state.settings.canteen.subsidy_per_meal,
+        pay_window: state.wechatpay.as_ref().map(|_| {
+            chrono::Duration::seconds(state.settings.payments.payment_timeout_secs.max(60))
+        }),
+    };
+    let (status, json) = booking::book(&state.db, &me, id.into_inner(), new, key, terms).await?;
     Ok(HttpResponse::build(status).json(json))
 }
 
@@ -149,7 +157,8 @@ async fn my_meal_bookings(
 }
 
 /// Cancels before the cut-off (the elder or whoever booked it): the place
-/// and the subsidy go back. A meal paid at the counter is refunded there.
+/// and the subsidy go back. A meal paid at the counter is refunded there;
+/// one paid online is refunded in full through WeChat Pay.
 #[utoipa::path(
     tag = "canteen",
     security(("bearer" = [])),
@@ -169,7 +178,43 @@ async fn cancel_meal_booking(
 ) -> ApiResult<web::Json<MealBookingView>> {
     let now = state.clock.now();
     Ok(web::Json(
-        booking::cancel(&state.db, &me, id.into_inner(), now).await?,
+        booking::cancel(
+            &state.db,
+            state.wechatpay.as_ref(),
+            &me,
+            id.into_inner(),
+            now,
+        )
+        .await?,
+    ))
+}
+
+/// WeChat Pay for the caller's meal booked with `pay_method: online` and
+/// not yet paid: the `wx.requestPayment` parameters. Only the verified
+/// notify (or the sweep's query) marks it paid.
+#[utoipa::path(
+    tag = "canteen",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Meal booking id")),
+    responses(
+        (status = 200, body = MealPayment),
+        (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
+        (status = 404, description = "MEAL_BOOKING_NOT_FOUND (another's too)", body = ErrorBody),
+        (status = 409, description = "ORDER_ALREADY_PAID, PAYMENT_CLOSED (past `pay_until`) or INVALID_TRANSITION (cancelled, or paid at the counter)", body = ErrorBody),
+        (status = 502, description = "WeChat Pay refused or failed", body = ErrorBody),
+        (status = 503, description = "PAYMENT_PROVIDER_UNAVAILABLE", body = ErrorBody),
+    )
+)]
+#[post("/meal-bookings/{id}/pay")]
+#[tracing::instrument(skip_all, fields(user_id = me.id(), booking_id = *id))]
+async fn pay_meal_booking(
+    state: web::Data<AppState>,
+    me: AuthUser,
+    id: web::Path<i64>,
+) -> ApiResult<web::Json<MealPayment>> {
+    let now = state.clock.now();
+    Ok(web::Json(
+        payment::pay(&state, &me, id.into_inner(), now).await?,
     ))
 }
 

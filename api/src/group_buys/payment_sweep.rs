@@ -29,6 +29,8 @@ pub struct PaymentSweep {
     pub paid: usize,
     /// Overdue orders whose trade was closed and which expired.
     pub expired: usize,
+    /// Canteen meal bookings left unpaid past their deadline, cancelled.
+    pub meals_expired: usize,
     pub refunds: RefundSweep,
 }
 
@@ -44,6 +46,7 @@ pub async fn sweep(state: &AppState) -> ApiResult<PaymentSweep> {
     let mut done = PaymentSweep::default();
     reconcile_overdue(db, client, now, &mut done).await?;
     reconcile_quiet(db, client, now, after, &mut done).await?;
+    done.meals_expired = crate::canteen::payment::expire_unpaid(state, client).await?;
     done.refunds = refunds::sweep(db, client, now, after).await?;
     if done.paid > 0 || done.expired > 0 {
         keys::group_buy_progress_changed(&state.cache).await;

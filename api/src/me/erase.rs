@@ -127,12 +127,32 @@ async fn anonymise_records(txn: &impl ConnectionTrait, id: i64) -> ApiResult<()>
         .await?;
     payment::Entity::update_many()
         .col_expr(payment::Column::PayerOpenid, Expr::value(""))
+        .filter(payment::Column::Subject.eq(payment::SUBJECT_ORDER))
         .filter(
             payment::Column::OrderId.in_subquery(
                 Query::select()
                     .column(order::Column::Id)
                     .from(order::Entity)
                     .and_where(Expr::col(order::Column::UserId).eq(id))
+                    .to_owned(),
+            ),
+        )
+        .exec(txn)
+        .await?;
+    // Meals paid online: the elder's, and those they booked for others.
+    payment::Entity::update_many()
+        .col_expr(payment::Column::PayerOpenid, Expr::value(""))
+        .filter(payment::Column::Subject.eq(payment::SUBJECT_MEAL_BOOKING))
+        .filter(
+            payment::Column::OrderId.in_subquery(
+                Query::select()
+                    .column(entity::meal_booking::Column::Id)
+                    .from(entity::meal_booking::Entity)
+                    .cond_where(
+                        Expr::col(entity::meal_booking::Column::UserId)
+                            .eq(id)
+                            .or(Expr::col(entity::meal_booking::Column::BookedBy).eq(id)),
+                    )
                     .to_owned(),
             ),
         )

@@ -46,6 +46,9 @@ pub async fn record_payment(
     if !t.trade_state.is_paid() {
         return Ok(Recorded::Ignored);
     }
+    if let Some(booking_id) = crate::canteen::payment::booking_of(&t.out_trade_no) {
+        return crate::canteen::payment::record(db, t, booking_id, transaction_id, now).await;
+    }
     let Some(o) = order::Entity::find()
         .filter(order::Column::OrderNo.eq(t.out_trade_no.as_str()))
         .one(db)
@@ -75,6 +78,7 @@ pub async fn record_payment(
         status: Set(status),
         paid_at: Set(t.success_at().unwrap_or(now)),
         created_at: Set(now),
+        subject: Set(payment::SUBJECT_ORDER.to_owned()),
         ..Default::default()
     };
     let inserted = payment::Entity::insert(row)
@@ -196,7 +200,13 @@ pub async fn close_trade(client: &WechatPayClient, o: &order::Model) -> bool {
     let Ok(no) = OutTradeNo::new(&o.order_no) else {
         return true;
     };
-    match client.close(&no).await {
+    close_trade_no(client, &no).await
+}
+
+/// Closes a trade by its number: true once it is closed (or WeChat Pay
+/// never had it).
+pub async fn close_trade_no(client: &WechatPayClient, no: &OutTradeNo) -> bool {
+    match client.close(no).await {
         Ok(()) => true,
         Err(err) if err.is_not_found() => true,
         Err(err) => err.code() == Some(&PayErrorCode::OrderClosed),

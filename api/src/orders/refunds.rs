@@ -33,6 +33,8 @@ pub enum RefundReason {
     LatePayment,
     /// The merchant declined a shop order.
     MerchantDeclined,
+    /// The elder (or their grid worker) cancelled a meal paid online.
+    MealCancelled,
 }
 
 impl RefundReason {
@@ -43,6 +45,7 @@ impl RefundReason {
             RefundReason::ResidentCancelled => "订单已取消，退款",
             RefundReason::LatePayment => "订单已失效，自动退款",
             RefundReason::MerchantDeclined => "商户未接单，退款",
+            RefundReason::MealCancelled => "长者食堂订餐已取消，退款",
         }
     }
 }
@@ -83,6 +86,7 @@ fn refund_row(
         updated_at: Set(now),
         succeeded_at: Set(None),
         after_sale_id: Set(after_sale_id),
+        subject: Set(p.subject.clone()),
         ..Default::default()
     }
 }
@@ -122,8 +126,30 @@ pub async fn record_full_refunds(
     reason: RefundReason,
     now: DateTime<Utc>,
 ) -> ApiResult<usize> {
+    let (recorded, payments) =
+        record_subject_refunds(txn, payment::SUBJECT_ORDER, order_id, reason, now).await?;
+    if recorded > 0
+        && let Some(o) = order::Entity::find_by_id(order_id).one(txn).await?
+    {
+        super::messages::refund_requested(txn, &o).await?;
+    }
+    Ok(payments)
+}
+
+/// In the caller's transaction: records the full refund of what is left
+/// of every received payment of the subject (`payments.subject`, e.g. a
+/// meal booking). Answers how many refunds were recorded now and how many
+/// payments the subject has to refund.
+pub async fn record_subject_refunds(
+    txn: &impl ConnectionTrait,
+    subject: &str,
+    id: i64,
+    reason: RefundReason,
+    now: DateTime<Utc>,
+) -> ApiResult<(usize, usize)> {
     let payments = payment::Entity::find()
-        .filter(payment::Column::OrderId.eq(order_id))
+        .filter(payment::Column::Subject.eq(subject))
+        .filter(payment::Column::OrderId.eq(id))
         .filter(payment::Column::Status.is_in([PaymentStatus::Honoured, PaymentStatus::Late]))
         .all(txn)
         .await?;
@@ -151,12 +177,7 @@ pub async fn record_full_refunds(
             recorded += 1;
         }
     }
-    if recorded > 0
-        && let Some(o) = order::Entity::find_by_id(order_id).one(txn).await?
-    {
-        super::messages::refund_requested(txn, &o).await?;
-    }
-    Ok(payments.len())
+    Ok((recorded, payments.len()))
 }
 
 /// In the caller's transaction: records the refund of `amount_fen` of the
@@ -171,6 +192,7 @@ pub async fn record_after_sale_refund(
     now: DateTime<Utc>,
 ) -> ApiResult<()> {
     let payments = payment::Entity::find()
+        .filter(payment::Column::Subject.eq(payment::SUBJECT_ORDER))
         .filter(payment::Column::OrderId.eq(order_id))
         .filter(payment::Column::Status.eq(PaymentStatus::Honoured))
         .order_by_asc(payment::Column::Id)
@@ -384,7 +406,10 @@ pub async fn apply(
         next,
         RefundState::Succeeded | RefundState::Closed | RefundState::Abnormal
     );
+    // A meal booking's refund has no order to move on.
+    let of_order = row.subject == payment::SUBJECT_ORDER;
     if changed.rows_affected == 1
+        && of_order
         && finished
         && let Some(o) = order::Entity::find_by_id(row.order_id).one(&txn).await?
     {
@@ -396,7 +421,7 @@ pub async fn apply(
     {
         after_sale_refunded(&txn, after_sale_id, now).await?;
     }
-    if changed.rows_affected == 1 && next == RefundState::Succeeded {
+    if changed.rows_affected == 1 && of_order && next == RefundState::Succeeded {
         order::Entity::update_many()
             .col_expr(order::Column::Status, Expr::value(OrderStatus::Refunded))
             .col_expr(order::Column::RefundedAt, Expr::value(succeeded_at))

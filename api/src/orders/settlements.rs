@@ -5,9 +5,9 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Days, FixedOffset, NaiveDate, Offset, TimeZone, Utc};
+use entity::merchant_community;
 use entity::payment::{self, PaymentStatus};
 use entity::refund::{self, RefundState};
-use entity::{merchant_community, order};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select,
 };
@@ -219,29 +219,13 @@ pub async fn abnormal(
         .limit(ABNORMAL_LIMIT)
         .all(db)
         .await?;
-    let order_ids: Vec<i64> = payments
-        .iter()
-        .map(|p| p.order_id)
-        .chain(refunds.iter().map(|r| r.order_id))
-        .collect();
-    let order_nos: std::collections::HashMap<i64, String> = order::Entity::find()
-        .select_only()
-        .column(order::Column::Id)
-        .column(order::Column::OrderNo)
-        .filter(order::Column::Id.is_in(order_ids))
-        .into_tuple::<(i64, String)>()
-        .all(db)
-        .await?
-        .into_iter()
-        .collect();
-    let no = |id: i64| order_nos.get(&id).cloned().unwrap_or_default();
     let status = |v: serde_json::Value| v.as_str().unwrap_or_default().to_owned();
     let mut items: Vec<AbnormalItem> = payments
         .into_iter()
         .map(|p| AbnormalItem {
             kind: "payment".into(),
             id: p.id,
-            order_no: no(p.order_id),
+            order_no: p.out_trade_no.clone(),
             merchant_id: p.merchant_id,
             amount: Money::from_fen(p.amount_fen.max(0)),
             status: status(serde_json::json!(p.status)),
@@ -252,7 +236,7 @@ pub async fn abnormal(
         .chain(refunds.into_iter().map(|r| AbnormalItem {
             kind: "refund".into(),
             id: r.id,
-            order_no: no(r.order_id),
+            order_no: r.out_trade_no.clone(),
             merchant_id: r.merchant_id,
             amount: Money::from_fen(r.amount_fen),
             status: status(serde_json::json!(r.status)),

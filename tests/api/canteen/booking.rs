@@ -98,7 +98,7 @@ async fn only_a_verified_sixty_plus_elder_gets_the_subsidy() {
         .await;
     assert_eq!(menus.status, 200, "{}", menus.text);
     assert_eq!(menus.body[0]["taken"], 5);
-    // Online payment is not offered for meals yet: an honest 503, nothing taken.
+    // Online payment where WeChat Pay is not enabled: an honest 503, nothing taken.
     let r = fix
         .book_with(
             &other,

@@ -4,6 +4,7 @@
 //! the desk, and the monthly subsidy statement against hand-counted figures.
 
 mod booking;
+mod online;
 mod statement;
 
 use std::sync::Arc;
@@ -33,11 +34,17 @@ pub struct Fix {
 /// An app (not rate-limited, clock at [`monday_morning`]) with one community
 /// and its admin.
 pub async fn fixture() -> Arc<Fix> {
+    fixture_with(|_| {}).await
+}
+
+/// [`fixture`] with `adjust` applied to the settings last.
+pub async fn fixture_with(adjust: impl FnOnce(&mut yizhan::settings::Settings)) -> Arc<Fix> {
     let app = spawn_app_with(|s| {
         s.rate_limit.login_per_minute = 100_000;
         s.rate_limit.writes_per_minute_per_user = 100_000;
         s.rate_limit.writes_per_minute_per_ip = 100_000;
         s.database.acquire_timeout_secs = 60;
+        adjust(s);
     })
     .await;
     app.state.clock.set(monday_morning());
