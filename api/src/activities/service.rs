@@ -368,6 +368,7 @@ pub struct NewOrganiser {
     /// The organisation's account (a user who logged in to the mini-program).
     pub user_id: i64,
     /// The organisation: a school, a clinic, a volunteer team; 1-64 characters.
+    #[schema(max_length = 64, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub name: String,
 }
 

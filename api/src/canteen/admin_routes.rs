@@ -167,8 +167,8 @@ async fn mark_paid(
     security(("bearer" = [])),
     params(("id" = i64, Path, description = "Canteen id"), StatementQuery),
     responses(
-        (status = 200, body = SubsidyStatement, content_type = "application/json"),
-        (status = 200, description = "CSV", content_type = "text/csv", body = String),
+        (status = 200, description = "The statement: JSON, or CSV with `format=csv` or `Accept: text/csv`",
+            content((SubsidyStatement = "application/json"), (String = "text/csv"))),
         (status = 400, description = "INVALID_QUERY (`month` is not YYYY-MM)", body = ErrorBody),
         (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
         (status = 403, description = "FORBIDDEN", body = ErrorBody),

@@ -65,6 +65,8 @@ pub struct NewCommunity {
 
 #[derive(Deserialize, ToSchema)]
 pub struct NewGrid {
+    /// 1-64 characters.
+    #[schema(max_length = 64, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub name: String,
 }
 

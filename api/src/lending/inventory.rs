@@ -48,12 +48,16 @@ pub struct PointView {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct ToolInput {
     /// 1-64 characters.
+    #[schema(value_type = String, required = true, max_length = 64, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub name: Option<String>,
     /// Up to 500 characters.
+    #[schema(max_length = 500)]
     pub description: Option<String>,
     /// Up to 9 upload ids of the caller's (`purpose` `tool_photo`).
+    #[schema(max_items = 9)]
     pub photos: Option<Vec<i64>>,
     /// Units to lend, 1-100.
+    #[schema(value_type = i32, required = true, minimum = 1, maximum = 100)]
     pub quantity: Option<i32>,
 }
 
