@@ -13,6 +13,7 @@
 
 mod admin_routes;
 pub mod booking;
+mod booking_view;
 pub mod counter;
 pub mod desk;
 pub mod eligibility;
