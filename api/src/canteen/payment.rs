@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use entity::meal_booking;
 use entity::order::PaymentProvider;
 use entity::payment::{self, PaymentStatus, SUBJECT_MEAL_BOOKING};
-use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, Set};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -148,15 +148,7 @@ pub async fn record(
         subject: Set(SUBJECT_MEAL_BOOKING.to_owned()),
         ..Default::default()
     };
-    let inserted = payment::Entity::insert(row)
-        .on_conflict(
-            OnConflict::column(payment::Column::TransactionId)
-                .do_nothing()
-                .to_owned(),
-        )
-        .exec_without_returning(&txn)
-        .await?;
-    if inserted == 0 {
+    if !crate::orders::payment_records::insert_payment_once(&txn, row).await? {
         txn.rollback().await?;
         return Ok(Recorded::AlreadyRecorded);
     }

@@ -81,15 +81,7 @@ pub async fn record_payment(
         subject: Set(payment::SUBJECT_ORDER.to_owned()),
         ..Default::default()
     };
-    let inserted = payment::Entity::insert(row)
-        .on_conflict(
-            OnConflict::column(payment::Column::TransactionId)
-                .do_nothing()
-                .to_owned(),
-        )
-        .exec_without_returning(&txn)
-        .await?;
-    if inserted == 0 {
+    if !insert_payment_once(&txn, row).await? {
         txn.rollback().await?;
         return Ok(Recorded::AlreadyRecorded);
     }
@@ -211,4 +203,22 @@ pub async fn close_trade_no(client: &WechatPayClient, no: &OutTradeNo) -> bool {
         Err(err) if err.is_not_found() => true,
         Err(err) => err.code() == Some(&PayErrorCode::OrderClosed),
     }
+}
+
+/// Records a payment unless its WeChat Pay transaction is already recorded
+/// (the unique transaction id decides under concurrent notifies); true when
+/// this call recorded it.
+pub(crate) async fn insert_payment_once(
+    txn: &impl sea_orm::ConnectionTrait,
+    row: payment::ActiveModel,
+) -> ApiResult<bool> {
+    let inserted = payment::Entity::insert(row)
+        .on_conflict(
+            OnConflict::column(payment::Column::TransactionId)
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(txn)
+        .await?;
+    Ok(inserted > 0)
 }
