@@ -44,6 +44,7 @@ pub mod openapi;
 pub mod ops;
 pub mod orders;
 pub mod pagination;
+pub mod pay_notify;
 pub mod points;
 pub mod promotions;
 pub mod rate_limit;

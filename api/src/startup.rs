@@ -36,6 +36,7 @@ fn api_v1(cfg: &mut ServiceConfig) {
     cfg.configure(crate::goods::configure)
         .configure(group_buys::configure)
         .configure(crate::orders::configure)
+        .configure(crate::pay_notify::configure)
         .configure(crate::shop::configure)
         .configure(crate::after_sales::configure)
         .configure(crate::notices::configure)

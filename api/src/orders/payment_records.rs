@@ -46,9 +46,6 @@ pub async fn record_payment(
     if !t.trade_state.is_paid() {
         return Ok(Recorded::Ignored);
     }
-    if let Some(booking_id) = crate::canteen::payment::booking_of(&t.out_trade_no) {
-        return crate::canteen::payment::record(db, t, booking_id, transaction_id, now).await;
-    }
     let Some(o) = order::Entity::find()
         .filter(order::Column::OrderNo.eq(t.out_trade_no.as_str()))
         .one(db)
