@@ -38,7 +38,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         (status = 201, body = CanteenView),
         (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
         (status = 403, description = "FORBIDDEN: not an admin of the community, or of one in `community_ids`", body = ErrorBody),
-        (status = 422, description = "VALIDATION_FAILED", body = ErrorBody),
+        (status = 422, description = "VALIDATION_FAILED (also a meal named twice in `meal_times`)", body = ErrorBody),
     )
 )]
 #[post("/admin/canteens")]
@@ -65,7 +65,7 @@ async fn create_canteen(
         (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
         (status = 403, description = "FORBIDDEN: not an admin of every community named", body = ErrorBody),
         (status = 404, description = "CANTEEN_NOT_FOUND (another community's too)", body = ErrorBody),
-        (status = 422, description = "VALIDATION_FAILED", body = ErrorBody),
+        (status = 422, description = "VALIDATION_FAILED (also a meal named twice in `meal_times`)", body = ErrorBody),
     )
 )]
 #[put("/admin/canteens/{id}")]

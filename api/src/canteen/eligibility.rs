@@ -20,7 +20,8 @@ pub const SUBSIDY_AGE: i32 = 60;
 
 #[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
 pub struct SubsidyRateBody {
-    /// CNY per subsidised meal, two decimals, at most 100.00.
+    /// CNY per subsidised meal, two decimals, 0.00-100.00.
+    #[schema(value_type = String, example = "3.00", pattern = r"^(100\.00|[0-9]{1,2}\.[0-9]{2})$")]
     pub subsidy_per_meal: Money,
 }
 

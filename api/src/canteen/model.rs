@@ -17,7 +17,7 @@ pub const MAX_CHOICES: usize = 20;
 /// Most portions of one dish in one booking.
 pub const MAX_PORTIONS: i32 = 10;
 /// Longest span of days one menu read covers.
-pub const MAX_MENU_DAYS: i64 = 31;
+pub const MAX_MENU_DAYS: u64 = 31;
 
 /// China Standard Time, in which canteens keep their days and meal times.
 pub const CST: TimeDelta = TimeDelta::hours(8);
@@ -64,13 +64,31 @@ pub struct MealTime {
     pub serves_at: String,
 }
 
+/// A weekday in the document: 1 (Monday) to 7 (Sunday).
+pub struct Weekday;
+
+impl utoipa::PartialSchema for Weekday {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{KnownFormat, SchemaFormat, Type};
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(Type::Integer)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int32)))
+            .minimum(Some(1))
+            .maximum(Some(7))
+            .description(Some("1 (Monday) to 7 (Sunday)"))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Weekday {}
+
 #[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
 pub struct NewCanteen {
     /// The community that runs it (the caller administers it).
     pub community_id: i64,
-    #[schema(min_length = 1, max_length = 64)]
+    #[schema(max_length = 64, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub name: String,
-    #[schema(min_length = 1, max_length = 100)]
+    #[schema(max_length = 100, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub place: String,
     /// Communities whose residents it serves (default: `community_id`), up
     /// to 50, each administered by the caller.
@@ -78,7 +96,7 @@ pub struct NewCanteen {
     #[schema(max_items = 50)]
     pub community_ids: Vec<i64>,
     /// Opening weekdays, 1 (Monday) to 7 (Sunday), at least one.
-    #[schema(min_items = 1, max_items = 7)]
+    #[schema(value_type = Vec<Weekday>, min_items = 1, max_items = 7)]
     pub weekdays: Vec<i32>,
     /// One to three meal times, each meal at most once.
     #[schema(min_items = 1, max_items = 3)]
@@ -179,16 +197,17 @@ pub struct CanteenView {
 
 #[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
 pub struct NewDish {
-    #[schema(min_length = 1, max_length = 32)]
+    #[schema(max_length = 32, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub name: String,
-    /// CNY, two decimals.
+    /// CNY, two decimals, above 0.
+    #[schema(value_type = String, example = "12.00", pattern = r"^(0\.(0[1-9]|[1-9][0-9])|[1-9][0-9]{0,7}\.[0-9]{2})$")]
     pub price: Money,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
 pub struct NewMenu {
     /// `YYYY-MM-DD` (China Standard Time), an opening day in the future.
-    #[schema(pattern = r"^20[0-9]{2}-[0-9]{2}-[0-9]{2}$", example = "2026-12-08")]
+    #[schema(format = Date, example = "2026-12-08")]
     pub date: String,
     /// One of the canteen's meal times.
     pub meal: MealKind,
@@ -222,11 +241,10 @@ pub struct MealView {
 #[into_params(parameter_in = Query)]
 pub struct MenuQuery {
     /// First day, `YYYY-MM-DD` (default: today, China Standard Time).
-    #[param(pattern = r"^20[0-9]{2}-[0-9]{2}-[0-9]{2}$")]
-    pub from: Option<String>,
-    /// Last day, `YYYY-MM-DD`, at most 30 days after `from` (default: `from` + 6).
-    #[param(pattern = r"^20[0-9]{2}-[0-9]{2}-[0-9]{2}$")]
-    pub to: Option<String>,
+    pub from: Option<NaiveDate>,
+    /// Last day, inclusive (default: `from` + 6). A span longer than 31 days
+    /// is cut to its first 31; `to` before `from` covers no day.
+    pub to: Option<NaiveDate>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

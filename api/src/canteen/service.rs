@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Datelike, NaiveTime, TimeDelta, Utc};
+use chrono::{DateTime, Datelike, Days, NaiveTime, TimeDelta, Utc};
 use entity::{canteen, canteen_community, canteen_meal, meal_booking, meal_dish};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
@@ -17,7 +17,7 @@ use super::model::{
 use crate::auth::AuthUser;
 use crate::community_links::{self, communities_of, communities_of_one};
 use crate::error::{ApiError, ApiResult, ErrorCode};
-use crate::fields::FieldErrors;
+use crate::fields::{FieldErrors, query_day};
 use crate::money::Money;
 use crate::pagination::{Page, Paged};
 
@@ -350,31 +350,10 @@ pub async fn menus(
     now: DateTime<Utc>,
 ) -> ApiResult<Vec<MealView>> {
     let c = find(db, canteen_id).await?;
-    let mut errors = FieldErrors::default();
-    let from = match &query.from {
-        None => Some(cst_day(now)),
-        Some(raw) => parse_day(raw).or_else(|| {
-            errors.push("from", "须为日期 YYYY-MM-DD");
-            None
-        }),
-    };
-    let to = match (&query.to, from) {
-        (None, Some(f)) => Some(f + TimeDelta::days(6)),
-        (None, None) => None,
-        (Some(raw), _) => parse_day(raw).or_else(|| {
-            errors.push("to", "须为日期 YYYY-MM-DD");
-            None
-        }),
-    };
-    if let (Some(f), Some(t)) = (from, to)
-        && (t < f || (t - f).num_days() >= MAX_MENU_DAYS)
-    {
-        errors.push("to", "须在 from 之后 0-30 天内");
-    }
-    errors.finish_query()?;
-    let (Some(from), Some(to)) = (from, to) else {
-        return Err(ErrorCode::InvalidQuery.into());
-    };
+    let from = query_day("from", query.from)?.unwrap_or_else(|| cst_day(now));
+    let default_to = from.checked_add_days(Days::new(6)).unwrap_or(from);
+    let to = query_day("to", query.to)?.unwrap_or(default_to);
+    let (from, to) = crate::time::day_range(Some(from), Some(to), from, MAX_MENU_DAYS);
     let meals = canteen_meal::Entity::find()
         .filter(canteen_meal::Column::CanteenId.eq(c.id))
         .filter(canteen_meal::Column::Date.gte(from.format("%Y-%m-%d").to_string()))

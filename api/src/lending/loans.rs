@@ -39,10 +39,20 @@ pub struct ReserveInput {
     pub date: Option<String>,
 }
 
+/// What the keeper notes when handing a tool over.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct ConditionInput {
-    /// The tool's condition, up to 200 characters (required on return).
+    /// The tool's condition, up to 200 characters.
+    #[schema(max_length = 200)]
     pub condition: Option<String>,
+}
+
+/// What the keeper notes when taking a tool back.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct ReturnInput {
+    /// The tool's condition, 1-200 characters.
+    #[schema(max_length = 200, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
+    pub condition: String,
 }
 
 #[derive(Clone, Debug, Serialize, ToSchema)]
@@ -351,13 +361,13 @@ pub async fn take_back(
     db: &DatabaseConnection,
     me: &AuthUser,
     id: i64,
-    input: &ConditionInput,
+    input: &ReturnInput,
     today: NaiveDate,
     now: DateTime<Utc>,
 ) -> ApiResult<LoanView> {
     let l = kept_loan(db, me, id).await?;
     let mut f = Fields::new();
-    let condition = f.text("condition", input.condition.as_deref(), 1, 200);
+    let condition = f.text("condition", Some(&input.condition), 1, 200);
     f.finish()?;
     let txn = begin_write(db).await?;
     transition(

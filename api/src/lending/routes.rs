@@ -6,7 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::inventory::{self, DateQuery, PointInput, PointQuery, PointView, ToolInput, ToolView};
-use super::loans::{self, ConditionInput, LoanQuery, LoanView, ReserveInput};
+use super::loans::{self, ConditionInput, LoanQuery, LoanView, ReserveInput, ReturnInput};
 use crate::auth::AuthUser;
 use crate::calendar::local_date;
 use crate::error::{ApiError, ApiResult, ErrorBody};
@@ -239,7 +239,7 @@ async fn hand_over(
 
 /// The keeper takes the tool back, noting its condition (required).
 #[utoipa::path(tag = "lending", security(("bearer" = [])), params(("id" = i64, Path, description = "Loan id")),
-    request_body = ConditionInput,
+    request_body = ReturnInput,
     responses(
         (status = 200, body = LoanView),
         (status = 401, description = "UNAUTHORIZED", body = ErrorBody),
@@ -253,7 +253,7 @@ async fn take_back(
     state: web::Data<AppState>,
     me: AuthUser,
     id: web::Path<i64>,
-    body: Json<ConditionInput>,
+    body: Json<ReturnInput>,
 ) -> ApiResult<web::Json<LoanView>> {
     let now = state.clock.now();
     Ok(web::Json(

@@ -245,21 +245,32 @@ impl From<point_rule::Model> for RuleView {
 pub struct NewRule {
     pub community_id: i64,
     /// 1-32 characters.
+    #[schema(max_length = 32, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub class: String,
     /// 1-60 characters.
+    #[schema(max_length = 60, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub name: String,
     /// 1-10000.
+    #[schema(minimum = 1, maximum = 10000)]
     pub points: i32,
     /// 1-100000 or null (no cap).
+    #[schema(minimum = 1, maximum = 100000)]
     pub daily_cap: Option<i32>,
+    #[schema(minimum = 1, maximum = 100000)]
     pub monthly_cap: Option<i32>,
 }
 
 /// Changes to an item; absent fields stay.
 #[derive(Clone, Debug, Default, Deserialize, ToSchema)]
 pub struct RulePatch {
+    /// 1-32 characters.
+    #[schema(max_length = 32, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub class: Option<String>,
+    /// 1-60 characters.
+    #[schema(max_length = 60, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub name: Option<String>,
+    /// 1-10000.
+    #[schema(minimum = 1, maximum = 10000)]
     pub points: Option<i32>,
     #[serde(default, deserialize_with = "crate::fields::nullable")]
     #[schema(value_type = Option<i32>, minimum = 1, maximum = 100000)]

@@ -4,6 +4,7 @@
 use serde_json::json;
 
 use super::fixture;
+use crate::support::Reply;
 
 #[tokio::test]
 async fn the_statement_matches_the_hand_counted_month() {
@@ -338,13 +339,34 @@ async fn another_communitys_admin_sees_nothing_of_the_canteen() {
         )
         .await;
     assert_eq!(menus.body, json!([]));
-    let r = fix
-        .app
-        .get(
-            &format!("/canteens/{cid}/menus?from=2026-12-01&to=2027-01-31"),
-            None,
-        )
-        .await;
+    // A span longer than 31 days is cut to its first 31; `to` before `from`
+    // covers no day; a date that is no date is 400.
+    let dates = |r: &Reply| -> Vec<String> {
+        r.body
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|m| m["date"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    };
+    let menus_over = |q: &'static str| {
+        let app = &fix.app;
+        async move { app.get(&format!("/canteens/{cid}/menus?{q}"), None).await }
+    };
+    let r = menus_over("from=2026-12-01&to=2027-01-31").await;
+    assert_eq!(
+        (r.status.as_u16(), dates(&r)),
+        (200, vec!["2026-12-08".to_owned()])
+    );
+    let r = menus_over("from=2026-11-01&to=2027-01-31").await;
+    assert_eq!(
+        (r.status.as_u16(), dates(&r)),
+        (200, vec![]),
+        "cut at 2026-12-01"
+    );
+    let r = menus_over("from=2026-12-09&to=2026-12-01").await;
+    assert_eq!((r.status.as_u16(), dates(&r)), (200, vec![]));
+    let r = menus_over("from=2026-12-01&to=2026-13-01").await;
     assert_eq!((r.status.as_u16(), r.code()), (400, "INVALID_QUERY"));
 }
 
