@@ -1,275 +1,27 @@
-//! The transitions of a request after it is filed: who may make each, from
-//! which statuses, what it writes, and the timeline entries it leaves.
-//!
-//! Each is checked in order: the caller must see the request (else 404) and
-//! be the one who makes that move (403), the body must be valid (422), the
-//! request must be in a state that allows it (409, or 429 for a second urge
-//! the same day). It is then one conditional `UPDATE` guarded by the state
-//! it was planned from, plus its events, in one transaction: of two racing
-//! moves one wins and the other is answered as if it came second.
+//! What a move writes: its body checked and its updates, guard, events and
+//! photos planned from the row as read.
 
-use chrono::{DateTime, TimeDelta, Utc};
-use entity::{department, request, request_category, request_event, request_photo};
+use entity::{department, request, request_category, request_photo};
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    ExprTrait, QueryFilter, Set,
-};
-use serde::Deserialize;
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter};
 use serde_json::{Value, json};
-use utoipa::ToSchema;
 
-use super::access::{Relation, visible};
-use super::{
-    ActorRole, Ctx, EventKind, ExtensionState, Level, MAX_EXTENSION_DAYS, MAX_PHOTOS, PhotoStage,
-    REOPEN_WITHIN, Status,
-};
+use super::commands::Command;
 use crate::auth::AuthUser;
-use crate::calendar::{local_date, start_of};
-use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::calendar::local_date;
+use crate::error::{ApiError, ApiResult};
 use crate::fields::Fields;
-
-/// Who made an event.
-#[derive(Clone, Copy, Debug)]
-pub struct Actor {
-    pub id: Option<i64>,
-    pub role: ActorRole,
-}
-
-impl Actor {
-    pub fn user(id: i64, role: ActorRole) -> Self {
-        Self { id: Some(id), role }
-    }
-
-    pub fn system() -> Self {
-        Self {
-            id: None,
-            role: ActorRole::System,
-        }
-    }
-}
-
-/// Writes a timeline entry and the messages it owes, in the caller's transaction.
-pub async fn record(
-    conn: &impl ConnectionTrait,
-    r: &request::Model,
-    kind: EventKind,
-    actor: Actor,
-    note: &str,
-    data: Value,
-    now: DateTime<Utc>,
-) -> ApiResult<request_event::Model> {
-    let event = request_event::ActiveModel {
-        request_id: Set(r.id),
-        kind: Set(kind.as_str().to_owned()),
-        actor_id: Set(actor.id),
-        actor_role: Set(actor.role.as_str().to_owned()),
-        note: Set(note.to_owned()),
-        data: Set(data.to_string()),
-        created_at: Set(now),
-        ..Default::default()
-    }
-    .insert(conn)
-    .await?;
-    super::notify::owe(conn, r, &event, kind).await?;
-    Ok(event)
-}
-
-/// Saves photo upload ids at positions `first..`.
-pub async fn save_photos(
-    conn: &impl ConnectionTrait,
-    request_id: i64,
-    stage: PhotoStage,
-    ids: &[i64],
-    first: i16,
-) -> ApiResult<()> {
-    if ids.is_empty() {
-        return Ok(());
-    }
-    let rows = ids
-        .iter()
-        .zip(first..)
-        .map(|(&upload_id, position)| request_photo::ActiveModel {
-            request_id: Set(request_id),
-            stage: Set(stage.as_str().to_owned()),
-            position: Set(position),
-            upload_id: Set(upload_id),
-        });
-    request_photo::Entity::insert_many(rows).exec(conn).await?;
-    Ok(())
-}
-
-#[derive(Debug, Default, Deserialize, ToSchema)]
-pub struct AssignInput {
-    /// `department` (default when the category has a department), `grid` or `community`.
-    #[schema(schema_with = assign_levels)]
-    pub level: Option<String>,
-    /// For level `department`; default: the category's department.
-    pub department_id: Option<i64>,
-    /// Up to 200 characters.
-    #[schema(max_length = 200)]
-    pub note: Option<String>,
-}
-fn assign_levels() -> utoipa::openapi::Object {
-    crate::openapi::choices(&["department", "grid", "community"])
-}
-
-#[derive(Debug, Default, Deserialize, ToSchema)]
-pub struct TransferInput {
-    /// Why, 2-200 characters.
-    pub reason: Option<String>,
-    /// Another department to hand it to; absent = back to the community's queue.
-    pub department_id: Option<i64>,
-}
-
-#[derive(Debug, Default, Deserialize, ToSchema)]
-pub struct ReasonInput {
-    /// 2-200 characters.
-    pub reason: Option<String>,
-}
-
-#[derive(Debug, Default, Deserialize, ToSchema)]
-pub struct NoteInput {
-    /// 2-1000 characters.
-    #[schema(
-        min_length = 2,
-        max_length = 1000,
-        pattern = r"^\s*[^\s\u0000][^\u0000]{0,}[^\s\u0000]\s*$"
-    )]
-    pub note: Option<String>,
-    /// Up to 9 upload ids (purpose `request_photo`; with a supplement, 9 in all).
-    #[schema(max_items = 9)]
-    pub photos: Option<Vec<i64>>,
-}
-
-#[derive(Debug, Default, Deserialize, ToSchema)]
-pub struct ExtensionInput {
-    /// Why, 2-200 characters.
-    #[schema(
-        min_length = 2,
-        max_length = 200,
-        pattern = r"^\s*[^\s\u0000][^\u0000]{0,}[^\s\u0000]\s*$"
-    )]
-    pub reason: Option<String>,
-    /// The whole time to resolve, in working days from submission: more than
-    /// the category's, at most 15.
-    #[schema(minimum = 1, maximum = 15)]
-    pub working_days: Option<i16>,
-}
-
-#[derive(Debug, Default, Deserialize, ToSchema)]
-pub struct DecisionInput {
-    #[schema(value_type = bool, required = true)]
-    pub approve: Option<bool>,
-    /// Up to 200 characters.
-    #[schema(max_length = 200)]
-    pub note: Option<String>,
-}
-
-#[derive(Debug, Default, Deserialize, ToSchema)]
-pub struct RateInput {
-    /// 1-5.
-    #[schema(minimum = 1, maximum = 5)]
-    pub rating: Option<i32>,
-    /// Up to 500 characters.
-    #[schema(max_length = 500)]
-    pub comment: Option<String>,
-}
-
-/// A move on a request, with its body.
-pub enum Command {
-    Assign(AssignInput),
-    Accept,
-    Transfer(TransferInput),
-    Return(ReasonInput),
-    Supplement(NoteInput),
-    Resolve(NoteInput),
-    AskExtension(ExtensionInput),
-    DecideExtension(DecisionInput),
-    Urge,
-    Rate(RateInput),
-    Reopen(ReasonInput),
-    Withdraw,
-}
-
-impl Command {
-    /// The move's name, for the logs (the body stays out of them).
-    pub fn name(&self) -> &'static str {
-        match self {
-            Command::Assign(_) => "assign",
-            Command::Accept => "accept",
-            Command::Transfer(_) => "transfer",
-            Command::Return(_) => "return",
-            Command::Supplement(_) => "supplement",
-            Command::Resolve(_) => "resolve",
-            Command::AskExtension(_) => "ask_extension",
-            Command::DecideExtension(_) => "decide_extension",
-            Command::Urge => "urge",
-            Command::Rate(_) => "rate",
-            Command::Reopen(_) => "reopen",
-            Command::Withdraw => "withdraw",
-        }
-    }
-}
-
-/// Who makes a move.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Mover {
-    /// The reporter or the grid worker who filed for them.
-    Reporter,
-    /// Whoever the request's level names.
-    Handler,
-    /// An admin of the request's community.
-    Admin,
-}
-
-impl Command {
-    fn mover(&self) -> Mover {
-        match self {
-            Command::Assign(_) | Command::DecideExtension(_) => Mover::Admin,
-            Command::Accept
-            | Command::Transfer(_)
-            | Command::Return(_)
-            | Command::Resolve(_)
-            | Command::AskExtension(_) => Mover::Handler,
-            Command::Supplement(_)
-            | Command::Urge
-            | Command::Rate(_)
-            | Command::Reopen(_)
-            | Command::Withdraw => Mover::Reporter,
-        }
-    }
-
-    /// The statuses the move starts from.
-    fn from(&self) -> &'static [Status] {
-        match self {
-            Command::Assign(_) => &[Status::Submitted],
-            Command::Accept => &[Status::Assigned],
-            Command::Transfer(_) | Command::Return(_) => &[Status::Assigned, Status::Accepted],
-            Command::Supplement(_) => &[Status::Returned],
-            Command::Resolve(_) | Command::AskExtension(_) | Command::DecideExtension(_) => {
-                &[Status::Accepted]
-            }
-            Command::Urge => &Status::LIVE,
-            Command::Rate(_) => &[Status::Resolved],
-            Command::Reopen(_) => &[Status::Resolved, Status::Closed],
-            Command::Withdraw => &[
-                Status::Submitted,
-                Status::Assigned,
-                Status::Accepted,
-                Status::Returned,
-            ],
-        }
-    }
-}
+use crate::requests::{
+    Ctx, EventKind, ExtensionState, Level, MAX_EXTENSION_DAYS, MAX_PHOTOS, PhotoStage, Status,
+};
 
 /// What a move writes, planned from the row as read.
-struct Plan {
-    sets: Vec<(request::Column, Expr)>,
-    guard: Condition,
-    events: Vec<(EventKind, String, Value)>,
-    photos: Option<(PhotoStage, Vec<i64>, i16)>,
-    clear_resolution_photos: bool,
+pub(super) struct Plan {
+    pub(super) sets: Vec<(request::Column, Expr)>,
+    pub(super) guard: Condition,
+    pub(super) events: Vec<(EventKind, String, Value)>,
+    pub(super) photos: Option<(PhotoStage, Vec<i64>, i16)>,
+    pub(super) clear_resolution_photos: bool,
 }
 
 impl Plan {
@@ -326,63 +78,16 @@ impl Plan {
     }
 }
 
-fn status_of(r: &request::Model) -> Status {
+pub(super) fn status_of(r: &request::Model) -> Status {
     r.status
 }
 
-fn level_of(r: &request::Model) -> Level {
+pub(super) fn level_of(r: &request::Model) -> Level {
     r.level
 }
 
 fn days(n: i16) -> u32 {
     std::cmp::max(n, 1) as u32
-}
-
-/// 409 (or 429) when the request's state does not allow the move now.
-fn check_state(cmd: &Command, r: &request::Model, now: DateTime<Utc>) -> ApiResult<()> {
-    let status = status_of(r);
-    if matches!(cmd, Command::Rate(_)) && status == Status::Closed {
-        return Err(ErrorCode::AlreadyRated.into());
-    }
-    if !cmd.from().contains(&status) {
-        return Err(
-            ApiError::new(ErrorCode::InvalidTransition).details(json!({ "status": status }))
-        );
-    }
-    let extension = r.extension_state;
-    match cmd {
-        Command::Urge => {
-            let today = local_date(now);
-            if r.last_urged_on.as_deref() == Some(today.to_string().as_str()) {
-                let tomorrow = start_of(today) + TimeDelta::days(1);
-                return Err(
-                    ApiError::new(ErrorCode::UrgedToday)
-                        .retry_after(std::cmp::max((tomorrow - now).num_seconds(), 1) as u64),
-                );
-            }
-        }
-        Command::Reopen(_) => {
-            let in_time = r.resolved_at.is_some_and(|t| now <= t + REOPEN_WITHIN);
-            if r.reopen_count > 0 || !in_time {
-                return Err(ErrorCode::ReopenNotAllowed.into());
-            }
-        }
-        Command::AskExtension(_)
-            if matches!(
-                extension,
-                ExtensionState::Pending | ExtensionState::Approved
-            ) =>
-        {
-            return Err(ErrorCode::ExtensionNotAllowed.into());
-        }
-        Command::DecideExtension(_) if extension != ExtensionState::Pending => {
-            return Err(ApiError::new(ErrorCode::InvalidTransition)
-                .message("没有待审批的延期申请")
-                .details(json!({ "status": status, "extension": extension })));
-        }
-        _ => {}
-    }
-    Ok(())
 }
 
 async fn category_of(
@@ -396,7 +101,7 @@ async fn category_of(
 }
 
 /// Checks the body and plans the writes; the state is checked after the body.
-async fn plan(
+pub(super) async fn plan(
     conn: &impl ConnectionTrait,
     ctx: Ctx<'_>,
     me: &AuthUser,
@@ -715,78 +420,4 @@ async fn plan(
     }
     f.finish()?;
     Ok(p)
-}
-
-/// Makes the move; answers the request as it is afterwards and the caller's relation to it.
-#[tracing::instrument(skip_all, fields(user_id = me.id(), request_id = id, action = cmd.name()))]
-pub async fn act(
-    db: &DatabaseConnection,
-    ctx: Ctx<'_>,
-    me: &AuthUser,
-    id: i64,
-    cmd: Command,
-) -> ApiResult<(request::Model, Relation)> {
-    let (r, rel) = visible(db, me, id).await?;
-    let level = level_of(&r);
-    let allowed = match cmd.mover() {
-        Mover::Reporter => rel.reporter,
-        Mover::Handler => rel.handles(level),
-        Mover::Admin => rel.admin,
-    };
-    if !allowed {
-        return Err(ErrorCode::Forbidden.into());
-    }
-    let plan = plan(db, ctx, me, &r, &cmd).await?;
-    check_state(&cmd, &r, ctx.now)?;
-    let actor = Actor::user(
-        me.id(),
-        match cmd.mover() {
-            Mover::Reporter if r.reporter_id == me.id() => ActorRole::Reporter,
-            Mover::Reporter => ActorRole::GridWorker,
-            Mover::Handler => Relation::handler_role(level),
-            Mover::Admin => ActorRole::Admin,
-        },
-    );
-    let txn = crate::db::begin_write(db).await?;
-    let mut update =
-        request::Entity::update_many().col_expr(request::Column::UpdatedAt, Expr::value(ctx.now));
-    for (col, value) in plan.sets {
-        update = update.col_expr(col, value);
-    }
-    let done = update
-        .filter(request::Column::Id.eq(r.id))
-        .filter(request::Column::Status.is_in(cmd.from().iter().copied()))
-        .filter(plan.guard)
-        .exec(&txn)
-        .await?;
-    if done.rows_affected == 0 {
-        drop(txn);
-        // Someone moved it first: answer as the later move.
-        let current = request::Entity::find_by_id(r.id)
-            .one(db)
-            .await?
-            .ok_or_else(|| ApiError::new(ErrorCode::RequestNotFound))?;
-        check_state(&cmd, &current, ctx.now)?;
-        return Err(ApiError::new(ErrorCode::InvalidTransition)
-            .details(json!({ "status": status_of(&current) })));
-    }
-    let updated = request::Entity::find_by_id(r.id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| ApiError::new(ErrorCode::RequestNotFound))?;
-    if plan.clear_resolution_photos {
-        request_photo::Entity::delete_many()
-            .filter(request_photo::Column::RequestId.eq(r.id))
-            .filter(request_photo::Column::Stage.eq(PhotoStage::Resolution.as_str()))
-            .exec(&txn)
-            .await?;
-    }
-    if let Some((stage, ids, first)) = &plan.photos {
-        save_photos(&txn, r.id, *stage, ids, *first).await?;
-    }
-    for (kind, note, data) in plan.events {
-        record(&txn, &updated, kind, actor, &note, data, ctx.now).await?;
-    }
-    txn.commit().await?;
-    Ok((updated, rel))
 }
