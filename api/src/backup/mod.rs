@@ -8,6 +8,7 @@ mod lock;
 mod restore;
 mod schedule;
 mod snapshot;
+mod stored;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -24,9 +25,8 @@ pub use destination::{Destination, Uploaded};
 pub use lock::{BackupLock, ServeLock};
 pub use restore::{Restored, restore};
 pub use schedule::{BackupHealth, BackupMonitor, Round, Scheduler};
-pub use snapshot::{
-    MediaArchive, Snapshot, StoredBackup, check_database, expired, list, name_for, prune,
-};
+pub use snapshot::{MediaArchive, Snapshot, check_database};
+pub use stored::{StoredBackup, expired, list, name_for, prune};
 
 use crate::settings::{DatabaseSettings, Settings};
 use crate::telemetry::Metrics;

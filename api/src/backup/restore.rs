@@ -12,7 +12,8 @@ use sea_orm::SqlxSqliteConnector;
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
 
 use super::lock::{BackupLock, ServeLock};
-use super::snapshot::{self, check_database};
+use super::snapshot::check_database;
+use super::stored;
 use super::{BackupError, sqlite_file};
 use crate::settings::Settings;
 
@@ -102,7 +103,7 @@ pub async fn restore(settings: &Settings, file: &Path) -> Result<Restored, Backu
     Migrator::up(&db, None).await?;
     let _ = db.close().await;
 
-    let media_restored = match snapshot::media_archive_of(file) {
+    let media_restored = match stored::media_archive_of(file) {
         Some(archive) if !settings.backup.media_dir.as_os_str().is_empty() => {
             let media_dir = settings.backup.media_dir.clone();
             tokio::task::spawn_blocking(move || put_back_media(&archive, &media_dir))

@@ -21,7 +21,8 @@ use utoipa::ToSchema;
 use super::BackupError;
 use super::destination::Destination;
 use super::lock::BackupLock;
-use super::snapshot::{self, Snapshot, StoredBackup};
+use super::snapshot::{self, Snapshot};
+use super::stored::{self, StoredBackup};
 use crate::settings::{BackupSettings, DestinationBackend};
 use crate::telemetry::Metrics;
 
@@ -264,12 +265,12 @@ impl Scheduler {
     /// One tick: see the module documentation.
     pub async fn round(&self) -> Result<Round, BackupError> {
         let Some(_lock) = BackupLock::try_acquire(&self.db_file)? else {
-            self.monitor.saw(snapshot::list(&self.dir)?.first());
+            self.monitor.saw(stored::list(&self.dir)?.first());
             return Ok(Round::Busy);
         };
-        snapshot::remove_leftovers(&self.dir);
+        stored::remove_leftovers(&self.dir);
         let now = Utc::now();
-        let newest = snapshot::list(&self.dir)?.into_iter().next();
+        let newest = stored::list(&self.dir)?.into_iter().next();
         let interval = i64::try_from(self.settings.interval_secs)
             .ok()
             .and_then(TimeDelta::try_seconds)
@@ -293,7 +294,7 @@ impl Scheduler {
             self.monitor.saw(newest.as_ref());
             Ok(Round::NotDue)
         };
-        match snapshot::prune(&self.dir, &self.settings.keep, Utc::now()) {
+        match stored::prune(&self.dir, &self.settings.keep, Utc::now()) {
             Ok(removed) => {
                 for backup in removed {
                     tracing::info!(backup = %backup.name, "old backup removed (retention)");
@@ -311,7 +312,7 @@ impl Scheduler {
         if self.settings.destination.backend == DestinationBackend::None {
             return;
         }
-        let backups = match snapshot::list(&self.dir) {
+        let backups = match stored::list(&self.dir) {
             Ok(backups) => backups,
             Err(err) => {
                 self.monitor.uploads(0, Some(err.to_string()));

@@ -6,6 +6,7 @@ pub mod access;
 pub mod admin_list;
 pub mod applications;
 pub mod moderation;
+pub mod profile;
 pub mod routes;
 pub mod service;
 pub mod staff;

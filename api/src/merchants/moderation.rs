@@ -10,7 +10,8 @@ use sea_orm::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::service::{self, MerchantPatch, MerchantView};
+use super::profile::MerchantPatch;
+use super::service::{self, MerchantView};
 use crate::auth::AuthUser;
 use crate::cache::{Cache, keys};
 use crate::content::recheck::{self, Moderated, Waiting};

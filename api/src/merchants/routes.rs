@@ -7,7 +7,8 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use super::admin_list::{self, AdminMerchantQuery};
 use super::applications::{self, ApplicationQuery, ApplicationView, NewApplication, RejectRequest};
 use super::moderation;
-use super::service::{self, MerchantPatch, MerchantQuery, MerchantStatus, MerchantView};
+use super::profile::{self, MerchantPatch};
+use super::service::{self, MerchantQuery, MerchantStatus, MerchantView};
 use crate::auth::{AuthUser, MaybeAuthUser, Role};
 use crate::cache::{JsonText, keys};
 use crate::content::{self, Scene};
@@ -386,7 +387,7 @@ async fn patch_merchant(
         ),
         None => None,
     };
-    let updated = service::update(&state.db, &media, m, body.0, checked).await?;
+    let updated = profile::update(&state.db, &media, m, body.0, checked).await?;
     keys::marketplace_changed(&state.cache).await;
     Ok(web::Json(updated))
 }

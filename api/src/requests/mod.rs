@@ -22,6 +22,7 @@ pub mod categories;
 pub mod figures;
 pub mod flow;
 pub mod lists;
+pub mod move_routes;
 pub mod notify;
 pub mod report;
 pub mod routes;
@@ -32,10 +33,17 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+use utoipa_actix_web::service_config::ServiceConfig;
+
 use crate::calendar::Calendar;
 
 pub use entity::request::{ExtensionState, RequestLevel as Level, RequestStatus as Status};
-pub use routes::configure;
+
+/// The requests' routes: reports, lists and reads, then the moves.
+pub fn configure(cfg: &mut ServiceConfig) {
+    routes::configure(cfg);
+    move_routes::configure(cfg);
+}
 
 crate::text_enum! {
     pub enum Urgency {

@@ -3,6 +3,7 @@
 //! transaction and give a pickup code checked at the counter, and
 //! cancellation before pickup, which returns both.
 
+pub mod redemptions;
 pub mod routes;
 pub mod service;
 

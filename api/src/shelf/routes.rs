@@ -7,9 +7,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::service::{
-    self, NewRedemption, NewShelfItem, RedemptionView, ShelfItemPatch, ShelfItemView,
-};
+use super::redemptions::{self, NewRedemption, RedemptionView};
+use super::service::{self, NewShelfItem, ShelfItemPatch, ShelfItemView};
 use crate::auth::AuthUser;
 use crate::db::begin_write;
 use crate::error::{ApiError, ApiResult, ErrorBody, ErrorCode};
@@ -189,7 +188,7 @@ async fn redeem(
         Begun::Fresh(attempt) => attempt,
     };
     let done = async {
-        let view = service::redeem(attempt.txn(), me.id(), id, body.0.clone()).await?;
+        let view = redemptions::redeem(attempt.txn(), me.id(), id, body.0.clone()).await?;
         Ok((
             StatusCode::CREATED,
             serde_json::to_value(view).map_err(ApiError::internal)?,
@@ -212,7 +211,9 @@ async fn my_redemptions(
     page: web::Query<PageParams>,
 ) -> ApiResult<web::Json<Paged<RedemptionView>>> {
     let page = Page::try_from(page.into_inner())?;
-    Ok(web::Json(service::mine(&state.db, me.id(), page).await?))
+    Ok(web::Json(
+        redemptions::mine(&state.db, me.id(), page).await?,
+    ))
 }
 
 /// Cancels a redemption before pickup: the points and the stock return.
@@ -229,7 +230,7 @@ async fn cancel_redemption(
     id: web::Path<i64>,
 ) -> ApiResult<web::Json<RedemptionView>> {
     let txn = begin_write(&state.db).await?;
-    let view = service::cancel(&*txn, me.id(), id.into_inner()).await?;
+    let view = redemptions::cancel(&*txn, me.id(), id.into_inner()).await?;
     txn.commit().await?;
     Ok(web::Json(view))
 }
@@ -254,8 +255,8 @@ async fn pick_up(
 ) -> ApiResult<web::Json<RedemptionView>> {
     let scope = me.admin_communities(&state.db).await?;
     let txn = begin_write(&state.db).await?;
-    let r = service::by_code(&*txn, body.0.pickup_code.trim(), scope.as_deref()).await?;
-    let view = service::pick_up(&*txn, r, me.id()).await?;
+    let r = redemptions::by_code(&*txn, body.0.pickup_code.trim(), scope.as_deref()).await?;
+    let view = redemptions::pick_up(&*txn, r, me.id()).await?;
     txn.commit().await?;
     Ok(web::Json(view))
 }
