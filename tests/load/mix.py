@@ -582,10 +582,13 @@ def check_orders(env, plan):
     is stored twice. Prints PASS/FAIL lines; answers True when all pass."""
     good = True
     released = ",".join(f"'{s}'" for s in RELEASED)
+    time.sleep(2)  # orders in flight when wrk stopped commit meanwhile
     for gb in plan["campaigns"]:
-        (sold, cap), = db_query(env, f"select ordered_quantity, total_quantity from group_buys where id = {gb}")
-        (held, n), = db_query(env, f"select coalesce(sum(quantity), 0), count(*) from orders "
-                                   f"where group_buy_id = {gb} and status not in ({released})")
+        # One statement: one snapshot of the campaign and its orders.
+        held_sql = (f"from orders o where o.group_buy_id = g.id and o.status not in ({released})")
+        (sold, cap, held, n), = db_query(
+            env, f"select g.ordered_quantity, g.total_quantity, (select coalesce(sum(o.quantity), 0) {held_sql}), "
+                 f"(select count(*) {held_sql}) from group_buys g where g.id = {gb}")
         passed = int(sold) == int(held) and int(sold) <= int(cap)
         good &= passed
         print(f"{'PASS' if passed else 'FAIL'} campaign {gb}: sold {sold}, held by {n} orders {held}, cap {cap}")
