@@ -138,7 +138,11 @@ class FakeWechat:
                         fake.sent[key] = fake.sent.get(key, 0) + 1
                 return self.answer({"errcode": 0, "errmsg": "ok"})
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        class Server(ThreadingHTTPServer):
+            def handle_error(self, request, client_address):
+                pass  # a connection reset by a killed instance is no finding here
+
+        self.server = Server(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
