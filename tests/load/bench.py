@@ -405,6 +405,7 @@ def mix_backend(name, env, args):
     proc = start_server(env, log)
     try:
         plan = mix.prepare(BASE, BIN, env, mix.new_workdir())
+        plan["kinds"] = [k for k in plan["kinds"] if k[0] not in args.mix_skip]
         results = mix.run_mix(BASE, plan, args.duration)
         errors = mix.print_table(f"[{name}] mix, scale {args.scale}, {args.duration}s, "
                                  f"{sum(c for _, c, _ in plan['kinds'])} connections", results)
@@ -542,6 +543,8 @@ def main():
                    help="N instances on PostgreSQL + Redis behind nginx running the mix; one killed half way")
     p.add_argument("--soak", type=int, default=0, help="the mix for this many seconds (embedded), 60 s chunks")
     p.add_argument("--startup", action="store_true", help="start-to-ready times on SQLite")
+    p.add_argument("--mix-skip", type=lambda s: [x.strip() for x in s.split(",")], default=[],
+                   help="kinds of the mix left out (to find what costs), e.g. 'merchant edits goods'")
     args = p.parse_args()
 
     ensure_wrk()
