@@ -577,8 +577,11 @@ def main():
         env = dict(base_env, YIZHAN__DATABASE__URL=f"{args.pg_url}/{db}",
                    YIZHAN__MEDIA__FS_ROOT=media_root,
                    YIZHAN__REDIS__URL=args.redis_url, YIZHAN__REDIS__KEY_PREFIX=prefix)
-        bench_backend("pg+redis", env, args, rows)
-        shutil.rmtree(media_root, ignore_errors=True)
+        try:
+            bench_backend("pg+redis", env, args, rows)
+        finally:
+            drop_pg(env, args, db)
+            shutil.rmtree(media_root, ignore_errors=True)
 
     print()
     print(f"scale {args.scale}, {args.connections} connections, {args.duration}s per endpoint, wrk -t2, "
