@@ -21,8 +21,12 @@ import tempfile
 import time
 import urllib.request
 import uuid
+import threading
 import zlib
 import struct
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import mix  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BIN = os.path.join(ROOT, "target", "release", "yizhan")
@@ -58,15 +62,19 @@ def http(method, path, body=None, token=None):
         return json.loads(r.read() or b"null")
 
 
-def wait_ready(proc):
-    for _ in range(300):
+def wait_ready(proc, base=None, step=0.1):
+    """Polls `/readyz` of `base` (default BASE) until it answers 200."""
+    url = (base or BASE) + "/readyz"
+    for _ in range(int(30 / step)):
         if proc.poll() is not None:
             sys.exit("server exited during start-up")
         try:
-            http("GET", "/readyz")
-            return
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.status == 200:
+                    return
         except Exception:
-            time.sleep(0.1)
+            pass
+        time.sleep(step)
     sys.exit("server did not become ready")
 
 
@@ -182,11 +190,26 @@ def hot_goods(community):
     return max(r["items"], key=lambda g: g["stock"])
 
 
+def restock(goods, stock=999999):
+    """Sets `goods`' stock as its merchant's owner (a seeded resident
+    `seed-N`; the merchants were seeded in the order of N)."""
+    for n in (goods["merchant_id"] - 1, goods["merchant_id"]):
+        token = http("POST", "/api/v1/auth/dev/login", {"openid": f"seed-{n}"})["access_token"]
+        try:
+            http("PATCH", f"/api/v1/goods/{goods['id']}", {"stock": stock}, token)
+            return
+        except Exception:
+            continue
+    raise RuntimeError(f"no seeded owner could restock goods {goods['id']}")
+
+
 def shop_checkout_script(community, how_many=64):
     """Checkouts of 1 unit of one hot goods (pickup) as rotating residents of
-    its community; once its stock is gone the answers are 409
-    INSUFFICIENT_STOCK, still a write transaction each."""
+    its community. The goods is restocked to 999,999 first, so every
+    checkout of the run takes stock (a conditional update of one hot row)
+    instead of meeting 409 INSUFFICIENT_STOCK."""
     goods = hot_goods(community)
+    restock(goods)
     body = json.dumps({"lines": [{"goods_id": goods["id"], "quantity": 1}], "fulfilment": "pickup"})
     return post_script("checkout", community_tokens(community, how_many, 2000), "/api/v1/orders", body)
 
@@ -285,9 +308,9 @@ def scenarios(extra_env):
     return out
 
 
-def start_server(env, log):
+def start_server(env, log, base=None):
     proc = subprocess.Popen([BIN, "serve"], env=env, stdout=log, stderr=log)
-    wait_ready(proc)
+    wait_ready(proc, base)
     return proc
 
 
@@ -347,6 +370,178 @@ def bench_without_cache(name, env, args, log, results):
         stop(proc)
 
 
+# --------------------------------------------------------------------------
+# --mix, --soak, --instances, --startup (the traffic itself is in mix.py)
+
+
+def fresh_sqlite(base_env):
+    """An env on a new SQLite file in a new temporary directory: (env, dir)."""
+    tmp = tempfile.mkdtemp(prefix="yizhan-bench-")
+    return dict(base_env, YIZHAN__DATABASE__URL=f"sqlite://{tmp}/bench.db?mode=rwc",
+                YIZHAN__MEDIA__FS_ROOT=os.path.join(tmp, "media")), tmp
+
+
+def fresh_pg(base_env, args, name):
+    """An env on a new PostgreSQL database `yz_bench_<name>` and its own Redis
+    key prefix: (env, database)."""
+    db = f"yz_bench_{name}"
+    sh(["psql", f"{args.pg_url}/postgres", "-qc", f"drop database if exists {db} with (force)"])
+    sh(["psql", f"{args.pg_url}/postgres", "-qc", f"create database {db}"])
+    return dict(base_env, YIZHAN__DATABASE__URL=f"{args.pg_url}/{db}",
+                YIZHAN__MEDIA__FS_ROOT=tempfile.mkdtemp(prefix="yizhan-bench-media-"),
+                YIZHAN__REDIS__URL=args.redis_url,
+                YIZHAN__REDIS__KEY_PREFIX=f"yz_bench_{name}_{int(time.time())}:"), db
+
+
+def drop_pg(env, args, db):
+    """Drops the bench database and the Redis keys of the run's prefix."""
+    sh(["psql", f"{args.pg_url}/postgres", "-qc", f"drop database if exists {db} with (force)"], check=False)
+    prefix = env["YIZHAN__REDIS__KEY_PREFIX"]
+    host, port = args.redis_url.split("//", 1)[1].split(":")
+    keys = sh(["redis-cli", "-h", host, "-p", port, "--scan", "--pattern", prefix + "*"],
+              check=False, capture=True).stdout.split()
+    for i in range(0, len(keys), 500):
+        sh(["redis-cli", "-h", host, "-p", port, "del", *keys[i:i + 500]], check=False, capture=True)
+
+
+def seed(env, args, name):
+    t0 = time.time()
+    sh([BIN, "seed", "--scale", str(args.scale)], env=env, capture=True)
+    print(f"[{name}] seeded scale {args.scale} in {time.time() - t0:.1f}s", flush=True)
+
+
+def mix_backend(name, env, args):
+    """--mix on one backend: seed, start the server, prepare, run the mixed
+    workload for --duration seconds, print the table, peak RSS and checks."""
+    seed(env, args, name)
+    fake = mix.FakeWechat()
+    env = mix.server_env(env, fake.port)
+    log = open(os.path.join(tempfile.gettempdir(), f"yizhan-mix-{name}.log"), "w")
+    proc = start_server(env, log)
+    try:
+        plan = mix.prepare(BASE, BIN, env, mix.new_workdir())
+        plan["kinds"] = [k for k in plan["kinds"] if k[0] not in args.mix_skip]
+        results = mix.run_mix(BASE, plan, args.duration)
+        errors = mix.print_table(f"[{name}] mix, scale {args.scale}, {args.duration}s, "
+                                 f"{sum(c for _, c, _ in plan['kinds'])} connections", results)
+        print(f"[{name}] server peak RSS {peak_rss_mb(proc.pid):.0f} MB; errors {errors}")
+        passed = mix.check_orders(env, plan) & mix.check_push(env, plan, fake)
+        print(f"[{name}] {'PASS' if passed and errors == 0 else 'FAIL'}")
+    finally:
+        stop(proc)
+        fake.close()
+
+
+def soak(env, args):
+    """--soak N on the embedded default: the mix in 60 s chunks, the server's
+    RSS sampled every 10 s; prints RSS after minute 1 vs at the end and the
+    p99 per chunk."""
+    seed(env, args, "embedded")
+    fake = mix.FakeWechat()
+    env = mix.server_env(env, fake.port)
+    log = open(os.path.join(tempfile.gettempdir(), "yizhan-soak.log"), "w")
+    proc = start_server(env, log)
+    samples, stop_sampling = [], threading.Event()
+
+    def sample():
+        t0 = time.time()
+        while not stop_sampling.wait(10):
+            samples.append((time.time() - t0, mix.rss_mb(proc.pid)))
+
+    try:
+        plan = mix.prepare(BASE, BIN, env, mix.new_workdir())
+        threading.Thread(target=sample, daemon=True).start()
+        chunks = []
+        for i in range(max(1, args.soak // 60)):
+            results = mix.run_mix(BASE, plan, 60)
+            rows, rps, _ = mix.summarise(results)
+            p99 = {k: p for k, _, _, _, p, _, _, _ in rows}
+            chunks.append((i + 1, rps, p99, sum(r[7] for r in rows), mix.rss_mb(proc.pid)))
+            print(f"[soak] minute {i + 1}: {rps:.0f} req/s, p99 feed {p99.get('notices feed', 0):.2f} ms, "
+                  f"orders A {p99.get('order hot A', 0):.2f} ms, errors {chunks[-1][3]}, "
+                  f"RSS {chunks[-1][4]:.1f} MB", flush=True)
+        stop_sampling.set()
+        kinds = [k for k, _, _ in plan["kinds"]]
+        print(f"\nsoak: {len(chunks)} chunks of 60 s, scale {args.scale}, embedded")
+        print("| minute | req/s | " + " | ".join(f"p99 {k}" for k in kinds) + " | errors | RSS MB |")
+        print("|---:|---:|" + "---:|" * len(kinds) + "---:|---:|")
+        for n, rps, p99, errors, rss in chunks:
+            print(f"| {n} | {rps:.0f} | " + " | ".join(f"{p99.get(k, float('nan')):.2f}" for k in kinds)
+                  + f" | {errors} | {rss:.1f} |")
+        first = next((r for t, r in samples if t >= 60), chunks[0][4])
+        last = samples[-1][1] if samples else chunks[-1][4]
+        print(f"RSS samples (s, MB): " + ", ".join(f"{t:.0f}:{r:.1f}" for t, r in samples))
+        growth = (last - first) / first
+        print(f"{'PASS' if abs(growth) <= 0.10 else 'FAIL'} RSS after minute 1 {first:.1f} MB, at the end "
+              f"{last:.1f} MB ({growth:+.1%}; target within 10%); peak {peak_rss_mb(proc.pid):.0f} MB; "
+              f"errors {sum(c[3] for c in chunks)}")
+        mix.check_orders(env, plan)
+        mix.check_push(env, plan, fake)
+    finally:
+        stop_sampling.set()
+        stop(proc)
+        fake.close()
+
+
+def instances(env, args):
+    """--instances 2: two servers on PostgreSQL + Redis behind nginx
+    (api/deploy/nginx.conf rendered with this run's ports), the mix through
+    nginx, the second instance killed with SIGKILL half way; then the checks."""
+    seed(env, args, "pg+redis")
+    fake = mix.FakeWechat()
+    env = mix.server_env(env, fake.port)
+    env["YIZHAN__SERVER__TRUST_FORWARDED_FOR"] = "true"
+    ports = [PORT + 1 + i for i in range(args.instances)]
+    procs, workdir = [], mix.new_workdir()
+    for port in ports:
+        log = open(os.path.join(workdir, f"server-{port}.log"), "w")
+        procs.append(start_server(dict(env, YIZHAN__SERVER__PORT=str(port)), log,
+                                  f"http://127.0.0.1:{port}"))
+    nginx = mix.start_nginx(os.path.join(ROOT, "api", "deploy", "nginx.conf"), ports, PORT, workdir)
+    try:
+        plan = mix.prepare(BASE, BIN, env, workdir)
+        victim = procs[-1]
+
+        def kill():
+            victim.send_signal(signal.SIGKILL)
+            print(f"  SIGKILL to instance :{ports[-1]} (pid {victim.pid}) at {args.duration / 2:.0f}s", flush=True)
+
+        results = mix.run_mix(BASE, plan, args.duration, on_half=kill)
+        errors = mix.print_table(f"[{args.instances} instances behind nginx] mix, scale {args.scale}, "
+                                 f"{args.duration}s, one instance killed half way", results)
+        print(f"requests failing after nginx's retry: {errors}")
+        print(mix.nginx_upstream_summary(workdir))
+        passed = mix.check_orders(env, plan) & mix.check_push(env, plan, fake)
+        print(f"[instances] {'PASS' if passed and errors == 0 else 'FAIL'}")
+    finally:
+        mix.stop_nginx(nginx)
+        for p in procs:
+            if p.poll() is None:
+                stop(p)
+        fake.close()
+
+
+def startup(base_env):
+    """Start to ready (`yizhan serve` until `/readyz` answers 200) on a fresh
+    SQLite file (every migration applied), again on the same file, and on
+    it once seeded at scale 1."""
+    env, tmp = fresh_sqlite(base_env)
+    log = open(os.path.join(tmp, "server.log"), "w")
+    times = []
+    for label in ("fresh SQLite file (all migrations)", "existing SQLite file",
+                  "existing SQLite file, seeded scale 1"):
+        if label.endswith("seeded scale 1"):
+            sh([BIN, "seed", "--scale", "1"], env=env, capture=True)
+        t0 = time.perf_counter()
+        proc = subprocess.Popen([BIN, "serve"], env=env, stdout=log, stderr=log)
+        wait_ready(proc, step=0.005)
+        times.append((label, time.perf_counter() - t0))
+        stop(proc)
+    for label, secs in times:
+        print(f"start to ready, {label}: {secs * 1000:.0f} ms")
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--scale", type=int, default=1)
@@ -358,6 +553,13 @@ def main():
     p.add_argument("--skip-build", action="store_true")
     p.add_argument("--only", type=lambda s: [x.strip() for x in s.split(",")], default=None,
                    help="comma-separated endpoint labels to run, e.g. 'healthz,orders (write)'")
+    p.add_argument("--mix", action="store_true", help="the mixed workload (mix.py) for --duration seconds")
+    p.add_argument("--instances", type=int, default=0,
+                   help="N instances on PostgreSQL + Redis behind nginx running the mix; one killed half way")
+    p.add_argument("--soak", type=int, default=0, help="the mix for this many seconds (embedded), 60 s chunks")
+    p.add_argument("--startup", action="store_true", help="start-to-ready times on SQLite")
+    p.add_argument("--mix-skip", type=lambda s: [x.strip() for x in s.split(",")], default=[],
+                   help="kinds of the mix left out (to find what costs), e.g. 'merchant edits goods'")
     args = p.parse_args()
 
     ensure_wrk()
@@ -370,8 +572,14 @@ def main():
         "YIZHAN_CONFIG_DIR": os.path.join(ROOT, "config"),
         "YIZHAN__SERVER__PORT": str(PORT),
         "YIZHAN__LOG__LEVEL": "warn",
+        # The benchmark measures the writes, not the limiter in front of
+        # them: 64 residents writing thousands of times a second.
         "YIZHAN__RATE_LIMIT__LOGIN_PER_MINUTE": "1000000",
+        "YIZHAN__RATE_LIMIT__WRITES_PER_MINUTE_PER_USER": "100000000",
+        "YIZHAN__RATE_LIMIT__WRITES_PER_MINUTE_PER_IP": "100000000",
     })
+    if args.mix or args.instances or args.soak or args.startup:
+        return special_modes(base_env, args)
     rows = []
     if args.backend in ("embedded", "both"):
         tmp = tempfile.mkdtemp(prefix="yizhan-bench-")
@@ -388,8 +596,11 @@ def main():
         env = dict(base_env, YIZHAN__DATABASE__URL=f"{args.pg_url}/{db}",
                    YIZHAN__MEDIA__FS_ROOT=media_root,
                    YIZHAN__REDIS__URL=args.redis_url, YIZHAN__REDIS__KEY_PREFIX=prefix)
-        bench_backend("pg+redis", env, args, rows)
-        shutil.rmtree(media_root, ignore_errors=True)
+        try:
+            bench_backend("pg+redis", env, args, rows)
+        finally:
+            drop_pg(env, args, db)
+            shutil.rmtree(media_root, ignore_errors=True)
 
     print()
     print(f"scale {args.scale}, {args.connections} connections, {args.duration}s per endpoint, wrk -t2, "
@@ -401,6 +612,32 @@ def main():
             print(f"| {backend} | server peak RSS: {r['rss']:.0f} MB; seed {r['seed']:.1f}s | | | | | |")
         else:
             print(f"| {backend} | {label} | {r['rps']:.0f} | {r['p50']:.2f} | {r['p99']:.2f} | {r['errors']} | {ratio:.0%} |")
+
+
+def special_modes(base_env, args):
+    """--startup, --soak, --instances and --mix, in that order."""
+    if args.startup:
+        startup(base_env)
+    if args.soak:
+        env, tmp = fresh_sqlite(base_env)
+        soak(env, args)
+        shutil.rmtree(tmp, ignore_errors=True)
+    if args.instances:
+        env, db = fresh_pg(base_env, args, f"i{args.instances}_s{args.scale}")
+        try:
+            instances(env, args)
+        finally:
+            drop_pg(env, args, db)
+    if args.mix and args.backend in ("embedded", "both"):
+        env, tmp = fresh_sqlite(base_env)
+        mix_backend("embedded", env, args)
+        shutil.rmtree(tmp, ignore_errors=True)
+    if args.mix and args.backend in ("pg", "both"):
+        env, db = fresh_pg(base_env, args, f"mix_s{args.scale}")
+        try:
+            mix_backend("pg+redis", env, args)
+        finally:
+            drop_pg(env, args, db)
 
 
 if __name__ == "__main__":
