@@ -111,7 +111,9 @@ async fn check_in_by_each_method_refuses_replays_and_expired_codes() {
         .as_str()
         .expect("code")
         .to_owned();
-    let forged = format!("{}0", &fresh[..fresh.len() - 1]);
+    // The fresh code with its last character changed (never to itself).
+    let last = if fresh.ends_with('0') { '1' } else { '0' };
+    let forged = format!("{}{last}", &fresh[..fresh.len() - 1]);
     let r = fix
         .app
         .post(&self_path, Some(&b), json!({ "code": forged }))
