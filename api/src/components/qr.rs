@@ -91,7 +91,7 @@ pub async fn code(state: &AppState, scene: &str) -> ApiResult<Code> {
     if state.wechat.is_configured() {
         let image = state
             .wechat
-            .wxacode_unlimited(scene, &state.settings.requests.report_page)
+            .wxacode_unlimited(scene, &state.settings.requests.report_page, 430)
             .await?;
         return Ok(Code::Wechat {
             bytes: image.bytes,

@@ -23,7 +23,7 @@ pub async fn for_ticket(state: &AppState, ticket_id: &str) -> ApiResult<TicketCo
     if state.settings.wechat.is_configured() {
         match state
             .wechat
-            .unlimited_code(ticket_id, &state.settings.console.wxacode_page)
+            .wxacode_unlimited(ticket_id, &state.settings.console.wxacode_page, 280)
             .await
         {
             Ok(code) => {

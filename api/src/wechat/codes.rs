@@ -5,78 +5,6 @@ use secrecy::ExposeSecret;
 
 use super::{Envelope, WechatClient, WechatError};
 
-/// A mini-program code image as WeChat drew it.
-pub struct WxaCode {
-    /// `image/jpeg` or `image/png`.
-    pub content_type: String,
-    pub bytes: Vec<u8>,
-}
-
-impl WechatClient {
-    /// `wxa/getwxacodeunlimit`: a mini-program code that opens `page` with
-    /// `scene` (at most 32 visible characters). WeChat answers the image
-    /// itself, or JSON with an errcode.
-    pub async fn unlimited_code(&self, scene: &str, page: &str) -> Result<WxaCode, WechatError> {
-        let body = serde_json::json!({
-            "scene": scene,
-            "page": page,
-            // The page may not be in the released version yet (trial builds).
-            "check_path": false,
-            "width": 280,
-        });
-        let result = self
-            .with_token(|token| {
-                let body = body.clone();
-                async move {
-                    let res = self
-                        .http
-                        .post(format!("{}/wxa/getwxacodeunlimit", self.base))
-                        .query(&[("access_token", token.as_str())])
-                        .json(&body)
-                        .send()
-                        .await
-                        .map_err(|e| WechatError::Unavailable(e.without_url().to_string()))?;
-                    if !res.status().is_success() {
-                        return Err(WechatError::Unavailable(format!("HTTP {}", res.status())));
-                    }
-                    let content_type = res
-                        .headers()
-                        .get(reqwest::header::CONTENT_TYPE)
-                        .and_then(|v| v.to_str().ok())
-                        .unwrap_or("")
-                        .to_owned();
-                    let bytes = res
-                        .bytes()
-                        .await
-                        .map_err(|e| WechatError::Unavailable(e.without_url().to_string()))?;
-                    if content_type.starts_with("image/") {
-                        return Ok(WxaCode {
-                            content_type,
-                            bytes: bytes.to_vec(),
-                        });
-                    }
-                    let envelope: Envelope<serde_json::Value> = serde_json::from_slice(&bytes)
-                        .map_err(|e| WechatError::Unavailable(format!("unreadable answer: {e}")))?;
-                    Err(if envelope.errcode != 0 {
-                        WechatError::from_errcode(envelope.errcode, envelope.errmsg)
-                    } else {
-                        WechatError::Unavailable("answer without an image".into())
-                    })
-                }
-            })
-            .await;
-        self.record(
-            "getwxacodeunlimit",
-            match &result {
-                Ok(_) => "ok",
-                Err(WechatError::Unavailable(_)) => "unavailable",
-                Err(_) => "error",
-            },
-        );
-        result
-    }
-}
-
 /// The development placeholder app id of `config/default.toml`.
 const DEV_APP_ID: &str = "wx_dev_app_id";
 
@@ -96,12 +24,14 @@ impl WechatClient {
             && !self.app_secret.expose_secret().is_empty()
     }
 
-    /// `wxa/getwxacodeunlimit`: the mini-program code that opens `page` with
-    /// `scene` (at most 32 characters). Errors come back as JSON, images as bytes.
+    /// `wxa/getwxacodeunlimit`: the mini-program code, `width` pixels wide,
+    /// that opens `page` with `scene` (at most 32 characters). Errors come
+    /// back as JSON, images as bytes (PNG or JPEG, told by their magic).
     pub async fn wxacode_unlimited(
         &self,
         scene: &str,
         page: &str,
+        width: u32,
     ) -> Result<CodeImage, WechatError> {
         // check_path off: codes are printed before the page's version is released.
         let body = serde_json::json!({
@@ -109,7 +39,7 @@ impl WechatClient {
             "page": page,
             "check_path": false,
             "env_version": "release",
-            "width": 430,
+            "width": width,
         });
         let result = self
             .with_token(|token| {

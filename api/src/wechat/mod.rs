@@ -23,7 +23,7 @@ use crate::cache::keys::{
 use crate::settings::WechatSettings;
 use crate::telemetry::Metrics;
 
-pub use codes::{CodeImage, WxaCode};
+pub use codes::CodeImage;
 pub use error::WechatError;
 pub use subscribe::fit;
 
