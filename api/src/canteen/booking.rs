@@ -305,21 +305,7 @@ pub async fn cancel(
             .details(serde_json::json!({ "cancel_until": until })));
     }
     let txn = crate::db::begin_write(db).await?;
-    let done = meal_booking::Entity::update_many()
-        .col_expr(meal_booking::Column::Status, Expr::value(CANCELLED))
-        .col_expr(
-            meal_booking::Column::LiveKey,
-            Expr::value(Option::<String>::None),
-        )
-        .col_expr(
-            meal_booking::Column::SubsidyKey,
-            Expr::value(Option::<String>::None),
-        )
-        .col_expr(meal_booking::Column::UpdatedAt, Expr::value(now))
-        .filter(meal_booking::Column::Id.eq(found.id))
-        .filter(meal_booking::Column::Status.eq(BOOKED))
-        .exec(&*txn)
-        .await?;
+    let done = cancelling(found.id, now).exec(&*txn).await?;
     if done.rows_affected == 0 {
         return Err(ApiError::new(ErrorCode::InvalidTransition));
     }
@@ -364,4 +350,23 @@ pub async fn list_mine(
         .await?
         .map_batch(|rows| views(db, rows))
         .await
+}
+
+/// The update that cancels booking `id` if it is still booked: its place
+/// key and subsidy key are freed with it (one conditional update, so two
+/// cancels never both win).
+pub(super) fn cancelling(id: i64, now: DateTime<Utc>) -> sea_orm::UpdateMany<meal_booking::Entity> {
+    meal_booking::Entity::update_many()
+        .col_expr(meal_booking::Column::Status, Expr::value(CANCELLED))
+        .col_expr(
+            meal_booking::Column::LiveKey,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            meal_booking::Column::SubsidyKey,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(meal_booking::Column::UpdatedAt, Expr::value(now))
+        .filter(meal_booking::Column::Id.eq(id))
+        .filter(meal_booking::Column::Status.eq(BOOKED))
 }

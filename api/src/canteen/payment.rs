@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::booking::{BOOKED, CANCELLED, own};
+use super::booking::{BOOKED, own};
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::money::Money;
@@ -251,19 +251,7 @@ pub async fn expire_unpaid(state: &AppState, client: &WechatPayClient) -> ApiRes
             continue;
         }
         let txn = crate::db::begin_write(db).await?;
-        let done = meal_booking::Entity::update_many()
-            .col_expr(meal_booking::Column::Status, Expr::value(CANCELLED))
-            .col_expr(
-                meal_booking::Column::LiveKey,
-                Expr::value(Option::<String>::None),
-            )
-            .col_expr(
-                meal_booking::Column::SubsidyKey,
-                Expr::value(Option::<String>::None),
-            )
-            .col_expr(meal_booking::Column::UpdatedAt, Expr::value(now))
-            .filter(meal_booking::Column::Id.eq(b.id))
-            .filter(meal_booking::Column::Status.eq(BOOKED))
+        let done = super::booking::cancelling(b.id, now)
             .filter(meal_booking::Column::PaidAt.is_null())
             .exec(&*txn)
             .await?;
