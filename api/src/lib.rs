@@ -4,6 +4,7 @@
 pub mod activities;
 pub mod admins;
 pub mod after_sales;
+pub mod allocator;
 pub mod auth;
 pub mod backup;
 pub mod bindings;

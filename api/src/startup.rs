@@ -167,6 +167,8 @@ impl Application {
         let order_batcher = web::Data::new(OrderBatcher::new(db.clone(), cache.clone()));
         let routes = web::Data::new(RouteTable::from_spec(&spec));
         let document = web::Data::new(ApiDocument(openapi::to_yaml(&spec)));
+        drop(spec);
+        crate::allocator::trim();
         // The backup schedule on SQLite, and its monitor for /readyz and /metrics.
         let backups = backup::start(&settings, &db, &metrics)?;
         let metrics_data = web::Data::from(metrics);
@@ -200,6 +202,11 @@ impl Application {
         let app_state = state.clone();
         let media_store = media.get_ref().clone();
         let mut server = HttpServer::new(move || {
+            // One worker builds its routes at a time, so the copies of the
+            // API document they make and drop are not all held at once.
+            let _one_at_a_time = ROUTE_BUILDS
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
             let (app, _) = App::new()
                 .into_utoipa_app()
                 .app_data(app_state.clone())
@@ -218,14 +225,19 @@ impl Application {
                 .configure(crate::media::routes::configure)
                 .service(scope::scope("/api/v1").configure(api_v1))
                 .split_for_parts();
-            app.configure(crate::console::configure_files)
+            let app = app
+                .configure(crate::console::configure_files)
                 .default_service(web::to(ops::fallback))
                 .wrap(from_fn(crate::inbox::tracking::middleware))
                 .wrap(from_fn(crate::auth::gate::admins_only))
                 .wrap(from_fn(crate::auth::write_limits::limit_writes))
                 .wrap(from_fn(extract::refuse_nul_in_url))
                 .wrap(from_fn(extract::refuse_large_headers))
-                .wrap(from_fn(telemetry::request_context))
+                .wrap(from_fn(telemetry::request_context));
+            // The worker's copy of the API document was built and dropped
+            // with the routes: its pages go back now (see `allocator`).
+            crate::allocator::trim();
+            app
         })
         .listen(listener)?
         .shutdown_timeout(10);
@@ -312,6 +324,7 @@ impl Application {
 
     pub async fn run(self) -> std::io::Result<()> {
         let _serving = self.serve_lock;
+        crate::allocator::spawn_trims();
         match self.metrics_server {
             // The metrics listener stops with the main one.
             Some(metrics) => {
@@ -326,6 +339,9 @@ impl Application {
         }
     }
 }
+
+/// Held by the HTTP worker building its routes (see `Application::build_with_db`).
+static ROUTE_BUILDS: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// The shared lock on a SQLite database file a server holds (none on PostgreSQL).
 fn serve_lock(settings: &Settings) -> anyhow::Result<Option<backup::ServeLock>> {
