@@ -9,7 +9,7 @@
 //!
 //! ```ignore
 //! // a read
-//! let key = keys::goods_detail(id);
+//! let key = keys::service_detail(id);
 //! state.cache.get_or_load_json(&key, state.cache_ttl(), || service::get_public(db, id)).await
 //! // a write, after its transaction committed
 //! keys::goods_changed(&state.cache).await;
@@ -27,8 +27,14 @@ use crate::pagination::Page;
 /// The namespaces of cached public reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Namespace {
-    /// The goods category tree, goods lists and details.
+    /// The goods category tree and goods lists: dropped by every change to
+    /// any goods.
     Goods,
+    /// Every goods detail at once (its generation is part of each detail's
+    /// key, [`goods_detail`]): dropped by what changes many goods at a time
+    /// (a merchant's profile or status, a flagged picture). An edit of one
+    /// goods drops that goods's detail only ([`goods_edited`]).
+    GoodsDetails,
     /// Merchant lists and profiles.
     Merchants,
     /// Running promotions.
@@ -51,6 +57,7 @@ impl Namespace {
     pub const fn prefix(self) -> &'static str {
         match self {
             Namespace::Goods => "goods:",
+            Namespace::GoodsDetails => "goods_details:",
             Namespace::Merchants => "merchants:",
             Namespace::Promotions => "promotions:",
             Namespace::GroupBuys => "group_buys:",
@@ -91,8 +98,16 @@ pub fn goods_list(query: &str, page: Page) -> String {
     )
 }
 
-pub fn goods_detail(id: i64) -> String {
-    format!("{}detail:{id}", Namespace::Goods.prefix())
+/// The namespace of one goods's detail: an edit of that goods drops it
+/// alone, so the details of the other goods stay cached.
+fn goods_namespace(id: i64) -> String {
+    format!("goods{id}:")
+}
+
+/// One goods's detail, as of the [`Namespace::GoodsDetails`] generation
+/// (`details_generation`).
+pub fn goods_detail(id: i64, details_generation: u64) -> String {
+    format!("{}detail:w{details_generation}", goods_namespace(id))
 }
 
 // ---- merchants ----
@@ -228,9 +243,20 @@ async fn drop_all(cache: &Cache, namespaces: &[Namespace]) {
     }
 }
 
-/// Goods were listed, edited, shelved or deleted.
+/// Goods changed, which ones not being known here (orders handed over,
+/// declined or expired took or gave back stock and sales): every list and
+/// every detail.
 pub async fn goods_changed(cache: &Cache) {
+    drop_all(cache, &[Namespace::Goods, Namespace::GoodsDetails]).await;
+}
+
+/// These goods were listed, edited, shelved, deleted or sold: every list,
+/// and their own details.
+pub async fn goods_edited(cache: &Cache, ids: &[i64]) {
     drop_all(cache, &[Namespace::Goods]).await;
+    for id in ids {
+        cache.delete_prefix(&goods_namespace(*id)).await;
+    }
 }
 
 /// An application was approved: a new merchant is listed.
@@ -246,6 +272,7 @@ pub async fn marketplace_changed(cache: &Cache) {
         &[
             Namespace::Merchants,
             Namespace::Goods,
+            Namespace::GoodsDetails,
             Namespace::Promotions,
         ],
     )
@@ -261,6 +288,7 @@ pub async fn merchant_status_changed(cache: &Cache) {
         &[
             Namespace::Merchants,
             Namespace::Goods,
+            Namespace::GoodsDetails,
             Namespace::Promotions,
             Namespace::GroupBuys,
             Namespace::GroupBuyTerms,
@@ -316,6 +344,7 @@ pub async fn images_flagged(cache: &Cache) {
         cache,
         &[
             Namespace::Goods,
+            Namespace::GoodsDetails,
             Namespace::Merchants,
             Namespace::Notices,
             Namespace::Catalog,
@@ -339,7 +368,12 @@ mod tests {
             page: 1,
             page_size: 20,
         };
-        assert!(goods_detail(1).starts_with(Namespace::Goods.prefix()));
+        // A goods's detail has a namespace of its own, apart from the lists'.
+        let detail = goods_detail(1, 0);
+        let (ns, _) = super::super::split_namespace(&detail);
+        assert_eq!(ns, "goods1:");
+        assert_ne!(goods_detail(1, 0), goods_detail(1, 1));
+        assert_ne!(goods_detail(1, 0), goods_detail(11, 0));
         assert!(group_buy_terms(1).starts_with(Namespace::GroupBuyTerms.prefix()));
         assert!(service_detail(1).starts_with(Namespace::Catalog.prefix()));
         assert_ne!(

@@ -99,10 +99,20 @@ impl MemoryCache {
             .unwrap_or(0)
     }
 
+    /// Moves namespace `ns` to its next generation, and lets go of the
+    /// values of the one before: nobody reads them any more, and left to
+    /// their TTL they would take the budget (and the process's memory) from
+    /// live ones while writes come often.
     pub fn bump(&self, ns: &str) {
-        if let Ok(mut g) = self.generations.lock() {
-            *g.entry(ns.to_owned()).or_insert(0) += 1;
-        }
+        let old = match self.generations.lock() {
+            Ok(mut g) => {
+                let generation = g.entry(ns.to_owned()).or_insert(0);
+                *generation += 1;
+                *generation - 1
+            }
+            Err(_) => return,
+        };
+        self.delete_prefix(&super::versioned_key(ns, old, ""));
     }
 
     pub async fn get_versioned(&self, ns: &str, rest: &str) -> (u64, Option<Arc<str>>) {

@@ -12,18 +12,19 @@
 //! database when the backend fails, and such failures are logged and counted
 //! (`yizhan_cache_operations_total{outcome="error"}`), never returned to clients.
 
+mod flight;
 pub mod keys;
 pub(crate) mod memory;
+mod parsed;
+mod reads;
 mod redis;
 
-use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde::Serialize;
-use serde::de::DeserializeOwned;
-
+use self::flight::Flights;
 pub use self::memory::MemoryCache;
+use self::parsed::Parsed;
 pub use self::redis::RedisCache;
 use crate::telemetry::Metrics;
 
@@ -96,7 +97,15 @@ pub struct Cache {
     max_value_bytes: usize,
     /// With Redis: rate-limit counters kept here while Redis is down.
     fallback_counters: Option<Arc<MemoryCache>>,
+    /// Loads of missing keys in flight in this process.
+    flights: Arc<Flights>,
+    /// Values as parsed, for [`Cache::get_or_load_shared`].
+    parsed: Arc<Parsed>,
 }
+
+/// The parsed values' budget: their texts' bytes (a parsed value takes a few
+/// times its text).
+const PARSED_TEXT_BYTES: u64 = 4 * 1024 * 1024;
 
 /// Counters kept in process while Redis is down.
 const FALLBACK_COUNTERS: u64 = 100_000;
@@ -112,6 +121,8 @@ impl Cache {
             metrics,
             max_value_bytes: DEFAULT_MAX_VALUE_BYTES,
             fallback_counters: None,
+            flights: Arc::default(),
+            parsed: Arc::new(Parsed::new(PARSED_TEXT_BYTES)),
         }
     }
 
@@ -121,6 +132,8 @@ impl Cache {
             metrics,
             max_value_bytes: DEFAULT_MAX_VALUE_BYTES,
             fallback_counters: Some(Arc::new(MemoryCache::new(0, FALLBACK_COUNTERS))),
+            flights: Arc::default(),
+            parsed: Arc::new(Parsed::new(PARSED_TEXT_BYTES)),
         }
     }
 
@@ -230,10 +243,11 @@ impl Cache {
     /// The current generation of namespace `ns`, for a key of another
     /// namespace that must also change whenever `ns` is dropped; None when
     /// the backend failed (then nothing should be stored).
+    /// On Redis, reads arriving together share one GET.
     pub async fn generation(&self, ns: &str) -> Option<u64> {
         let generation = match &*self.backend {
             Backend::Memory(m) => Ok(m.generation(ns)),
-            Backend::Redis(r) => r.generation(ns).await,
+            Backend::Redis(r) => r.generation_for_read(ns).await,
         };
         match generation {
             Ok(g) => Some(g),
@@ -329,70 +343,6 @@ impl Cache {
             Backend::Redis(r) => r.ping().await,
         }
     }
-
-    pub async fn get_json<T: DeserializeOwned>(&self, key: &str) -> Option<T> {
-        let raw = self.get(key).await?;
-        serde_json::from_str(&raw).ok()
-    }
-
-    pub async fn set_json<T: Serialize>(&self, key: &str, value: &T, ttl: Duration) {
-        if let Ok(raw) = serde_json::to_string(value) {
-            self.set(key, &raw, ttl).await;
-        }
-    }
-
-    /// Like [`Cache::get_or_load`], but answers the JSON text itself, so a hit
-    /// goes to the client without being parsed and printed again. Handlers
-    /// send it with [`JsonText`].
-    pub async fn get_or_load_json<T, E, F, Fut>(
-        &self,
-        key: &str,
-        ttl: Duration,
-        load: F,
-    ) -> Result<JsonText, E>
-    where
-        T: Serialize,
-        E: From<serde_json::Error>,
-        F: FnOnce() -> Fut,
-        Fut: Future<Output = Result<T, E>>,
-    {
-        if ttl.is_zero() {
-            return Ok(serde_json::to_string(&load().await?)?.into());
-        }
-        let (generation, hit) = self.get_for_read(key).await;
-        if let Some(raw) = hit {
-            return Ok(JsonText(raw));
-        }
-        let raw = serde_json::to_string(&load().await?)?;
-        if let Some(generation) = generation {
-            self.set_versioned(key, generation, &raw, ttl).await;
-        }
-        Ok(raw.into())
-    }
-
-    /// Answers from the cache, or computes, stores and answers. A zero TTL
-    /// (`cache.ttl_secs = 0`) turns caching of reads off.
-    pub async fn get_or_load<T, E, F, Fut>(&self, key: &str, ttl: Duration, load: F) -> Result<T, E>
-    where
-        T: Serialize + DeserializeOwned,
-        F: FnOnce() -> Fut,
-        Fut: Future<Output = Result<T, E>>,
-    {
-        if ttl.is_zero() {
-            return load().await;
-        }
-        let (generation, hit) = self.get_for_read(key).await;
-        if let Some(hit) = hit.and_then(|raw| serde_json::from_str(&raw).ok()) {
-            return Ok(hit);
-        }
-        let value = load().await?;
-        // Stored under the generation seen before loading: if a write bumped
-        // it meanwhile, this possibly stale value is never read.
-        if let (Some(generation), Ok(raw)) = (generation, serde_json::to_string(&value)) {
-            self.set_versioned(key, generation, &raw, ttl).await;
-        }
-        Ok(value)
-    }
 }
 
 #[cfg(test)]
@@ -435,6 +385,78 @@ mod tests {
         assert_eq!(c.get("goods:detail:1").await.as_deref(), Some("y"));
         c.delete("goods:detail:1").await;
         assert_eq!(c.get("goods:detail:1").await, None);
+    }
+
+    #[tokio::test]
+    async fn readers_missing_one_key_together_load_it_once() {
+        let c = cache();
+        let ttl = Duration::from_secs(60);
+        let loads = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let read = |n: i64| {
+            let (c, loads) = (c.clone(), loads.clone());
+            async move {
+                c.get_or_load_json("goods:list:hot", ttl, || async move {
+                    loads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    Ok::<_, serde_json::Error>(vec![n])
+                })
+                .await
+                .map(|text| text.0.to_string())
+            }
+        };
+        let answers = futures_util::future::join_all((0..20).map(read)).await;
+        assert_eq!(loads.load(std::sync::atomic::Ordering::SeqCst), 1);
+        for answer in answers {
+            assert_eq!(answer.ok().as_deref(), Some("[0]"));
+        }
+        // After a write, the next reader loads again.
+        c.delete_prefix("goods:").await;
+        assert_eq!(read(7).await.ok().as_deref(), Some("[7]"));
+        assert_eq!(loads.load(std::sync::atomic::Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn a_shared_value_is_parsed_once_and_a_bump_loads_it_anew() {
+        let c = cache();
+        let ttl = Duration::from_secs(60);
+        let read = |n: i64| {
+            let c = c.clone();
+            async move {
+                c.get_or_load_shared("notices:feed:1", ttl, || async move {
+                    Ok::<_, serde_json::Error>(vec![n])
+                })
+                .await
+            }
+        };
+        let first = read(1).await.ok();
+        let again = read(2).await.ok();
+        assert_eq!(first.as_deref(), Some(&vec![1]));
+        assert!(matches!((&first, &again), (Some(a), Some(b)) if Arc::ptr_eq(a, b)));
+        c.delete_prefix("notices:").await;
+        assert_eq!(read(3).await.ok().as_deref(), Some(&vec![3]));
+    }
+
+    #[tokio::test]
+    async fn a_bump_lets_go_of_the_values_of_the_generation_before() {
+        let c = cache();
+        let ttl = Duration::from_secs(60);
+        for i in 0..100 {
+            c.set(&format!("goods:list:{i}"), &"x".repeat(1000), ttl)
+                .await;
+        }
+        c.set("goods1:detail", "one goods", ttl).await;
+        c.set("goods10:detail", "another goods", ttl).await;
+        assert!(c.weighted_size().await > 100_000);
+        c.delete_prefix("goods:").await;
+        c.delete_prefix("goods1:").await;
+        let left = c.weighted_size().await;
+        assert!(left < 1_000, "{left} bytes still held");
+        assert_eq!(c.get("goods:list:1").await, None);
+        assert_eq!(c.get("goods1:detail").await, None);
+        assert_eq!(
+            c.get("goods10:detail").await.as_deref(),
+            Some("another goods")
+        );
     }
 
     #[tokio::test]

@@ -233,7 +233,7 @@ impl RedisCache {
     /// have all arrived: each still sees every write finished before it
     /// began, and Redis answers one GET per round trip instead of one per
     /// request.
-    async fn generation_for_read(&self, ns: &str) -> Result<u64, CacheError> {
+    pub async fn generation_for_read(&self, ns: &str) -> Result<u64, CacheError> {
         let (tx, rx) = oneshot::channel();
         let first = {
             let mut reads = self.link.reads();

@@ -1,7 +1,7 @@
 //! `/goods-categories`, `/goods` (public, cached) and the owner's
 //! `/merchants/{id}/goods`, `/goods/{id}` writes.
 
-use actix_web::{HttpResponse, delete, get, patch, post, web};
+use actix_web::{Either, HttpResponse, delete, get, patch, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::listing::{self, GoodsFilter, GoodsQuery};
@@ -94,25 +94,35 @@ async fn get_goods(
     media: web::Data<MediaStore>,
     me: MaybeAuthUser,
     id: web::Path<i64>,
-) -> ApiResult<web::Json<GoodsView>> {
+) -> ApiResult<Either<JsonText, web::Json<GoodsView>>> {
     let id = id.into_inner();
-    let key = keys::goods_detail(id);
     let db = &state.db;
-    match state
-        .cache
-        .get_or_load(&key, state.cache_ttl(), || {
-            listing::get_public(db, &media, id)
-        })
+    let load = || listing::get_public(db, &media, id);
+    let cache = &state.cache;
+    let found = match cache
+        .generation(keys::Namespace::GoodsDetails.prefix())
         .await
     {
+        Some(details) => {
+            let key = keys::goods_detail(id, details);
+            cache
+                .get_or_load_json(&key, state.cache_ttl(), load)
+                .await
+                .map(Either::Left)
+        }
+        None => load().await.map(|found| Either::Right(web::Json(found))),
+    };
+    match found {
         // The owner still sees their own unlisted goods (never cached).
         Err(err) if err.code == ErrorCode::GoodsNotFound => {
             match owner::get_for_owner(db, id, me.0.as_ref()).await? {
-                Some(own) => Ok(web::Json(with_images_one(db, &media, own).await?)),
+                Some(own) => Ok(Either::Right(web::Json(
+                    with_images_one(db, &media, own).await?,
+                ))),
                 None => Err(err),
             }
         }
-        found => found.map(web::Json),
+        found => found,
     }
 }
 
@@ -175,7 +185,7 @@ async fn create_goods(
         user: &me,
     };
     let created = owner::create(&author, m.id, body.0).await?;
-    keys::goods_changed(&state.cache).await;
+    keys::goods_edited(&state.cache, &[created.id]).await;
     let view = with_images_one(&state.db, &media, created.into()).await?;
     Ok(HttpResponse::Created().json(view))
 }
@@ -209,7 +219,7 @@ async fn patch_goods(
         user: &me,
     };
     let updated = owner::update(&author, g, body.0).await?;
-    keys::goods_changed(&state.cache).await;
+    keys::goods_edited(&state.cache, &[updated.id]).await;
     Ok(web::Json(
         with_images_one(&state.db, &media, updated.into()).await?,
     ))
@@ -235,8 +245,9 @@ async fn delete_goods(
     id: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
     let g = owner::owned_by(&state.db, id.into_inner(), &me).await?;
+    let id = g.id;
     owner::soft_delete(&state.db, g).await?;
-    keys::goods_changed(&state.cache).await;
+    keys::goods_edited(&state.cache, &[id]).await;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -265,7 +276,7 @@ async fn shelf_goods(
 ) -> ApiResult<web::Json<GoodsView>> {
     let g = owner::owned_by(&state.db, id.into_inner(), &me).await?;
     let updated = owner::set_shelf(&state.db, g, body.on_shelf).await?;
-    keys::goods_changed(&state.cache).await;
+    keys::goods_edited(&state.cache, &[updated.id]).await;
     Ok(web::Json(
         with_images_one(&state.db, &media, updated.into()).await?,
     ))
@@ -293,8 +304,9 @@ async fn approve_goods_text(
     me: AuthUser,
     id: web::Path<i64>,
 ) -> ApiResult<web::Json<GoodsView>> {
-    let approved = moderation::approve(&state.db, &me, id.into_inner()).await?;
-    keys::goods_changed(&state.cache).await;
+    let id = id.into_inner();
+    let approved = moderation::approve(&state.db, &me, id).await?;
+    keys::goods_edited(&state.cache, &[id]).await;
     Ok(web::Json(
         with_images_one(&state.db, &media, approved).await?,
     ))

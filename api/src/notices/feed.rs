@@ -128,22 +128,32 @@ pub fn window_status(n: &NoticeView, now: DateTime<Utc>) -> Option<WindowStatus>
 /// The feed of `reader`: pinned; outages in effect; upcoming outages,
 /// soonest first; everything else, newest first. One kind when asked.
 pub fn feed(
-    notices: Vec<NoticeView>,
+    notices: &[NoticeView],
     kind: Option<NoticeKind>,
     reader: Reader,
     now: DateTime<Utc>,
 ) -> Vec<FeedItem> {
-    let mut items: Vec<FeedItem> = notices
+    ranked(notices, kind, now)
         .into_iter()
+        .map(|(n, window)| item(n, window, reader))
+        .collect()
+}
+
+/// The notices of the feed in its order, each with where its window stands:
+/// the community's notices are shared by every reader, so they are sorted by
+/// reference and only the page asked for is copied.
+fn ranked(
+    notices: &[NoticeView],
+    kind: Option<NoticeKind>,
+    now: DateTime<Utc>,
+) -> Vec<(&NoticeView, Option<WindowStatus>)> {
+    let mut items: Vec<(&NoticeView, Option<WindowStatus>)> = notices
+        .iter()
         .filter(|n| kind.is_none_or(|k| n.kind == k))
-        .map(|n| FeedItem {
-            window_status: window_status(&n, now),
-            affects_me: reader.affected_by(&n),
-            notice: n,
-        })
+        .map(|n| (n, window_status(n, now)))
         .collect();
-    let rank = |i: &FeedItem| -> u8 {
-        match (i.notice.pinned, i.notice.kind.is_outage(), i.window_status) {
+    let rank = |(n, window): &(&NoticeView, Option<WindowStatus>)| -> u8 {
+        match (n.pinned, n.kind.is_outage(), window) {
             (true, _, _) => 0,
             (false, true, Some(WindowStatus::InEffect)) => 1,
             (false, true, Some(WindowStatus::Upcoming)) => 2,
@@ -152,30 +162,39 @@ pub fn feed(
     };
     items.sort_by(|a, b| {
         rank(a).cmp(&rank(b)).then_with(|| match rank(a) {
-            2 => a.notice.starts_at.cmp(&b.notice.starts_at),
-            _ => b
-                .notice
-                .published_at
-                .cmp(&a.notice.published_at)
-                .then(b.notice.id.cmp(&a.notice.id)),
+            2 => a.0.starts_at.cmp(&b.0.starts_at),
+            _ => {
+                b.0.published_at
+                    .cmp(&a.0.published_at)
+                    .then(b.0.id.cmp(&a.0.id))
+            }
         })
     });
     items
 }
 
+fn item(n: &NoticeView, window_status: Option<WindowStatus>, reader: Reader) -> FeedItem {
+    FeedItem {
+        window_status,
+        affects_me: reader.affected_by(n),
+        notice: n.clone(),
+    }
+}
+
 /// One page of the feed.
 pub fn feed_page(
-    notices: Vec<NoticeView>,
+    notices: &[NoticeView],
     kind: Option<NoticeKind>,
     reader: Reader,
     page: Page,
 ) -> Paged<FeedItem> {
-    let items = feed(notices, kind, reader, time::now());
-    let total = items.len() as u64;
-    let items = items
+    let ranked = ranked(notices, kind, time::now());
+    let total = ranked.len() as u64;
+    let items = ranked
         .into_iter()
         .skip(page.offset() as usize)
         .take(page.page_size as usize)
+        .map(|(n, window)| item(n, window, reader))
         .collect();
     Paged::new(items, page, total)
 }
@@ -263,7 +282,7 @@ mod tests {
             community_id: Some(1),
             building_id: Some(9),
         };
-        let items = feed(notices, None, home, now);
+        let items = feed(&notices, None, home, now);
         let order: Vec<i64> = items.iter().map(|i| i.notice.id).collect();
         // pinned; outage in effect; upcoming outages soonest first; the rest newest first
         assert_eq!(order, vec![5, 3, 4, 2, 7, 6, 1]);
@@ -274,7 +293,7 @@ mod tests {
         assert_eq!(by_id(3).affects_me, Some(false), "building 7 only");
         assert_eq!(by_id(1).affects_me, Some(true));
         let anonymous = feed(
-            vec![n(1, General, false, None, 0)],
+            &[n(1, General, false, None, 0)],
             None,
             Reader::Anonymous,
             now,
@@ -284,7 +303,7 @@ mod tests {
             community_id: Some(2),
             building_id: Some(9),
         };
-        let visiting = feed(vec![n(1, General, false, None, 0)], None, visitor, now);
+        let visiting = feed(&[n(1, General, false, None, 0)], None, visitor, now);
         assert_eq!(
             visiting[0].affects_me,
             Some(false),
@@ -292,7 +311,7 @@ mod tests {
         );
         assert!(
             feed(
-                vec![n(1, General, false, None, 0)],
+                &[n(1, General, false, None, 0)],
                 Some(Activity),
                 Reader::Anonymous,
                 now

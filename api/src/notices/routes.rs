@@ -53,16 +53,16 @@ async fn feed(
     let reader = Reader::of(me.0.as_ref());
     let Some(community_id) = reader.community(query.community_id) else {
         // No community known: no notice is theirs to see.
-        return Ok(web::Json(feed_page(Vec::new(), query.kind, reader, page)));
+        return Ok(web::Json(feed_page(&[], query.kind, reader, page)));
     };
     let db = &state.db;
     let notices = state
         .cache
-        .get_or_load(&keys::notice_feed(community_id), state.cache_ttl(), || {
+        .get_or_load_shared(&keys::notice_feed(community_id), state.cache_ttl(), || {
             published_in(db, &media, community_id)
         })
         .await?;
-    Ok(web::Json(feed_page(notices, query.kind, reader, page)))
+    Ok(web::Json(feed_page(&notices, query.kind, reader, page)))
 }
 
 /// A published notice; a logged-in resident's first read is counted.

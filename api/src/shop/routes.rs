@@ -174,7 +174,8 @@ async fn place_shop_order(
     };
     let (status, json) = write.finish(db, result).await?;
     if status.is_success() {
-        keys::goods_changed(&state.cache).await;
+        let sold: Vec<i64> = body.lines.iter().map(|l| l.goods_id).collect();
+        keys::goods_edited(&state.cache, &sold).await;
         if let Some(no) = json["order_no"].as_str() {
             let placed = reads::own(db, me.id(), no).await?;
             if placed.status == entity::order::OrderStatus::Placed {
