@@ -854,3 +854,48 @@ async fn goods_are_served_from_the_database_with_redis_unreachable() {
     assert_eq!(app.get(&format!("/goods/{gid}"), None).await.status, 404);
     assert_eq!(app.get("/goods", None).await.body["total"], 0);
 }
+
+/// The response cache's hits so far, from `/metrics`.
+async fn cache_hits(app: &TestApp) -> u64 {
+    let m = app.get("/metrics", None).await;
+    m.text
+        .lines()
+        .find_map(|l| l.strip_prefix(r#"yizhan_cache_operations_total{outcome="hit"} "#))
+        .map_or(0, |n| n.trim().parse().unwrap_or(0))
+}
+
+#[tokio::test]
+async fn an_edit_drops_its_own_goods_detail_and_leaves_the_others_cached() {
+    let (app, _, _, mid, owner) = shop().await;
+    let a = app.create_goods(&owner, mid, json!({})).await["id"]
+        .as_i64()
+        .unwrap();
+    let b = app
+        .create_goods(&owner, mid, json!({ "name": "红富士苹果" }))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    for id in [a, b] {
+        assert_eq!(app.get(&format!("/goods/{id}"), None).await.status, 200);
+    }
+    let warm = cache_hits(&app).await;
+
+    let r = app
+        .patch(&format!("/goods/{a}"), Some(&owner), json!({ "stock": 7 }))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    // The edited goods is loaded anew and shows the edit at once ...
+    assert_eq!(app.get(&format!("/goods/{a}"), None).await.body["stock"], 7);
+    assert_eq!(cache_hits(&app).await, warm, "the edited detail was a miss");
+    // ... while the other goods's detail is still answered from the cache.
+    let other = app.get(&format!("/goods/{b}"), None).await;
+    assert_eq!(
+        (other.status.as_u16(), other.body["name"].as_str()),
+        (200, Some("红富士苹果"))
+    );
+    assert_eq!(
+        cache_hits(&app).await,
+        warm + 1,
+        "the other detail was a hit"
+    );
+}
